@@ -1,0 +1,66 @@
+// Lint: TypeScript rules plus the import direction of DESIGN.md, enforced so it cannot drift.
+//   app/        → server/, lib/, components/
+//   components/ → lib/ only
+//   lib/        → nothing of ours (runs anywhere, no I/O)
+//   server/     → lib/
+//   agent/      → lib/ only (bundled alone)
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import { importX } from "eslint-plugin-import-x";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
+
+const ours = ["./app", "./components", "./lib", "./server", "./agent", "./e2e"];
+const zone = (target, allowed, message) => ({
+  target,
+  from: ours.filter((f) => f !== target && !allowed.includes(f)),
+  message,
+});
+
+export default tseslint.config(
+  {
+    ignores: [
+      "node_modules/**",
+      ".next/**",
+      "agent/dist/**",
+      "coverage/**",
+      "test-results/**",
+      "playwright-report/**",
+      ".data/**",
+      "next-env.d.ts",
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "./tsconfig.json" })],
+    },
+    rules: {
+      "import-x/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            zone("./lib", [], "lib/ runs anywhere and imports nothing of ours (DESIGN.md)."),
+            zone("./components", ["./lib"], "components/ may import lib/ only (DESIGN.md)."),
+            zone("./server", ["./lib"], "server/ may import lib/ only (DESIGN.md)."),
+            zone("./agent", ["./lib"], "agent/ is bundled alone and may import lib/ only (DESIGN.md)."),
+            zone("./app", ["./server", "./lib", "./components"], "app/ may import server/, lib/, components/ (DESIGN.md)."),
+          ],
+        },
+      ],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+    },
+  },
+  {
+    // Structured logging only on the server side (DESIGN.md house style).
+    files: ["server/**/*.ts", "app/api/**/*.ts"],
+    ignores: ["server/cli/**"],
+    rules: { "no-console": "error" },
+  },
+  {
+    files: ["**/*.mjs", "**/*.cjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+  },
+);

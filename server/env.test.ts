@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "./env";
+
+describe("parseEnv", () => {
+  it("defaults every setting on an empty environment", () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.HOST).toBe("127.0.0.1");
+    expect(env.FLEET_STORE).toBe("sqlite");
+    expect(env.FLEET_DATA_DIR).toBe(".data");
+    expect(env.FLEET_PRODUCT).toBe("default");
+    expect(env.FLEET_LEASE_TTL_MS).toBe(60_000);
+    expect(env.FLEET_HEARTBEAT_MS).toBe(10_000);
+  });
+
+  it("names the bad variable", () => {
+    expect(() => parseEnv({ PORT: "eighty" })).toThrow(EnvError);
+    try {
+      parseEnv({ PORT: "eighty", FLEET_STORE: "mongo" });
+    } catch (e) {
+      const problems = (e as EnvError).problems.map((p) => p.variable).sort();
+      expect(problems).toEqual(["FLEET_STORE", "PORT"]);
+      expect((e as Error).message).toContain(".env.example");
+    }
+  });
+
+  it("requires the Cosmos connection when FLEET_STORE=cosmos", () => {
+    try {
+      parseEnv({ FLEET_STORE: "cosmos" });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as EnvError).problems.map((p) => p.variable).sort()).toEqual(["COSMOS_ENDPOINT", "COSMOS_KEY"]);
+    }
+  });
+
+  it("refuses a heartbeat that is not shorter than the lease", () => {
+    expect(() => parseEnv({ FLEET_LEASE_TTL_MS: "5000", FLEET_HEARTBEAT_MS: "5000" })).toThrow(/FLEET_HEARTBEAT_MS/);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ PORT: "", FLEET_ADMIN_TOKEN: "" }).PORT).toBe(3000);
+  });
+});

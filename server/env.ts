@@ -1,0 +1,99 @@
+import "server-only";
+import { z } from "zod";
+
+/**
+ * Every setting of the control plane, parsed once. A bad value stops the process at start with a
+ * message naming the variable, instead of failing later in some request.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const ms = (min: number) => z.coerce.number().int().min(min);
+const optionalSecret = z
+  .string()
+  .min(1)
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    FLEET_DATA_DIR: z.string().min(1).default(".data"),
+    FLEET_STORE: z.enum(["sqlite", "cosmos"]).default("sqlite"),
+    COSMOS_ENDPOINT: z.url().optional(),
+    COSMOS_KEY: optionalSecret,
+    COSMOS_DATABASE: z.string().min(1).default("gigafactory"),
+    FLEET_PRODUCT: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-', up to 64")
+      .default("default"),
+    FLEET_ENROLLMENT_TOKEN: optionalSecret,
+    FLEET_ADMIN_PASSWORD: optionalSecret,
+    FLEET_ADMIN_TOKEN: optionalSecret,
+    FLEET_METRICS_TOKEN: optionalSecret,
+    FLEET_LEASE_TTL_MS: ms(1000).default(60_000),
+    FLEET_HEARTBEAT_MS: ms(100).default(10_000),
+    FLEET_SWEEP_MS: ms(100).default(5_000),
+    FLEET_OFFLINE_AFTER_MS: ms(1000).default(30_000),
+    FLEET_MAX_BODY_BYTES: ms(1024).default(1_048_576),
+    NEXTAUTH_SECRET: optionalSecret,
+    NEXTAUTH_URL: z.url().optional(),
+    GITHUB_ID: optionalSecret,
+    GITHUB_SECRET: optionalSecret,
+    AZURE_AD_CLIENT_ID: optionalSecret,
+    AZURE_AD_CLIENT_SECRET: optionalSecret,
+    AZURE_AD_TENANT_ID: optionalSecret,
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.FLEET_STORE === "cosmos") {
+      for (const key of ["COSMOS_ENDPOINT", "COSMOS_KEY"] as const) {
+        if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when FLEET_STORE=cosmos" });
+      }
+    }
+    if (env.FLEET_HEARTBEAT_MS >= env.FLEET_LEASE_TTL_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["FLEET_HEARTBEAT_MS"],
+        message: `must be shorter than FLEET_LEASE_TTL_MS (${env.FLEET_LEASE_TTL_MS})`,
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      "Invalid environment:\n" +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n") +
+        "\nFix the variable (see .env.example) and start again.",
+    );
+    this.name = "EnvError";
+  }
+}
+
+/** Parses an environment; throws EnvError naming each bad variable. Empty strings count as unset. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "(environment)"), message: issue.message })),
+    );
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The process environment, parsed on first use and then kept. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Tests only: forget the parsed environment so a changed process.env is read again. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}
