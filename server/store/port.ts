@@ -1,0 +1,377 @@
+import "server-only";
+import type { Manifest, Stage } from "@/lib/types";
+import type {
+  ApiTokenRecord,
+  AttemptResult,
+  Cost,
+  EpochMs,
+  EventRecord,
+  FactoryRecord,
+  FactoryStatus,
+  FairnessCounters,
+  JobLease,
+  JobRecord,
+  LeaseRecord,
+  LogChunkRecord,
+  LogStream,
+  ProfileRef,
+  ProfileSnapshot,
+  RecentEvent,
+  Role,
+  RunRecord,
+  Settings,
+  Station,
+  UserRecord,
+} from "./records";
+
+/**
+ * The store port: named by intent, no SDK type anywhere. Two providers implement it (sqlite/,
+ * cosmos/) and both pass contract/ unchanged.
+ *
+ * Concurrency model, shared by every method:
+ * - Every state-changing method is ONE conditional write on the job (SQLite: a `BEGIN IMMEDIATE`
+ *   transaction; Cosmos: replace with If-Match on the etag). Several app instances may call the same
+ *   store at once; nothing relies on in-process state for correctness.
+ * - Fencing: a lease is *valid* for a write when the job's current lease has the same `id` and
+ *   `epoch`, and (for renew, events, logs, complete) `now < expiresAt`. Anything else is `lease_lost`.
+ * - `now` is always passed in (the coordinator's clock); the store never reads the time itself except
+ *   as a fallback for `updatedAt` bookkeeping when a method has no `now`.
+ * - Failure modes are typed: StoreError {code} (errors.ts); a lost claim race is `null`, not an error.
+ */
+
+export interface NewJob {
+  /** used when there is no idempotency key; with a key the store derives the id (see submitJob) */
+  id?: string;
+  productId: string;
+  title: string;
+  body: string;
+  manifest: Manifest;
+  contentHash: string;
+  idempotencyKey?: string;
+  /** `queued`, or `blocked` when deps are unmet (the coordinator decides) */
+  stage: Extract<Stage, "queued" | "blocked" | "paused">;
+  deps: string[];
+  depKeys: string[];
+  blockedReasons?: string[];
+  pendingReason?: string;
+  now: EpochMs;
+}
+
+export interface SubmitResult {
+  job: JobRecord;
+  /** false when an identical job with the same idempotency key already existed */
+  created: boolean;
+}
+
+export interface ClaimRequest {
+  jobId: string;
+  /** compare-and-set against the version the scheduler saw; omit to claim whatever is queued */
+  expectedVersion?: number;
+  factoryId: string;
+  engine: string;
+  leaseId: string;
+  ttlMs: number;
+  now: EpochMs;
+  decision?: unknown;
+  profile?: ProfileRef;
+}
+
+export interface ClaimGrant {
+  job: JobRecord;
+  lease: JobLease;
+  run: RunRecord;
+}
+
+export interface ClaimCandidateQuery {
+  productIds?: string[];
+  now: EpochMs;
+  limit: number;
+}
+
+export interface Fence {
+  leaseId: string;
+  epoch: number;
+}
+
+export interface NewEvent {
+  type: string;
+  at: EpochMs;
+  data?: unknown;
+  leaseId?: string;
+  agentSeq?: number;
+}
+
+export interface NewLogChunk {
+  /** the agent's per-lease sequence number; a repeated seq is a no-op */
+  seq: number;
+  stream: LogStream;
+  text: string;
+  at: EpochMs;
+}
+
+/** Fields the coordinator may change on a job together with a stage change. */
+export interface JobPatch {
+  blockedReasons?: string[];
+  /** null clears */
+  pendingReason?: string | null;
+  decision?: unknown;
+  /** null clears */
+  notBefore?: EpochMs | null;
+  deps?: string[];
+  approvals?: string[];
+  /** added to the job's cost */
+  addCost?: Partial<Cost>;
+}
+
+export interface CompleteRequest {
+  leaseId: string;
+  epoch: number;
+  now: EpochMs;
+  result: AttemptResult;
+  next: {
+    stage: Stage;
+    notBefore?: EpochMs;
+    /** count this attempt against retry.max */
+    countAttempt: boolean;
+    patch?: JobPatch;
+  };
+  /** appended atomically-enough with the completion: on the same write on SQLite, just after on Cosmos */
+  events?: NewEvent[];
+}
+
+export interface CompleteResult {
+  job: JobRecord;
+  run: RunRecord;
+  /** true when this (leaseId, epoch) had already completed: nothing was written, the recorded run is returned */
+  duplicate: boolean;
+}
+
+export interface TransitionRequest {
+  /** allowed current stages; omit for any */
+  from?: Stage[];
+  to: Stage;
+  expectedVersion?: number;
+  now: EpochMs;
+  patch?: JobPatch;
+  event?: NewEvent;
+}
+
+export interface ReapDecision {
+  to: "queued" | "dead_letter";
+  notBefore?: EpochMs;
+  countAttempt: boolean;
+}
+
+export interface ReapedLease {
+  jobId: string;
+  productId: string;
+  leaseId: string;
+  epoch: number;
+  /** the stage the job went to; for a cancelled lease the job keeps the stage the operator chose */
+  stage: Stage;
+}
+
+export interface JobFilter {
+  stage?: Stage | Stage[];
+  productId?: string;
+  profile?: string;
+  /** jobs whose current lease is held by this factory */
+  factoryId?: string;
+  /** case-insensitive substring of the title */
+  q?: string;
+  /** jobs that depend on this job id */
+  dependsOn?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** opaque; absent on the last page */
+  nextCursor?: string;
+}
+
+export interface NewFactory {
+  id: string;
+  productId: string;
+  name: string;
+  os: string;
+  arch: string;
+  capabilities: string[];
+  stations: Station[];
+  version: string;
+  tokenHash: string;
+  warm?: string[];
+  now: EpochMs;
+}
+
+export interface HeartbeatRequest {
+  load: number;
+  free: Station[];
+  running: { leaseId: string; epoch: number }[];
+  warm?: string[];
+  now: EpochMs;
+}
+
+export interface NewApiToken {
+  id: string;
+  productId: string;
+  name: string;
+  role: Role;
+  tokenHash: string;
+  now: EpochMs;
+}
+
+export interface UserInput {
+  id: string;
+  productId: string;
+  name: string;
+  role: Role;
+  passwordHash?: string;
+  now: EpochMs;
+}
+
+/** Every store call counted by kind (method name) since open or the last reset. */
+export type OpCounts = Record<string, number>;
+
+export interface Store {
+  readonly kind: "sqlite" | "cosmos";
+
+  // ── jobs ───────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * Creates a job, idempotently. With an idempotency key the job id is derived from (productId, key)
+   * (`jobIdForKey`), so the create itself is the atomic check on both providers: same key and same
+   * contentHash → `{job: existing, created: false}`; same key, other content → StoreError `conflict`
+   * (details.jobId). Without a key: a duplicate `id` is `conflict`.
+   * Concurrency: two racing submits of the same key create exactly one job.
+   */
+  submitJob(job: NewJob): Promise<SubmitResult>;
+
+  /**
+   * Grants a lease on one queued job: stage → `assigned`, epoch + 1, a run record and a lease-history
+   * record are created, the product's fairness counters move. Returns null when the job is no longer
+   * claimable (not queued, notBefore in the future, expectedVersion stale, its `lock` held by another
+   * job's lease, or another claimer won the race) — the caller tries the next candidate.
+   * Concurrency: one conditional write; of N racing claimers exactly one gets a grant. Jobs sharing
+   * a manifest `lock` never hold leases at the same time, fleet-wide.
+   */
+  claimJob(req: ClaimRequest): Promise<ClaimGrant | null>;
+
+  /**
+   * Queued jobs with notBefore ≤ now, by priority (critical first) then age (oldest first), up to
+   * `limit`. A snapshot: a candidate may be gone by the time you claim it (claimJob answers null).
+   * Concurrency: read-only, no lock.
+   */
+  listClaimCandidates(q: ClaimCandidateQuery): Promise<JobRecord[]>;
+
+  /**
+   * Extends a valid lease to now + ttlMs and returns the new expiry. `lease_lost` when the lease is
+   * not the job's current one (stale epoch, reaped, expired); `cancelled` when an operator cancelled
+   * the job (the agent must stop). Concurrency: conditional on the job version; a renew that races
+   * the sweeper either wins (the lease lives) or gets `lease_lost`.
+   */
+  renewLease(leaseId: string, epoch: number, now: EpochMs, ttlMs: number): Promise<{ expiresAt: EpochMs }>;
+
+  /**
+   * Appends events to a job's log and returns them with their per-job `seq` (1..n, no gaps).
+   * Idempotent on (leaseId, agentSeq): a repeated agent event returns the stored one and writes
+   * nothing. With a fence the lease must be valid for writes (a cancelled lease may still report);
+   * otherwise `lease_lost`. Concurrency: appends of one job are serialized; different jobs don't
+   * contend.
+   */
+  appendEvents(jobId: string, events: NewEvent[], fence?: Fence & { now: EpochMs }): Promise<EventRecord[]>;
+
+  /** Events of one job with seq > afterSeq, in seq order. Read-only. */
+  readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
+
+  /**
+   * Fleet-wide events appended after `afterCursor` (omit for the latest `limit`), oldest first, for
+   * a dashboard stream that polls the store (works across app instances). Read-only.
+   */
+  readRecentEvents(afterCursor: string | undefined, limit: number): Promise<RecentEvent[]>;
+
+  /**
+   * Stores log chunks of a valid (or cancelled) lease. Idempotent on (leaseId, seq).
+   * `lease_lost` for a stale fence. Concurrency: like appendEvents.
+   */
+  appendLog(jobId: string, fence: Fence & { now: EpochMs }, chunks: NewLogChunk[]): Promise<void>;
+
+  /** Log chunks of all attempts of a job with pos > afterPos, in order. Read-only. */
+  readLog(jobId: string, afterPos: number, limit: number): Promise<LogChunkRecord[]>;
+
+  /**
+   * Records the one terminal result of an attempt and moves the job to `next.stage`; ends the run and
+   * the lease, releases the job's lock, adds the cost. Exactly one result per (job, epoch): a second
+   * complete for the same lease returns the recorded run with `duplicate: true` and writes nothing; a
+   * stale or expired lease gets `lease_lost`. A cancelled lease completes without changing the stage
+   * the operator chose. Concurrency: conditional on the job version; racing completes record one.
+   */
+  completeAttempt(req: CompleteRequest): Promise<CompleteResult>;
+
+  /**
+   * Moves a job to another stage, guarded by lib/stages canTransition (→ `illegal_transition`), by
+   * `from` (→ `illegal_transition`) and by expectedVersion (→ `conflict`). Leaving a leased stage
+   * (assigned/building) for anything but building marks the lease cancelled (renew says `cancelled`).
+   * Concurrency: one conditional write on the job.
+   */
+  transitionStage(jobId: string, req: TransitionRequest): Promise<JobRecord>;
+
+  /**
+   * For every lease with expiresAt ≤ now: ends it (run outcome by `lease_expired`), releases the lock,
+   * and moves the job where `decide(job)` says (a cancelled lease ends without asking). Each job is
+   * its own conditional write, so a renew that wins the race keeps its lease and is not reaped.
+   * Returns what was reaped. Concurrency: several sweepers may run; each lease is reaped once.
+   */
+  reapExpiredLeases(now: EpochMs, decide: (job: JobRecord) => ReapDecision): Promise<ReapedLease[]>;
+
+  /** Keyset-paged list, newest first, with an opaque cursor. Read-only. */
+  listJobs(filter: JobFilter, cursor: string | undefined, limit: number): Promise<Page<JobRecord>>;
+  getJob(jobId: string): Promise<JobRecord | undefined>;
+  getJobByKey(productId: string, idempotencyKey: string): Promise<JobRecord | undefined>;
+  /** Jobs whose resolved `deps` contain jobId. Read-only. */
+  listDependents(jobId: string): Promise<JobRecord[]>;
+  /** Runs of a job, by attempt. Read-only. */
+  listRuns(jobId: string): Promise<RunRecord[]>;
+  /** Lease history of a job, by epoch. Read-only. */
+  listLeases(jobId: string): Promise<LeaseRecord[]>;
+  /** Read-only; stages with no job are absent. */
+  countJobsByStage(productId?: string): Promise<Partial<Record<Stage, number>>>;
+
+  // ── factories ──────────────────────────────────────────────────────────────────────────────────
+  /** Creates a factory (status online). Duplicate id → `conflict`. */
+  registerFactory(f: NewFactory): Promise<FactoryRecord>;
+  /** Records load/free/running and lastHeartbeatAt; an `offline` factory comes back `online`.
+   * `not_found` for an unknown factory. Last writer wins (heartbeats of one factory are sequential). */
+  heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord>;
+  /** Last writer wins, except that `revoked` is final (→ `conflict`). */
+  setFactoryStatus(factoryId: string, status: FactoryStatus, now: EpochMs): Promise<FactoryRecord>;
+  listFactories(productId?: string): Promise<FactoryRecord[]>;
+  getFactory(factoryId: string): Promise<FactoryRecord | undefined>;
+  getFactoryByTokenHash(tokenHash: string): Promise<FactoryRecord | undefined>;
+
+  // ── API tokens and users ───────────────────────────────────────────────────────────────────────
+  createApiToken(t: NewApiToken): Promise<ApiTokenRecord>;
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  /** Idempotent; `not_found` for an unknown id. */
+  revokeApiToken(id: string, now: EpochMs): Promise<ApiTokenRecord>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** Creates or replaces (last writer wins). */
+  upsertUser(u: UserInput): Promise<UserRecord>;
+  getUser(id: string): Promise<UserRecord | undefined>;
+  listUsers(): Promise<UserRecord[]>;
+  setUserRole(id: string, role: Role, now: EpochMs): Promise<UserRecord>;
+
+  // ── settings, profiles, fairness ───────────────────────────────────────────────────────────────
+  getSettings(): Promise<Settings>;
+  /** Conditional on the settings version internally (retried), so concurrent toggles never lose a paused product. */
+  setKillSwitch(k: { on: boolean; reason: string; by: string; now: EpochMs }): Promise<Settings>;
+  setProductPaused(productId: string, paused: boolean): Promise<Settings>;
+  /** Idempotent on (productId, name, version). */
+  saveProfileSnapshot(p: ProfileSnapshot): Promise<ProfileSnapshot>;
+  getProfileSnapshot(productId: string, name: string, version: string): Promise<ProfileSnapshot | undefined>;
+  /** Claims granted, leases running now and usage per product (usage grows at complete/reap by the run's wall time). */
+  fairnessCounters(): Promise<FairnessCounters[]>;
+
+  // ── bookkeeping ────────────────────────────────────────────────────────────────────────────────
+  opCounts(): OpCounts;
+  resetOpCounts(): void;
+  close(): Promise<void>;
+}

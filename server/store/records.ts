@@ -1,0 +1,277 @@
+import "server-only";
+import type { Manifest, Priority, Stage } from "@/lib/types";
+
+/**
+ * The records the store keeps. Plain JSON shapes, no SDK types: both providers return exactly these.
+ * Every record carries `productId` (DESIGN.md: the Cosmos partition of most containers, and the unit
+ * of fairness). Times are integer milliseconds since the epoch, always taken from the caller's clock
+ * (`now` arguments), never from the database's.
+ */
+
+export type EpochMs = number;
+
+export interface Cost {
+  usd: number;
+  tokensIn: number;
+  tokensOut: number;
+  wallMs: number;
+}
+
+export const ZERO_COST: Cost = Object.freeze({ usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 }) as Cost;
+
+export interface ProfileRef {
+  name: string;
+  /** content hash of the profile text at snapshot time */
+  version: string;
+}
+
+/**
+ * The job's current lease. At most one per job (the store's central invariant). `epoch` equals the
+ * job's `epoch` at grant time; every fenced write compares both `id` and `epoch`. `cancelled` is set
+ * when an operator moves a leased job out of its running stages: renew then answers `cancelled` so
+ * the agent stops, but the lease (and the job's `lock`) stay held until the agent completes or the
+ * lease expires, because the engine may still be running.
+ */
+export interface JobLease {
+  id: string;
+  epoch: number;
+  factoryId: string;
+  engine: string;
+  grantedAt: EpochMs;
+  expiresAt: EpochMs;
+  cancelled?: boolean;
+}
+
+export interface JobRecord {
+  id: string;
+  productId: string;
+  title: string;
+  /** the prompt */
+  body: string;
+  manifest: Manifest;
+  /** hash of (manifest, body, title) as submitted: decides idempotent replay vs. conflict */
+  contentHash: string;
+  idempotencyKey?: string;
+  stage: Stage;
+  priority: Priority;
+  /** the profile snapshot taken at the last claim */
+  profile?: ProfileRef;
+  /** manifest `lock`, copied out so providers can index it */
+  lock?: string;
+  /** resolved job ids this job waits for */
+  deps: string[];
+  /** the manifest's `deps` entries as written (ids or idempotency keys) */
+  depKeys: string[];
+  blockedReasons: string[];
+  pendingReason?: string;
+  /** the scheduler's explanation of the last decision (placement or unplaced), JSON */
+  decision?: unknown;
+  /** attempts counted against `retry.max` */
+  attempts: number;
+  leaseLosses: number;
+  /** increments at every claim; fences every agent write */
+  epoch: number;
+  lease?: JobLease;
+  /** not claimable before this instant (retry backoff) */
+  notBefore?: EpochMs;
+  cost: Cost;
+  approvals: string[];
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+  /** increments at every write of the job; `expectedVersion` arguments compare against it */
+  version: number;
+}
+
+export type RunOutcome = "succeeded" | "failed" | "timeout" | "cancelled" | "budget_exceeded";
+
+/** How an attempt ended from the store's point of view: the agent reported, or the sweeper reaped. */
+export type RunEnd = "agent" | "lease_expired";
+
+export interface VerifyResult {
+  passed: boolean;
+  exitCode: number;
+  output: string;
+}
+
+export interface ScopeReport {
+  changed: string[];
+  outOfScope: string[];
+}
+
+export interface ArtifactRef {
+  name: string;
+  kind: string;
+  size: number;
+  content?: string;
+  path?: string;
+}
+
+/** What an agent reports when an attempt ends (CONTRACT §2 `complete`). */
+export interface AttemptResult {
+  outcome: RunOutcome;
+  exitCode?: number;
+  verify?: VerifyResult;
+  scope?: ScopeReport;
+  cost?: Partial<Cost>;
+  commits?: string[];
+  artifacts?: ArtifactRef[];
+}
+
+/** One attempt of a job: created at claim, ended exactly once (by the agent or by the sweeper). */
+export interface RunRecord {
+  /** equals the lease id */
+  id: string;
+  jobId: string;
+  productId: string;
+  /** = the job's epoch at claim: 1, 2, 3… */
+  attempt: number;
+  leaseId: string;
+  epoch: number;
+  factoryId: string;
+  engine: string;
+  profile?: ProfileRef;
+  startedAt: EpochMs;
+  endedAt?: EpochMs;
+  endedBy?: RunEnd;
+  outcome?: RunOutcome;
+  exitCode?: number;
+  verify?: VerifyResult;
+  scope?: ScopeReport;
+  cost: Cost;
+  commits?: string[];
+  artifacts?: ArtifactRef[];
+}
+
+export type LeaseState = "active" | "completed" | "expired" | "cancelled";
+
+/** Lease history: one record per grant. */
+export interface LeaseRecord {
+  id: string;
+  jobId: string;
+  productId: string;
+  epoch: number;
+  factoryId: string;
+  engine: string;
+  grantedAt: EpochMs;
+  expiresAt: EpochMs;
+  state: LeaseState;
+  endedAt?: EpochMs;
+}
+
+/** Append-only, per-job `seq` 1..n with no gaps. `type` is `noun:verb`. */
+export interface EventRecord {
+  jobId: string;
+  productId: string;
+  seq: number;
+  type: string;
+  at: EpochMs;
+  data: unknown;
+  leaseId?: string;
+  /** the agent's per-lease sequence number (CONTRACT §2); (leaseId, agentSeq) is unique */
+  agentSeq?: number;
+}
+
+/** A fleet-wide event as seen by a dashboard stream; `cursor` is opaque and strictly increasing. */
+export interface RecentEvent {
+  cursor: string;
+  event: EventRecord;
+}
+
+export type LogStream = "stdout" | "stderr";
+
+/**
+ * A chunk of an attempt's output. `seq` is the agent's per-lease sequence; `pos` orders chunks across
+ * all attempts of a job (epoch-major) and is the `afterPos` cursor of `readLog`.
+ */
+export interface LogChunkRecord {
+  jobId: string;
+  productId: string;
+  leaseId: string;
+  epoch: number;
+  seq: number;
+  pos: number;
+  stream: LogStream;
+  text: string;
+  at: EpochMs;
+}
+
+export type FactoryStatus = "online" | "offline" | "draining" | "revoked";
+
+export interface Station {
+  engine: string;
+  slots: number;
+}
+
+export interface FactoryRecord {
+  id: string;
+  productId: string;
+  name: string;
+  os: string;
+  arch: string;
+  capabilities: string[];
+  stations: Station[];
+  free: Station[];
+  load: number;
+  version: string;
+  tokenHash: string;
+  status: FactoryStatus;
+  lastHeartbeatAt: EpochMs;
+  /** leases the factory reported running at its last heartbeat */
+  running: { leaseId: string; epoch: number }[];
+  /** warm checkouts (`repo:web`) */
+  warm: string[];
+  registeredAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export type Role = "viewer" | "operator" | "admin";
+
+export interface ApiTokenRecord {
+  id: string;
+  productId: string;
+  name: string;
+  role: Role;
+  tokenHash: string;
+  createdAt: EpochMs;
+  revokedAt?: EpochMs;
+}
+
+export interface UserRecord {
+  /** the e-mail address, lower-cased */
+  id: string;
+  productId: string;
+  name: string;
+  role: Role;
+  passwordHash?: string;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export interface KillSwitch {
+  on: boolean;
+  reason: string;
+  by: string;
+  at: EpochMs;
+}
+
+export interface Settings {
+  killSwitch: KillSwitch;
+  pausedProducts: string[];
+  version: number;
+}
+
+export interface ProfileSnapshot {
+  productId: string;
+  name: string;
+  version: string;
+  text: string;
+  savedAt: EpochMs;
+}
+
+/** What the scheduler's fairness scorer needs per product. */
+export interface FairnessCounters {
+  productId: string;
+  claimsGranted: number;
+  runningNow: number;
+  usageMs: number;
+}
