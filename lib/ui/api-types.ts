@@ -1,0 +1,44 @@
+/**
+ * What the UI reads from `/api/fleet/*` (CONTRACT §2). The shapes come from the coordinator's zod
+ * schemas in lib/api (one schema, two transports); this module adds the UI's own views of loosely
+ * typed parts (the scheduler decision, runs, stats) and the time helper, because the API sends ISO
+ * strings while the pages compute ages.
+ */
+import type { z } from "zod";
+import type { dagView, eventView, factoryView, jobView } from "../api";
+
+export type { Role } from "../api";
+export type JobView = z.infer<typeof jobView>;
+export type EventView = z.infer<typeof eventView>;
+export type FactoryView = z.infer<typeof factoryView>;
+export type DagView = z.infer<typeof dagView>;
+
+export interface JobsPage {
+  items: JobView[];
+  nextCursor?: string;
+}
+
+/** Milliseconds since the epoch from an ISO string or a number (both appear in the API). */
+export function toMs(t: string | number | undefined): number | undefined {
+  if (t === undefined) return undefined;
+  if (typeof t === "number") return t;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export interface AlertView {
+  id?: string;
+  kind: string;
+  message: string;
+  jobId?: string;
+  factoryId?: string;
+  at?: string | number;
+  severity?: "info" | "warning" | "critical";
+}
+
+export interface KillSwitchState {
+  on: boolean;
+  reason?: string;
+  by?: string;
+  at?: string | number;
+}
