@@ -1,0 +1,172 @@
+"use client";
+/**
+ * The job page's live part. One SSE subscription (`/jobs/{id}/stream`) feeds both the log tail and
+ * the timeline; a stage change re-reads the job so the buttons, the explanation and the results
+ * follow. Resuming after a drop sends the last applied id as Last-Event-ID (see use-sse), and the
+ * log buffer ignores anything replayed twice.
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { stringify } from "yaml";
+import type { EventSourceMessage } from "eventsource-parser";
+import type { EventView, JobView } from "@/lib/ui/api-types";
+import { formatDuration, formatTokens, formatUsd } from "@/lib/ui/format";
+import { appendChunk, emptyLogBuffer, type LogBufferState } from "@/lib/ui/log-buffer";
+import { getJson } from "../api-client";
+import { PriorityBadge, StageBadge } from "../badges";
+import { CostBar } from "../cost-bar";
+import { parseData, useSse, type StreamStatus } from "../use-sse";
+import { ActionButtons } from "./action-buttons";
+import { ExplanationPanel } from "./explanation-panel";
+import { LogTail } from "./log-tail";
+import { ArtifactsPanel, DiffPanel, ScopePanel, VerifyPanel, type RunResult } from "./run-results";
+import { Timeline } from "./timeline";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Reads one SSE message as a log chunk, an event, or nothing we know. */
+export function classifyMessage(msg: EventSourceMessage): { log?: { stream: "stdout" | "stderr"; text: string }; event?: EventView } {
+  const data = parseData(msg);
+  if (!isObj(data)) return {};
+  const inner = isObj(data.data) ? data.data : data;
+  const isLog = msg.event === "log" || data.type === "run:log" || data.type === "log";
+  if (isLog && typeof inner.text === "string") {
+    return { log: { stream: inner.stream === "stderr" ? "stderr" : "stdout", text: inner.text } };
+  }
+  if (typeof data.type === "string" && typeof data.seq === "number") {
+    return { event: { seq: data.seq, type: data.type, at: String(data.at ?? new Date().toISOString()), data: data.data } };
+  }
+  return {};
+}
+
+export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: boolean }) {
+  const [job, setJob] = useState<JobView | null>(null);
+  const [notFound, setNotFound] = useState(false);
+  const [events, setEvents] = useState<EventView[]>([]);
+  const [log, setLog] = useState<LogBufferState>(emptyLogBuffer);
+  const [status, setStatus] = useState<StreamStatus>("connecting");
+  const [follow, setFollow] = useState(true);
+  const [profile, setProfile] = useState<unknown>(null);
+  const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const base = `/api/fleet/jobs/${encodeURIComponent(jobId)}`;
+
+  const loadJob = useCallback(() => {
+    getJson<JobView>(base)
+      .then(setJob)
+      .catch((e: unknown) => {
+        if (isObj(e) && e.status === 404) setNotFound(true);
+      });
+  }, [base]);
+
+  const mergeEvents = useCallback((incoming: EventView[]) => {
+    setEvents((prev) => {
+      const bySeq = new Map(prev.map((e) => [e.seq, e]));
+      for (const e of incoming) bySeq.set(e.seq, e);
+      return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    });
+  }, []);
+
+  useEffect(() => {
+    loadJob();
+    getJson<{ items: EventView[] }>(`${base}/events`)
+      .then((r) => mergeEvents(r.items))
+      .catch(() => undefined);
+  }, [base, loadJob, mergeEvents]);
+
+  // Poll as a fallback while the stream is down (e.g. a proxy that buffers SSE).
+  useEffect(() => {
+    if (status === "live") return;
+    const t = setInterval(loadJob, 5000);
+    return () => clearInterval(t);
+  }, [status, loadJob]);
+
+  const profileName = job?.profile?.name ?? (typeof job?.manifest.profile === "string" ? job.manifest.profile : undefined);
+  useEffect(() => {
+    if (!profileName) return;
+    getJson<unknown>(`/api/fleet/profiles/${encodeURIComponent(profileName)}`)
+      .then(setProfile)
+      .catch(() => setProfile(null));
+  }, [profileName]);
+
+  useSse({
+    url: `${base}/stream`,
+    onStatus: setStatus,
+    onMessage: (msg) => {
+      const { log: chunk, event } = classifyMessage(msg);
+      if (chunk) setLog((s) => appendChunk(s, { id: msg.id ?? `${Date.now()}:${Math.random()}`, ...chunk }));
+      if (event) {
+        mergeEvents([event]);
+        // Coalesce bursts of events into one re-read of the job.
+        if (refetchTimer.current) clearTimeout(refetchTimer.current);
+        refetchTimer.current = setTimeout(loadJob, 150);
+      }
+    },
+  });
+
+  if (notFound) return <p role="alert">No job with id {jobId}.</p>;
+  if (!job) return <p className="muted">loading…</p>;
+
+  const runs = (job.runs ?? []) as RunResult[];
+  const lastRun = runs[runs.length - 1];
+  const diff = lastRun?.artifacts?.find((a) => a.kind === "diff" || a.name === "diff")?.content;
+  const budget = isObj(job.manifest.budget) ? (job.manifest.budget as { usd?: number; tokens?: number; wall?: number }) : {};
+
+  return (
+    <div>
+      <header className="row" style={{ justifyContent: "space-between", marginBottom: 12 }}>
+        <div>
+          <h1 style={{ marginBottom: 4 }}>{job.title}</h1>
+          <div className="row">
+            <StageBadge stage={job.stage} />
+            <PriorityBadge priority={job.priority} />
+            <span className="mono muted">{job.id}</span>
+            <span className="muted">product {job.productId}</span>
+            {job.attempts > 0 && <span className="muted">attempt {job.attempts}</span>}
+          </div>
+          {job.pendingReason && (job.stage === "queued" || job.stage === "blocked" || job.stage === "paused") && (
+            <p data-testid="pending-reason">Pending: {job.pendingReason}</p>
+          )}
+          {job.blockedReasons.length > 0 && <p>Blocked: {job.blockedReasons.join("; ")}</p>}
+        </div>
+        {canOperate && <ActionButtons jobId={job.id} stage={job.stage} onDone={loadJob} />}
+      </header>
+
+      <div className="two-col">
+        <div style={{ display: "grid", gap: 12, alignContent: "start" }}>
+          <ExplanationPanel decision={job.decision} pendingReason={job.pendingReason} />
+          <LogTail buffer={log} status={status} follow={follow} onFollowChange={setFollow} />
+          <VerifyPanel verify={lastRun?.verify} />
+          <ScopePanel scope={lastRun?.scope} />
+          <DiffPanel diff={diff} outOfScope={lastRun?.scope?.outOfScope} />
+          <ArtifactsPanel artifacts={lastRun?.artifacts} commits={lastRun?.commits} />
+        </div>
+        <div style={{ display: "grid", gap: 12, alignContent: "start" }}>
+          <section className="panel" aria-labelledby="cost-heading">
+            <h2 id="cost-heading">Cost</h2>
+            <div style={{ display: "grid", gap: 8 }}>
+              <CostBar label="Dollars" spent={job.cost.usd} budget={budget.usd} format={formatUsd} />
+              <CostBar label="Tokens" spent={job.cost.tokensIn + job.cost.tokensOut} budget={budget.tokens} format={formatTokens} />
+              <CostBar label="Wall time" spent={job.cost.wallMs} budget={budget.wall} format={formatDuration} />
+            </div>
+          </section>
+          <Timeline events={events} />
+          <section className="panel" aria-labelledby="manifest-heading">
+            <h2 id="manifest-heading">Manifest</h2>
+            <pre className="mono">{stringify(job.manifest, { lineWidth: 0 })}</pre>
+          </section>
+          {profileName && (
+            <section className="panel" aria-labelledby="profile-heading">
+              <h2 id="profile-heading">Profile {profileName}</h2>
+              {job.profile && <p className="muted">snapshot {job.profile.version.slice(0, 12)}</p>}
+              <pre className="mono">{profile ? (typeof profile === "string" ? profile : stringify(profile, { lineWidth: 0 })) : "—"}</pre>
+            </section>
+          )}
+          <section className="panel" aria-labelledby="prompt-heading">
+            <h2 id="prompt-heading">Prompt</h2>
+            <pre>{job.body ?? ""}</pre>
+          </section>
+        </div>
+      </div>
+    </div>
+  );
+}
