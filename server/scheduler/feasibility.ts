@@ -1,0 +1,177 @@
+/**
+ * The feasibility checks: each is a named function with a constant reason code (reasons.ts).
+ * Job-level checks fail whatever the factory; static factory checks depend only on the job's
+ * requirement signature and the factory's capability signature (so they are cached by the index);
+ * dynamic factory checks look at the factory's state right now. A decision runs all of them and
+ * keeps every failure, never only the first, so "why is this waiting?" has a complete answer.
+ */
+import { satisfies, type Capability } from "@/lib/capability";
+import { REASON } from "./reasons";
+import type { Requirements, FactoryOffer } from "./requirements";
+import type { FactoryView, JobView, Reason, Snapshot } from "./types";
+
+// ── job-level ────────────────────────────────────────────────────────────────────────────────
+
+export function checkQueued(job: JobView): Reason | null {
+  if (job.stage === "queued") return null;
+  if (job.stage === "blocked") return null; // reported as deps_unmet by checkDepsMet
+  return { code: REASON.notQueued, detail: `job is ${job.stage}, not queued` };
+}
+
+export function checkKillSwitch(snapshot: Snapshot): Reason | null {
+  return snapshot.killSwitch ? { code: REASON.killSwitch, detail: "the kill switch is on" } : null;
+}
+
+export function checkProductPaused(job: JobView, paused: ReadonlySet<string>): Reason | null {
+  return paused.has(job.productId) ? { code: REASON.productPaused, detail: `product ${job.productId} is paused` } : null;
+}
+
+export function checkDepsMet(job: JobView): Reason | null {
+  if (job.depsMet && job.stage !== "blocked") return null;
+  return { code: REASON.depsUnmet, detail: `waiting for deps: ${job.manifest.deps.join(", ") || "(unknown)"}` };
+}
+
+export function checkBudgetLeft(job: JobView): Reason | null {
+  const b = job.budgetRemaining;
+  if (!b) return null;
+  const spent: string[] = [];
+  if (b.usd !== undefined && b.usd <= 0) spent.push("usd");
+  if (b.tokens !== undefined && b.tokens <= 0) spent.push("tokens");
+  if (b.wall !== undefined && b.wall <= 0) spent.push("wall");
+  return spent.length ? { code: REASON.budgetExhausted, detail: `budget exhausted: ${spent.join(", ")}` } : null;
+}
+
+export function checkLockFree(job: JobView, locks: Readonly<Record<string, string>>): Reason | null {
+  const lock = job.manifest.lock;
+  if (!lock) return null;
+  const holder = Object.hasOwn(locks, lock) ? locks[lock] : undefined;
+  if (holder === undefined || holder === job.id) return null;
+  return { code: REASON.lockHeld, detail: `lock ${lock} is held by ${holder}` };
+}
+
+export function checkCapabilitiesValid(req: Requirements): Reason | null {
+  if (req.invalid.length === 0) return null;
+  return { code: REASON.capabilityInvalid, detail: `unreadable capabilities: ${req.invalid.join(", ")}` };
+}
+
+export function checkEngineResolved(req: Requirements): Reason | null {
+  return req.engines.length > 0 ? null : { code: REASON.noEngine, detail: req.engineProblem ?? "no engine" };
+}
+
+export interface JobCheckContext {
+  snapshot: Snapshot;
+  paused: ReadonlySet<string>;
+}
+
+/** Every job-level failure, in a fixed order. */
+export function jobLevelReasons(job: JobView, req: Requirements, ctx: JobCheckContext): Reason[] {
+  const out: Reason[] = [];
+  for (const r of [
+    checkQueued(job),
+    checkKillSwitch(ctx.snapshot),
+    checkProductPaused(job, ctx.paused),
+    checkDepsMet(job),
+    checkBudgetLeft(job),
+    checkLockFree(job, ctx.snapshot.locks),
+    checkCapabilitiesValid(req),
+    checkEngineResolved(req),
+  ]) {
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+// ── factory-level, static ────────────────────────────────────────────────────────────────────
+
+function advertisedVersion(tool: string, offer: FactoryOffer): string | undefined {
+  for (const a of offer.advertised) if (a.startsWith(`${tool}:`)) return a;
+  return undefined;
+}
+
+/** One reason per unmet requirement, coded by its kind. */
+export function checkCapability(cap: Capability, canonical: string, offer: FactoryOffer): Reason | null {
+  if (satisfies(cap, offer.advertised)) return null;
+  switch (cap.kind) {
+    case "os":
+      return { code: REASON.osMismatch, detail: `needs ${canonical}` };
+    case "version": {
+      const have = advertisedVersion(cap.tool, offer);
+      return { code: REASON.versionUnmet, detail: `needs ${canonical} (${have ? `has ${have}` : `no ${cap.tool} version advertised`})` };
+    }
+    case "flag":
+      return cap.name === "gpu"
+        ? { code: REASON.gpuMissing, detail: "needs gpu" }
+        : { code: REASON.capabilityMissing, detail: `needs ${canonical}` };
+    case "tag":
+      return { code: REASON.capabilityMissing, detail: `needs ${canonical}` };
+  }
+}
+
+export function checkEngineInstalled(req: Requirements, offer: FactoryOffer): Reason | null {
+  if (req.engines.length === 0) return null; // already a job-level failure
+  if (req.engines.some((e) => offer.engines.has(e))) return null;
+  return { code: REASON.engineUnavailable, detail: `no station for ${req.engines.join(" | ")}` };
+}
+
+export function staticReasons(req: Requirements, offer: FactoryOffer): Reason[] {
+  const out: Reason[] = [];
+  for (const { cap, canonical } of req.caps) {
+    const r = checkCapability(cap, canonical, offer);
+    if (r) out.push(r);
+  }
+  const e = checkEngineInstalled(req, offer);
+  if (e) out.push(e);
+  return out;
+}
+
+// ── factory-level, dynamic ───────────────────────────────────────────────────────────────────
+
+export function checkFactoryStatus(factory: FactoryView): Reason | null {
+  switch (factory.status) {
+    case "online":
+      return null;
+    case "offline":
+      return { code: REASON.factoryOffline, detail: `${factory.name} offline` };
+    case "draining":
+      return { code: REASON.factoryDraining, detail: `${factory.name} draining` };
+  }
+}
+
+export function checkFactoryHealth(factory: FactoryView): Reason | null {
+  return factory.healthy
+    ? null
+    : { code: REASON.factoryUnhealthy, detail: `${factory.name} unhealthy (${factory.recentFailures} recent failures)` };
+}
+
+/** The first engine of the job's list with a free slot on this factory, or why there is none. */
+export function pickFreeStation(req: Requirements, factory: FactoryView): { engine: string } | Reason {
+  const busy: string[] = [];
+  for (const engine of req.engines) {
+    let slots = 0;
+    let free = 0;
+    for (const s of factory.stations) {
+      if (s.engine !== engine) continue;
+      slots += s.slots;
+      free += s.free;
+    }
+    if (free > 0) return { engine };
+    if (slots > 0) busy.push(`${engine} ${slots}/${slots} busy`);
+  }
+  return { code: REASON.noFreeStation, detail: `${factory.name} busy (${busy.join(", ") || "no station"})` };
+}
+
+export function isReason(x: { engine: string } | Reason): x is Reason {
+  return "code" in x;
+}
+
+/** Dynamic failures of a factory that passed the static checks; the engine when there are none. */
+export function dynamicCheck(req: Requirements, factory: FactoryView): { engine: string | null; reasons: Reason[] } {
+  const reasons: Reason[] = [];
+  const status = checkFactoryStatus(factory);
+  if (status) reasons.push(status);
+  const health = checkFactoryHealth(factory);
+  if (health) reasons.push(health);
+  const station = pickFreeStation(req, factory);
+  if (isReason(station)) reasons.push(station);
+  return { engine: reasons.length === 0 && !isReason(station) ? station.engine : null, reasons };
+}
