@@ -130,6 +130,8 @@ export interface CompleteRequest {
   result: AttemptResult;
   next: {
     stage: Stage;
+    /** intermediate stages, each hop checked by canTransition (building → review → testing) */
+    via?: Stage[];
     notBefore?: EpochMs;
     /** count this attempt against retry.max */
     countAttempt: boolean;

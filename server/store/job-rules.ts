@@ -1,0 +1,274 @@
+import "server-only";
+import { canTransition, LEASED_STAGES } from "@/lib/stages";
+import type { Priority, Stage } from "@/lib/types";
+import { StoreError } from "./errors";
+import type {
+  ClaimRequest,
+  CompleteRequest,
+  JobPatch,
+  NewJob,
+  ReapDecision,
+  TransitionRequest,
+} from "./port";
+import type { Cost, EpochMs, JobLease, JobRecord, LeaseRecord, RunRecord } from "./records";
+
+/**
+ * The rules of every job write, as pure functions from (current job, request) to the next job and
+ * its side records. Both providers read the job, apply one of these, and write the result back with
+ * ONE conditional write (SQLite: inside BEGIN IMMEDIATE, `WHERE version = ?`; Cosmos: If-Match). So
+ * the semantics cannot drift between providers; only the atomicity mechanism differs.
+ *
+ * Lease lifecycle (the invariant: at most one lease per job, cancelled or not):
+ *   claim ──► active ──renew──► active ──complete──► (gone, run ended by agent)
+ *                │                 └──expiry + reap──► (gone, run ended by lease_expired)
+ *                └──operator moves the job out of assigned/building──► cancelled (still held: the
+ *                   engine may still run; renew answers `cancelled`; complete or reap ends it)
+ * A job with any lease is never claimable, so its `lock` stays held until the agent stops.
+ */
+
+export const PRIORITY_RANK: { readonly [P in Priority]: number } = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export function newJobRecord(input: NewJob, id: string): JobRecord {
+  const job: JobRecord = {
+    id,
+    productId: input.productId,
+    title: input.title,
+    body: input.body,
+    manifest: input.manifest,
+    contentHash: input.contentHash,
+    stage: input.stage,
+    priority: input.manifest.priority,
+    deps: [...input.deps],
+    depKeys: [...input.depKeys],
+    blockedReasons: [...(input.blockedReasons ?? [])],
+    attempts: 0,
+    leaseLosses: 0,
+    epoch: 0,
+    cost: { usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 },
+    approvals: [],
+    createdAt: input.now,
+    updatedAt: input.now,
+    version: 1,
+  };
+  if (input.idempotencyKey !== undefined) job.idempotencyKey = input.idempotencyKey;
+  if (input.manifest.lock !== undefined) job.lock = input.manifest.lock;
+  if (input.pendingReason !== undefined) job.pendingReason = input.pendingReason;
+  return job;
+}
+
+/** Whether a claim may take this job now (the claim itself re-checks inside its conditional write). */
+export function isClaimable(job: JobRecord, now: EpochMs): boolean {
+  return job.stage === "queued" && job.lease === undefined && (job.notBefore ?? 0) <= now;
+}
+
+export interface ClaimPlan {
+  job: JobRecord;
+  lease: JobLease;
+  run: RunRecord;
+  leaseRecord: LeaseRecord;
+}
+
+/** null: not claimable (stage, lease, backoff or a stale expectedVersion). Lock is the provider's check. */
+export function planClaim(job: JobRecord, req: ClaimRequest): ClaimPlan | null {
+  if (!isClaimable(job, req.now)) return null;
+  if (req.expectedVersion !== undefined && req.expectedVersion !== job.version) return null;
+  const epoch = job.epoch + 1;
+  const lease: JobLease = {
+    id: req.leaseId,
+    epoch,
+    factoryId: req.factoryId,
+    engine: req.engine,
+    grantedAt: req.now,
+    expiresAt: req.now + req.ttlMs,
+  };
+  const next: JobRecord = { ...job, stage: "assigned", epoch, lease, updatedAt: req.now, version: job.version + 1 };
+  delete next.notBefore;
+  delete next.pendingReason;
+  if (req.decision !== undefined) next.decision = req.decision;
+  if (req.profile !== undefined) next.profile = req.profile;
+  const run: RunRecord = {
+    id: req.leaseId,
+    jobId: job.id,
+    productId: job.productId,
+    attempt: epoch,
+    leaseId: req.leaseId,
+    epoch,
+    factoryId: req.factoryId,
+    engine: req.engine,
+    startedAt: req.now,
+    cost: { usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 },
+  };
+  if (req.profile !== undefined) run.profile = req.profile;
+  const leaseRecord: LeaseRecord = {
+    id: req.leaseId,
+    jobId: job.id,
+    productId: job.productId,
+    epoch,
+    factoryId: req.factoryId,
+    engine: req.engine,
+    grantedAt: req.now,
+    expiresAt: lease.expiresAt,
+    state: "active",
+  };
+  return { job: next, lease, run, leaseRecord };
+}
+
+/**
+ * Throws unless (leaseId, epoch) is the job's current, unexpired lease. `allowCancelled`: events,
+ * logs and complete still come in from an agent that is stopping; renew must tell it to stop.
+ */
+export function checkFence(
+  job: JobRecord | undefined,
+  leaseId: string,
+  epoch: number,
+  now: EpochMs,
+  allowCancelled: boolean,
+): JobLease {
+  const lease = job?.lease;
+  if (!job || !lease || lease.id !== leaseId || lease.epoch !== epoch) {
+    throw new StoreError("lease_lost", `lease ${leaseId} (epoch ${epoch}) is not the job's current lease`);
+  }
+  if (now >= lease.expiresAt) throw new StoreError("lease_lost", `lease ${leaseId} expired`);
+  if (lease.cancelled && !allowCancelled) throw new StoreError("cancelled", `job ${job.id} was cancelled; stop`);
+  return lease;
+}
+
+export function planRenew(job: JobRecord | undefined, leaseId: string, epoch: number, now: EpochMs, ttlMs: number): JobRecord {
+  const lease = checkFence(job, leaseId, epoch, now, false);
+  const expiresAt = Math.max(lease.expiresAt, now + ttlMs);
+  return { ...job!, lease: { ...lease, expiresAt }, updatedAt: now, version: job!.version + 1 };
+}
+
+export function addCost(a: Cost, b: Partial<Cost> | undefined): Cost {
+  return {
+    usd: a.usd + (b?.usd ?? 0),
+    tokensIn: a.tokensIn + (b?.tokensIn ?? 0),
+    tokensOut: a.tokensOut + (b?.tokensOut ?? 0),
+    wallMs: a.wallMs + (b?.wallMs ?? 0),
+  };
+}
+
+export function applyPatch(job: JobRecord, patch: JobPatch | undefined): void {
+  if (!patch) return;
+  if (patch.blockedReasons !== undefined) job.blockedReasons = [...patch.blockedReasons];
+  if (patch.pendingReason === null) delete job.pendingReason;
+  else if (patch.pendingReason !== undefined) job.pendingReason = patch.pendingReason;
+  if (patch.decision !== undefined) job.decision = patch.decision;
+  if (patch.notBefore === null) delete job.notBefore;
+  else if (patch.notBefore !== undefined) job.notBefore = patch.notBefore;
+  if (patch.deps !== undefined) job.deps = [...patch.deps];
+  if (patch.approvals !== undefined) job.approvals = [...patch.approvals];
+  if (patch.addCost !== undefined) job.cost = addCost(job.cost, patch.addCost);
+}
+
+function assertHops(from: Stage, hops: Stage[]): void {
+  let at = from;
+  for (const to of hops) {
+    if (to === at) continue;
+    const check = canTransition(at, to);
+    if (!check.ok) throw new StoreError("illegal_transition", check.reason, { details: { from: at, to } });
+    at = to;
+  }
+}
+
+export interface CompletePlan {
+  job: JobRecord;
+  run: RunRecord;
+}
+
+/**
+ * `existingRun` is the run of req.leaseId (undefined if none). Returns `duplicate` when that run was
+ * already ended by the agent: the second complete must write nothing and answer the recorded run.
+ */
+export function planComplete(
+  job: JobRecord | undefined,
+  existingRun: RunRecord | undefined,
+  req: CompleteRequest,
+): CompletePlan | { duplicate: RunRecord } {
+  if (existingRun && existingRun.epoch === req.epoch && existingRun.endedBy === "agent") return { duplicate: existingRun };
+  const lease = checkFence(job, req.leaseId, req.epoch, req.now, true);
+  if (!existingRun) throw new StoreError("lease_lost", `no run for lease ${req.leaseId}`);
+  const next: JobRecord = { ...job!, updatedAt: req.now, version: job!.version + 1 };
+  if (!lease.cancelled) {
+    assertHops(job!.stage, [...(req.next.via ?? []), req.next.stage]);
+    next.stage = req.next.stage;
+    if (req.next.countAttempt) next.attempts += 1;
+    if (req.next.notBefore !== undefined) next.notBefore = req.next.notBefore;
+    applyPatch(next, req.next.patch);
+  }
+  delete next.lease;
+  const wallMs = req.result.cost?.wallMs ?? req.now - existingRun.startedAt;
+  const runCost = addCost({ usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 }, { ...req.result.cost, wallMs });
+  next.cost = addCost(next.cost, runCost);
+  const run: RunRecord = { ...existingRun, endedAt: req.now, endedBy: "agent", outcome: req.result.outcome, cost: runCost };
+  const r = req.result;
+  if (r.exitCode !== undefined) run.exitCode = r.exitCode;
+  if (r.verify !== undefined) run.verify = r.verify;
+  if (r.scope !== undefined) run.scope = r.scope;
+  if (r.commits !== undefined) run.commits = r.commits;
+  if (r.artifacts !== undefined) run.artifacts = r.artifacts;
+  return { job: next, run };
+}
+
+export function planTransition(job: JobRecord | undefined, jobId: string, req: TransitionRequest): JobRecord {
+  if (!job) throw new StoreError("not_found", `no job ${jobId}`);
+  if (req.expectedVersion !== undefined && req.expectedVersion !== job.version) {
+    throw new StoreError("conflict", `job ${jobId} changed (version ${job.version}, expected ${req.expectedVersion})`);
+  }
+  if (req.from && !req.from.includes(job.stage)) {
+    throw new StoreError("illegal_transition", `job ${jobId} is ${job.stage}, expected one of ${req.from.join(", ")}`, {
+      details: { from: job.stage, to: req.to },
+    });
+  }
+  if (req.to === "assigned" && job.stage !== "assigned") {
+    throw new StoreError("illegal_transition", "only a claim assigns a job", { details: { from: job.stage, to: req.to } });
+  }
+  // Same stage: not a transition, only the patch applies (e.g. a new scheduler explanation).
+  if (req.to !== job.stage) assertHops(job.stage, [req.to]);
+  const next: JobRecord = { ...job, stage: req.to, updatedAt: req.now, version: job.version + 1 };
+  applyPatch(next, req.patch);
+  // Leaving the leased stages while a lease is held: the agent must be told to stop (renew → cancelled).
+  if (job.lease && LEASED_STAGES.includes(job.stage) && !LEASED_STAGES.includes(req.to)) {
+    next.lease = { ...job.lease, cancelled: true };
+  }
+  return next;
+}
+
+export interface ReapPlan {
+  job: JobRecord;
+  run: RunRecord | undefined;
+  leaseId: string;
+  epoch: number;
+  cancelled: boolean;
+}
+
+/** null when the job's lease is absent or not yet expired at `now` (a renew won the race). */
+export function planReap(
+  job: JobRecord,
+  run: RunRecord | undefined,
+  now: EpochMs,
+  decide: (job: JobRecord) => ReapDecision,
+): ReapPlan | null {
+  const lease = job.lease;
+  if (!lease || lease.expiresAt > now) return null;
+  const next: JobRecord = { ...job, updatedAt: now, version: job.version + 1 };
+  delete next.lease;
+  if (!lease.cancelled) {
+    const d = decide(job);
+    next.leaseLosses += 1;
+    if (d.countAttempt) next.attempts += 1;
+    if (canTransition(job.stage, d.to).ok) next.stage = d.to;
+    if (d.notBefore !== undefined) next.notBefore = d.notBefore;
+  }
+  let endedRun: RunRecord | undefined;
+  if (run && run.endedAt === undefined) {
+    endedRun = { ...run, endedAt: now, endedBy: "lease_expired", cost: { ...run.cost, wallMs: now - run.startedAt } };
+    next.cost = addCost(next.cost, { wallMs: now - run.startedAt });
+  }
+  return { job: next, run: endedRun, leaseId: lease.id, epoch: lease.epoch, cancelled: lease.cancelled === true };
+}
+
+/** JSON round trip without `undefined` members, so both providers return identical shapes. */
+export function clean<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,93 @@
+import "server-only";
+import type Database from "better-sqlite3";
+
+/**
+ * Versioned schema. Append a migration, never edit a shipped one: `schema_migrations` records what ran.
+ * Records live as JSON in `doc`; the columns beside it are copies kept only to index and filter
+ * (written from the doc on every write, so they cannot disagree with it).
+ */
+const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  product_id TEXT NOT NULL,
+  idem_key TEXT,
+  stage TEXT NOT NULL,
+  prio INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  lock TEXT,
+  lease_id TEXT,
+  lease_expires_at INTEGER,
+  factory_id TEXT,
+  profile TEXT,
+  title_lower TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX jobs_by_key ON jobs(product_id, idem_key) WHERE idem_key IS NOT NULL;
+-- the claim path: queued, unleased, in priority-then-age order (a partial index stays small)
+CREATE INDEX jobs_claimable ON jobs(prio, created_at, id) WHERE stage = 'queued' AND lease_id IS NULL;
+CREATE INDEX jobs_by_lease ON jobs(lease_id) WHERE lease_id IS NOT NULL;
+CREATE INDEX jobs_by_expiry ON jobs(lease_expires_at) WHERE lease_id IS NOT NULL;
+CREATE INDEX jobs_lock_held ON jobs(lock) WHERE lock IS NOT NULL AND lease_id IS NOT NULL;
+CREATE INDEX jobs_newest ON jobs(created_at, id);
+CREATE INDEX jobs_by_stage ON jobs(stage, created_at, id);
+CREATE INDEX jobs_by_product ON jobs(product_id, created_at, id);
+CREATE TABLE job_deps (dep_id TEXT NOT NULL, job_id TEXT NOT NULL, PRIMARY KEY (dep_id, job_id)) WITHOUT ROWID;
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  product_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX runs_by_job ON runs(job_id, attempt);
+CREATE TABLE leases (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, epoch INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX leases_by_job ON leases(job_id, epoch);
+CREATE TABLE events (
+  gid INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  lease_id TEXT,
+  agent_seq INTEGER,
+  doc TEXT NOT NULL,
+  UNIQUE (job_id, seq)
+);
+CREATE UNIQUE INDEX events_by_agent_seq ON events(lease_id, agent_seq) WHERE agent_seq IS NOT NULL;
+CREATE TABLE logs (
+  lease_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  job_id TEXT NOT NULL,
+  pos INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (lease_id, seq)
+);
+CREATE INDEX logs_by_job ON logs(job_id, pos);
+CREATE TABLE factories (id TEXT PRIMARY KEY, product_id TEXT NOT NULL, token_hash TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX factories_by_token ON factories(token_hash);
+CREATE TABLE api_tokens (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE users (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE settings (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE profiles (product_id TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (product_id, name, version)) WITHOUT ROWID;
+CREATE TABLE fairness (product_id TEXT PRIMARY KEY, claims INTEGER NOT NULL, running INTEGER NOT NULL, usage_ms INTEGER NOT NULL);
+`,
+  },
+];
+
+export function migrate(db: Database.Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  // IMMEDIATE: two processes opening a fresh file at once must not both run migration 1.
+  db.transaction(() => {
+    const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
+    const current = row.v ?? 0;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(m.version, Date.now());
+    }
+  }).immediate();
+}

@@ -1,0 +1,672 @@
+import "server-only";
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Stage } from "@/lib/types";
+import { StoreError } from "../errors";
+import { jobIdForKey } from "../ids";
+import {
+  PRIORITY_RANK,
+  checkFence,
+  clean,
+  newJobRecord,
+  planClaim,
+  planComplete,
+  planRenew,
+  planReap,
+  planTransition,
+} from "../job-rules";
+import { countOps } from "../op-counter";
+import type {
+  ClaimGrant,
+  ClaimRequest,
+  CompleteRequest,
+  CompleteResult,
+  Fence,
+  HeartbeatRequest,
+  JobFilter,
+  NewApiToken,
+  NewEvent,
+  NewFactory,
+  NewJob,
+  NewLogChunk,
+  Page,
+  ReapDecision,
+  ReapedLease,
+  Store,
+  SubmitResult,
+  TransitionRequest,
+  UserInput,
+} from "../port";
+import type {
+  ApiTokenRecord,
+  EventRecord,
+  FactoryRecord,
+  FactoryStatus,
+  FairnessCounters,
+  JobRecord,
+  LeaseRecord,
+  LogChunkRecord,
+  ProfileSnapshot,
+  RecentEvent,
+  Role,
+  RunRecord,
+  Settings,
+  UserRecord,
+} from "../records";
+import { migrate } from "./migrations";
+import { decodeCursor, encodeCursor, defaultSettings, logPos } from "../shared";
+
+/**
+ * The embedded provider. One file, WAL, synchronous=NORMAL. Every write runs in a `BEGIN IMMEDIATE`
+ * transaction: SQLite then serializes writers across all connections and processes on the file, so
+ * the read-plan-write of job-rules.ts is atomic; the `WHERE version = ?` on the UPDATE is a second
+ * guard that turns any bug in that reasoning into a loud conflict rather than a double grant.
+ */
+export interface SqliteStoreOptions {
+  /** a path (created with its directory on first use) or ":memory:" */
+  file: string;
+  /** how long a writer waits for another connection's transaction (default 5 s) */
+  busyTimeoutMs?: number;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  return countOps(new SqliteStore(options));
+}
+
+type Row = { doc: string };
+
+function parse<T>(row: Row | undefined): T | undefined {
+  return row ? (JSON.parse(row.doc) as T) : undefined;
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+}
+
+class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
+  readonly kind = "sqlite" as const;
+  private readonly db: Database.Database;
+  private readonly s: ReturnType<typeof prepare>;
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.pragma("foreign_keys = OFF");
+    migrate(this.db);
+    this.s = prepare(this.db);
+  }
+
+  /** Runs fn in BEGIN IMMEDIATE; a busy database surfaces as StoreError `busy`. */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      if (isBusy(e)) throw new StoreError("busy", "the database is busy", { retryAfterMs: 50 });
+      throw e;
+    }
+  }
+
+  private readJob(id: string): JobRecord | undefined {
+    return parse<JobRecord>(this.s.jobById.get(id) as Row | undefined);
+  }
+
+  private insertJob(job: JobRecord): void {
+    this.s.insertJob.run(jobColumns(job));
+    for (const dep of job.deps) this.s.insertDep.run(dep, job.id);
+  }
+
+  /** Writes `next` over the row whose version is `prev.version`. Inside a write transaction only. */
+  private replaceJob(prev: JobRecord, next: JobRecord): void {
+    const info = this.s.updateJob.run({ ...jobColumns(next), prevVersion: prev.version });
+    if (info.changes !== 1) throw new StoreError("conflict", `job ${next.id} changed under a write transaction`);
+    if (next.deps !== prev.deps) {
+      this.s.deleteDeps.run(next.id);
+      for (const dep of next.deps) this.s.insertDep.run(dep, next.id);
+    }
+  }
+
+  private readRun(id: string): RunRecord | undefined {
+    return parse<RunRecord>(this.s.runById.get(id) as Row | undefined);
+  }
+
+  private endLease(leaseId: string, state: LeaseRecord["state"], now: number): void {
+    const rec = parse<LeaseRecord>(this.s.leaseById.get(leaseId) as Row | undefined);
+    if (!rec) return;
+    this.s.updateLease.run(JSON.stringify({ ...rec, state, endedAt: now }), leaseId);
+  }
+
+  private bumpFairness(productId: string, claims: number, running: number, usageMs: number): void {
+    this.s.bumpFairness.run({ productId, claims, running, usageMs });
+  }
+
+  async submitJob(input: NewJob): Promise<SubmitResult> {
+    const id = input.idempotencyKey !== undefined ? jobIdForKey(input.productId, input.idempotencyKey) : input.id;
+    if (!id) throw new StoreError("conflict", "a job needs an id or an idempotency key");
+    return this.write(() => {
+      const existing = this.readJob(id);
+      if (existing) {
+        if (input.idempotencyKey !== undefined && existing.contentHash === input.contentHash) {
+          return { job: existing, created: false };
+        }
+        throw new StoreError("conflict", input.idempotencyKey !== undefined
+          ? `idempotency key "${input.idempotencyKey}" was used for different content`
+          : `job ${id} already exists`, { details: { jobId: id } });
+      }
+      const job = clean(newJobRecord(input, id));
+      this.insertJob(job);
+      return { job, created: true };
+    });
+  }
+
+  async claimJob(req: ClaimRequest): Promise<ClaimGrant | null> {
+    return this.write(() => {
+      const job = this.readJob(req.jobId);
+      if (!job) return null;
+      const plan = planClaim(job, req);
+      if (!plan) return null;
+      // The lock check sits inside the same IMMEDIATE transaction: no other writer can grant a
+      // lease on a job with this lock between the check and our update.
+      if (job.lock !== undefined && this.s.lockHeld.get(job.lock, job.id)) return null;
+      const next = clean(plan.job);
+      this.replaceJob(job, next);
+      this.s.insertRun.run(plan.run.id, job.id, job.productId, plan.run.attempt, JSON.stringify(plan.run));
+      this.s.insertLease.run(plan.leaseRecord.id, job.id, plan.leaseRecord.epoch, JSON.stringify(plan.leaseRecord));
+      this.bumpFairness(job.productId, 1, 1, 0);
+      return { job: next, lease: next.lease!, run: clean(plan.run) };
+    });
+  }
+
+  async listClaimCandidates(q: { productIds?: string[]; now: number; limit: number }): Promise<JobRecord[]> {
+    if (q.productIds && q.productIds.length === 0) return [];
+    const rows = q.productIds
+      ? (this.db
+          .prepare(
+            `SELECT doc FROM jobs WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
+             AND product_id IN (${q.productIds.map(() => "?").join(",")}) ORDER BY prio, created_at, id LIMIT ?`,
+          )
+          .all(q.now, ...q.productIds, q.limit) as Row[])
+      : (this.s.candidates.all(q.now, q.limit) as Row[]);
+    return rows.map((r) => JSON.parse(r.doc) as JobRecord);
+  }
+
+  private jobIdOfLease(leaseId: string): string | undefined {
+    return (this.s.jobIdByLease.get(leaseId) as { id: string } | undefined)?.id;
+  }
+
+  async renewLease(leaseId: string, epoch: number, now: number, ttlMs: number): Promise<{ expiresAt: number }> {
+    return this.write(() => {
+      const jobId = this.jobIdOfLease(leaseId);
+      const job = jobId ? this.readJob(jobId) : undefined;
+      const next = planRenew(job, leaseId, epoch, now, ttlMs);
+      this.replaceJob(job!, next);
+      return { expiresAt: next.lease!.expiresAt };
+    });
+  }
+
+  async appendEvents(jobId: string, events: NewEvent[], fence?: Fence & { now: number }): Promise<EventRecord[]> {
+    return this.write(() => {
+      const job = this.readJob(jobId);
+      if (!job) throw new StoreError("not_found", `no job ${jobId}`);
+      if (fence) checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
+      return this.appendEventsIn(job, events, fence?.leaseId);
+    });
+  }
+
+  /** Inside a write transaction: assigns seq = max + 1; a known (leaseId, agentSeq) returns the stored event. */
+  private appendEventsIn(job: JobRecord, events: NewEvent[], fenceLeaseId?: string): EventRecord[] {
+    const out: EventRecord[] = [];
+    let seq = (this.s.maxSeq.get(job.id) as { m: number | null }).m ?? 0;
+    for (const e of events) {
+      const leaseId = e.leaseId ?? fenceLeaseId;
+      if (e.agentSeq !== undefined && leaseId !== undefined) {
+        const dup = parse<EventRecord>(this.s.eventByAgentSeq.get(leaseId, e.agentSeq) as Row | undefined);
+        if (dup) {
+          out.push(dup);
+          continue;
+        }
+      }
+      seq += 1;
+      const rec: EventRecord = clean({
+        jobId: job.id,
+        productId: job.productId,
+        seq,
+        type: e.type,
+        at: e.at,
+        data: e.data ?? {},
+        leaseId,
+        agentSeq: e.agentSeq,
+      });
+      this.s.insertEvent.run(job.id, seq, leaseId ?? null, e.agentSeq ?? null, JSON.stringify(rec));
+      out.push(rec);
+    }
+    return out;
+  }
+
+  async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
+    return (this.s.eventsAfter.all(jobId, afterSeq, limit) as Row[]).map((r) => JSON.parse(r.doc) as EventRecord);
+  }
+
+  async readRecentEvents(afterCursor: string | undefined, limit: number): Promise<RecentEvent[]> {
+    type EvRow = Row & { gid: number };
+    let rows: EvRow[];
+    if (afterCursor === undefined) {
+      rows = (this.s.latestEvents.all(limit) as EvRow[]).reverse();
+    } else {
+      const [gid] = decodeCursor(afterCursor) as [number];
+      rows = this.s.eventsAfterGid.all(gid, limit) as EvRow[];
+    }
+    return rows.map((r) => ({ cursor: encodeCursor([r.gid]), event: JSON.parse(r.doc) as EventRecord }));
+  }
+
+  async appendLog(jobId: string, fence: Fence & { now: number }, chunks: NewLogChunk[]): Promise<void> {
+    this.write(() => {
+      const job = this.readJob(jobId);
+      if (!job) throw new StoreError("not_found", `no job ${jobId}`);
+      checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
+      for (const c of chunks) {
+        const pos = logPos(fence.epoch, c.seq);
+        const rec: LogChunkRecord = {
+          jobId,
+          productId: job.productId,
+          leaseId: fence.leaseId,
+          epoch: fence.epoch,
+          seq: c.seq,
+          pos,
+          stream: c.stream,
+          text: c.text,
+          at: c.at,
+        };
+        // (leaseId, seq) is the primary key: a repeated chunk is ignored.
+        this.s.insertLog.run(fence.leaseId, c.seq, jobId, pos, JSON.stringify(rec));
+      }
+    });
+  }
+
+  async readLog(jobId: string, afterPos: number, limit: number): Promise<LogChunkRecord[]> {
+    return (this.s.logAfter.all(jobId, afterPos, limit) as Row[]).map((r) => JSON.parse(r.doc) as LogChunkRecord);
+  }
+
+  async completeAttempt(req: CompleteRequest): Promise<CompleteResult> {
+    return this.write(() => {
+      const existingRun = this.readRun(req.leaseId);
+      const job = this.readJob(existingRun?.jobId ?? this.jobIdOfLease(req.leaseId) ?? "");
+      const plan = planComplete(job, existingRun, req);
+      if ("duplicate" in plan) return { job: job ?? this.readJob(plan.duplicate.jobId)!, run: plan.duplicate, duplicate: true };
+      const next = clean(plan.job);
+      const run = clean(plan.run);
+      this.replaceJob(job!, next);
+      this.s.updateRun.run(JSON.stringify(run), run.id);
+      this.endLease(req.leaseId, job!.lease!.cancelled ? "cancelled" : "completed", req.now);
+      this.bumpFairness(job!.productId, 0, -1, run.cost.wallMs);
+      if (req.events?.length) this.appendEventsIn(next, req.events, req.leaseId);
+      return { job: next, run, duplicate: false };
+    });
+  }
+
+  async transitionStage(jobId: string, req: TransitionRequest): Promise<JobRecord> {
+    return this.write(() => {
+      const job = this.readJob(jobId);
+      const next = clean(planTransition(job, jobId, req));
+      this.replaceJob(job!, next);
+      if (req.event) this.appendEventsIn(next, [req.event]);
+      return next;
+    });
+  }
+
+  async reapExpiredLeases(now: number, decide: (job: JobRecord) => ReapDecision): Promise<ReapedLease[]> {
+    const due = (this.s.expiredLeases.all(now) as { id: string }[]).map((r) => r.id);
+    const reaped: ReapedLease[] = [];
+    // One transaction per job: a renew between our scan and our write wins and is not reaped.
+    for (const jobId of due) {
+      const r = this.write(() => {
+        const job = this.readJob(jobId);
+        if (!job?.lease) return undefined;
+        const plan = planReap(job, this.readRun(job.lease.id), now, decide);
+        if (!plan) return undefined;
+        const next = clean(plan.job);
+        this.replaceJob(job, next);
+        if (plan.run) this.s.updateRun.run(JSON.stringify(clean(plan.run)), plan.run.id);
+        this.endLease(plan.leaseId, plan.cancelled ? "cancelled" : "expired", now);
+        this.bumpFairness(job.productId, 0, -1, plan.run?.cost.wallMs ?? 0);
+        return { jobId, productId: job.productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage };
+      });
+      if (r) reaped.push(r);
+    }
+    return reaped;
+  }
+
+  async listJobs(filter: JobFilter, cursor: string | undefined, limit: number): Promise<Page<JobRecord>> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.stage !== undefined) {
+      const stages = Array.isArray(filter.stage) ? filter.stage : [filter.stage];
+      if (stages.length === 0) return { items: [] };
+      where.push(`stage IN (${stages.map(() => "?").join(",")})`);
+      args.push(...stages);
+    }
+    if (filter.productId !== undefined) (where.push("product_id = ?"), args.push(filter.productId));
+    if (filter.profile !== undefined) (where.push("profile = ?"), args.push(filter.profile));
+    if (filter.factoryId !== undefined) (where.push("factory_id = ?"), args.push(filter.factoryId));
+    if (filter.q !== undefined && filter.q !== "") (where.push("instr(title_lower, ?) > 0"), args.push(filter.q.toLowerCase()));
+    if (filter.dependsOn !== undefined) {
+      where.push("id IN (SELECT job_id FROM job_deps WHERE dep_id = ?)");
+      args.push(filter.dependsOn);
+    }
+    if (cursor !== undefined) {
+      const [createdAt, id] = decodeCursor(cursor) as [number, string];
+      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+      args.push(createdAt, createdAt, id);
+    }
+    const sql = `SELECT doc FROM jobs ${where.length ? "WHERE " + where.join(" AND ") : ""}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, limit + 1) as Row[];
+    const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as JobRecord);
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.id]) } : { items };
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    return this.readJob(jobId);
+  }
+
+  async getJobByKey(productId: string, key: string): Promise<JobRecord | undefined> {
+    return this.readJob(jobIdForKey(productId, key));
+  }
+
+  async listDependents(jobId: string): Promise<JobRecord[]> {
+    return (this.s.dependents.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as JobRecord);
+  }
+
+  async listRuns(jobId: string): Promise<RunRecord[]> {
+    return (this.s.runsOfJob.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as RunRecord);
+  }
+
+  async listLeases(jobId: string): Promise<LeaseRecord[]> {
+    return (this.s.leasesOfJob.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as LeaseRecord);
+  }
+
+  async countJobsByStage(productId?: string): Promise<Partial<Record<Stage, number>>> {
+    const rows = (productId === undefined ? this.s.countByStage.all() : this.s.countByStageOf.all(productId)) as {
+      stage: Stage;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+  }
+
+  // ── factories ──
+  async registerFactory(f: NewFactory): Promise<FactoryRecord> {
+    const rec: FactoryRecord = clean({
+      id: f.id,
+      productId: f.productId,
+      name: f.name,
+      os: f.os,
+      arch: f.arch,
+      capabilities: f.capabilities,
+      stations: f.stations,
+      free: f.stations,
+      load: 0,
+      version: f.version,
+      tokenHash: f.tokenHash,
+      status: "online" as const,
+      lastHeartbeatAt: f.now,
+      running: [],
+      warm: f.warm ?? [],
+      registeredAt: f.now,
+      updatedAt: f.now,
+    });
+    this.write(() => {
+      if (this.s.factoryById.get(f.id)) throw new StoreError("conflict", `factory ${f.id} already exists`);
+      this.s.insertFactory.run(rec.id, rec.productId, rec.tokenHash, JSON.stringify(rec));
+    });
+    return rec;
+  }
+
+  private updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): FactoryRecord {
+    return this.write(() => {
+      const f = parse<FactoryRecord>(this.s.factoryById.get(id) as Row | undefined);
+      if (!f) throw new StoreError("not_found", `no factory ${id}`);
+      const next = clean(change(f));
+      this.s.updateFactory.run(next.tokenHash, JSON.stringify(next), id);
+      return next;
+    });
+  }
+
+  async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
+    return this.updateFactory(factoryId, (f) => ({
+      ...f,
+      load: hb.load,
+      free: hb.free,
+      running: hb.running,
+      warm: hb.warm ?? f.warm,
+      lastHeartbeatAt: hb.now,
+      updatedAt: hb.now,
+      status: f.status === "offline" ? "online" : f.status,
+    }));
+  }
+
+  async setFactoryStatus(factoryId: string, status: FactoryStatus, now: number): Promise<FactoryRecord> {
+    return this.updateFactory(factoryId, (f) => {
+      if (f.status === "revoked" && status !== "revoked") throw new StoreError("conflict", `factory ${factoryId} is revoked`);
+      return { ...f, status, updatedAt: now };
+    });
+  }
+
+  async listFactories(productId?: string): Promise<FactoryRecord[]> {
+    const rows = (productId === undefined ? this.s.allFactories.all() : this.s.factoriesOf.all(productId)) as Row[];
+    return rows.map((r) => JSON.parse(r.doc) as FactoryRecord);
+  }
+
+  async getFactory(factoryId: string): Promise<FactoryRecord | undefined> {
+    return parse<FactoryRecord>(this.s.factoryById.get(factoryId) as Row | undefined);
+  }
+
+  async getFactoryByTokenHash(tokenHash: string): Promise<FactoryRecord | undefined> {
+    return parse<FactoryRecord>(this.s.factoryByToken.get(tokenHash) as Row | undefined);
+  }
+
+  // ── tokens, users ──
+  async createApiToken(t: NewApiToken): Promise<ApiTokenRecord> {
+    const rec: ApiTokenRecord = { id: t.id, productId: t.productId, name: t.name, role: t.role, tokenHash: t.tokenHash, createdAt: t.now };
+    this.write(() => {
+      if (this.s.tokenById.get(t.id) || this.s.tokenByHash.get(t.tokenHash)) {
+        throw new StoreError("conflict", `API token ${t.id} already exists`);
+      }
+      this.s.insertToken.run(t.id, t.tokenHash, JSON.stringify(rec));
+    });
+    return rec;
+  }
+
+  async findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined> {
+    return parse<ApiTokenRecord>(this.s.tokenByHash.get(tokenHash) as Row | undefined);
+  }
+
+  async revokeApiToken(id: string, now: number): Promise<ApiTokenRecord> {
+    return this.write(() => {
+      const t = parse<ApiTokenRecord>(this.s.tokenById.get(id) as Row | undefined);
+      if (!t) throw new StoreError("not_found", `no API token ${id}`);
+      if (t.revokedAt !== undefined) return t;
+      const next = { ...t, revokedAt: now };
+      this.s.updateToken.run(JSON.stringify(next), id);
+      return next;
+    });
+  }
+
+  async listApiTokens(): Promise<ApiTokenRecord[]> {
+    return (this.s.allTokens.all() as Row[]).map((r) => JSON.parse(r.doc) as ApiTokenRecord);
+  }
+
+  async upsertUser(u: UserInput): Promise<UserRecord> {
+    return this.write(() => {
+      const prev = parse<UserRecord>(this.s.userById.get(u.id) as Row | undefined);
+      const rec: UserRecord = clean({
+        id: u.id,
+        productId: u.productId,
+        name: u.name,
+        role: u.role,
+        passwordHash: u.passwordHash,
+        createdAt: prev?.createdAt ?? u.now,
+        updatedAt: u.now,
+      });
+      this.s.upsertUser.run(u.id, JSON.stringify(rec));
+      return rec;
+    });
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    return parse<UserRecord>(this.s.userById.get(id) as Row | undefined);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (this.s.allUsers.all() as Row[]).map((r) => JSON.parse(r.doc) as UserRecord);
+  }
+
+  async setUserRole(id: string, role: Role, now: number): Promise<UserRecord> {
+    return this.write(() => {
+      const u = parse<UserRecord>(this.s.userById.get(id) as Row | undefined);
+      if (!u) throw new StoreError("not_found", `no user ${id}`);
+      const next = { ...u, role, updatedAt: now };
+      this.s.upsertUser.run(id, JSON.stringify(next));
+      return next;
+    });
+  }
+
+  // ── settings, profiles, fairness ──
+  async getSettings(): Promise<Settings> {
+    return parse<Settings>(this.s.settings.get() as Row | undefined) ?? defaultSettings();
+  }
+
+  private changeSettings(change: (s: Settings) => Settings): Settings {
+    return this.write(() => {
+      const cur = parse<Settings>(this.s.settings.get() as Row | undefined) ?? defaultSettings();
+      const next = { ...change(cur), version: cur.version + 1 };
+      this.s.upsertSettings.run(JSON.stringify(next));
+      return next;
+    });
+  }
+
+  async setKillSwitch(k: { on: boolean; reason: string; by: string; now: number }): Promise<Settings> {
+    return this.changeSettings((s) => ({ ...s, killSwitch: { on: k.on, reason: k.reason, by: k.by, at: k.now } }));
+  }
+
+  async setProductPaused(productId: string, paused: boolean): Promise<Settings> {
+    return this.changeSettings((s) => {
+      const others = s.pausedProducts.filter((p) => p !== productId);
+      return { ...s, pausedProducts: paused ? [...others, productId].sort() : others };
+    });
+  }
+
+  async saveProfileSnapshot(p: ProfileSnapshot): Promise<ProfileSnapshot> {
+    return this.write(() => {
+      const prev = parse<ProfileSnapshot>(this.s.profile.get(p.productId, p.name, p.version) as Row | undefined);
+      if (prev) return prev;
+      this.s.insertProfile.run(p.productId, p.name, p.version, JSON.stringify(p));
+      return p;
+    });
+  }
+
+  async getProfileSnapshot(productId: string, name: string, version: string): Promise<ProfileSnapshot | undefined> {
+    return parse<ProfileSnapshot>(this.s.profile.get(productId, name, version) as Row | undefined);
+  }
+
+  async fairnessCounters(): Promise<FairnessCounters[]> {
+    return (this.s.fairness.all() as { product_id: string; claims: number; running: number; usage_ms: number }[]).map((r) => ({
+      productId: r.product_id,
+      claimsGranted: r.claims,
+      runningNow: r.running,
+      usageMs: r.usage_ms,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function jobColumns(job: JobRecord) {
+  return {
+    id: job.id,
+    product_id: job.productId,
+    idem_key: job.idempotencyKey ?? null,
+    stage: job.stage,
+    prio: PRIORITY_RANK[job.priority],
+    created_at: job.createdAt,
+    not_before: job.notBefore ?? 0,
+    lock: job.lock ?? null,
+    lease_id: job.lease?.id ?? null,
+    lease_expires_at: job.lease?.expiresAt ?? null,
+    factory_id: job.lease?.factoryId ?? null,
+    profile: job.manifest.profile ?? job.profile?.name ?? null,
+    title_lower: job.title.toLowerCase(),
+    version: job.version,
+    doc: JSON.stringify(job),
+  };
+}
+
+function prepare(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    jobById: p("SELECT doc FROM jobs WHERE id = ?"),
+    insertJob: p(`INSERT INTO jobs (id, product_id, idem_key, stage, prio, created_at, not_before, lock, lease_id,
+      lease_expires_at, factory_id, profile, title_lower, version, doc) VALUES (@id, @product_id, @idem_key, @stage,
+      @prio, @created_at, @not_before, @lock, @lease_id, @lease_expires_at, @factory_id, @profile, @title_lower,
+      @version, @doc)`),
+    updateJob: p(`UPDATE jobs SET stage = @stage, prio = @prio, not_before = @not_before, lock = @lock,
+      lease_id = @lease_id, lease_expires_at = @lease_expires_at, factory_id = @factory_id, profile = @profile,
+      title_lower = @title_lower, version = @version, doc = @doc WHERE id = @id AND version = @prevVersion`),
+    insertDep: p("INSERT OR IGNORE INTO job_deps (dep_id, job_id) VALUES (?, ?)"),
+    deleteDeps: p("DELETE FROM job_deps WHERE job_id = ?"),
+    dependents: p("SELECT j.doc FROM job_deps d JOIN jobs j ON j.id = d.job_id WHERE d.dep_id = ? ORDER BY j.created_at, j.id"),
+    lockHeld: p("SELECT 1 FROM jobs WHERE lock = ? AND lease_id IS NOT NULL AND id <> ? LIMIT 1"),
+    candidates: p(`SELECT doc FROM jobs WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
+      ORDER BY prio, created_at, id LIMIT ?`),
+    jobIdByLease: p("SELECT id FROM jobs WHERE lease_id = ?"),
+    expiredLeases: p("SELECT id FROM jobs WHERE lease_id IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at"),
+    runById: p("SELECT doc FROM runs WHERE id = ?"),
+    insertRun: p("INSERT INTO runs (id, job_id, product_id, attempt, doc) VALUES (?, ?, ?, ?, ?)"),
+    updateRun: p("UPDATE runs SET doc = ? WHERE id = ?"),
+    runsOfJob: p("SELECT doc FROM runs WHERE job_id = ? ORDER BY attempt"),
+    leaseById: p("SELECT doc FROM leases WHERE id = ?"),
+    insertLease: p("INSERT INTO leases (id, job_id, epoch, doc) VALUES (?, ?, ?, ?)"),
+    updateLease: p("UPDATE leases SET doc = ? WHERE id = ?"),
+    leasesOfJob: p("SELECT doc FROM leases WHERE job_id = ? ORDER BY epoch"),
+    maxSeq: p("SELECT MAX(seq) AS m FROM events WHERE job_id = ?"),
+    eventByAgentSeq: p("SELECT doc FROM events WHERE lease_id = ? AND agent_seq = ?"),
+    insertEvent: p("INSERT INTO events (job_id, seq, lease_id, agent_seq, doc) VALUES (?, ?, ?, ?, ?)"),
+    eventsAfter: p("SELECT doc FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+    latestEvents: p("SELECT gid, doc FROM events ORDER BY gid DESC LIMIT ?"),
+    eventsAfterGid: p("SELECT gid, doc FROM events WHERE gid > ? ORDER BY gid LIMIT ?"),
+    insertLog: p("INSERT OR IGNORE INTO logs (lease_id, seq, job_id, pos, doc) VALUES (?, ?, ?, ?, ?)"),
+    logAfter: p("SELECT doc FROM logs WHERE job_id = ? AND pos > ? ORDER BY pos LIMIT ?"),
+    countByStage: p("SELECT stage, COUNT(*) AS n FROM jobs GROUP BY stage"),
+    countByStageOf: p("SELECT stage, COUNT(*) AS n FROM jobs WHERE product_id = ? GROUP BY stage"),
+    factoryById: p("SELECT doc FROM factories WHERE id = ?"),
+    factoryByToken: p("SELECT doc FROM factories WHERE token_hash = ?"),
+    insertFactory: p("INSERT INTO factories (id, product_id, token_hash, doc) VALUES (?, ?, ?, ?)"),
+    updateFactory: p("UPDATE factories SET token_hash = ?, doc = ? WHERE id = ?"),
+    allFactories: p("SELECT doc FROM factories ORDER BY id"),
+    factoriesOf: p("SELECT doc FROM factories WHERE product_id = ? ORDER BY id"),
+    tokenById: p("SELECT doc FROM api_tokens WHERE id = ?"),
+    tokenByHash: p("SELECT doc FROM api_tokens WHERE token_hash = ?"),
+    insertToken: p("INSERT INTO api_tokens (id, token_hash, doc) VALUES (?, ?, ?)"),
+    updateToken: p("UPDATE api_tokens SET doc = ? WHERE id = ?"),
+    allTokens: p("SELECT doc FROM api_tokens ORDER BY id"),
+    userById: p("SELECT doc FROM users WHERE id = ?"),
+    upsertUser: p("INSERT INTO users (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"),
+    allUsers: p("SELECT doc FROM users ORDER BY id"),
+    settings: p("SELECT doc FROM settings WHERE id = 'settings'"),
+    upsertSettings: p(
+      "INSERT INTO settings (id, doc) VALUES ('settings', ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    ),
+    profile: p("SELECT doc FROM profiles WHERE product_id = ? AND name = ? AND version = ?"),
+    insertProfile: p("INSERT INTO profiles (product_id, name, version, doc) VALUES (?, ?, ?, ?)"),
+    bumpFairness: p(`INSERT INTO fairness (product_id, claims, running, usage_ms) VALUES (@productId, @claims, @running, @usageMs)
+      ON CONFLICT (product_id) DO UPDATE SET claims = claims + @claims, running = running + @running,
+      usage_ms = usage_ms + @usageMs`),
+    fairness: p("SELECT product_id, claims, running, usage_ms FROM fairness ORDER BY product_id"),
+  };
+}
