@@ -349,10 +349,14 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       where.push(`stage IN (${stages.map(() => "?").join(",")})`);
       args.push(...stages);
     }
-    if (filter.productId !== undefined) (where.push("product_id = ?"), args.push(filter.productId));
-    if (filter.profile !== undefined) (where.push("profile = ?"), args.push(filter.profile));
-    if (filter.factoryId !== undefined) (where.push("factory_id = ?"), args.push(filter.factoryId));
-    if (filter.q !== undefined && filter.q !== "") (where.push("instr(title_lower, ?) > 0"), args.push(filter.q.toLowerCase()));
+    const add = (clause: string, value: unknown) => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (filter.productId !== undefined) add("product_id = ?", filter.productId);
+    if (filter.profile !== undefined) add("profile = ?", filter.profile);
+    if (filter.factoryId !== undefined) add("factory_id = ?", filter.factoryId);
+    if (filter.q !== undefined && filter.q !== "") add("instr(title_lower, ?) > 0", filter.q.toLowerCase());
     if (filter.dependsOn !== undefined) {
       where.push("id IN (SELECT job_id FROM job_deps WHERE dep_id = ?)");
       args.push(filter.dependsOn);
