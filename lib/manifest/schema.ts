@@ -1,0 +1,379 @@
+/**
+ * The manifest schema: input is the job file's front matter (or the `manifest` of a JSON submission)
+ * with kebab-case keys; output is the normalized `Manifest` of lib/types.ts (defaults filled,
+ * durations in ms, token counts as integers, capabilities canonical).
+ *
+ * Every field is validated by a small function of ./values (or lib/duration, lib/size,
+ * lib/capability) wrapped as a zod transform, so each problem gets a message written for people
+ * ("expected a duration like 90s, 45m, 4h or 1h30m") and the exact path (`retry.on[1]`).
+ * Unknown fields are refused with a did-you-mean; `x-` fields pass through verbatim.
+ */
+import { z } from "zod";
+import { parseCapability } from "../capability";
+import { suggestion } from "../did-you-mean";
+import { parseDuration } from "../duration";
+import { findSecrets, secretMessage } from "../secrets";
+import { parseTokenCount } from "../size";
+import {
+  PRIORITIES,
+  RETRY_ON,
+  type Budget,
+  type Manifest,
+  type Priority,
+  type RetryOn,
+  type RetryPolicy,
+  type ReviewPolicy,
+} from "../types";
+import {
+  checkArtifact,
+  checkBoolean,
+  checkDep,
+  checkEngine,
+  checkEngineClass,
+  checkGlob,
+  checkIdempotencyKey,
+  checkLock,
+  checkPath,
+  checkProduct,
+  checkProfileName,
+  checkRepo,
+  checkReviewer,
+  checkShellCommand,
+  checkTrackerItem,
+  escapesBase,
+  expected,
+  isAbsolutePath,
+  type Check,
+} from "./values";
+
+/** A zod schema from a value check: the check's message becomes the issue at this field's path. */
+export function field<T>(check: (v: unknown) => Check<T>) {
+  return z.unknown().transform((v, ctx): T => {
+    const r = check(v);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: "custom", message: r.message, input: undefined });
+    return z.NEVER;
+  });
+}
+
+export const MAX_LIST = 200;
+
+/**
+ * A list of checked items (a single value counts as a list of one). `unique: "dedupe"` drops repeats
+ * (set-like fields), `"refuse"` reports them, `empty: false` refuses an empty list.
+ */
+export function list<T>(
+  check: (v: unknown) => Check<T>,
+  what: string,
+  opts: { unique?: "dedupe" | "refuse"; empty?: string } = {},
+) {
+  return z.unknown().transform((v, ctx): T[] => {
+    const items = typeof v === "string" ? [v] : v;
+    if (!Array.isArray(items)) {
+      ctx.addIssue({ code: "custom", message: expected(`a list of ${what}`, v), input: undefined });
+      return z.NEVER;
+    }
+    if (items.length > MAX_LIST) {
+      ctx.addIssue({ code: "custom", message: `at most ${MAX_LIST} entries, got ${items.length}`, input: undefined });
+      return z.NEVER;
+    }
+    if (items.length === 0 && opts.empty) {
+      ctx.addIssue({ code: "custom", message: opts.empty, input: undefined });
+      return z.NEVER;
+    }
+    const out: T[] = [];
+    const seen = new Map<string, number>();
+    let failed = false;
+    items.forEach((item, i) => {
+      const at = typeof v === "string" ? [] : [i];
+      const r = check(item);
+      if (!r.ok) {
+        failed = true;
+        ctx.addIssue({ code: "custom", message: r.message, path: at, input: undefined });
+        return;
+      }
+      const key = JSON.stringify(r.value);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        if (opts.unique === "refuse") {
+          failed = true;
+          ctx.addIssue({ code: "custom", message: `listed twice (also at [${first}])`, path: at, input: undefined });
+        }
+        if (opts.unique) return;
+      }
+      seen.set(key, i);
+      out.push(r.value);
+    });
+    return failed ? z.NEVER : out;
+  });
+}
+
+const checkDuration = (v: unknown): Check<number> => {
+  const r = parseDuration(v);
+  return r.ok ? { ok: true, value: r.ms } : r;
+};
+
+const checkTokens = (v: unknown): Check<number> => parseTokenCount(v);
+
+export function checkUsd(v: unknown): Check<number> {
+  let n = v;
+  if (typeof v === "string" && /^\s*\$?\s*\d+(\.\d+)?\s*$/.test(v)) n = Number(v.replace(/[$\s]/g, ""));
+  if (typeof n !== "number" || !Number.isFinite(n)) return { ok: false, message: expected("an amount in US dollars like 5 or 12.50", v) };
+  if (n < 0) return { ok: false, message: "expected an amount in US dollars ≥ 0" };
+  if (n > 1_000_000) return { ok: false, message: "expected an amount in US dollars of at most 1000000" };
+  return { ok: true, value: Math.round(n * 1e6) / 1e6 };
+}
+
+const checkCapability = (v: unknown): Check<string> => {
+  if (typeof v !== "string") return { ok: false, message: expected("a capability like os:mac, gpu or node>=20", v) };
+  const p = parseCapability(v);
+  return p.ok ? { ok: true, value: p.canonical } : p;
+};
+
+const checkPriority = (v: unknown): Check<Priority> => {
+  if (typeof v === "string" && (PRIORITIES as readonly string[]).includes(v.trim().toLowerCase())) {
+    return { ok: true, value: v.trim().toLowerCase() as Priority };
+  }
+  const hint = typeof v === "string" ? suggestion(v.trim(), PRIORITIES) : "";
+  return { ok: false, message: `expected ${PRIORITIES.join(", ")}${typeof v === "string" ? `, got "${v}"` : ""}${hint}` };
+};
+
+const checkRetryOn = (v: unknown): Check<RetryOn> => {
+  if (typeof v === "string" && (RETRY_ON as readonly string[]).includes(v.trim())) return { ok: true, value: v.trim() as RetryOn };
+  const hint = typeof v === "string" ? suggestion(v.trim(), RETRY_ON) : "";
+  return { ok: false, message: `expected one of ${RETRY_ON.join(", ")}${typeof v === "string" ? `, got "${v}"` : ""}${hint}` };
+};
+
+const checkMax = (v: unknown): Check<number> => {
+  if (typeof v !== "number" || !Number.isInteger(v)) return { ok: false, message: expected("a whole number of retries from 0 to 20", v) };
+  if (v < 0 || v > 20) return { ok: false, message: `expected a whole number of retries from 0 to 20, got ${v}` };
+  return { ok: true, value: v };
+};
+
+function objectError(what: string) {
+  return (issue: { code: string; input?: unknown }) =>
+    issue.code === "invalid_type" ? expected(what, issue.input) : undefined;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { max: 0, backoff: 60_000, on: ["timeout", "agent_failed"] };
+
+const budgetSchema = z.strictObject(
+  {
+    usd: field(checkUsd).optional(),
+    tokens: field(checkTokens).optional(),
+    wall: field(checkDuration).optional(),
+  },
+  { error: objectError("a mapping like { usd: 5, tokens: 2M, wall: 4h }") },
+);
+
+const retrySchema = z.strictObject(
+  {
+    max: field(checkMax).optional(),
+    backoff: field(checkDuration).optional(),
+    on: list(checkRetryOn, "retry reasons", { unique: "dedupe", empty: `list at least one of ${RETRY_ON.join(", ")}` }).optional(),
+  },
+  { error: objectError("a mapping like { max: 2, backoff: 5m, on: [timeout, verify_failed] }") },
+);
+
+const reviewersSchema = z.strictObject(
+  { reviewers: list(checkReviewer, "reviewers like @alice", { unique: "dedupe", empty: "list at least one reviewer, like [\"@alice\"]" }) },
+  { error: objectError("auto, manual or { reviewers: [\"@alice\"] }") },
+);
+
+const REVIEW_HINT = 'expected auto, manual or { reviewers: ["@alice"] }';
+
+const reviewPolicySchema = z.unknown().transform((v, ctx): ReviewPolicy => {
+  if (typeof v === "string") {
+    const s = v.trim().toLowerCase();
+    if (s === "auto" || s === "manual") return s;
+    ctx.addIssue({ code: "custom", message: `${REVIEW_HINT}, got "${v}"${suggestion(s, ["auto", "manual"])}`, input: undefined });
+    return z.NEVER;
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    ctx.addIssue({ code: "custom", message: expected('auto, manual or { reviewers: ["@alice"] }', v), input: undefined });
+    return z.NEVER;
+  }
+  const r = reviewersSchema.safeParse(v);
+  if (r.success) return { reviewers: r.data.reviewers };
+  for (const issue of r.error.issues) ctx.addIssue({ ...issue, input: undefined } as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
+
+/** The fields of a manifest, in the order of CONTRACT §1 (and of the normalized output). */
+export const manifestShape = {
+  engine: field(checkEngine).optional(),
+  cwd: field(checkPath).optional(),
+  repo: field(checkRepo).optional(),
+  yolo: field(checkBoolean).optional(),
+  lock: field(checkLock).optional(),
+  timeout: field(checkDuration).optional(),
+  verify: field(checkShellCommand).optional(),
+  profile: field(checkProfileName).optional(),
+  "engine-class": field(checkEngineClass).optional(),
+  capabilities: list(checkCapability, "capabilities like os:mac, gpu or node>=20", { unique: "dedupe" }).optional(),
+  prefers: list(checkCapability, "hints like factory:mac-2 or any capability", { unique: "dedupe" }).optional(),
+  priority: field(checkPriority).optional(),
+  budget: budgetSchema.optional(),
+  deps: list(checkDep, "job ids or idempotency keys", { unique: "refuse" }).optional(),
+  "idempotency-key": field(checkIdempotencyKey).optional(),
+  retry: retrySchema.optional(),
+  "review-policy": reviewPolicySchema.optional(),
+  artifacts: list(checkArtifact, "artifacts (diff, coverage, screenshots, build-logs or globs)", { unique: "dedupe" }).optional(),
+  "allowed-scope": list(checkGlob, "globs like src/**", {
+    unique: "dedupe",
+    empty: "list at least one glob (leave allowed-scope out to allow every file)",
+  }).optional(),
+  "tracker-item": field(checkTrackerItem).optional(),
+  product: field(checkProduct).optional(),
+};
+
+export type ManifestField = keyof typeof manifestShape;
+export const MANIFEST_FIELDS = Object.keys(manifestShape) as ManifestField[];
+
+/** Wrong names people write, mapped to the field they meant (no spelling distance finds these). */
+export const FIELD_ALIASES: Record<string, string> = {
+  dependencies: "deps",
+  "depends-on": "deps",
+  needs: "deps",
+  caps: "capabilities",
+  requires: "capabilities",
+  requirements: "capabilities",
+  reviewers: "review-policy",
+  review: "review-policy",
+  scope: "allowed-scope",
+  paths: "allowed-scope",
+  retries: "retry",
+  "max-retries": "retry",
+  role: "profile",
+  agent: "engine",
+  model: "engine",
+  dir: "cwd",
+  workdir: "cwd",
+  repository: "repo",
+  test: "verify",
+  check: "verify",
+  tracker: "tracker-item",
+  issue: "tracker-item",
+  key: "idempotency-key",
+  idempotency: "idempotency-key",
+  prefer: "prefers",
+  class: "engine-class",
+  dollars: "usd",
+  cost: "usd",
+  money: "usd",
+  token: "tokens",
+  time: "wall",
+  duration: "wall",
+  attempts: "max",
+  delay: "backoff",
+  when: "on",
+};
+
+export const BUDGET_FIELDS = ["usd", "tokens", "wall"] as const;
+export const RETRY_FIELDS = ["max", "backoff", "on"] as const;
+
+const ROOT_HINT = "expected the manifest to be a mapping of fields (field: value)";
+
+type Parsed = { [K in ManifestField]?: z.output<(typeof manifestShape)[K]> } & Record<string, unknown>;
+
+/**
+ * Checks that apply to the whole object whatever the state of the single fields: unknown fields
+ * (with a did-you-mean) and secret-looking values anywhere, including `x-` fields.
+ */
+function checkWhole(input: unknown, ctx: z.core.$RefinementCtx<Record<string, unknown>>): void {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) return;
+  for (const key of Object.keys(input)) {
+    if (key in manifestShape || key.startsWith("x-")) continue;
+    ctx.addIssue({
+      code: "custom",
+      path: [key],
+      message: `unknown field \`${key}\`${suggestion(key, MANIFEST_FIELDS, FIELD_ALIASES) || " (custom fields must start with x-)"}`,
+      input: undefined,
+    });
+  }
+  for (const hit of scanForSecrets(input, [])) {
+    ctx.addIssue({ code: "custom", path: hit.path, message: secretMessage(hit.kind), params: { secret: true }, input: undefined });
+  }
+}
+
+/** Every string (and key) in a value that looks like a secret, with where it is. */
+export function scanForSecrets(value: unknown, path: (string | number)[], depth = 0): { path: (string | number)[]; kind: string }[] {
+  if (depth > 20) return [];
+  if (typeof value === "string") {
+    const found = findSecrets(value);
+    return found.length ? [{ path, kind: found[0]!.kind }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => scanForSecrets(v, [...path, i], depth + 1));
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) => {
+      const keyHit = findSecrets(k);
+      if (keyHit.length) return [{ path: [...path, "(a field name)"], kind: keyHit[0]!.kind }];
+      return scanForSecrets(v, [...path, k], depth + 1);
+    });
+  }
+  return [];
+}
+
+function normalize(o: Parsed, ctx: z.core.$RefinementCtx<Parsed>): Manifest {
+  const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message, input: undefined });
+
+  if (o.cwd !== undefined) {
+    if (o.repo !== undefined) {
+      if (isAbsolutePath(o.cwd)) problem(["cwd"], "with repo set, cwd is relative to the checkout (like packages/web), not an absolute path");
+      else if (escapesBase(o.cwd)) problem(["cwd"], "cwd may not leave the checkout ('..')");
+    } else if (!isAbsolutePath(o.cwd)) {
+      problem(["cwd"], "without repo, cwd must be an absolute path on the factory (like /home/me/web or ~/web); with repo it is relative to the checkout");
+    }
+  }
+  const key = o["idempotency-key"];
+  o.deps?.forEach((d, i) => {
+    if (key !== undefined && d === key) problem(["deps", i], "a job cannot depend on itself (this is its own idempotency-key)");
+  });
+  const oses = (o.capabilities ?? []).filter((c) => c.startsWith("os:") && c !== "os:any");
+  if (oses.length > 1) problem(["capabilities"], `${oses.join(" and ")} cannot both hold: a factory has one os`);
+
+  const budget: Budget = {};
+  if (o.budget?.usd !== undefined) budget.usd = o.budget.usd;
+  if (o.budget?.tokens !== undefined) budget.tokens = o.budget.tokens;
+  if (o.budget?.wall !== undefined) budget.wall = o.budget.wall;
+
+  const m: Manifest = {
+    ...(o.engine !== undefined && { engine: o.engine }),
+    ...(o.cwd !== undefined && { cwd: o.cwd }),
+    ...(o.repo !== undefined && { repo: o.repo }),
+    yolo: o.yolo ?? false,
+    ...(o.lock !== undefined && { lock: o.lock }),
+    ...(o.timeout !== undefined && { timeout: o.timeout }),
+    ...(o.verify !== undefined && { verify: o.verify }),
+    ...(o.profile !== undefined && { profile: o.profile }),
+    ...(o["engine-class"] !== undefined && { "engine-class": o["engine-class"] }),
+    capabilities: o.capabilities ?? [],
+    prefers: o.prefers ?? [],
+    priority: o.priority ?? "medium",
+    budget,
+    deps: o.deps ?? [],
+    ...(key !== undefined && { "idempotency-key": key }),
+    retry: {
+      max: o.retry?.max ?? DEFAULT_RETRY.max,
+      backoff: o.retry?.backoff ?? DEFAULT_RETRY.backoff,
+      on: o.retry?.on ?? [...DEFAULT_RETRY.on],
+    },
+    "review-policy": o["review-policy"] ?? "manual",
+    artifacts: o.artifacts ?? [],
+    "allowed-scope": o["allowed-scope"] ?? [],
+    ...(o["tracker-item"] !== undefined && { "tracker-item": o["tracker-item"] }),
+    ...(o.product !== undefined && { product: o.product }),
+  };
+  for (const [k, v] of Object.entries(o)) {
+    if (k.startsWith("x-")) (m as unknown as Record<string, unknown>)[k] = v;
+  }
+  return m;
+}
+
+/** Input: the front matter / JSON manifest (kebab-case). Output: the normalized Manifest. */
+export const manifestSchema = z
+  .looseObject(manifestShape, { error: (issue) => (issue.code === "invalid_type" ? `${ROOT_HINT}, ${expected("", issue.input).replace(/^expected , /, "")}` : undefined) })
+  .superRefine(checkWhole, { when: () => true })
+  .transform((o, ctx) => normalize(o as Parsed, ctx));
+
+export type ManifestInput = z.input<typeof manifestSchema>;

@@ -1,0 +1,194 @@
+/**
+ * Validators for the single values of a manifest (names, paths, globs, repos). Each returns the
+ * normalized value or a message that says what was expected; none of them throws.
+ */
+import pm from "picomatch/posix";
+import { suggestion } from "../did-you-mean";
+import { KNOWN_ENGINES } from "../types";
+
+export type Check<T> = { ok: true; value: T } | { ok: false; message: string };
+const ok = <T>(value: T): Check<T> => ({ ok: true, value });
+const bad = (message: string): Check<never> => ({ ok: false, message });
+
+/** YAML turns `tracker-item: 1234` into a number; ids accept whole numbers and keep them as text. */
+function idText(v: unknown): string | undefined {
+  if (typeof v === "string") return v.trim();
+  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return String(v);
+  return undefined;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "nothing (null)";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return "text";
+  return `a ${typeof v}`;
+}
+
+export function expected(what: string, got: unknown): string {
+  return `expected ${what}, got ${describe(got)}`;
+}
+
+function named(v: unknown, re: RegExp, what: string, rule: string): Check<string> {
+  const s = idText(v);
+  if (s === undefined) return bad(expected(what, v));
+  if (s === "") return bad(`expected ${what}, got an empty string`);
+  if (!re.test(s)) return bad(`"${clip(s)}" is not ${what}: ${rule}`);
+  return ok(s);
+}
+
+export function clip(s: string, n = 60): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+const ID_RULE = "start with a letter or digit, then letters, digits, '.', '_', ':', '/', '@', '#' or '-'";
+
+export const checkId = (what: string) => (v: unknown) =>
+  named(v, /^[A-Za-z0-9][A-Za-z0-9._:/@#-]{0,199}$/, what, `${ID_RULE} (up to 200)`);
+
+export const checkLock = (v: unknown) => checkId("a lock name")(v);
+export const checkTrackerItem = (v: unknown) => checkId("a tracker item id like LIN-123 or gh:owner/repo#12")(v);
+export const checkIdempotencyKey = (v: unknown) => checkId("an idempotency key")(v);
+export const checkDep = (v: unknown) => checkId("a job id or idempotency key")(v);
+
+export const checkProduct = (v: unknown) =>
+  named(v, /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a product id", "letters, digits, '.', '_' or '-', up to 64");
+
+export const checkProfileName = (v: unknown) =>
+  named(v, /^[a-z0-9][a-z0-9-]{0,63}$/, "a profile name", "lowercase letters, digits and '-', like backend-engineer");
+
+export const checkEngineClass = (v: unknown) =>
+  named(v, /^[a-z][a-z0-9_-]{0,63}$/, "an engine class", "lowercase letters, digits, '_' or '-', like agentic-coder");
+
+/** A known engine, or a custom one a factory defines (a lowercase identifier). Case is folded. */
+export function checkEngine(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected(`an engine name (${KNOWN_ENGINES.join(", ")} or a custom one)`, v));
+  const s = v.trim().toLowerCase();
+  if ((KNOWN_ENGINES as readonly string[]).includes(s)) return ok(s);
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(s)) {
+    return bad(
+      `"${clip(v)}" is not an engine name: use ${KNOWN_ENGINES.join(", ")}, or a custom engine's name ` +
+        `(lowercase letters, digits, '_' or '-')${suggestion(s, KNOWN_ENGINES)}`,
+    );
+  }
+  return ok(s);
+}
+
+export function checkBoolean(v: unknown): Check<boolean> {
+  if (typeof v === "boolean") return ok(v);
+  if (typeof v === "string" && /^(yes|no|on|off|y|n|true|false)$/i.test(v.trim())) {
+    return bad(`expected true or false, got "${v}" (write true or false: YAML 1.2 reads ${v} as text)`);
+  }
+  return bad(expected("true or false", v));
+}
+
+export function checkShellCommand(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected("a shell command", v));
+  const s = v.trim();
+  if (s === "") return bad("expected a shell command, got an empty string");
+  if (s.includes("\0")) return bad("the command contains a NUL character");
+  if (s.length > 8000) return bad("the command is longer than 8000 characters; put it in a script");
+  return ok(s);
+}
+
+function hasControl(s: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(s);
+}
+
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith("/") || p.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(p) || p === "~" || p.startsWith("~/");
+}
+
+/** Whether a relative path climbs out of its base (`..` segments that go above the start). */
+export function escapesBase(p: string): boolean {
+  let depth = 0;
+  for (const seg of p.split(/[\\/]+/)) {
+    if (seg === "..") depth--;
+    else if (seg !== "." && seg !== "") depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
+export function checkPath(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected("a path", v));
+  const s = v.trim();
+  if (s === "") return bad("expected a path, got an empty string");
+  if (hasControl(s)) return bad("the path contains a control character (a newline or tab?)");
+  if (s.length > 4096) return bad("the path is longer than 4096 characters");
+  return ok(s);
+}
+
+/** A git URL (https, ssh, git, file, or scp-like user@host:path) or a path / cached repo name. */
+export function checkRepo(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected("a git URL or path", v));
+  const s = v.trim();
+  if (s === "") return bad("expected a git URL or path, got an empty string");
+  if (/\s/.test(s) || hasControl(s)) return bad("a git URL or path has no spaces or control characters");
+  if (s.length > 2048) return bad("the repo is longer than 2048 characters");
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(s);
+  if (scheme) {
+    const name = scheme[1]!.toLowerCase();
+    if (!["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"].includes(name)) {
+      return bad(`"${name}://" is not a git transport; use https://, ssh://, git://, file:// or user@host:path`);
+    }
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      return bad("not a valid URL");
+    }
+    if (url.password) return bad("the URL contains a password: keep credentials out of job files (factories hold them)");
+    if (name !== "file" && url.hostname === "") return bad("the URL has no host");
+  }
+  return ok(s);
+}
+
+/**
+ * A glob of repository paths (allowed-scope, artifacts): relative, `/`-separated, never climbing out
+ * of the checkout, and one that picomatch can compile. A leading `./` is dropped; `!` negates.
+ */
+export function checkGlob(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected("a glob like src/**", v));
+  let s = v.trim();
+  if (s === "") return bad("expected a glob like src/**, got an empty string");
+  if (hasControl(s)) return bad("the glob contains a control character");
+  if (s.length > 500) return bad("the glob is longer than 500 characters");
+  const negated = s.startsWith("!");
+  let body = negated ? s.slice(1) : s;
+  while (body.startsWith("./")) body = body.slice(2);
+  if (body === "") return bad(`"${clip(s)}" names no path`);
+  if (isAbsolutePath(body)) return bad(`"${clip(s)}" is absolute: globs are relative to the repository, like src/**`);
+  if (body.split("/").includes("..")) return bad(`"${clip(s)}" uses '..': a glob may not leave the repository`);
+  let source: string;
+  try {
+    source = pm.makeRe(body).source;
+  } catch {
+    source = "$^";
+  }
+  if (source === "$^") return bad(`"${clip(s)}" is not a valid glob (an unbalanced '[' or '{', or a bad range?)`);
+  s = negated ? `!${body}` : body;
+  return ok(s);
+}
+
+export const ARTIFACT_KINDS = ["diff", "coverage", "screenshots", "build-logs"] as const;
+
+export function checkArtifact(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected(`${ARTIFACT_KINDS.join(", ")} or a glob`, v));
+  const s = v.trim();
+  if ((ARTIFACT_KINDS as readonly string[]).includes(s)) return ok(s);
+  if (/^[A-Za-z][A-Za-z0-9_-]*$/.test(s)) {
+    return bad(`unknown artifact "${clip(s)}": use ${ARTIFACT_KINDS.join(", ")} or a glob like dist/**/*.zip${suggestion(s, ARTIFACT_KINDS)}`);
+  }
+  return checkGlob(s);
+}
+
+export function checkReviewer(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected("a reviewer like @alice or @org/team", v));
+  const s = v.trim();
+  if (!/^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/.test(s)) {
+    return bad(`"${clip(s)}" is not a reviewer: write @alice or @org/team`);
+  }
+  return ok(s);
+}
