@@ -1,0 +1,198 @@
+/**
+ * Command-line flags (CONTRACT §3) → a validated `AgentOptions`. Every problem names the flag it is
+ * about. Precedence: flag > environment > config file > default.
+ */
+import { parseArgs } from "node:util";
+import os from "node:os";
+import path from "node:path";
+import { parseCapability } from "@/lib/capability";
+import { engineName, factoryName } from "@/lib/protocol";
+import { UsageError } from "./usage-error";
+import type { AgentConfigFile } from "../config/config-file";
+
+export interface EngineRequest {
+  engine: string;
+  /** undefined: as many as --max allows */
+  slots?: number;
+}
+
+export interface ParsedFlags {
+  help: boolean;
+  version: boolean;
+  detect: boolean;
+  once: boolean;
+  server?: string;
+  token?: string;
+  name?: string;
+  max?: number;
+  workdir?: string;
+  engines?: EngineRequest[];
+  tags?: string[];
+  offline?: string;
+  config?: string;
+}
+
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  detect: { type: "boolean" },
+  once: { type: "boolean" },
+  server: { type: "string" },
+  token: { type: "string" },
+  name: { type: "string" },
+  max: { type: "string" },
+  workdir: { type: "string" },
+  engines: { type: "string" },
+  tags: { type: "string" },
+  offline: { type: "string" },
+  config: { type: "string" },
+} as const;
+
+/** Parses argv (without node and the script). Throws UsageError naming the flag. */
+export function parseFlags(argv: string[]): ParsedFlags {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.replace(/\. To specify a positional.*$/s, "")} (see --help)`);
+  }
+  const str = (k: string) => {
+    const v = values[k];
+    if (typeof v !== "string") return undefined;
+    if (v.trim() === "") throw new UsageError(`--${k} needs a value`);
+    return v.trim();
+  };
+  const flags: ParsedFlags = {
+    help: values.help === true,
+    version: values.version === true,
+    detect: values.detect === true,
+    once: values.once === true,
+  };
+  const server = str("server");
+  if (server !== undefined) flags.server = validateServer(server, "--server");
+  const token = str("token");
+  if (token !== undefined) flags.token = token;
+  const name = str("name");
+  if (name !== undefined) flags.name = validateName(name, "--name");
+  const max = str("max");
+  if (max !== undefined) flags.max = validateMax(max, "--max");
+  const workdir = str("workdir");
+  if (workdir !== undefined) flags.workdir = path.resolve(workdir);
+  const engines = str("engines");
+  if (engines !== undefined) flags.engines = parseEngineList(engines, "--engines");
+  const tags = str("tags");
+  if (tags !== undefined) flags.tags = parseTagList(tags, "--tags");
+  const offline = str("offline");
+  if (offline !== undefined) flags.offline = path.resolve(offline);
+  const config = str("config");
+  if (config !== undefined) flags.config = path.resolve(config);
+  return flags;
+}
+
+export function validateServer(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${what}: "${value}" is not a URL (expected e.g. http://127.0.0.1:3000)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`${what}: "${value}" must start with http:// or https://`);
+  }
+  if (url.username || url.password) throw new UsageError(`${what}: put no credentials in the URL; use --token`);
+  return url.toString().replace(/\/+$/, "");
+}
+
+export function validateName(value: string, what: string): string {
+  const r = factoryName.safeParse(value);
+  if (!r.success) throw new UsageError(`${what}: "${value}": ${r.error.issues[0]?.message ?? "invalid name"}`);
+  return value;
+}
+
+export function validateMax(value: string | number, what: string): number {
+  const n = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`${what}: "${value}" must be a whole number from 1 to 256`);
+  return n;
+}
+
+/** `claude:2,shell` → [{engine: claude, slots: 2}, {engine: shell}] */
+export function parseEngineList(value: string, what: string): EngineRequest[] {
+  const out: EngineRequest[] = [];
+  for (const raw of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [name = "", slots, extra] = raw.split(":");
+    if (extra !== undefined) throw new UsageError(`${what}: "${raw}" should be ENGINE or ENGINE:SLOTS`);
+    if (!engineName.safeParse(name).success) {
+      throw new UsageError(`${what}: "${name}" is not an engine name (lowercase letters, digits, '.', '_', '-')`);
+    }
+    if (out.some((e) => e.engine === name)) throw new UsageError(`${what}: "${name}" is listed twice`);
+    if (slots === undefined) out.push({ engine: name });
+    else out.push({ engine: name, slots: validateMax(slots, `${what} ${name}`) });
+  }
+  if (out.length === 0) throw new UsageError(`${what}: list at least one engine`);
+  return out;
+}
+
+export function parseTagList(value: string | string[], what: string): string[] {
+  const items = Array.isArray(value) ? value : value.split(",");
+  const out: string[] = [];
+  for (const raw of items.map((s) => s.trim()).filter(Boolean)) {
+    const p = parseCapability(raw);
+    if (!p.ok) throw new UsageError(`${what}: "${raw}": ${p.message}`);
+    if (p.cap.kind === "version") throw new UsageError(`${what}: "${raw}" is a constraint; advertise a value like node:20.11.1`);
+    out.push(p.canonical);
+  }
+  return out;
+}
+
+export interface AgentOptions {
+  server?: string;
+  enrollmentToken?: string;
+  name: string;
+  max: number;
+  workdir: string;
+  engines?: EngineRequest[];
+  tags: string[];
+  once: boolean;
+  heartbeatMs: number;
+}
+
+function defaultName(): string {
+  const host = os.hostname().split(".")[0] ?? "factory";
+  const cleaned = host.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 64);
+  return cleaned || "factory";
+}
+
+function defaultWorkdir(name: string, env: NodeJS.ProcessEnv): string {
+  const cache =
+    env.XDG_CACHE_HOME ||
+    (process.platform === "win32" ? env.LOCALAPPDATA || path.join(os.homedir(), "AppData", "Local") : path.join(os.homedir(), ".cache"));
+  return path.join(cache, "gigafactory", name);
+}
+
+/** Merges flags, environment and config file into the options the agent runs with. */
+export function resolveOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv, file: AgentConfigFile | undefined): AgentOptions {
+  const server = flags.server ?? (env.FLEET_SERVER ? validateServer(env.FLEET_SERVER, "FLEET_SERVER") : undefined) ?? file?.server;
+  const name = flags.name ?? file?.name ?? defaultName();
+  const hb = env.FLEET_HEARTBEAT_MS;
+  let heartbeatMs = 10_000;
+  if (hb !== undefined && hb !== "") {
+    heartbeatMs = Number(hb);
+    if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 600_000) {
+      throw new UsageError(`FLEET_HEARTBEAT_MS: "${hb}" must be a whole number of milliseconds from 100 to 600000`);
+    }
+  }
+  const opts: AgentOptions = {
+    name,
+    max: flags.max ?? file?.max ?? 1,
+    workdir: flags.workdir ?? file?.workdir ?? defaultWorkdir(name, env),
+    tags: [...new Set([...(file?.tags ?? []), ...(flags.tags ?? [])])],
+    once: flags.once,
+    heartbeatMs,
+  };
+  if (server) opts.server = server;
+  const token = flags.token ?? (env.FLEET_ENROLLMENT_TOKEN || undefined);
+  if (token) opts.enrollmentToken = token;
+  if (flags.engines) opts.engines = flags.engines;
+  return opts;
+}

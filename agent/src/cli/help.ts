@@ -1,0 +1,36 @@
+export const HELP = `fleet-agent — the Gigafactory factory agent
+
+Registers this machine with a coordinator, advertises what it can run, claims jobs,
+runs them with the local coding-agent CLIs, verifies them and reports back.
+
+Usage:
+  npx fleet-agent --server URL --token TOKEN [options]
+  npx fleet-agent --detect [--engines a,b] [--tags k:v,...] [--config FILE]
+
+Options:
+  --server URL       Coordinator base URL, e.g. http://127.0.0.1:3000 (env FLEET_SERVER).
+  --token TOKEN      Enrollment token, used only on first start to register; the factory token
+                     the coordinator returns is kept in the user config directory, per --name,
+                     with mode 0600, and reused afterwards (env FLEET_ENROLLMENT_TOKEN).
+  --name NAME        Factory name (letters, digits, '.', '_', '-'; default: the host name).
+  --max N            Jobs run at the same time on this machine, over all engines (1-256, default 1).
+  --workdir DIR      Where repository caches and per-job worktrees live
+                     (default: $XDG_CACHE_HOME/gigafactory/<name>).
+  --engines LIST     Engines to offer, comma-separated, optionally with slots: claude:2,shell.
+                     Default: every engine found on PATH, plus shell.
+  --tags LIST        Extra capabilities to advertise, comma-separated: region:eu,team:web.
+  --config FILE      JSON or YAML config: server, name, max, workdir, tags, engines
+                     (override an adapter or add a custom engine: command, args with {prompt},
+                     yoloArgs, prompt: arg|stdin|file, output: text|claude|codex|gemini).
+  --once             Claim at most one job, run it, and exit (tests and cron).
+  --offline DIR      Folder-queue mode without a coordinator (not yet supported).
+  --detect           Print the detected capabilities and stations as JSON and exit.
+  --version          Print the agent version and exit.
+  --help             Show this help.
+
+Signals: the first SIGTERM/SIGINT drains (finish running jobs, claim nothing new, exit 0);
+a second one stops now (engines killed, leases completed as cancelled).
+
+Environment: FLEET_SERVER, FLEET_ENROLLMENT_TOKEN, FLEET_HEARTBEAT_MS (heartbeat interval),
+FLEET_AGENT_CONFIG_DIR (where the factory token is kept), FLEET_AGENT_KILL_GRACE_MS (SIGTERM → SIGKILL).
+`;

@@ -1,0 +1,153 @@
+/**
+ * Engine adapters: how each coding-agent CLI is run non-interactively. The prompt always travels
+ * as ONE argv element (or stdin, or a temp file), never through a shell string, so `$(…)`, quotes
+ * and backticks in a prompt arrive verbatim. The auto-approve flag is added only for `yolo: true`.
+ *
+ * Flags, and where they come from (checked against each CLI's --help by
+ * agent/test/real-cli-flags.test.ts when the binary is installed):
+ *   claude  -p --output-format stream-json --verbose [--dangerously-skip-permissions] -- PROMPT
+ *           (docs.anthropic.com/en/docs/claude-code/cli-reference; stream-json in -p needs --verbose)
+ *   codex   exec --json --skip-git-repo-check [--sandbox workspace-write | --dangerously-bypass-approvals-and-sandbox] -- PROMPT
+ *           (developers.openai.com/codex/noninteractive, codex sandbox.md; exec never prompts, the
+ *           sandbox decides what it may write)
+ *   gemini  --prompt=PROMPT --output-format stream-json [--yolo]   (geminicli.com/docs/cli/headless)
+ *   copilot --prompt=PROMPT [--allow-all-tools]                    (docs.github.com … cli-programmatic-reference)
+ *   aider   --message=PROMPT --no-pretty [--yes-always]            (aider.chat/docs/scripting.html)
+ *   devin   -p [--permission-mode dangerous] -- PROMPT             (cli.devin.ai/docs/reference/commands)
+ *   shell   bash PROMPT_FILE (sh when bash is missing): the prompt body is the script
+ * `--prompt=X` / `--message=X` forms keep a prompt that starts with '-' from being read as a flag.
+ */
+import type { EngineConfig, OutputParser } from "../config/config-file";
+
+export interface EngineAdapter {
+  name: string;
+  command: string;
+  /** argv template: `{prompt}`, `{promptFile}` replaced inside elements; `{yolo}` expands */
+  args: string[];
+  yoloArgs: string[];
+  /** what `{yolo}` expands to when yolo is false (codex: its workspace-write sandbox) */
+  safeArgs: string[];
+  prompt: "arg" | "stdin" | "file";
+  output: OutputParser;
+  versionArgs: string[];
+  slots?: number;
+  env?: Record<string, string>;
+}
+
+const builtin = (a: Omit<EngineAdapter, "safeArgs" | "versionArgs"> & Partial<EngineAdapter>): EngineAdapter => ({
+  safeArgs: [],
+  versionArgs: ["--version"],
+  ...a,
+});
+
+export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
+  claude: builtin({
+    name: "claude",
+    command: "claude",
+    args: ["-p", "--output-format", "stream-json", "--verbose", "{yolo}", "--", "{prompt}"],
+    yoloArgs: ["--dangerously-skip-permissions"],
+    prompt: "arg",
+    output: "claude",
+  }),
+  codex: builtin({
+    name: "codex",
+    command: "codex",
+    args: ["exec", "--json", "--skip-git-repo-check", "{yolo}", "--", "{prompt}"],
+    yoloArgs: ["--dangerously-bypass-approvals-and-sandbox"],
+    safeArgs: ["--sandbox", "workspace-write"],
+    prompt: "arg",
+    output: "codex",
+  }),
+  gemini: builtin({
+    name: "gemini",
+    command: "gemini",
+    args: ["--prompt={prompt}", "--output-format", "stream-json", "{yolo}"],
+    yoloArgs: ["--yolo"],
+    prompt: "arg",
+    output: "gemini",
+  }),
+  copilot: builtin({
+    name: "copilot",
+    command: "copilot",
+    args: ["--prompt={prompt}", "{yolo}"],
+    yoloArgs: ["--allow-all-tools"],
+    prompt: "arg",
+    output: "text",
+  }),
+  aider: builtin({
+    name: "aider",
+    command: "aider",
+    args: ["--message={prompt}", "--no-pretty", "{yolo}"],
+    yoloArgs: ["--yes-always"],
+    prompt: "arg",
+    output: "text",
+  }),
+  devin: builtin({
+    name: "devin",
+    command: "devin",
+    args: ["-p", "{yolo}", "--", "{prompt}"],
+    yoloArgs: ["--permission-mode", "dangerous"],
+    prompt: "arg",
+    output: "text",
+  }),
+  shell: builtin({
+    name: "shell",
+    command: "bash",
+    args: ["{promptFile}"],
+    yoloArgs: [],
+    prompt: "file",
+    output: "text",
+  }),
+};
+
+/** Built-ins with the config file's overrides and custom engines applied. */
+export function resolveAdapters(config: Record<string, EngineConfig> = {}): Record<string, EngineAdapter> {
+  const out: Record<string, EngineAdapter> = { ...BUILTIN_ADAPTERS };
+  for (const [name, c] of Object.entries(config)) {
+    const a: EngineAdapter = {
+      name,
+      command: c.command,
+      args: c.args,
+      yoloArgs: c.yoloArgs,
+      safeArgs: [],
+      prompt: c.prompt,
+      output: c.output,
+      versionArgs: c.versionArgs,
+    };
+    if (c.slots !== undefined) a.slots = c.slots;
+    if (c.env) a.env = c.env;
+    out[name] = a;
+  }
+  return out;
+}
+
+export interface EngineCommand {
+  command: string;
+  args: string[];
+  /** written to the engine's stdin, then closed; undefined: stdin is /dev/null */
+  stdin?: string;
+}
+
+/**
+ * Builds the argv for one run. Substitution is plain string splicing inside an element (no
+ * `String.replace` patterns, no shell), so nothing in the prompt can add or split arguments.
+ */
+export function buildEngineCommand(
+  adapter: EngineAdapter,
+  input: { prompt: string; yolo: boolean; promptFile?: string; command?: string },
+): EngineCommand {
+  const args: string[] = [];
+  for (const el of adapter.args) {
+    if (el === "{yolo}") {
+      args.push(...(input.yolo ? adapter.yoloArgs : adapter.safeArgs));
+      continue;
+    }
+    let v = el;
+    if (adapter.prompt === "arg") v = v.split("{prompt}").join(input.prompt);
+    if (input.promptFile !== undefined) v = v.split("{promptFile}").join(input.promptFile);
+    args.push(v);
+  }
+  const cmd: EngineCommand = { command: input.command ?? adapter.command, args };
+  if (adapter.prompt === "stdin") cmd.stdin = input.prompt;
+  return cmd;
+}

@@ -1,0 +1,332 @@
+/**
+ * The factory agent's life:
+ *
+ *   detect → register (first start; the factory token is kept 0600) or reuse the stored token
+ *   → first heartbeat reports what a crashed predecessor left running
+ *   → loop: heartbeat every interval ‖ long-poll claim (waitMs 25 s) whenever a station is free
+ *
+ * States: running → draining (first SIGTERM, or the coordinator's `drain`: claim nothing, let
+ * jobs finish, exit 0) → stopping (second SIGTERM: kill engines, complete leases `cancelled`).
+ * A refused factory token (401/403) is fatal: stop everything and say so. Anything else the
+ * coordinator does wrong is retried with jittered exponential backoff.
+ */
+import os from "node:os";
+import { LIMITS, type ClaimResponse, type HeartbeatRequest, type RunningLease, type Station } from "@/lib/protocol";
+import type { AgentOptions } from "../cli/args";
+import { FatalAgentError, UsageError } from "../cli/usage-error";
+import { credentialsFile, loadCredentials, saveCredentials, type FactoryCredentials } from "../config/credentials";
+import { RunningLeaseFile } from "../config/running-leases";
+import { detect, sameCapabilities, type Detection } from "../detect/detect";
+import type { EngineAdapter } from "../engines/adapters";
+import { backoffDelay, jitter, sleep } from "../net/backoff";
+import { CoordinatorClient } from "../net/client";
+import { RejectedError, TransientError, UnauthorizedError } from "../net/errors";
+import { groupAlive, signalGroup } from "../run/process-group";
+import { JobRun } from "../run/job-runner";
+import { AGENT_VERSION } from "../version";
+import { freeStations } from "./stations";
+
+export interface AgentDeps {
+  options: AgentOptions & { server: string };
+  adapters: Record<string, EngineAdapter>;
+  env: NodeJS.ProcessEnv;
+  log: (msg: string) => void;
+}
+
+const CLAIM_WAIT_MS = 25_000;
+
+export class FactoryAgent {
+  private state: "running" | "draining" | "stopping" = "running";
+  private fatal: Error | undefined;
+  private creds!: FactoryCredentials;
+  private client: CoordinatorClient;
+  private detection!: Detection;
+  private capsChanged = false;
+  private jobs = new Map<string, { run: JobRun; engine: string }>();
+  private leftovers: RunningLease[] = [];
+  private serverDrain = false;
+  private killSwitch = false;
+  private heartbeatMs: number;
+  private readonly stopAll = new AbortController();
+  private claimAbort = new AbortController();
+  private wake: (() => void) | undefined;
+  private readonly runningFile: RunningLeaseFile;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly d: AgentDeps) {
+    this.client = new CoordinatorClient(d.options.server);
+    this.heartbeatMs = d.options.heartbeatMs;
+    this.runningFile = new RunningLeaseFile(d.options.name, d.env);
+  }
+
+  /** First call drains, second stops now. */
+  requestStop(): void {
+    if (this.state === "running") {
+      this.state = "draining";
+      this.d.log(`draining: finishing ${this.jobs.size} running job(s), claiming nothing more (signal again to stop now)`);
+    } else if (this.state === "draining") {
+      this.state = "stopping";
+      this.d.log(`stopping now: cancelling ${this.jobs.size} running job(s)`);
+      for (const j of this.jobs.values()) j.run.stop("cancelled", "agent stopped");
+    }
+    this.claimAbort.abort();
+    this.poke();
+  }
+
+  /** Runs until drained, stopped or refused. Resolves with the process exit code. */
+  async run(): Promise<number> {
+    const o = this.d.options;
+    this.detection = await detect({ adapters: this.d.adapters, ...(o.engines ? { engines: o.engines } : {}), max: o.max, tags: o.tags, env: this.d.env });
+    if (this.detection.stations.length === 0) throw new UsageError("no engine found on this machine (and shell was not offered): check --engines");
+    this.d.log(`${o.name}: ${this.detection.stations.map((s) => `${s.engine}×${s.slots}`).join(", ")}; max ${o.max}`);
+
+    await this.register();
+    this.recoverLeftovers();
+
+    try {
+      await this.heartbeat(); // first one: reports leftovers, learns drain/kill switch
+    } catch (e) {
+      if (e instanceof UnauthorizedError) this.fail(e);
+    }
+    this.leftovers = [];
+    const hbLoop = this.heartbeatLoop();
+    this.scheduleRedetect();
+    await this.claimLoop();
+    await Promise.all([...this.jobs.values()].map((j) => j.run.done));
+    this.stopAll.abort();
+    for (const t of this.timers) clearTimeout(t);
+    await hbLoop;
+    if (this.fatal) throw this.fatal;
+    return this.state === "stopping" ? 143 : 0;
+  }
+
+  private fail(e: Error): void {
+    if (this.fatal) return;
+    const file = credentialsFile(this.d.options.name, this.d.env);
+    this.fatal = new FatalAgentError(
+      e instanceof UnauthorizedError
+        ? `the coordinator refused this factory's token (${e.status}): it was revoked or the coordinator was reset. Delete ${file} and start again with --token to register anew.`
+        : e.message,
+    );
+    this.state = "stopping";
+    for (const j of this.jobs.values()) j.run.stop("lease_lost", "factory token refused");
+    this.claimAbort.abort();
+    this.poke();
+  }
+
+  private async register(): Promise<void> {
+    const o = this.d.options;
+    const stored = loadCredentials(o.name, o.server, this.d.env);
+    if (stored) {
+      this.creds = stored;
+      this.client.setToken(stored.token);
+      return;
+    }
+    if (!o.enrollmentToken) {
+      throw new UsageError(`--token: this factory ("${o.name}") is not registered with ${o.server} yet; pass the enrollment token (or FLEET_ENROLLMENT_TOKEN)`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.client.register(o.enrollmentToken, {
+          name: o.name,
+          os: this.detection.os,
+          arch: this.detection.arch,
+          capabilities: this.detection.capabilities.slice(0, LIMITS.capabilities),
+          stations: this.detection.stations,
+          version: AGENT_VERSION,
+        });
+        this.creds = { factoryId: r.factoryId, token: r.token, server: o.server };
+        saveCredentials(o.name, this.creds, this.d.env);
+        this.client.setToken(r.token);
+        if (r.heartbeatMs) this.heartbeatMs = r.heartbeatMs;
+        this.d.log(`registered as ${r.factoryId}`);
+        return;
+      } catch (e) {
+        if (e instanceof UnauthorizedError) throw new FatalAgentError(`--token: the coordinator refused the enrollment token (${e.status})`);
+        if (e instanceof RejectedError) throw new FatalAgentError(`registration refused: ${e.message}`);
+        if (this.state !== "running") throw new FatalAgentError("stopped before registering");
+        const wait = backoffDelay(attempt);
+        this.d.log(`coordinator unreachable (${(e as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
+        await sleep(wait, this.claimAbort.signal);
+      }
+    }
+  }
+
+  /** Engines a crashed predecessor started survive it (detached groups): end them, and report the leases. */
+  private recoverLeftovers(): void {
+    const left = this.runningFile.loadLeftovers();
+    for (const l of left) {
+      if (l.pgid && groupAlive(l.pgid)) {
+        this.d.log(`killing engine process group ${l.pgid} left running by a previous agent (lease ${l.leaseId})`);
+        signalGroup(l.pgid, "SIGKILL");
+      }
+    }
+    this.leftovers = left.map((l) => ({ leaseId: l.leaseId, epoch: l.epoch }));
+    if (left.length) this.d.log(`reporting ${left.length} lease(s) held before a restart`);
+    this.runningFile.save();
+  }
+
+  private running(): RunningLease[] {
+    const now = [...this.jobs.values()].map((j) => ({ leaseId: j.run.leaseId, epoch: j.run.epoch }));
+    return [...now, ...this.leftovers].slice(0, LIMITS.running);
+  }
+
+  private runningByEngine(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const j of this.jobs.values()) m.set(j.engine, (m.get(j.engine) ?? 0) + 1);
+    return m;
+  }
+
+  private free(): Station[] {
+    if (this.state !== "running") return [];
+    return freeStations(this.detection.stations, this.runningByEngine(), this.d.options.max);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const body: HeartbeatRequest = {
+      load: Math.min(10_000, os.loadavg()[0]! / Math.max(1, os.cpus().length)),
+      free: this.free(),
+      running: this.running(),
+    };
+    if (this.capsChanged) body.capabilities = this.detection.capabilities.slice(0, LIMITS.capabilities);
+    const r = await this.client.heartbeat(this.creds.factoryId, body);
+    this.capsChanged = false;
+    if (r.heartbeatMs) this.heartbeatMs = r.heartbeatMs;
+    if (r.drain && !this.serverDrain) this.d.log("the coordinator asks this factory to drain");
+    this.serverDrain = r.drain;
+    if (r.killSwitch !== this.killSwitch) this.d.log(r.killSwitch ? "kill switch on: claiming stops" : "kill switch off");
+    this.killSwitch = r.killSwitch;
+    for (const leaseId of r.cancel) {
+      const j = this.jobs.get(leaseId);
+      if (j) j.run.stop("cancelled", "cancelled by the coordinator");
+    }
+    if (r.drain && this.state === "running") this.requestStop();
+    this.poke();
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopAll.signal.aborted) {
+      await sleep(failures ? backoffDelay(failures - 1, 1_000, this.heartbeatMs * 3) : jitter(this.heartbeatMs), this.stopAll.signal);
+      if (this.stopAll.signal.aborted) return;
+      try {
+        await this.heartbeat();
+        failures = 0;
+      } catch (e) {
+        if (e instanceof UnauthorizedError) return this.fail(e);
+        failures++;
+        if (failures === 1 || failures % 10 === 0) this.d.log(`heartbeat failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private scheduleRedetect(): void {
+    const every = Number(this.d.env.FLEET_AGENT_DETECT_MS) || 5 * 60_000;
+    const t = setTimeout(async () => {
+      try {
+        const o = this.d.options;
+        const next = await detect({ adapters: this.d.adapters, ...(o.engines ? { engines: o.engines } : {}), max: o.max, tags: o.tags, env: this.d.env });
+        if (!sameCapabilities(next.capabilities, this.detection.capabilities)) this.capsChanged = true;
+        if (next.stations.length) this.detection = next;
+      } catch (e) {
+        this.d.log(`capability refresh failed: ${(e as Error).message}`);
+      }
+      if (!this.stopAll.signal.aborted) this.scheduleRedetect();
+    }, every);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /** Resolves when something changes (a job ended, a heartbeat answered, a signal) or after `ms`. */
+  private waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private poke(): void {
+    this.wake?.();
+  }
+
+  private async claimLoop(): Promise<void> {
+    let failures = 0;
+    let claimedOnce = false;
+    while (this.state === "running" && !this.fatal) {
+      if (this.d.options.once && claimedOnce) return;
+      if (this.killSwitch || this.serverDrain) {
+        await this.waitForChange(this.heartbeatMs);
+        continue;
+      }
+      const free = this.free();
+      if (free.length === 0) {
+        await this.waitForChange(60_000);
+        continue;
+      }
+      this.claimAbort = new AbortController();
+      let res: ClaimResponse | null;
+      try {
+        res = await this.client.claim({ factoryId: this.creds.factoryId, free, waitMs: CLAIM_WAIT_MS }, this.claimAbort.signal);
+        failures = 0;
+      } catch (e) {
+        if (this.state !== "running") return;
+        if (e instanceof UnauthorizedError) return this.fail(e);
+        const wait = backoffDelay(failures++);
+        if (failures === 1 || failures % 10 === 0) {
+          this.d.log(`claim failed${e instanceof TransientError ? "" : " (refused)"}: ${(e as Error).message}; retrying in ${Math.round(wait / 1000)} s`);
+        }
+        await this.waitForChange(wait);
+        continue;
+      }
+      if (res === null) {
+        if (this.d.options.once) return;
+        // The long poll already waited; a little jitter keeps a fleet from polling in lockstep.
+        await sleep(jitter(100, 1), this.claimAbort.signal);
+        continue;
+      }
+      claimedOnce = true;
+      this.start(res);
+      // No wait after a claim: another station may be free right now.
+    }
+  }
+
+  private start(claim: ClaimResponse): void {
+    const manifest = claim.job.manifest;
+    const have = new Set(this.detection.stations.map((s) => s.engine));
+    const engine = [claim.engine, manifest.engine].find((e) => e && have.has(e)) ?? this.free()[0]?.engine ?? this.detection.stations[0]!.engine;
+    const adapter = this.d.adapters[engine]!;
+    const found = this.detection.engines.find((e) => e.engine === engine);
+    this.d.log(`claimed job ${claim.job.id} "${claim.job.title}" (lease ${claim.lease.id}, epoch ${claim.lease.epoch}) on ${engine}`);
+    const wanted = claim.engine ?? manifest.engine;
+    const run = new JobRun({
+      claim,
+      engine,
+      adapter,
+      ...(found ? { command: found.path } : {}),
+      client: this.client,
+      workdir: this.d.options.workdir,
+      graceMs: Number(this.d.env.FLEET_AGENT_KILL_GRACE_MS) || 10_000,
+      verifyTimeoutMs: Number(this.d.env.FLEET_AGENT_VERIFY_TIMEOUT_MS) || 30 * 60_000,
+      env: this.d.env,
+      onProcessGroup: (pgid) => {
+        this.runningFile.set({ leaseId: claim.lease.id, epoch: claim.lease.epoch, jobId: claim.job.id, ...(pgid ? { pgid } : {}) });
+      },
+      log: this.d.log,
+      ...(wanted && wanted !== engine ? { refuse: `engine ${wanted} is not available on this factory` } : {}),
+    });
+    this.jobs.set(claim.lease.id, { run, engine });
+    this.runningFile.set({ leaseId: claim.lease.id, epoch: claim.lease.epoch, jobId: claim.job.id });
+    void run.done
+      .catch((e: Error) => this.d.log(`job ${claim.job.id} crashed: ${e.stack ?? e.message}`))
+      .finally(() => {
+        this.jobs.delete(claim.lease.id);
+        this.runningFile.delete(claim.lease.id);
+        this.poke();
+      });
+  }
+}

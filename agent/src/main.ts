@@ -1,0 +1,57 @@
+/**
+ * `fleet-agent` entry point: flags → options → --help / --version / --detect / the agent loop.
+ * Exit codes: 0 done or drained, 1 fatal (token refused…), 2 bad usage, 143 stopped by a second signal.
+ */
+import { parseFlags, resolveOptions } from "./cli/args";
+import { HELP } from "./cli/help";
+import { FatalAgentError, UsageError } from "./cli/usage-error";
+import { loadConfigFile } from "./config/config-file";
+import { detect } from "./detect/detect";
+import { resolveAdapters } from "./engines/adapters";
+import { FactoryAgent } from "./loop/agent";
+import { AGENT_VERSION } from "./version";
+
+async function main(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv);
+  if (flags.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (flags.version) {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
+  if (flags.offline) throw new UsageError("--offline: the offline folder queue is not yet supported by this agent version");
+  const file = flags.config ? loadConfigFile(flags.config) : undefined;
+  const options = resolveOptions(flags, process.env, file);
+  const adapters = resolveAdapters(file?.engines);
+  if (flags.detect) {
+    const d = await detect({ adapters, ...(options.engines ? { engines: options.engines } : {}), max: options.max, tags: options.tags });
+    process.stdout.write(JSON.stringify({ name: options.name, ...d }, null, 2) + "\n");
+    return 0;
+  }
+  if (!options.server) throw new UsageError("--server: where is the coordinator? pass --server URL or set FLEET_SERVER");
+
+  const name = options.name;
+  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} fleet-agent[${name}] ${msg}\n`);
+  const agent = new FactoryAgent({ options: { ...options, server: options.server }, adapters, env: process.env, log });
+  process.on("SIGTERM", () => agent.requestStop());
+  process.on("SIGINT", () => agent.requestStop());
+  return agent.run();
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`fleet-agent: ${e.message}\n`);
+      process.exit(2);
+    }
+    if (e instanceof FatalAgentError) {
+      process.stderr.write(`fleet-agent: ${e.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`fleet-agent: unexpected error: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,284 @@
+/**
+ * One claimed job, from workspace to completion:
+ *
+ *   prepare workspace → stage:building → engine (own process group, logs streamed, cost parsed)
+ *   → [exit 0 and verify set] verify → scope report, commits, artifacts → complete → cleanup
+ *
+ * The lease is renewed at a third of its TTL the whole time. Stops:
+ *   - limit (attempt timeout / remaining budget.wall): group SIGTERM → grace → SIGKILL;
+ *     outcome `timeout` or `budget_exceeded`.
+ *   - cancel (heartbeat `cancel`, forced shutdown): same kill; outcome `cancelled`.
+ *   - lease lost (409 on any write, or renewals failing past the TTL): same kill, and NOTHING
+ *     more is sent — the lease belongs to someone else now.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ClaimResponse, CompleteRequest, CostReport, Outcome, ScopeReport, VerifyReport } from "@/lib/protocol";
+import { buildEngineCommand, type EngineAdapter } from "../engines/adapters";
+import { addCost, parseCostLine } from "../engines/cost-parsers";
+import { backoffDelay, sleep } from "../net/backoff";
+import type { CoordinatorClient } from "../net/client";
+import { LeaseLostError, TransientError, UnauthorizedError } from "../net/errors";
+import { EventStream } from "../net/event-stream";
+import { collectArtifacts } from "./artifacts";
+import { LogChunker } from "./log-chunker";
+import { spawnInGroup, type GroupProcess } from "./process-group";
+import { commitsSince, listChanges, scopeReport } from "./scope";
+import { runVerify } from "./verify";
+import { prepareWorkspace, type Workspace } from "./workspace";
+
+export type StopReason = "cancelled" | "lease_lost";
+
+export interface JobRunOptions {
+  claim: ClaimResponse;
+  engine: string;
+  adapter: EngineAdapter;
+  /** resolved binary (detection); falls back to the adapter's command */
+  command?: string;
+  client: CoordinatorClient;
+  workdir: string;
+  graceMs: number;
+  verifyTimeoutMs: number;
+  env: NodeJS.ProcessEnv;
+  /** the engine's process group started/ended (persisted for crash recovery) */
+  onProcessGroup?: (pgid: number | undefined) => void;
+  log: (msg: string) => void;
+  /** set when this factory cannot run the job at all (e.g. the engine asked for is missing) */
+  refuse?: string;
+}
+
+export interface JobResult {
+  outcome: Outcome | "abandoned";
+  exitCode: number | null;
+}
+
+/** Variables an engine must never see: the agent's own credentials. */
+const PRIVATE_ENV = /^(FLEET_ENROLLMENT_TOKEN|FLEET_TOKEN|FLEET_ADMIN_TOKEN|FLEET_ADMIN_PASSWORD|NEXTAUTH_SECRET)$/;
+
+export class JobRun {
+  readonly leaseId: string;
+  readonly epoch: number;
+  readonly jobId: string;
+  private stopReason: StopReason | undefined;
+  private proc: GroupProcess | undefined;
+  private readonly abort = new AbortController();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewedAt = Date.now();
+  private renewFailures = 0;
+  private readonly events: EventStream;
+  private readonly logs: LogChunker;
+  readonly done: Promise<JobResult>;
+
+  constructor(private readonly o: JobRunOptions) {
+    this.leaseId = o.claim.lease.id;
+    this.epoch = o.claim.lease.epoch;
+    this.jobId = o.claim.job.id;
+    this.events = new EventStream({
+      post: (events) => o.client.events(this.leaseId, this.epoch, events),
+      onLeaseLost: (e) => this.stop("lease_lost", e.code),
+    });
+    this.logs = new LogChunker(this.events);
+    this.done = this.run();
+  }
+
+  /** Kills the engine now. `lease_lost` also means nothing more is sent. */
+  stop(reason: StopReason, why = ""): void {
+    if (this.stopReason === "lease_lost") return;
+    this.stopReason = reason;
+    this.o.log(`job ${this.jobId} lease ${this.leaseId}: ${reason}${why ? ` (${why})` : ""}`);
+    if (reason === "lease_lost") this.events.abandon();
+    this.abort.abort();
+    void this.proc?.terminate(this.o.graceMs);
+  }
+
+  private get lost(): boolean {
+    return this.stopReason === "lease_lost";
+  }
+
+  private scheduleRenew(): void {
+    const ttl = this.o.claim.lease.ttlMs;
+    const delay = this.renewFailures ? Math.min(backoffDelay(this.renewFailures - 1, 250, ttl / 6), ttl / 3) : ttl / 3;
+    this.renewTimer = setTimeout(() => void this.renew(), delay);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.lost) return;
+    try {
+      await this.o.client.renew(this.leaseId, this.epoch);
+      this.renewedAt = Date.now();
+      this.renewFailures = 0;
+    } catch (e) {
+      if (e instanceof LeaseLostError) return this.stop("lease_lost", e.code);
+      if (e instanceof UnauthorizedError) return this.stop("lease_lost", "factory token refused");
+      this.renewFailures++;
+      // Past the TTL without a successful renewal the coordinator has (or will) hand the job on.
+      if (Date.now() - this.renewedAt > this.o.claim.lease.ttlMs) return this.stop("lease_lost", "could not renew within the TTL");
+    }
+    if (!this.lost) this.scheduleRenew();
+  }
+
+  private async run(): Promise<JobResult> {
+    const { claim } = this.o;
+    const manifest = claim.job.manifest;
+    this.events.start();
+    this.scheduleRenew();
+    let workspace: Workspace | undefined;
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "fleet-job-"));
+    try {
+      if (this.o.refuse) {
+        this.logs.note(this.o.refuse);
+        return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
+      }
+      try {
+        const wsInput: Parameters<typeof prepareWorkspace>[0] = { workdir: this.o.workdir, jobId: this.jobId, leaseId: this.leaseId };
+        if (manifest.repo) wsInput.repo = manifest.repo;
+        if (manifest.cwd) wsInput.cwd = manifest.cwd;
+        workspace = await prepareWorkspace(wsInput);
+      } catch (e) {
+        this.logs.note(`cannot prepare the workspace: ${(e as Error).message}`);
+        return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
+      }
+      if (this.lost) return { outcome: "abandoned", exitCode: null };
+
+      // Limits: the attempt's timeout, and what is left of the job's wall budget over all attempts.
+      const wallLeft = claim.remaining?.wallMs ?? manifest.budget.wall;
+      const timeout = manifest.timeout;
+      const limit = Math.min(timeout ?? Infinity, wallLeft ?? Infinity);
+      const limitOutcome: Outcome = wallLeft !== undefined && wallLeft < (timeout ?? Infinity) ? "budget_exceeded" : "timeout";
+
+      const promptFile = path.join(tmp, "prompt");
+      writeFileSync(promptFile, claim.prompt, { mode: 0o600 });
+      const cmd = buildEngineCommand(this.o.adapter, {
+        prompt: claim.prompt,
+        yolo: manifest.yolo,
+        promptFile,
+        ...(this.o.command ? { command: this.o.command } : {}),
+      });
+      const env = {} as NodeJS.ProcessEnv;
+      for (const [k, v] of Object.entries(this.o.env)) if (!PRIVATE_ENV.test(k)) env[k] = v;
+      Object.assign(env, this.o.adapter.env, { FLEET_JOB_ID: this.jobId, FLEET_LEASE_ID: this.leaseId, FLEET_ENGINE: this.o.engine });
+
+      this.events.push({ type: "stage", stage: "building" });
+      let cost: CostReport = {};
+      let exitCode: number | null = null;
+      let limitHit = false;
+      try {
+        const spawnOpts: Parameters<typeof spawnInGroup>[2] = { cwd: workspace.cwd, env };
+        if (cmd.stdin !== undefined) spawnOpts.stdin = cmd.stdin;
+        this.proc = spawnInGroup(cmd.command, cmd.args, spawnOpts);
+        this.o.onProcessGroup?.(this.proc.pid > 0 ? this.proc.pid : undefined);
+        if (this.stopReason) void this.proc.terminate(this.o.graceMs);
+        let lineBuf = "";
+        this.proc.child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+          this.logs.write("stdout", d);
+          if (this.o.adapter.output === "text") return;
+          lineBuf += d;
+          const lines = lineBuf.split("\n");
+          lineBuf = lines.pop() ?? "";
+          if (lineBuf.length > 4 * 1024 * 1024) lineBuf = "";
+          for (const line of lines) {
+            const inc = parseCostLine(this.o.adapter.output, line);
+            if (inc) {
+              cost = addCost(cost, inc);
+              this.events.push({ type: "cost", ...inc });
+            }
+          }
+        });
+        this.proc.child.stderr?.setEncoding("utf8").on("data", (d: string) => this.logs.write("stderr", d));
+        const limitTimer =
+          limit === Infinity
+            ? undefined
+            : setTimeout(() => {
+                limitHit = true;
+                this.logs.note(`${limitOutcome === "timeout" ? "timeout" : "wall budget"} reached after ${Math.round(limit / 1000)} s: stopping the engine`);
+                void this.proc?.terminate(this.o.graceMs);
+              }, limit);
+        const r = await this.proc.done;
+        clearTimeout(limitTimer);
+        exitCode = r.code;
+      } catch (e) {
+        this.logs.note(`engine ${this.o.engine} could not start: ${(e as Error).message}`);
+      } finally {
+        this.o.onProcessGroup?.(undefined);
+      }
+      this.logs.end();
+      if (this.lost) return { outcome: "abandoned", exitCode };
+
+      const outcome: Outcome =
+        this.stopReason === "cancelled" ? "cancelled" : limitHit ? limitOutcome : exitCode === 0 ? "succeeded" : "failed";
+
+      let verify: VerifyReport | undefined;
+      if (outcome === "succeeded" && manifest.verify) {
+        verify = await runVerify({
+          command: manifest.verify,
+          cwd: workspace.cwd,
+          env,
+          timeoutMs: this.o.verifyTimeoutMs,
+          graceMs: this.o.graceMs,
+          signal: this.abort.signal,
+        });
+        if (this.lost) return { outcome: "abandoned", exitCode };
+        this.events.push({ type: "verify", ...verify });
+      }
+
+      const complete: CompleteRequest = { epoch: this.epoch, outcome, exitCode };
+      if (verify) complete.verify = verify;
+      if (Object.keys(cost).length) complete.cost = cost;
+      if (workspace.root) {
+        try {
+          const changes = await listChanges(workspace.root, workspace.baseCommit);
+          const scope: ScopeReport = scopeReport(workspace.root, changes, manifest["allowed-scope"]);
+          this.events.push({ type: "scope", ...scope });
+          complete.scope = scope;
+          const commits = await commitsSince(workspace.root, workspace.baseCommit);
+          if (commits.length) complete.commits = commits;
+          const artifacts = await collectArtifacts({
+            requested: manifest.artifacts,
+            root: workspace.root,
+            ...(workspace.baseCommit ? { base: workspace.baseCommit } : {}),
+            changes,
+            buildLog: this.logs.tail.text(),
+          });
+          if (artifacts.length) complete.artifacts = artifacts;
+        } catch (e) {
+          this.logs.note(`scope report failed: ${(e as Error).message}`);
+          this.logs.end();
+        }
+      }
+      return await this.finish(complete);
+    } finally {
+      clearTimeout(this.renewTimer);
+      this.events.abandon();
+      rmSync(tmp, { recursive: true, force: true });
+      await workspace?.cleanup().catch((e: Error) => this.o.log(`worktree cleanup failed: ${e.message}`));
+    }
+  }
+
+  /** Flushes the remaining events, then completes (retrying while the coordinator is unreachable). */
+  private async finish(body: CompleteRequest): Promise<JobResult> {
+    this.logs.end();
+    const sent = await this.events.close(Math.max(5_000, this.o.claim.lease.ttlMs));
+    if (this.lost || !sent) {
+      if (!this.lost) this.o.log(`job ${this.jobId}: events could not be delivered; completing anyway`);
+      if (this.lost) return { outcome: "abandoned", exitCode: body.exitCode ?? null };
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.o.client.complete(this.leaseId, body);
+        this.o.log(`job ${this.jobId}: ${body.outcome}${body.exitCode !== undefined ? ` (exit ${body.exitCode})` : ""}`);
+        return { outcome: body.outcome, exitCode: body.exitCode ?? null };
+      } catch (e) {
+        if (e instanceof LeaseLostError || e instanceof UnauthorizedError || this.lost) {
+          this.o.log(`job ${this.jobId}: completion refused (${(e as Error).message}); the lease is gone`);
+          return { outcome: "abandoned", exitCode: body.exitCode ?? null };
+        }
+        if (!(e instanceof TransientError) || Date.now() - this.renewedAt > this.o.claim.lease.ttlMs) {
+          this.o.log(`job ${this.jobId}: completion failed: ${(e as Error).message}`);
+          return { outcome: "abandoned", exitCode: body.exitCode ?? null };
+        }
+        await sleep(backoffDelay(attempt, 250, 5_000));
+      }
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Where a job runs. With `repo`: a per-factory cache (a bare clone under --workdir/repos, fetched
+ * before every job) and one `git worktree` per lease on its own branch, so parallel jobs on one
+ * repository never share a working directory and their commits survive the worktree's removal.
+ * Without `repo`: the manifest's absolute `cwd`, which must exist.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { git, isGitRepo } from "./git";
+
+export interface Workspace {
+  /** the checkout root (scope is computed against it); undefined when cwd is not in a git repo */
+  root?: string;
+  /** where the engine runs */
+  cwd: string;
+  /** HEAD when the job started: the base for scope, commits and the diff */
+  baseCommit?: string;
+  /** call after the job: removes the worktree (keeps its branch) */
+  cleanup(): Promise<void>;
+}
+
+export class WorkspaceError extends Error {
+  override name = "WorkspaceError";
+}
+
+// Clone/fetch of one repo cache must not interleave (two jobs on one repo claimed together).
+// No --prune on fetch: it would delete the fleet/* branches that hold finished jobs' commits.
+const repoLocks = new Map<string, Promise<unknown>>();
+function withRepoLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = repoLocks.get(key) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  repoLocks.set(
+    key,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+const safeRef = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[.-]+/, "").slice(0, 80) || "job";
+
+export async function prepareWorkspace(input: {
+  workdir: string;
+  repo?: string;
+  cwd?: string;
+  jobId: string;
+  leaseId: string;
+}): Promise<Workspace> {
+  if (!input.repo) {
+    if (!input.cwd) throw new WorkspaceError("the job sets neither repo nor cwd");
+    if (!path.isAbsolute(input.cwd)) throw new WorkspaceError(`cwd "${input.cwd}" must be absolute when repo is not set`);
+    if (!existsSync(input.cwd) || !statSync(input.cwd).isDirectory()) {
+      throw new WorkspaceError(`cwd "${input.cwd}" does not exist on this factory`);
+    }
+    const ws: Workspace = { cwd: input.cwd, cleanup: async () => {} };
+    if (await isGitRepo(input.cwd)) {
+      ws.root = (await git(["rev-parse", "--show-toplevel"], input.cwd)).trim();
+      try {
+        ws.baseCommit = (await git(["rev-parse", "HEAD"], input.cwd)).trim();
+      } catch {
+        // a repository without commits: no base
+      }
+    }
+    return ws;
+  }
+
+  const repo = resolveRepo(input.repo);
+  const key = createHash("sha256").update(repo).digest("hex").slice(0, 16);
+  const cache = path.join(input.workdir, "repos", `${safeRef(path.basename(repo).replace(/\.git$/, ""))}-${key}.git`);
+  await withRepoLock(cache, async () => {
+    if (!existsSync(path.join(cache, "HEAD"))) {
+      mkdirSync(path.dirname(cache), { recursive: true });
+      await git(["clone", "--bare", "--quiet", repo, cache], input.workdir, 30 * 60_000);
+    } else {
+      await git(["fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*"], cache, 30 * 60_000);
+    }
+  });
+
+  const dir = path.join(input.workdir, "jobs", safeRef(input.leaseId));
+  const branch = `fleet/${safeRef(input.jobId)}-${safeRef(input.leaseId)}`;
+  await withRepoLock(cache, () => git(["worktree", "add", "--quiet", "-b", branch, dir, "HEAD"], cache));
+  const baseCommit = (await git(["rev-parse", "HEAD"], dir)).trim();
+  // Engines that commit need an identity; give the checkout one unless the user has their own.
+  const email = await git(["config", "user.email"], dir).catch(() => "");
+  if (!email.trim()) {
+    await git(["config", "--local", "user.email", "fleet-agent@localhost"], cache);
+    await git(["config", "--local", "user.name", "fleet-agent"], cache);
+  }
+
+  const cwd = path.resolve(dir, input.cwd ?? ".");
+  if (cwd !== dir && !cwd.startsWith(dir + path.sep)) throw new WorkspaceError(`cwd "${input.cwd}" leaves the checkout`);
+  if (!existsSync(cwd)) throw new WorkspaceError(`cwd "${input.cwd}" does not exist in ${input.repo}`);
+  return {
+    root: dir,
+    cwd,
+    baseCommit,
+    cleanup: () => withRepoLock(cache, () => git(["worktree", "remove", "--force", dir], cache).then(() => undefined)),
+  };
+}
+
+/** A local path is used as is (absolute); anything else is a URL git understands. */
+function resolveRepo(repo: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^:]+:/.test(repo)) return repo;
+  return path.resolve(repo);
+}
