@@ -63,6 +63,23 @@ export interface JobCheckContext {
   paused: ReadonlySet<string>;
 }
 
+/**
+ * The first job-level failure or null: the same checks as jobLevelReasons without building a list,
+ * for the claim path that only needs to know whether a job is eligible.
+ */
+export function firstJobReason(job: JobView, req: Requirements, ctx: JobCheckContext): Reason | null {
+  return (
+    checkQueued(job) ??
+    checkKillSwitch(ctx.snapshot) ??
+    checkProductPaused(job, ctx.paused) ??
+    checkDepsMet(job) ??
+    checkBudgetLeft(job) ??
+    checkLockFree(job, ctx.snapshot.locks) ??
+    checkCapabilitiesValid(req) ??
+    checkEngineResolved(req)
+  );
+}
+
 /** Every job-level failure, in a fixed order. */
 export function jobLevelReasons(job: JobView, req: Requirements, ctx: JobCheckContext): Reason[] {
   const out: Reason[] = [];

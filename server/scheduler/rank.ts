@@ -10,13 +10,13 @@
  */
 import type { Priority } from "@/lib/types";
 import { prepare, type DecisionContext, type SchedulerOptions } from "./context";
-import { evaluateOnFactory } from "./evaluate";
-import { checkFactoryHealth, checkFactoryStatus, checkKillSwitch, isReason, jobLevelReasons, pickFreeStation } from "./feasibility";
+import { checkFactoryHealth, checkFactoryStatus, checkKillSwitch, firstJobReason, isReason, pickFreeStation } from "./feasibility";
 import { agedPriority, pastAgingThreshold, priorityRank, waitedMs } from "./priority";
 import { tieBreak } from "./prng";
 import { REASON } from "./reasons";
 import type { FactoryEntry, JobEntry } from "./scheduler-index";
-import { costFit, costSensitivity, factoryTerms, fairness, jobTerms, starvation, total } from "./scorers";
+import { costSensitivity, factoryScore, factoryTerms, fairness, jobTerms, starvation, total } from "./scorers";
+import { Heap } from "./top-k";
 import type { Reason, ScoreTerm, Snapshot } from "./types";
 
 export interface RankedJob {
@@ -81,15 +81,39 @@ function factoryBlocks(fe: FactoryEntry | undefined, factoryId: string, snapshot
   return out;
 }
 
-/** The best *other* factory that could start this job right now, and its factory-dependent score. */
-function bestIdleElsewhere(entry: JobEntry, claimer: FactoryEntry, ctx: DecisionContext): { fe: FactoryEntry; score: number } | null {
-  let best: { fe: FactoryEntry; score: number } | null = null;
+/** Factories that could start *something* right now: the only possible deferral targets. */
+function availableFactories(ctx: DecisionContext, claimer: FactoryEntry): FactoryEntry[] {
+  const out: FactoryEntry[] = [];
   for (const fe of ctx.index.factories()) {
-    if (fe === claimer) continue;
-    const fit = evaluateOnFactory(entry, fe, ctx);
-    if (fit.ok && (!best || fit.score > best.score)) best = { fe, score: fit.score };
+    const f = fe.factory;
+    if (fe === claimer || f.status !== "online" || !f.healthy) continue;
+    if (f.stations.some((s) => s.free > 0)) out.push(fe);
+  }
+  return out;
+}
+
+/** The best *other* factory that could start this job right now, and its factory-dependent score. */
+function bestIdleElsewhere(entry: JobEntry, available: readonly FactoryEntry[], ctx: DecisionContext): { fe: FactoryEntry; score: number } | null {
+  let best: { fe: FactoryEntry; score: number } | null = null;
+  const { group, job } = entry;
+  for (const fe of available) {
+    const st = ctx.index.staticFor(group, fe.offer);
+    if (st.reasons.length > 0 || isReason(pickFreeStation(group.req, fe.factory))) continue;
+    const score = factoryScore(job, group.req, fe.factory, fe.offer, st.capFit, ctx);
+    if (!best || score > best.score) best = { fe, score };
   }
   return best;
+}
+
+function before(seed: string) {
+  return (a: Row, b: Row): boolean => {
+    if (a.rank !== b.rank) return a.rank < b.rank;
+    if (a.score !== b.score) return a.score > b.score;
+    if (a.entry.job.queuedAt !== b.entry.job.queuedAt) return a.entry.job.queuedAt < b.entry.job.queuedAt;
+    const ta = tieOf(a.entry, seed);
+    const tb = tieOf(b.entry, seed);
+    return ta !== tb ? ta > tb : a.entry.job.id < b.entry.job.id;
+  };
 }
 
 export function rankForFactory(snapshot: Snapshot, factoryId: string, options: RankOptions = {}): FactoryRanking {
@@ -101,50 +125,34 @@ export function rankForFactory(snapshot: Snapshot, factoryId: string, options: R
 
   const { weights } = ctx.config;
   const rows: Row[] = [];
-  for (const group of ctx.index.groups()) {
+  for (const group of ctx.index.feasibleGroups(fe.offer)) {
     const st = ctx.index.staticFor(group, fe.offer);
-    if (st.reasons.length > 0) continue;
     const station = pickFreeStation(group.req, fe.factory);
     if (isReason(station)) continue;
-    // Everything factory-dependent except cost is the same for the whole group.
-    let groupPart = 0;
-    let jobCache: JobEntry | undefined;
     for (const entry of group.jobs.values()) {
       const job = entry.job;
-      if (jobLevelReasons(job, group.req, ctx).length > 0) continue;
-      if (jobCache === undefined) {
-        jobCache = entry;
-        const terms = factoryTerms(job, group.req, fe.factory, fe.offer, st.capFit, ctx);
-        groupPart = total(terms.filter((t) => t.name !== "cost-fit"));
-      }
-      const factoryScore = groupPart + weights["cost-fit"] * costFit(costSensitivity(job, ctx.config), fe.factory, ctx.maxCostPerHour);
-      const score = factoryScore + weights.starvation * starvation(job, ctx) + weights.fairness * fairness(job, ctx);
-      rows.push({ entry, engine: station.engine, rank: priorityRank(agedPriority(job, ctx.now, ctx.config)), score, factoryScore });
+      if (firstJobReason(job, group.req, ctx) !== null) continue;
+      const fScore = factoryScore(job, group.req, fe.factory, fe.offer, st.capFit, ctx);
+      const score = fScore + weights.starvation * starvation(job, ctx) + weights.fairness * fairness(job, ctx);
+      rows.push({ entry, engine: station.engine, rank: priorityRank(agedPriority(job, ctx.now, ctx.config)), score, factoryScore: fScore });
     }
   }
-
-  const seed = snapshot.seed;
-  rows.sort(
-    (a, b) =>
-      a.rank - b.rank ||
-      b.score - a.score ||
-      a.entry.job.queuedAt - b.entry.job.queuedAt ||
-      tieOf(b.entry, seed) - tieOf(a.entry, seed) ||
-      (a.entry.job.id < b.entry.job.id ? -1 : 1),
-  );
+  const eligible = rows.length;
+  const heap = new Heap(rows, before(snapshot.seed));
 
   const ranked: RankedJob[] = [];
   const deferred: Deferral[] = [];
+  let available: FactoryEntry[] | undefined;
   // Deferral targets depend on the group and the job's cost sensitivity only.
   const elsewhere = new Map<string, { fe: FactoryEntry; score: number } | null>();
-  for (const row of rows) {
-    if (ranked.length >= limit) break;
+  for (let row = heap.pop(); row !== undefined && ranked.length < limit; row = heap.pop()) {
     const job = row.entry.job;
     if (!pastAgingThreshold(job, ctx.now, ctx.config)) {
       const key = `${row.entry.group.signature}\u0000${costSensitivity(job, ctx.config)}`;
       let other = elsewhere.get(key);
       if (other === undefined) {
-        other = bestIdleElsewhere(row.entry, fe, ctx);
+        available ??= availableFactories(ctx, fe);
+        other = bestIdleElsewhere(row.entry, available, ctx);
         elsewhere.set(key, other);
       }
       if (other && other.score - row.factoryScore >= ctx.config.deferMargin) {
@@ -173,5 +181,5 @@ export function rankForFactory(snapshot: Snapshot, factoryId: string, options: R
       waitedMs: waitedMs(job, ctx.now),
     });
   }
-  return { factoryId, ranked, deferred, factoryReasons: [], eligible: rows.length };
+  return { factoryId, ranked, deferred, factoryReasons: [], eligible };
 }

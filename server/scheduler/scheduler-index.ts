@@ -22,6 +22,8 @@ export interface StaticResult {
 
 export interface JobGroup {
   signature: string;
+  /** false once the last job left; lazily dropped from the per-offer feasible lists */
+  alive: boolean;
   req: Requirements;
   jobs: Map<string, JobEntry>;
   /** capability signature → static result; cleared when rarity changes */
@@ -52,6 +54,8 @@ export class SchedulerIndex {
   private readonly capCount = new Map<string, number>();
   private readonly queuedByProduct = new Map<string, number>();
   private rare: Map<string, number> | null = null;
+  /** capability signature → the groups statically feasible there (built on first claim, kept current) */
+  private readonly feasibleByOffer = new Map<string, { offer: FactoryOffer; groups: JobGroup[]; stale: boolean }>();
   private maxCost = 0;
   private maxCostDirty = true;
   private generation = 0;
@@ -65,8 +69,10 @@ export class SchedulerIndex {
     const gen = ++this.generation;
     for (const job of snapshot.jobs) {
       const e = this.jobEntries.get(job.id);
-      if (e && e.job === job) e.seen = gen;
-      else this.upsertJob(job).seen = gen;
+      if (e && (e.job === job || sameRevision(e.job, job))) {
+        e.job = job;
+        e.seen = gen;
+      } else this.upsertJob(job).seen = gen;
     }
     if (this.jobEntries.size !== snapshot.jobs.length) {
       for (const [id, e] of this.jobEntries) if (e.seen !== gen) this.removeJob(id);
@@ -89,8 +95,9 @@ export class SchedulerIndex {
     if (old) this.removeJob(job.id);
     let group = this.groupsBySig.get(req.signature);
     if (!group) {
-      group = { signature: req.signature, req, jobs: new Map(), staticByOffer: new Map() };
+      group = { signature: req.signature, alive: true, req, jobs: new Map(), staticByOffer: new Map() };
       this.groupsBySig.set(req.signature, group);
+      for (const f of this.feasibleByOffer.values()) if (this.staticFor(group, f.offer).reasons.length === 0) f.groups.push(group);
     }
     const entry: JobEntry = { job, group, seen: this.generation };
     group.jobs.set(job.id, entry);
@@ -104,7 +111,11 @@ export class SchedulerIndex {
     if (!e) return;
     this.jobEntries.delete(id);
     e.group.jobs.delete(id);
-    if (e.group.jobs.size === 0) this.groupsBySig.delete(e.group.signature);
+    if (e.group.jobs.size === 0) {
+      this.groupsBySig.delete(e.group.signature);
+      e.group.alive = false;
+      for (const f of this.feasibleByOffer.values()) f.stale = true;
+    }
     if (e.job.stage === "queued") {
       const n = (this.queuedByProduct.get(e.job.productId) ?? 1) - 1;
       if (n > 0) this.queuedByProduct.set(e.job.productId, n);
@@ -114,8 +125,13 @@ export class SchedulerIndex {
 
   upsertFactory(factory: FactoryView): FactoryEntry {
     const old = this.factoryEntries.get(factory.id);
+    // Snapshots rebuilt from the store bring new arrays each time: compare contents, not references.
     const sameCaps =
-      old && old.factory.capabilities === factory.capabilities && old.factory.warmRepos === factory.warmRepos && sameStations(old.factory, factory) && old.factory.os === factory.os;
+      old &&
+      old.factory.os === factory.os &&
+      sameStrings(old.factory.capabilities, factory.capabilities) &&
+      sameStrings(old.factory.warmRepos, factory.warmRepos) &&
+      sameStations(old.factory, factory);
     const offer = sameCaps ? old.offer : describeFactoryOffer(factory);
     if (old && old.factory.costPerHour !== factory.costPerHour) this.maxCostDirty = true;
     if (old && old.offer !== offer) this.uncount(old.offer);
@@ -158,6 +174,7 @@ export class SchedulerIndex {
       if (countsForRarity(c) && freq <= this.config.rareFraction) rare.set(c, 1 - freq);
     }
     for (const g of this.groupsBySig.values()) g.staticByOffer.clear();
+    this.feasibleByOffer.clear();
     this.rare = rare;
     return rare;
   }
@@ -181,6 +198,22 @@ export class SchedulerIndex {
       group.staticByOffer.set(offer.signature, r);
     }
     return r;
+  }
+
+  /** The job groups that a factory with this offer could run, capabilities-wise. */
+  feasibleGroups(offer: FactoryOffer): readonly JobGroup[] {
+    this.rareWeights();
+    let f = this.feasibleByOffer.get(offer.signature);
+    if (!f) {
+      const groups: JobGroup[] = [];
+      for (const g of this.groupsBySig.values()) if (this.staticFor(g, offer).reasons.length === 0) groups.push(g);
+      f = { offer, groups, stale: false };
+      this.feasibleByOffer.set(offer.signature, f);
+    } else if (f.stale) {
+      f.groups = f.groups.filter((g) => g.alive);
+      f.stale = false;
+    }
+    return f.groups;
   }
 
   job(id: string): JobEntry | undefined {
@@ -207,6 +240,18 @@ export class SchedulerIndex {
   queuedProducts(): IterableIterator<string> {
     return this.queuedByProduct.keys();
   }
+}
+
+/** A job whose revision is unchanged needs no recompiling (the caller bumps it on every change). */
+function sameRevision(a: JobView, b: JobView): boolean {
+  return a.revision !== undefined && a.revision === b.revision && a.stage === b.stage;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameStations(a: FactoryView, b: FactoryView): boolean {

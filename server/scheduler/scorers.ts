@@ -122,6 +122,26 @@ export function factoryTerms(
   ];
 }
 
+/** Σ value × weight of factoryTerms without building them (the claim path's hot loop). */
+export function factoryScore(
+  job: JobView,
+  req: Requirements,
+  factory: FactoryView,
+  offer: FactoryOffer,
+  capFit: number,
+  ctx: ScoreContext,
+): number {
+  const w = ctx.config.weights;
+  return (
+    w["capability-fit"] * capFit +
+    w.affinity * affinity(req, factory, offer) +
+    w["warm-checkout"] * warmCheckout(req, offer) +
+    w.load * loadScore(factory) +
+    w["cost-fit"] * costFit(costSensitivity(job, ctx.config), factory, ctx.maxCostPerHour) +
+    w.health * health(factory)
+  );
+}
+
 export function jobTerms(job: JobView, ctx: ScoreContext): ScoreTerm[] {
   return [term("starvation", starvation(job, ctx), ctx), term("fairness", fairness(job, ctx), ctx)];
 }

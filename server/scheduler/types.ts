@@ -69,6 +69,11 @@ export interface JobView {
   preferEngines: readonly string[];
   /** what is left of the job's budget; absent = unlimited */
   budgetRemaining?: BudgetRemaining;
+  /**
+   * Bumped by the caller whenever the job changes. When snapshots are rebuilt from the store (new
+   * objects each time), an unchanged revision lets the index reuse the compiled requirements.
+   */
+  revision?: number;
 }
 
 /** Per-product usage the coordinator keeps (e.g. run-seconds in a sliding window). */
