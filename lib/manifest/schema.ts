@@ -108,7 +108,7 @@ export function list<T>(
   });
 }
 
-const checkDuration = (v: unknown): Check<number> => {
+export const checkDuration = (v: unknown): Check<number> => {
   const r = parseDuration(v);
   return r.ok ? { ok: true, value: r.ms } : r;
 };
@@ -124,7 +124,7 @@ export function checkUsd(v: unknown): Check<number> {
   return { ok: true, value: Math.round(n * 1e6) / 1e6 };
 }
 
-const checkCapability = (v: unknown): Check<string> => {
+export const checkCapability = (v: unknown): Check<string> => {
   if (typeof v !== "string") return { ok: false, message: expected("a capability like os:mac, gpu or node>=20", v) };
   const p = parseCapability(v);
   return p.ok ? { ok: true, value: p.canonical } : p;
@@ -182,7 +182,7 @@ const reviewersSchema = z.strictObject(
 
 const REVIEW_HINT = 'expected auto, manual or { reviewers: ["@alice"] }';
 
-const reviewPolicySchema = z.unknown().transform((v, ctx): ReviewPolicy => {
+export const reviewPolicySchema = z.unknown().transform((v, ctx): ReviewPolicy => {
   if (typeof v === "string") {
     const s = v.trim().toLowerCase();
     if (s === "auto" || s === "manual") return s;
