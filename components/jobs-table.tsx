@@ -25,7 +25,9 @@ import { PriorityBadge, StageBadge } from "./badges";
 const column = createColumnHelper<JobRow>();
 const BULK = ["requeue", "cancel", "pause"] as const;
 
-function SortHeader({ label, sortKey, query, onSort }: { label: string; sortKey: SortKey; query: JobsQuery; onSort: (k: SortKey) => void }) {
+function SortHeader({ label, sortKey, query, onSort, sortable }: { label: string; sortKey: SortKey; query: JobsQuery; onSort: (k: SortKey) => void; sortable: readonly SortKey[] }) {
+  // Only columns the server can order by get a control: a client-side sort of one page would lie.
+  if (!sortable.includes(sortKey)) return <>{label}</>;
   const active = query.sort === sortKey;
   return (
     <button type="button" onClick={() => onSort(sortKey)} aria-label={`sort by ${label}`}>
@@ -34,7 +36,11 @@ function SortHeader({ label, sortKey, query, onSort }: { label: string; sortKey:
   );
 }
 
-export function JobsTable({ canOperate }: { canOperate: boolean }) {
+/**
+ * `sortable` lists the orders the API implements (`sort`/`order` query parameters); the store
+ * returns newest first otherwise.
+ */
+export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; sortable?: readonly SortKey[] }) {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
@@ -119,15 +125,15 @@ export function JobsTable({ canOperate }: { canOperate: boolean }) {
           ]
         : []),
       column.accessor("stage", {
-        header: () => <SortHeader label="Stage" sortKey="stage" query={query} onSort={onSort} />,
+        header: () => <SortHeader label="Stage" sortKey="stage" query={query} onSort={onSort} sortable={sortable} />,
         cell: (c) => <StageBadge stage={c.getValue()} />,
       }),
       column.accessor("priority", {
-        header: () => <SortHeader label="Priority" sortKey="priority" query={query} onSort={onSort} />,
+        header: () => <SortHeader label="Priority" sortKey="priority" query={query} onSort={onSort} sortable={sortable} />,
         cell: (c) => <PriorityBadge priority={c.getValue()} />,
       }),
       column.accessor("title", {
-        header: () => <SortHeader label="Title" sortKey="title" query={query} onSort={onSort} />,
+        header: () => <SortHeader label="Title" sortKey="title" query={query} onSort={onSort} sortable={sortable} />,
         cell: (c) => (
           <a href={`/jobs/${encodeURIComponent(c.row.original.id)}`} title={c.row.original.pendingReason}>
             {c.getValue()}
@@ -139,16 +145,16 @@ export function JobsTable({ canOperate }: { canOperate: boolean }) {
       column.accessor("engine", { header: "Engine" }),
       column.accessor("factory", { header: "Factory" }),
       column.accessor("createdAt", {
-        header: () => <SortHeader label="Age" sortKey="createdAt" query={query} onSort={onSort} />,
+        header: () => <SortHeader label="Age" sortKey="createdAt" query={query} onSort={onSort} sortable={sortable} />,
         cell: (c) => <span title={new Date(c.getValue()).toISOString()}>{formatAge(c.getValue(), now)}</span>,
       }),
       column.accessor("costUsd", {
-        header: () => <SortHeader label="Cost" sortKey="cost" query={query} onSort={onSort} />,
+        header: () => <SortHeader label="Cost" sortKey="cost" query={query} onSort={onSort} sortable={sortable} />,
         cell: (c) => formatUsd(c.getValue()),
         meta: { numeric: true },
       }),
     ],
-    [canOperate, query, now],
+    [canOperate, query, now, sortable],
   );
 
   const table = useReactTable({

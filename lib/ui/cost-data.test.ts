@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nearestBudget, spendBy, spendPerDay, type CostEntry } from "./cost-data";
+import { jobCostEntry, nearestBudget, spendBy, spendPerDay, type CostEntry } from "./cost-data";
 
 const at = (d: number) => Date.UTC(2025, 0, d, 12);
 const entry = (d: number, usd: number, more: Partial<CostEntry> = {}): CostEntry => ({
@@ -49,5 +49,25 @@ describe("nearestBudget", () => {
       ["b", "usd", 120],
       ["a", "tokens", 90],
     ]);
+  });
+});
+
+describe("jobCostEntry", () => {
+  it("reads spend, dimensions and budget from a job view", () => {
+    const { entry, budget } = jobCostEntry(
+      {
+        id: "j",
+        title: "T",
+        stage: "shipped",
+        productId: "web",
+        updatedAt: "2025-01-02T00:00:00Z",
+        manifest: { engine: "shell", budget: { usd: 2, tokens: 1000 } },
+        lease: { engine: "claude", factoryId: "f1" },
+        cost: { usd: 1, tokensIn: 10, tokensOut: 5 },
+      },
+      new Map([["f1", "mac-1"]]),
+    );
+    expect(entry).toEqual({ at: Date.UTC(2025, 0, 2), usd: 1, tokens: 15, product: "web", profile: "", engine: "claude", factory: "mac-1" });
+    expect(budget).toMatchObject({ budgetUsd: 2, budgetTokens: 1000, spentTokens: 15 });
   });
 });

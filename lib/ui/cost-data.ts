@@ -95,3 +95,25 @@ export function nearestBudget(jobs: BudgetedJob[], limit = 10): BudgetRow[] {
   }
   return rows.sort((a, b) => b.fraction - a.fraction || a.id.localeCompare(b.id)).slice(0, limit);
 }
+
+/** A job view reduced to one cost entry (its total spend, at its last update) and its budget row. */
+export function jobCostEntry(
+  job: { id: string; title: string; stage: string; productId: string; updatedAt: string; manifest: Record<string, unknown>; profile?: { name: string }; lease?: { engine: string; factoryId: string }; cost: { usd: number; tokensIn: number; tokensOut: number } },
+  factoryNames: ReadonlyMap<string, string> = new Map(),
+): { entry: CostEntry; budget: BudgetedJob } {
+  const m = job.manifest;
+  const budget = (typeof m.budget === "object" && m.budget !== null ? m.budget : {}) as { usd?: number; tokens?: number };
+  const tokens = job.cost.tokensIn + job.cost.tokensOut;
+  return {
+    entry: {
+      at: Date.parse(job.updatedAt) || 0,
+      usd: job.cost.usd,
+      tokens,
+      product: job.productId,
+      profile: job.profile?.name ?? (typeof m.profile === "string" ? m.profile : ""),
+      engine: job.lease?.engine ?? (typeof m.engine === "string" ? m.engine : ""),
+      factory: job.lease ? (factoryNames.get(job.lease.factoryId) ?? job.lease.factoryId) : "",
+    },
+    budget: { id: job.id, title: job.title, stage: job.stage, spentUsd: job.cost.usd, budgetUsd: budget.usd, spentTokens: tokens, budgetTokens: budget.tokens },
+  };
+}

@@ -1,0 +1,79 @@
+"use client";
+/**
+ * Banners on every page: the kill switch while it is on (red, cannot be missed), paused products,
+ * and alerts from `/stats` (stalled jobs, failure spikes, budget breaches, offline factories, dead
+ * letters) as a collapsible inbox. Polls; the first read happens on mount.
+ */
+import { useEffect, useState } from "react";
+import type { AlertView, KillSwitchState } from "@/lib/ui/api-types";
+import { getJson } from "./api-client";
+
+interface StatsLike {
+  killSwitch?: KillSwitchState;
+  pausedProducts?: string[];
+  alerts?: AlertView[];
+}
+
+export function StatusBanners({ pollMs = 5000 }: { pollMs?: number }) {
+  const [kill, setKill] = useState<KillSwitchState | null>(null);
+  const [paused, setPaused] = useState<string[]>([]);
+  const [alerts, setAlerts] = useState<AlertView[]>([]);
+  const [open, setOpen] = useState(false);
+
+  useEffect(() => {
+    let stopped = false;
+    const read = async () => {
+      const [stats, ks] = await Promise.all([
+        getJson<StatsLike>("/api/fleet/stats").catch(() => ({}) as StatsLike),
+        getJson<KillSwitchState>("/api/fleet/kill-switch").catch(() => null),
+      ]);
+      if (stopped) return;
+      setKill(ks ?? stats.killSwitch ?? null);
+      setPaused(stats.pausedProducts ?? []);
+      setAlerts(Array.isArray(stats.alerts) ? stats.alerts : []);
+    };
+    void read();
+    const t = setInterval(() => void read(), pollMs);
+    // Admin actions announce themselves so the banner follows at once, not at the next poll.
+    const onChange = () => void read();
+    window.addEventListener("fleet:settings-changed", onChange);
+    return () => {
+      stopped = true;
+      clearInterval(t);
+      window.removeEventListener("fleet:settings-changed", onChange);
+    };
+  }, [pollMs]);
+
+  return (
+    <>
+      {kill?.on && (
+        <div className="banner kill" role="alert" data-testid="kill-switch-banner">
+          KILL SWITCH ON: no factory claims new work.{kill.reason ? ` Reason: ${kill.reason}.` : ""}
+          {kill.by ? <span style={{ fontWeight: 400 }}> Set by {kill.by}.</span> : null}
+        </div>
+      )}
+      {paused.length > 0 && (
+        <div className="banner info" role="status">
+          Paused products: {paused.join(", ")}
+        </div>
+      )}
+      {alerts.length > 0 && (
+        <div className="banner alert" role="status" aria-label="alerts">
+          <button type="button" onClick={() => setOpen(!open)} aria-expanded={open}>
+            {alerts.length} alert{alerts.length > 1 ? "s" : ""}
+          </button>
+          {!open && <span>{alerts[0]!.message}</span>}
+          {open && (
+            <ul style={{ margin: 0 }}>
+              {alerts.map((a, i) => (
+                <li key={a.id ?? i}>
+                  <strong>{a.kind}</strong> {a.message} {a.jobId && <a href={`/jobs/${encodeURIComponent(a.jobId)}`}>job</a>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
