@@ -1,5 +1,808 @@
 import "server-only";
-import type { Store } from "../port";
-export async function openCosmosStore(_c: unknown): Promise<Store> {
-  throw new Error("not yet");
+import { CosmosClient, type Container, type JSONValue, type SqlParameter } from "@azure/cosmos";
+import { createHash } from "node:crypto";
+import https from "node:https";
+import type { Stage } from "@/lib/types";
+import { StoreError } from "../errors";
+import { jobIdForKey } from "../ids";
+import {
+  PRIORITY_RANK,
+  checkFence,
+  clean,
+  newJobRecord,
+  planClaim,
+  planComplete,
+  planReap,
+  planRenew,
+  planTransition,
+} from "../job-rules";
+import { countOps } from "../op-counter";
+import type {
+  ClaimCandidateQuery,
+  ClaimGrant,
+  ClaimRequest,
+  CompleteRequest,
+  CompleteResult,
+  Fence,
+  HeartbeatRequest,
+  JobFilter,
+  NewApiToken,
+  NewEvent,
+  NewFactory,
+  NewJob,
+  NewLogChunk,
+  Page,
+  ReapDecision,
+  ReapedLease,
+  Store,
+  SubmitResult,
+  TransitionRequest,
+  UserInput,
+} from "../port";
+import type {
+  ApiTokenRecord,
+  EventRecord,
+  FactoryRecord,
+  FactoryStatus,
+  FairnessCounters,
+  JobRecord,
+  LeaseRecord,
+  LogChunkRecord,
+  ProfileSnapshot,
+  RecentEvent,
+  Role,
+  RunRecord,
+  Settings,
+  UserRecord,
+} from "../records";
+import { decodeCursor, defaultSettings, encodeCursor, logPos } from "../shared";
+import { isConflict, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
+import { acquireLock, releaseLock } from "./cosmos-locks";
+import { ensureContainers, type Containers } from "./containers";
+
+/**
+ * The Cosmos DB provider. Every job write is read → plan (job-rules.ts) → replace with If-Match on
+ * the etag; a 412 means another writer got there first: claims give up (the caller tries the next
+ * candidate), other writes re-read and re-plan a bounded number of times. Creates that must be
+ * unique use deterministic ids and treat 409 as "exists". Nothing depends on transactional batch,
+ * TTL, stored procedures or the change feed.
+ *
+ * Not atomic with the job write (documented trade-offs): the run / lease-history documents and the
+ * fairness counters written right after a claim or completion, and `events` attached to complete or
+ * transition. A crash between the two leaves the job correct and the side record missing; completion
+ * rebuilds a missing run from the job's lease.
+ *
+ * In-process maps (job → product, lease → job, next event seq) are caches only: every miss falls back
+ * to a query, so several app instances on one account stay correct.
+ */
+export interface CosmosStoreOptions {
+  endpoint: string;
+  key: string;
+  database: string;
+  allowSelfSigned?: boolean;
+}
+
+export async function openCosmosStore(options: CosmosStoreOptions): Promise<Store> {
+  const client = new CosmosClient({
+    endpoint: options.endpoint,
+    key: options.key,
+    ...(options.allowSelfSigned ? { agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true }) } : {}),
+    connectionPolicy: {
+      enableEndpointDiscovery: !options.allowSelfSigned,
+      // 429: the SDK waits the server's retry-after, at most 3 times / 5 s; then we surface `busy`.
+      retryOptions: { maxRetryAttemptCount: 3, maxWaitTimeInSeconds: 5, fixedRetryIntervalInMilliseconds: 0 },
+    },
+  });
+  try {
+    const { database } = await client.databases.createIfNotExists({ id: options.database });
+    const containers = await ensureContainers(database);
+    return countOps(new CosmosStore(client, containers));
+  } catch (e) {
+    client.dispose();
+    throw mapCosmosError(e);
+  }
+}
+
+const CAS_ATTEMPTS = 25;
+
+type Sys = { _etag?: string; _rid?: string; _self?: string; _ts?: number; _attachments?: string };
+
+/** Removes Cosmos system fields and our index-only `x_` fields (and `id` where the record has none). */
+function strip<T>(doc: object, dropId = false): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (k.startsWith("_") || k.startsWith("x_") || (dropId && k === "id")) continue;
+    out[k] = v;
+  }
+  return out as T;
+}
+
+function jobDoc(job: JobRecord) {
+  return {
+    ...job,
+    x_rank: PRIORITY_RANK[job.priority],
+    x_title: job.title.toLowerCase(),
+    x_leased: job.lease !== undefined,
+    x_notBefore: job.notBefore ?? 0,
+    x_factory: job.lease?.factoryId ?? null,
+    x_profile: job.manifest.profile ?? job.profile?.name ?? null,
+  };
+}
+
+const param = (name: string, value: unknown): SqlParameter => ({ name, value: value as JSONValue });
+
+class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
+  readonly kind = "cosmos" as const;
+  private readonly productOfJob = new Map<string, string>();
+  private readonly jobOfLease = new Map<string, string>();
+  private readonly productOfFactory = new Map<string, string>();
+  private readonly nextSeqHint = new Map<string, number>();
+
+  constructor(
+    private readonly client: CosmosClient,
+    private readonly c: Containers,
+  ) {}
+
+  // ── plumbing ──
+  private async query<T>(container: Container, query: string, parameters: SqlParameter[] = [], partitionKey?: string): Promise<T[]> {
+    try {
+      const { resources } = await container.items
+        .query<T>({ query, parameters }, partitionKey !== undefined ? { partitionKey } : {})
+        .fetchAll();
+      return resources;
+    } catch (e) {
+      throw mapCosmosError(e);
+    }
+  }
+
+  private async read<T>(container: Container, id: string, pk: string): Promise<{ doc: T & Sys; etag: string } | undefined> {
+    try {
+      const { resource, etag } = await container.item(id, pk).read<T & Sys>();
+      return resource ? { doc: resource, etag } : undefined;
+    } catch (e) {
+      throw mapCosmosError(e);
+    }
+  }
+
+  private async locateJob(jobId: string): Promise<string | undefined> {
+    const cached = this.productOfJob.get(jobId);
+    if (cached !== undefined) return cached;
+    const [row] = await this.query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.id = @id", [param("@id", jobId)]);
+    if (row) this.productOfJob.set(jobId, row.productId);
+    return row?.productId;
+  }
+
+  private async readJob(jobId: string): Promise<{ job: JobRecord; etag: string } | undefined> {
+    const productId = await this.locateJob(jobId);
+    if (productId === undefined) return undefined;
+    const r = await this.read<JobRecord>(this.c.jobs, jobId, productId);
+    return r ? { job: strip<JobRecord>(r.doc), etag: r.etag } : undefined;
+  }
+
+  /** Replace with If-Match; false when another writer changed the job first (412). */
+  private async replaceJob(job: JobRecord, etag: string): Promise<boolean> {
+    try {
+      await this.c.jobs.item(job.id, job.productId).replace(jobDoc(job), { accessCondition: { type: "IfMatch", condition: etag } });
+      return true;
+    } catch (e) {
+      if (isPreconditionFailed(e)) return false;
+      throw mapCosmosError(e);
+    }
+  }
+
+  /**
+   * Read → plan → conditional replace, re-planned on 412. `plan` returns the next job (or throws a
+   * StoreError, or returns undefined for "nothing to write").
+   */
+  private async casJob(jobId: string, plan: (job: JobRecord | undefined) => JobRecord | undefined): Promise<{ prev: JobRecord | undefined; next: JobRecord | undefined }> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const cur = await this.readJob(jobId);
+      const next = plan(cur?.job);
+      if (!next || !cur) return { prev: cur?.job, next: undefined };
+      if (await this.replaceJob(clean(next), cur.etag)) return { prev: cur.job, next: clean(next) };
+    }
+    throw new StoreError("busy", `job ${jobId} is too contended`, { retryAfterMs: 100 });
+  }
+
+  private async locateLease(leaseId: string): Promise<string | undefined> {
+    const cached = this.jobOfLease.get(leaseId);
+    if (cached !== undefined) return cached;
+    const [row] = await this.query<{ jobId: string }>(this.c.runs, "SELECT c.jobId FROM c WHERE c.id = @id", [param("@id", leaseId)]);
+    if (row) this.jobOfLease.set(leaseId, row.jobId);
+    return row?.jobId;
+  }
+
+  private async readRun(leaseId: string, jobId: string): Promise<RunRecord | undefined> {
+    const r = await this.read<RunRecord>(this.c.runs, leaseId, jobId);
+    return r ? strip<RunRecord>(r.doc) : undefined;
+  }
+
+  private async bumpFairness(productId: string, claims: number, running: number, usageMs: number): Promise<void> {
+    // Counters are scheduling hints, not correctness: a bounded CAS loop, then give up quietly.
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const cur = await this.read<FairnessCounters & { id: string }>(this.c.counters, "fairness", productId);
+      const base = cur ? strip<FairnessCounters>(cur.doc, true) : { productId, claimsGranted: 0, runningNow: 0, usageMs: 0 };
+      const next = {
+        id: "fairness",
+        productId,
+        claimsGranted: base.claimsGranted + claims,
+        runningNow: base.runningNow + running,
+        usageMs: base.usageMs + usageMs,
+      };
+      try {
+        if (cur) await this.c.counters.item("fairness", productId).replace(next, { accessCondition: { type: "IfMatch", condition: cur.etag } });
+        else await this.c.counters.items.create(next);
+        return;
+      } catch (e) {
+        if (isPreconditionFailed(e) || isConflict(e)) continue;
+        throw mapCosmosError(e);
+      }
+    }
+  }
+
+  private async setLeaseState(leaseId: string, jobId: string, state: LeaseRecord["state"], now: number): Promise<void> {
+    const r = await this.read<LeaseRecord>(this.c.leases, leaseId, jobId);
+    if (!r) return;
+    await this.c.leases.item(leaseId, jobId).replace({ ...strip<LeaseRecord>(r.doc), state, endedAt: now });
+  }
+
+  // ── jobs ──
+  async submitJob(input: NewJob): Promise<SubmitResult> {
+    const id = input.idempotencyKey !== undefined ? jobIdForKey(input.productId, input.idempotencyKey) : input.id;
+    if (!id) throw new StoreError("conflict", "a job needs an id or an idempotency key");
+    // A job id is unique fleet-wide, but Cosmos only enforces it per partition: refuse a known id first.
+    const elsewhere = await this.locateJob(id);
+    const job = clean(newJobRecord(input, id));
+    try {
+      if (elsewhere === undefined) {
+        await this.c.jobs.items.create(jobDoc(job));
+        this.productOfJob.set(id, job.productId);
+        return { job, created: true };
+      }
+    } catch (e) {
+      if (!isConflict(e)) throw mapCosmosError(e);
+    }
+    const existing = await this.readJob(id);
+    if (existing && input.idempotencyKey !== undefined && existing.job.contentHash === input.contentHash) {
+      return { job: existing.job, created: false };
+    }
+    throw new StoreError(
+      "conflict",
+      input.idempotencyKey !== undefined ? `idempotency key "${input.idempotencyKey}" was used for different content` : `job ${id} already exists`,
+      { details: { jobId: id } },
+    );
+  }
+
+  private currentLeaseOf = async (jobId: string, productId: string): Promise<string | undefined> => {
+    const r = await this.read<JobRecord>(this.c.jobs, jobId, productId);
+    return r?.doc.lease?.id;
+  };
+
+  async claimJob(req: ClaimRequest): Promise<ClaimGrant | null> {
+    const cur = await this.readJob(req.jobId);
+    if (!cur) return null;
+    const plan = planClaim(cur.job, req);
+    if (!plan) return null;
+    const lockName = cur.job.lock;
+    let lock: { etag: string } | null = null;
+    if (lockName !== undefined) {
+      lock = await acquireLock(
+        this.c.locks,
+        lockName,
+        { jobId: cur.job.id, productId: cur.job.productId, leaseId: req.leaseId },
+        req.now,
+        req.ttlMs,
+        this.currentLeaseOf,
+      );
+      if (!lock) return null;
+    }
+    const next = clean(plan.job);
+    if (!(await this.replaceJob(next, cur.etag))) {
+      if (lockName !== undefined) await releaseLock(this.c.locks, lockName, req.leaseId, lock?.etag);
+      return null; // somebody else changed the job first: next candidate
+    }
+    this.jobOfLease.set(req.leaseId, cur.job.id);
+    await this.c.runs.items.create(plan.run);
+    await this.c.leases.items.create(plan.leaseRecord);
+    await this.bumpFairness(cur.job.productId, 1, 1, 0);
+    return { job: next, lease: next.lease!, run: clean(plan.run) };
+  }
+
+  async listClaimCandidates(q: ClaimCandidateQuery): Promise<JobRecord[]> {
+    if (q.productIds && q.productIds.length === 0) return [];
+    const limit = Math.max(1, Math.floor(q.limit));
+    const rows = await this.query<JobRecord & Sys>(
+      this.c.jobs,
+      `SELECT TOP ${limit} * FROM c WHERE c.stage = 'queued' AND c.x_leased = false AND c.x_notBefore <= @now
+       ${q.productIds ? "AND ARRAY_CONTAINS(@products, c.productId)" : ""}
+       ORDER BY c.x_rank ASC, c.createdAt ASC, c.id ASC`,
+      [param("@now", q.now), ...(q.productIds ? [param("@products", q.productIds)] : [])],
+    );
+    return rows.map((r) => strip<JobRecord>(r));
+  }
+
+  async renewLease(leaseId: string, epoch: number, now: number, ttlMs: number): Promise<{ expiresAt: number }> {
+    const jobId = await this.locateLease(leaseId);
+    if (jobId === undefined) throw new StoreError("lease_lost", `unknown lease ${leaseId}`);
+    const { next } = await this.casJob(jobId, (job) => planRenew(job, leaseId, epoch, now, ttlMs));
+    return { expiresAt: next!.lease!.expiresAt };
+  }
+
+  async appendEvents(jobId: string, events: NewEvent[], fence?: Fence & { now: number }): Promise<EventRecord[]> {
+    const cur = await this.readJob(jobId);
+    if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
+    // Checked at read time: unlike SQLite, a reap landing between this check and the event create
+    // can let one last event of the old holder in (it still carries its leaseId and epoch-stale fence).
+    if (fence) checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
+    return this.appendEventsTo(cur.job, events, fence?.leaseId);
+  }
+
+  private async maxSeq(jobId: string): Promise<number> {
+    const [max] = await this.query<number | null>(this.c.events, "SELECT VALUE MAX(c.seq) FROM c", [], jobId);
+    return max ?? 0;
+  }
+
+  /**
+   * Per-job seq without a counter document: the event's id IS its seq inside the job's partition, so
+   * the create is the uniqueness check (409 → that seq is taken, try the next). A writer creates
+   * seq n only after seeing n - 1, so readers never observe a gap that fills in later.
+   * Idempotency on (leaseId, agentSeq) is a query before the create. Two identical agent events in
+   * flight at the same instant (a retry racing its original) can both land — the one gap this
+   * provider has against SQLite, where the unique index closes it.
+   */
+  private async appendEventsTo(job: JobRecord, events: NewEvent[], fenceLeaseId?: string): Promise<EventRecord[]> {
+    const agentKeys = events
+      .map((e) => ({ leaseId: e.leaseId ?? fenceLeaseId, agentSeq: e.agentSeq }))
+      .filter((k): k is { leaseId: string; agentSeq: number } => k.leaseId !== undefined && k.agentSeq !== undefined);
+    const known = new Map<string, EventRecord>();
+    if (agentKeys.length > 0) {
+      const rows = await this.query<EventRecord & { id: string }>(
+        this.c.events,
+        "SELECT * FROM c WHERE ARRAY_CONTAINS(@leases, c.leaseId) AND ARRAY_CONTAINS(@seqs, c.agentSeq)",
+        [param("@leases", [...new Set(agentKeys.map((k) => k.leaseId))]), param("@seqs", agentKeys.map((k) => k.agentSeq))],
+        job.id,
+      );
+      for (const r of rows) known.set(`${r.leaseId}\u0000${r.agentSeq}`, strip<EventRecord>(r, true));
+    }
+    let seq = this.nextSeqHint.get(job.id) ?? (await this.maxSeq(job.id)) + 1;
+    const out: EventRecord[] = [];
+    for (const e of events) {
+      const leaseId = e.leaseId ?? fenceLeaseId;
+      const key = leaseId !== undefined && e.agentSeq !== undefined ? `${leaseId}\u0000${e.agentSeq}` : undefined;
+      const dup = key ? known.get(key) : undefined;
+      if (dup) {
+        out.push(dup);
+        continue;
+      }
+      for (;;) {
+        const rec: EventRecord = clean({ jobId: job.id, productId: job.productId, seq, type: e.type, at: e.at, data: e.data ?? {}, leaseId, agentSeq: e.agentSeq });
+        try {
+          await this.c.events.items.create({ id: String(seq).padStart(12, "0"), ...rec });
+          out.push(rec);
+          if (key) known.set(key, rec);
+          seq += 1;
+          break;
+        } catch (err) {
+          if (!isConflict(err)) throw mapCosmosError(err);
+          seq += 1; // another writer holds this seq; our hint was stale
+        }
+      }
+    }
+    this.nextSeqHint.set(job.id, seq);
+    return out;
+  }
+
+  async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
+    const rows = await this.query<EventRecord & { id: string }>(
+      this.c.events,
+      `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.seq > @after ORDER BY c.seq ASC`,
+      [param("@after", afterSeq)],
+      jobId,
+    );
+    return rows.map((r) => strip<EventRecord>(r, true));
+  }
+
+  /**
+   * Fleet-wide, ordered by (at, jobId, seq). Without the change feed there is no global sequence:
+   * an event stored later with an `at` before the cursor (clock skew between app instances) is not
+   * returned by a poller already past it. Callers should pass their own clock's `at`.
+   */
+  async readRecentEvents(afterCursor: string | undefined, limit: number): Promise<RecentEvent[]> {
+    const top = Math.max(1, Math.floor(limit));
+    let rows: (EventRecord & { id: string })[];
+    if (afterCursor === undefined) {
+      rows = (
+        await this.query<EventRecord & { id: string }>(this.c.events, `SELECT TOP ${top} * FROM c ORDER BY c.at DESC, c.jobId DESC, c.seq DESC`)
+      ).reverse();
+    } else {
+      const [at, jobId, seq] = decodeCursor(afterCursor) as [number, string, number];
+      rows = await this.query<EventRecord & { id: string }>(
+        this.c.events,
+        `SELECT TOP ${top} * FROM c WHERE c.at > @at OR (c.at = @at AND (c.jobId > @job OR (c.jobId = @job AND c.seq > @seq)))
+         ORDER BY c.at ASC, c.jobId ASC, c.seq ASC`,
+        [param("@at", at), param("@job", jobId), param("@seq", seq)],
+      );
+    }
+    return rows.map((r) => ({ cursor: encodeCursor([r.at, r.jobId, r.seq]), event: strip<EventRecord>(r, true) }));
+  }
+
+  async appendLog(jobId: string, fence: Fence & { now: number }, chunks: NewLogChunk[]): Promise<void> {
+    const cur = await this.readJob(jobId);
+    if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
+    checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
+    for (const c of chunks) {
+      const rec: LogChunkRecord = {
+        jobId,
+        productId: cur.job.productId,
+        leaseId: fence.leaseId,
+        epoch: fence.epoch,
+        seq: c.seq,
+        pos: logPos(fence.epoch, c.seq),
+        stream: c.stream,
+        text: c.text,
+        at: c.at,
+      };
+      try {
+        // (leaseId, seq) is the document id: a repeated chunk is a 409 and ignored.
+        await this.c.logs.items.create({ id: `${fence.leaseId}:${c.seq}`, ...rec });
+      } catch (e) {
+        if (!isConflict(e)) throw mapCosmosError(e);
+      }
+    }
+  }
+
+  async readLog(jobId: string, afterPos: number, limit: number): Promise<LogChunkRecord[]> {
+    const rows = await this.query<LogChunkRecord & { id: string }>(
+      this.c.logs,
+      `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.pos > @after ORDER BY c.pos ASC`,
+      [param("@after", afterPos)],
+      jobId,
+    );
+    return rows.map((r) => strip<LogChunkRecord>(r, true));
+  }
+
+  async completeAttempt(req: CompleteRequest): Promise<CompleteResult> {
+    const jobId = await this.locateLease(req.leaseId);
+    if (jobId === undefined) throw new StoreError("lease_lost", `unknown lease ${req.leaseId}`);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const run = await this.readRun(req.leaseId, jobId);
+      const cur = await this.readJob(jobId);
+      // A claim that crashed before writing its run document: rebuild the run from the lease.
+      const existingRun = run ?? (cur?.job.lease?.id === req.leaseId ? runFromLease(cur.job) : undefined);
+      const plan = planComplete(cur?.job, existingRun, req);
+      if ("duplicate" in plan) return { job: cur?.job ?? (await this.getJob(jobId))!, run: plan.duplicate, duplicate: true };
+      const next = clean(plan.job);
+      if (!(await this.replaceJob(next, cur!.etag))) continue;
+      const endedRun = clean(plan.run);
+      await this.c.runs.items.upsert(endedRun);
+      await this.setLeaseState(req.leaseId, jobId, cur!.job.lease!.cancelled ? "cancelled" : "completed", req.now);
+      if (cur!.job.lock !== undefined) await releaseLock(this.c.locks, cur!.job.lock, req.leaseId);
+      await this.bumpFairness(next.productId, 0, -1, endedRun.cost.wallMs);
+      if (req.events?.length) await this.appendEventsTo(next, req.events, req.leaseId);
+      return { job: next, run: endedRun, duplicate: false };
+    }
+    throw new StoreError("busy", `job ${jobId} is too contended`, { retryAfterMs: 100 });
+  }
+
+  async transitionStage(jobId: string, req: TransitionRequest): Promise<JobRecord> {
+    const { next } = await this.casJob(jobId, (job) => planTransition(job, jobId, req));
+    if (req.event) await this.appendEventsTo(next!, [req.event]);
+    return next!;
+  }
+
+  async reapExpiredLeases(now: number, decide: (job: JobRecord) => ReapDecision): Promise<ReapedLease[]> {
+    const due = await this.query<{ id: string; productId: string }>(
+      this.c.jobs,
+      "SELECT c.id, c.productId FROM c WHERE c.x_leased = true AND c.lease.expiresAt <= @now",
+      [param("@now", now)],
+    );
+    const reaped: ReapedLease[] = [];
+    for (const { id, productId } of due) {
+      this.productOfJob.set(id, productId);
+      for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+        const cur = await this.readJob(id);
+        if (!cur?.job.lease) break;
+        const lease = cur.job.lease;
+        const plan = planReap(cur.job, await this.readRun(lease.id, id), now, decide);
+        if (!plan) break; // renewed in the meantime: it keeps its lease
+        const next = clean(plan.job);
+        if (!(await this.replaceJob(next, cur.etag))) continue;
+        if (plan.run) await this.c.runs.items.upsert(clean(plan.run));
+        await this.setLeaseState(plan.leaseId, id, plan.cancelled ? "cancelled" : "expired", now);
+        if (cur.job.lock !== undefined) await releaseLock(this.c.locks, cur.job.lock, plan.leaseId);
+        await this.bumpFairness(productId, 0, -1, plan.run?.cost.wallMs ?? 0);
+        reaped.push({ jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage });
+        break;
+      }
+    }
+    return reaped;
+  }
+
+  /** Keyset paging over (createdAt, id) descending — stable while jobs are being added. */
+  async listJobs(filter: JobFilter, cursor: string | undefined, limit: number): Promise<Page<JobRecord>> {
+    const where: string[] = [];
+    const params: SqlParameter[] = [];
+    const add = (clause: string, name: string, value: unknown) => {
+      where.push(clause);
+      params.push(param(name, value));
+    };
+    if (filter.stage !== undefined) {
+      const stages = Array.isArray(filter.stage) ? filter.stage : [filter.stage];
+      if (stages.length === 0) return { items: [] };
+      add("ARRAY_CONTAINS(@stages, c.stage)", "@stages", stages);
+    }
+    if (filter.productId !== undefined) add("c.productId = @product", "@product", filter.productId);
+    if (filter.profile !== undefined) add("c.x_profile = @profile", "@profile", filter.profile);
+    if (filter.factoryId !== undefined) add("c.x_factory = @factory", "@factory", filter.factoryId);
+    if (filter.q !== undefined && filter.q !== "") add("CONTAINS(c.x_title, @q)", "@q", filter.q.toLowerCase());
+    if (filter.dependsOn !== undefined) add("ARRAY_CONTAINS(c.deps, @dep)", "@dep", filter.dependsOn);
+    if (cursor !== undefined) {
+      const [createdAt, id] = decodeCursor(cursor) as [number, string];
+      where.push("(c.createdAt < @cAt OR (c.createdAt = @cAt AND c.id < @cId))");
+      params.push(param("@cAt", createdAt), param("@cId", id));
+    }
+    const top = Math.max(1, Math.floor(limit)) + 1;
+    const rows = await this.query<JobRecord & Sys>(
+      this.c.jobs,
+      `SELECT TOP ${top} * FROM c ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY c.createdAt DESC, c.id DESC`,
+      params,
+    );
+    const items = rows.slice(0, limit).map((r) => strip<JobRecord>(r));
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.id]) } : { items };
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    return (await this.readJob(jobId))?.job;
+  }
+
+  async getJobByKey(productId: string, key: string): Promise<JobRecord | undefined> {
+    const id = jobIdForKey(productId, key);
+    const r = await this.read<JobRecord>(this.c.jobs, id, productId);
+    return r ? strip<JobRecord>(r.doc) : undefined;
+  }
+
+  async listDependents(jobId: string): Promise<JobRecord[]> {
+    const rows = await this.query<JobRecord & Sys>(this.c.jobs, "SELECT * FROM c WHERE ARRAY_CONTAINS(c.deps, @id)", [param("@id", jobId)]);
+    return rows.map((r) => strip<JobRecord>(r)).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async listRuns(jobId: string): Promise<RunRecord[]> {
+    const rows = await this.query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c", [], jobId);
+    return rows.map((r) => strip<RunRecord>(r)).sort((a, b) => a.attempt - b.attempt);
+  }
+
+  async listLeases(jobId: string): Promise<LeaseRecord[]> {
+    const rows = await this.query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c", [], jobId);
+    return rows.map((r) => strip<LeaseRecord>(r)).sort((a, b) => a.epoch - b.epoch);
+  }
+
+  async countJobsByStage(productId?: string): Promise<Partial<Record<Stage, number>>> {
+    // The test server has no GROUP BY: project the stage only and count here.
+    const rows = await this.query<{ stage: Stage }>(
+      this.c.jobs,
+      `SELECT c.stage FROM c ${productId !== undefined ? "WHERE c.productId = @p" : ""}`,
+      productId !== undefined ? [param("@p", productId)] : [],
+    );
+    const counts: Partial<Record<Stage, number>> = {};
+    for (const r of rows) counts[r.stage] = (counts[r.stage] ?? 0) + 1;
+    return counts;
+  }
+
+  // ── factories ──
+  private async readFactory(id: string): Promise<{ f: FactoryRecord; etag: string } | undefined> {
+    let productId = this.productOfFactory.get(id);
+    if (productId === undefined) {
+      const [row] = await this.query<{ productId: string }>(this.c.factories, "SELECT c.productId FROM c WHERE c.id = @id", [param("@id", id)]);
+      if (!row) return undefined;
+      productId = row.productId;
+      this.productOfFactory.set(id, productId);
+    }
+    const r = await this.read<FactoryRecord>(this.c.factories, id, productId);
+    return r ? { f: strip<FactoryRecord>(r.doc), etag: r.etag } : undefined;
+  }
+
+  async registerFactory(nf: NewFactory): Promise<FactoryRecord> {
+    const rec: FactoryRecord = clean({
+      id: nf.id, productId: nf.productId, name: nf.name, os: nf.os, arch: nf.arch, capabilities: nf.capabilities,
+      stations: nf.stations, free: nf.stations, load: 0, version: nf.version, tokenHash: nf.tokenHash,
+      status: "online" as const, lastHeartbeatAt: nf.now, running: [], warm: nf.warm ?? [], registeredAt: nf.now, updatedAt: nf.now,
+    });
+    if (await this.readFactory(nf.id)) throw new StoreError("conflict", `factory ${nf.id} already exists`);
+    try {
+      await this.c.factories.items.create(rec);
+    } catch (e) {
+      if (isConflict(e)) throw new StoreError("conflict", `factory ${nf.id} already exists`);
+      throw mapCosmosError(e);
+    }
+    this.productOfFactory.set(rec.id, rec.productId);
+    return rec;
+  }
+
+  private async updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): Promise<FactoryRecord> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const cur = await this.readFactory(id);
+      if (!cur) throw new StoreError("not_found", `no factory ${id}`);
+      const next = clean(change(cur.f));
+      try {
+        await this.c.factories.item(id, next.productId).replace(next, { accessCondition: { type: "IfMatch", condition: cur.etag } });
+        return next;
+      } catch (e) {
+        if (!isPreconditionFailed(e)) throw mapCosmosError(e);
+      }
+    }
+    throw new StoreError("busy", `factory ${id} is too contended`, { retryAfterMs: 100 });
+  }
+
+  async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
+    return this.updateFactory(factoryId, (f) => ({
+      ...f, load: hb.load, free: hb.free, running: hb.running, warm: hb.warm ?? f.warm,
+      lastHeartbeatAt: hb.now, updatedAt: hb.now, status: f.status === "offline" ? "online" : f.status,
+    }));
+  }
+
+  async setFactoryStatus(factoryId: string, status: FactoryStatus, now: number): Promise<FactoryRecord> {
+    return this.updateFactory(factoryId, (f) => {
+      if (f.status === "revoked" && status !== "revoked") throw new StoreError("conflict", `factory ${factoryId} is revoked`);
+      return { ...f, status, updatedAt: now };
+    });
+  }
+
+  async listFactories(productId?: string): Promise<FactoryRecord[]> {
+    const rows = await this.query<FactoryRecord & Sys>(
+      this.c.factories,
+      `SELECT * FROM c ${productId !== undefined ? "WHERE c.productId = @p" : ""}`,
+      productId !== undefined ? [param("@p", productId)] : [],
+    );
+    return rows.map((r) => strip<FactoryRecord>(r)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async getFactory(factoryId: string): Promise<FactoryRecord | undefined> {
+    return (await this.readFactory(factoryId))?.f;
+  }
+
+  async getFactoryByTokenHash(tokenHash: string): Promise<FactoryRecord | undefined> {
+    const [row] = await this.query<FactoryRecord & Sys>(this.c.factories, "SELECT * FROM c WHERE c.tokenHash = @h", [param("@h", tokenHash)]);
+    return row ? strip<FactoryRecord>(row) : undefined;
+  }
+
+  // ── tokens, users ──
+  async createApiToken(t: NewApiToken): Promise<ApiTokenRecord> {
+    const rec: ApiTokenRecord = { id: t.id, productId: t.productId, name: t.name, role: t.role, tokenHash: t.tokenHash, createdAt: t.now };
+    if (await this.findApiTokenByHash(t.tokenHash)) throw new StoreError("conflict", "an API token with this hash exists");
+    try {
+      await this.c.tokens.items.create(rec);
+    } catch (e) {
+      if (isConflict(e)) throw new StoreError("conflict", `API token ${t.id} already exists`);
+      throw mapCosmosError(e);
+    }
+    return rec;
+  }
+
+  async findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined> {
+    const [row] = await this.query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c WHERE c.tokenHash = @h", [param("@h", tokenHash)]);
+    return row ? strip<ApiTokenRecord>(row) : undefined;
+  }
+
+  async revokeApiToken(id: string, now: number): Promise<ApiTokenRecord> {
+    const cur = await this.read<ApiTokenRecord>(this.c.tokens, id, id);
+    if (!cur) throw new StoreError("not_found", `no API token ${id}`);
+    const t = strip<ApiTokenRecord>(cur.doc);
+    if (t.revokedAt !== undefined) return t;
+    const next = { ...t, revokedAt: now };
+    try {
+      await this.c.tokens.item(id, id).replace(next, { accessCondition: { type: "IfMatch", condition: cur.etag } });
+    } catch (e) {
+      if (isPreconditionFailed(e)) return this.revokeApiToken(id, now);
+      throw mapCosmosError(e);
+    }
+    return next;
+  }
+
+  async listApiTokens(): Promise<ApiTokenRecord[]> {
+    const rows = await this.query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c");
+    return rows.map((r) => strip<ApiTokenRecord>(r)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async upsertUser(u: UserInput): Promise<UserRecord> {
+    const prev = await this.getUser(u.id);
+    const rec: UserRecord = clean({
+      id: u.id, productId: u.productId, name: u.name, role: u.role, passwordHash: u.passwordHash,
+      createdAt: prev?.createdAt ?? u.now, updatedAt: u.now,
+    });
+    await this.c.users.items.upsert(rec);
+    return rec;
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const r = await this.read<UserRecord>(this.c.users, id, id);
+    return r ? strip<UserRecord>(r.doc) : undefined;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const rows = await this.query<UserRecord & Sys>(this.c.users, "SELECT * FROM c");
+    return rows.map((r) => strip<UserRecord>(r)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async setUserRole(id: string, role: Role, now: number): Promise<UserRecord> {
+    const u = await this.getUser(id);
+    if (!u) throw new StoreError("not_found", `no user ${id}`);
+    const next = { ...u, role, updatedAt: now };
+    await this.c.users.items.upsert(next);
+    return next;
+  }
+
+  // ── settings, profiles, fairness ──
+  async getSettings(): Promise<Settings> {
+    const r = await this.read<Settings>(this.c.settings, "settings", "settings");
+    return r ? strip<Settings>(r.doc, true) : defaultSettings();
+  }
+
+  private async changeSettings(change: (s: Settings) => Settings): Promise<Settings> {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const cur = await this.read<Settings>(this.c.settings, "settings", "settings");
+      const base = cur ? strip<Settings>(cur.doc, true) : defaultSettings();
+      const next = { ...change(base), version: base.version + 1 };
+      try {
+        if (cur) {
+          await this.c.settings.item("settings", "settings").replace({ id: "settings", ...next }, { accessCondition: { type: "IfMatch", condition: cur.etag } });
+        } else {
+          await this.c.settings.items.create({ id: "settings", ...next });
+        }
+        return next;
+      } catch (e) {
+        if (!isPreconditionFailed(e) && !isConflict(e)) throw mapCosmosError(e);
+      }
+    }
+    throw new StoreError("busy", "settings are too contended", { retryAfterMs: 100 });
+  }
+
+  async setKillSwitch(k: { on: boolean; reason: string; by: string; now: number }): Promise<Settings> {
+    return this.changeSettings((s) => ({ ...s, killSwitch: { on: k.on, reason: k.reason, by: k.by, at: k.now } }));
+  }
+
+  async setProductPaused(productId: string, paused: boolean): Promise<Settings> {
+    return this.changeSettings((s) => {
+      const others = s.pausedProducts.filter((p) => p !== productId);
+      return { ...s, pausedProducts: paused ? [...others, productId].sort() : others };
+    });
+  }
+
+  private profileDocId(name: string, version: string): string {
+    return "profile-" + createHash("sha256").update(name).update("\u0000").update(version).digest("hex").slice(0, 40);
+  }
+
+  async saveProfileSnapshot(p: ProfileSnapshot): Promise<ProfileSnapshot> {
+    try {
+      await this.c.profiles.items.create({ id: this.profileDocId(p.name, p.version), ...p });
+      return p;
+    } catch (e) {
+      if (!isConflict(e)) throw mapCosmosError(e);
+      return (await this.getProfileSnapshot(p.productId, p.name, p.version))!;
+    }
+  }
+
+  async getProfileSnapshot(productId: string, name: string, version: string): Promise<ProfileSnapshot | undefined> {
+    const r = await this.read<ProfileSnapshot>(this.c.profiles, this.profileDocId(name, version), productId);
+    return r ? strip<ProfileSnapshot>(r.doc, true) : undefined;
+  }
+
+  async fairnessCounters(): Promise<FairnessCounters[]> {
+    const rows = await this.query<FairnessCounters & Sys & { id: string }>(this.c.counters, "SELECT * FROM c");
+    return rows.map((r) => strip<FairnessCounters>(r, true)).sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  }
+
+  async close(): Promise<void> {
+    this.client.dispose();
+  }
+}
+
+function runFromLease(job: JobRecord): RunRecord | undefined {
+  const l = job.lease;
+  if (!l) return undefined;
+  return {
+    id: l.id, jobId: job.id, productId: job.productId, attempt: l.epoch, leaseId: l.id, epoch: l.epoch,
+    factoryId: l.factoryId, engine: l.engine, startedAt: l.grantedAt, cost: { usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 },
+    ...(job.profile ? { profile: job.profile } : {}),
+  };
 }

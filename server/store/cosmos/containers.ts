@@ -1,0 +1,73 @@
+import "server-only";
+import type { Container, Database, IndexingPolicy } from "@azure/cosmos";
+
+/**
+ * The containers of the Cosmos provider and why each partition key:
+ * - jobs, factories, profiles, counters by /productId: a product's queue is listed and claimed together,
+ *   and a product is the unit of fairness;
+ * - runs, leases, events, logs by /jobId: always read per job; per-job event `seq` is created by id
+ *   inside one logical partition, so the 409 on a taken seq is exact;
+ * - locks, tokens, users, settings by /id: fleet-wide singletons looked up by name.
+ * Composite indexes back every multi-field ORDER BY (real Cosmos refuses such a query without one).
+ */
+export const CONTAINERS = {
+  jobs: "fleet_jobs",
+  runs: "fleet_runs",
+  leases: "fleet_leases",
+  factories: "fleet_factories",
+  profiles: "fleet_profiles",
+  events: "fleet_events",
+  logs: "fleet_logs",
+  locks: "fleet_locks",
+  tokens: "fleet_tokens",
+  users: "fleet_users",
+  settings: "fleet_settings",
+  counters: "fleet_counters",
+} as const;
+
+export type ContainerName = keyof typeof CONTAINERS;
+
+const PARTITION: { [K in ContainerName]: string } = {
+  jobs: "/productId",
+  runs: "/jobId",
+  leases: "/jobId",
+  factories: "/productId",
+  profiles: "/productId",
+  events: "/jobId",
+  logs: "/jobId",
+  locks: "/id",
+  tokens: "/id",
+  users: "/id",
+  settings: "/id",
+  counters: "/productId",
+};
+
+const asc = (path: string) => ({ path, order: "ascending" as const });
+const desc = (path: string) => ({ path, order: "descending" as const });
+
+const INDEXING: Partial<{ [K in ContainerName]: IndexingPolicy }> = {
+  jobs: {
+    compositeIndexes: [
+      [asc("/x_rank"), asc("/createdAt"), asc("/id")],
+      [desc("/createdAt"), desc("/id")],
+    ],
+  },
+  events: { compositeIndexes: [[asc("/at"), asc("/jobId"), asc("/seq")], [desc("/at"), desc("/jobId"), desc("/seq")]] },
+  logs: { compositeIndexes: [[asc("/pos"), asc("/id")]] },
+};
+
+export type Containers = { [K in ContainerName]: Container };
+
+export async function ensureContainers(db: Database): Promise<Containers> {
+  const entries = await Promise.all(
+    (Object.keys(CONTAINERS) as ContainerName[]).map(async (name) => {
+      const { container } = await db.containers.createIfNotExists({
+        id: CONTAINERS[name],
+        partitionKey: { paths: [PARTITION[name]] },
+        ...(INDEXING[name] ? { indexingPolicy: INDEXING[name] } : {}),
+      });
+      return [name, container] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Containers;
+}
