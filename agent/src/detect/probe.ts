@@ -13,7 +13,9 @@ export function probe(command: string, args: string[], timeoutMs: number, env: N
       (err, stdout, stderr) => {
         const out = `${stdout}\n${stderr}`.trim();
         // Some tools print their version and exit non-zero; keep any output we got, but not from a timeout.
-        if (err && ((err as { killed?: boolean }).killed || (err as NodeJS.ErrnoException).code === "ENOENT")) resolve(undefined);
+        const code = (err as { code?: unknown } | null)?.code;
+        // killed by the timeout, not found, or "command not found"/"not executable" from a wrapper script
+        if (err && ((err as { killed?: boolean }).killed || code === "ENOENT" || code === 126 || code === 127)) resolve(undefined);
         else if (err && !out) resolve(undefined);
         else resolve(out);
       },

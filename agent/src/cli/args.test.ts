@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../config/config-file";
+import { parseFlags, resolveOptions } from "./args";
+import { UsageError } from "./usage-error";
+
+const bad = (argv: string[]) => {
+  try {
+    parseFlags(argv);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error(`expected ${argv.join(" ")} to be refused`);
+};
+
+describe("flags", () => {
+  it("parses every CONTRACT §3 flag", () => {
+    const f = parseFlags([
+      "--server", "http://127.0.0.1:3000/", "--token", "enroll", "--name", "mac-2", "--max", "3",
+      "--workdir", "/tmp/w", "--engines", "claude:2,shell", "--tags", "region:eu,GPU", "--once",
+    ]);
+    expect(f).toMatchObject({
+      server: "http://127.0.0.1:3000",
+      token: "enroll",
+      name: "mac-2",
+      max: 3,
+      workdir: "/tmp/w",
+      engines: [{ engine: "claude", slots: 2 }, { engine: "shell" }],
+      tags: ["region:eu", "gpu"],
+      once: true,
+    });
+  });
+
+  it("names the flag in every error", () => {
+    expect(bad(["--max", "0"])).toMatch(/^--max: /);
+    expect(bad(["--max", "two"])).toMatch(/^--max: /);
+    expect(bad(["--server", "ftp://x"])).toMatch(/^--server: /);
+    expect(bad(["--server", "not a url"])).toMatch(/^--server: /);
+    expect(bad(["--name", "../etc"])).toMatch(/^--name: /);
+    expect(bad(["--engines", "Claude"])).toMatch(/^--engines: /);
+    expect(bad(["--engines", "claude:0"])).toMatch(/^--engines claude: /);
+    expect(bad(["--engines", "shell,shell"])).toMatch(/listed twice/);
+    expect(bad(["--tags", "node>=20"])).toMatch(/^--tags: /);
+    expect(bad(["--tags", "a b"])).toMatch(/^--tags: /);
+    expect(bad(["--token", ""])).toMatch(/^--token needs a value/);
+    expect(bad(["--frobnicate"])).toMatch(/--frobnicate/);
+  });
+
+  it("takes the server and token from the environment when flags are absent", () => {
+    const o = resolveOptions(parseFlags([]), { FLEET_SERVER: "http://h:1", FLEET_ENROLLMENT_TOKEN: "t" }, undefined);
+    expect(o.server).toBe("http://h:1");
+    expect(o.enrollmentToken).toBe("t");
+    expect(o.max).toBe(1);
+    expect(() => resolveOptions(parseFlags([]), { FLEET_SERVER: "nope" }, undefined)).toThrow(/^FLEET_SERVER: /);
+    expect(() => resolveOptions(parseFlags([]), { FLEET_HEARTBEAT_MS: "5" }, undefined)).toThrow(/^FLEET_HEARTBEAT_MS: /);
+  });
+
+  it("lets flags win over the config file", () => {
+    const file = parseConfigText("server: http://cfg:1\nname: cfg-name\nmax: 4\ntags: [team:web]\n", "/etc/fleet.yaml");
+    const o = resolveOptions(parseFlags(["--max", "2", "--tags", "region:eu"]), {}, file);
+    expect(o).toMatchObject({ server: "http://cfg:1", name: "cfg-name", max: 2, tags: ["team:web", "region:eu"] });
+  });
+});
+
+describe("config file", () => {
+  it("reads JSON and YAML engines, with defaults filled", () => {
+    const y = parseConfigText(
+      "engines:\n  fake:\n    command: node\n    args: [x.mjs, '{prompt}']\n    output: claude\n  claude:\n    command: /opt/claude\n",
+      "a.yaml",
+    );
+    expect(y.engines.fake).toMatchObject({ command: "node", args: ["x.mjs", "{prompt}"], prompt: "arg", output: "claude" });
+    expect(y.engines.claude?.args).toEqual(["{prompt}"]);
+    const j = parseConfigText(JSON.stringify({ engines: { mine: { command: "m", prompt: "stdin" } } }), "a.json");
+    expect(j.engines.mine?.prompt).toBe("stdin");
+  });
+
+  it("refuses unknown keys and bad values with their path", () => {
+    expect(() => parseConfigText("srever: x\n", "c.yaml")).toThrow(/--config c.yaml: .*srever|Unrecognized/);
+    expect(() => parseConfigText("engines:\n  x:\n    command: a\n    prompt: shell\n", "c.yaml")).toThrow(/engines\.x\.prompt/);
+    expect(() => parseConfigText("max: 1000\n", "c.yaml")).toThrow(/max/);
+    expect(() => parseConfigText("{", "c.json")).toThrow(/not valid JSON/);
+  });
+});
