@@ -1,0 +1,9 @@
+export {
+  defaultProfilesDir,
+  formatCatalogProblem,
+  loadProfileCatalog,
+  loadProfileCatalogSync,
+  type CatalogEntry,
+  type CatalogProblem,
+  type ProfileCatalog,
+} from "./catalog";
