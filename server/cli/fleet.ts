@@ -1,0 +1,100 @@
+/**
+ * `fleet`: the operator CLI (CONTRACT.md §3). A dispatcher over a table of subcommands; each lives
+ * in `commands/<name>.ts` and exports `usage` (its help text) and `run(args, io)`, and is loaded only
+ * when called. To add a command: write the file, add one line to COMMANDS.
+ *
+ * Exit codes: 0 success, 1 the input or the operation failed, 2 the command line itself is wrong.
+ */
+import { didYouMean } from "@/lib/did-you-mean";
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CommandModule {
+  /** the full help text: `fleet <cmd> --help` prints it */
+  usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+export interface CommandEntry {
+  name: string;
+  /** one line for `fleet --help` */
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: "validate", summary: "check job files; print each normalized manifest as JSON", load: () => import("./commands/validate") },
+];
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "fleet: submit and inspect jobs on a Gigafactory fleet",
+    "",
+    "usage: fleet <command> [options]",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "`fleet <command> --help` shows a command's options.",
+    "Commands that talk to a server read FLEET_SERVER and FLEET_TOKEN.",
+    "",
+  ].join("\n");
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}
+
+const isHelp = (a: string | undefined) => a === "--help" || a === "-h";
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr(overview());
+    return EXIT_USAGE;
+  }
+  if (isHelp(name) || name === "help") {
+    const topic = name === "help" ? rest[0] : undefined;
+    if (topic === undefined) {
+      io.stdout(overview());
+      return EXIT_OK;
+    }
+    return main([topic, "--help"], io);
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout("fleet 0.1.0\n");
+    return EXIT_OK;
+  }
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    const near = didYouMean(name, COMMANDS.map((c) => c.name));
+    io.stderr(`fleet: unknown command "${name}"${near ? `; did you mean \`${near}\`?` : ""}\nRun \`fleet --help\` for the list.\n`);
+    return EXIT_USAGE;
+  }
+  const command = await entry.load();
+  if (rest.some(isHelp)) {
+    io.stdout(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    io.stderr(`fleet ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}
