@@ -69,7 +69,7 @@ export function readYaml(source: string, lineOffset = 1): YamlResult {
   };
   const problems: FieldProblem[] = [...doc.errors, ...doc.warnings].map((e) => {
     if (e.code === "DUPLICATE_KEY") {
-      const key = source.slice(e.pos[0], e.pos[1]).split(/[:\n]/)[0]!.trim();
+      const key = source.slice(e.pos[0]).split("\n")[0]!.split(":")[0]!.trim().replace(/^["']|["']$/g, "");
       const { col } = lineCounter.linePos(e.pos[0]);
       return { path: col === 1 && key ? key : FILE, message: `${where(e.pos[0])}: duplicate field${key ? ` \`${key}\`` : ""}: each field may appear once` };
     }

@@ -89,7 +89,8 @@ export function list<T>(
       const r = check(item);
       if (!r.ok) {
         failed = true;
-        ctx.addIssue({ code: "custom", message: r.message, path: at, input: undefined });
+        const several = typeof v === "string" && /,\s*\S/.test(v) ? "; to give several, write a list: [a, b]" : "";
+        ctx.addIssue({ code: "custom", message: r.message + several, path: at, input: undefined });
         return;
       }
       const key = JSON.stringify(r.value);
