@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import { ApiTokensPanel, KillSwitchPanel, ProductPausePanel, UsersPanel } from "@/components/admin-panels";
+import { Forbidden } from "../_lib/forbidden";
+import { requireRole } from "../_lib/session";
+
+export const metadata: Metadata = { title: "Admin · Gigafactory" };
+
+export default async function AdminPage() {
+  const viewer = await requireRole("admin", "/admin");
+  if (viewer.forbidden) return <Forbidden need="admin" have={viewer.role} />;
+  return (
+    <main className="page">
+      <h1>Admin</h1>
+      <div className="grid">
+        <KillSwitchPanel />
+        <ProductPausePanel />
+      </div>
+      <div className="two-col" style={{ marginTop: 12 }}>
+        <UsersPanel />
+        <ApiTokensPanel />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,26 @@
+import type { Metadata } from "next";
+import { getServerSession } from "next-auth";
+import { redirect } from "next/navigation";
+import { SignInForm } from "@/components/sign-in-form";
+import { services } from "@/server/wiring";
+
+export const metadata: Metadata = { title: "Sign in · Gigafactory" };
+
+/** Only same-site paths are followed after sign-in (no open redirect through callbackUrl). */
+function safeCallback(value: unknown): string {
+  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") ? value : "/";
+}
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const callbackUrl = safeCallback(params.callbackUrl);
+  const { authOptions } = await services();
+  if (await getServerSession(authOptions)) redirect(callbackUrl);
+  // Identity-provider buttons appear only for providers configured in the environment.
+  const providers = authOptions.providers.filter((p) => p.id !== "credentials").map((p) => ({ id: p.id, name: p.name }));
+  return (
+    <main className="page">
+      <SignInForm providers={providers} callbackUrl={callbackUrl} initialError={typeof params.error === "string" ? params.error : undefined} />
+    </main>
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * The system under test, for the whole browser suite: the BUILT control plane (`next start` on the
+ * .next-ui build) on a free port with a temp SQLite data dir, and ONE real `fleet-agent` process
+ * registered as a factory with the shell engine. Secrets are fixed per run so specs can sign in,
+ * call the API as admin, and mint a viewer session.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export interface FleetUnderTest {
+  url: string;
+  adminPassword: string;
+  adminToken: string;
+  nextAuthSecret: string;
+  factoryName: string;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(__dirname, "..", "..");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`the control plane exited with ${child.exitCode} before answering`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${deadlineMs} ms`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+export async function startFleet(): Promise<FleetUnderTest> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "gigafactory-e2e-"));
+  const secret = () => randomBytes(18).toString("base64url");
+  const adminPassword = secret();
+  const adminToken = secret();
+  const nextAuthSecret = secret();
+  const enrollmentToken = secret();
+  const factoryName = "e2e-factory";
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_DIST_DIR: process.env.NEXT_DIST_DIR || ".next-ui",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    NEXTAUTH_URL: url,
+    NEXTAUTH_SECRET: nextAuthSecret,
+    FLEET_DATA_DIR: path.join(tmp, "data"),
+    FLEET_ADMIN_PASSWORD: adminPassword,
+    FLEET_ADMIN_TOKEN: adminToken,
+    FLEET_ENROLLMENT_TOKEN: enrollmentToken,
+    FLEET_HEARTBEAT_MS: "500",
+    FLEET_LEASE_TTL_MS: "15000",
+    FLEET_SWEEP_MS: "500",
+    FLEET_OFFLINE_AFTER_MS: "5000",
+    LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+  };
+  const server = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitFor(`${url}/api/fleet/healthz`, server, 90_000);
+  const agent = spawn(
+    process.execPath,
+    [
+      path.join(root, "agent/dist/fleet-agent.mjs"),
+      "--server", url,
+      "--token", enrollmentToken,
+      "--name", factoryName,
+      "--engines", "shell:2",
+      "--max", "2",
+      "--workdir", path.join(tmp, "work"),
+    ],
+    { cwd: tmp, env: { ...env, FLEET_AGENT_CONFIG_DIR: path.join(tmp, "agent-config") }, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  return {
+    url,
+    adminPassword,
+    adminToken,
+    nextAuthSecret,
+    factoryName,
+    async stop() {
+      await stopChild(agent);
+      await stopChild(server);
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
