@@ -2,6 +2,7 @@
  * Command-line flags (CONTRACT §3) → a validated `AgentOptions`. Every problem names the flag it is
  * about. Precedence: flag > environment > config file > default.
  */
+import type { Env } from "../version";
 import { parseArgs } from "node:util";
 import os from "node:os";
 import path from "node:path";
@@ -163,7 +164,7 @@ function defaultName(): string {
   return cleaned || "factory";
 }
 
-function defaultWorkdir(name: string, env: NodeJS.ProcessEnv): string {
+function defaultWorkdir(name: string, env: Env): string {
   const cache =
     env.XDG_CACHE_HOME ||
     (process.platform === "win32" ? env.LOCALAPPDATA || path.join(os.homedir(), "AppData", "Local") : path.join(os.homedir(), ".cache"));
@@ -171,7 +172,7 @@ function defaultWorkdir(name: string, env: NodeJS.ProcessEnv): string {
 }
 
 /** Merges flags, environment and config file into the options the agent runs with. */
-export function resolveOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv, file: AgentConfigFile | undefined): AgentOptions {
+export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFile | undefined): AgentOptions {
   const server = flags.server ?? (env.FLEET_SERVER ? validateServer(env.FLEET_SERVER, "FLEET_SERVER") : undefined) ?? file?.server;
   const name = flags.name ?? file?.name ?? defaultName();
   const hb = env.FLEET_HEARTBEAT_MS;

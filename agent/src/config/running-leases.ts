@@ -3,6 +3,7 @@
  * can tell the coordinator what it had (first heartbeat's `running`) and kill engine process
  * groups that outlived it (they are spawned detached, so they survive the agent's own death).
  */
+import type { Env } from "../version";
 import path from "node:path";
 import { z } from "zod";
 import { readJson, stateDir, writePrivateJson } from "./state-dir";
@@ -14,7 +15,7 @@ export class RunningLeaseFile {
   readonly file: string;
   private leases = new Map<string, PersistedLease>();
 
-  constructor(name: string, env: NodeJS.ProcessEnv = process.env) {
+  constructor(name: string, env: Env = process.env) {
     this.file = path.join(stateDir(env), `${name}.running.json`);
   }
 

@@ -4,11 +4,12 @@
  * or `%APPDATA%\gigafactory` on Windows. Files are written 0600 in a 0700 directory, atomically
  * (write a temp file, then rename) so a crash never leaves half a token behind.
  */
+import type { Env } from "../version";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+export function stateDir(env: Env = process.env): string {
   if (env.FLEET_AGENT_CONFIG_DIR) return path.resolve(env.FLEET_AGENT_CONFIG_DIR);
   if (process.platform === "win32") {
     return path.join(env.APPDATA || path.join(os.homedir(), "AppData", "Roaming"), "gigafactory");

@@ -2,6 +2,7 @@
  * Credential PRESENCE, never values: an env var being set (non-empty) or a known login file
  * existing is enough to advertise `cred:<provider>`. Nothing is read from these files.
  */
+import type { Env } from "../version";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,7 +25,7 @@ const FILES: Record<string, string[]> = {
   aws: [".aws/credentials"],
 };
 
-export function detectCredentials(env: NodeJS.ProcessEnv, home: string = os.homedir()): string[] {
+export function detectCredentials(env: Env, home: string = os.homedir()): string[] {
   const found = new Set<string>();
   for (const [provider, vars] of Object.entries(ENV_VARS)) {
     if (vars.some((v) => (env[v] ?? "").trim() !== "")) found.add(provider);

@@ -3,6 +3,7 @@
  * and stations. Every probe is a `--version`-style spawn with a short timeout, all in parallel, so
  * detection costs about one slow probe, not the sum. Runs at start and again on an interval.
  */
+import type { Env } from "../version";
 import { advertisedSet } from "@/lib/capability";
 import type { Station } from "@/lib/protocol";
 import type { EngineAdapter } from "../engines/adapters";
@@ -32,7 +33,7 @@ export interface DetectInput {
   engines?: EngineRequest[];
   max: number;
   tags: string[];
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   home?: string;
   timeoutMs?: number;
 }

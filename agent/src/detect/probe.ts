@@ -2,14 +2,15 @@
  * Runs `<command> <args>` with a short timeout and returns its output, or undefined if it is
  * missing, hangs or fails. Used for `--version` probes, which all run in parallel at start.
  */
+import type { Env } from "../version";
 import { execFile } from "node:child_process";
 
-export function probe(command: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export function probe(command: string, args: string[], timeoutMs: number, env: Env): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(
       command,
       args,
-      { timeout: timeoutMs, killSignal: "SIGKILL", env, windowsHide: true, maxBuffer: 256 * 1024 },
+      { timeout: timeoutMs, killSignal: "SIGKILL", env: env as NodeJS.ProcessEnv, windowsHide: true, maxBuffer: 256 * 1024 },
       (err, stdout, stderr) => {
         const out = `${stdout}\n${stderr}`.trim();
         // Some tools print their version and exit non-zero; keep any output we got, but not from a timeout.

@@ -1,8 +1,9 @@
 /** Finds an executable on PATH without spawning anything (cheap enough to run for every probe). */
+import type { Env } from "../version";
 import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 
-export function which(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function which(command: string, env: Env = process.env): string | undefined {
   if (command.includes("/") || command.includes("\\")) return isExecutable(command) ? command : undefined;
   const dirs = (env.PATH ?? env.Path ?? "").split(path.delimiter).filter(Boolean);
   const exts = process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";") : [""];

@@ -61,6 +61,7 @@ describe("log chunker + event stream", () => {
     expect(shipped).not.toContain(SECRET);
     expect(shipped).not.toContain(SECRET.slice(4, 20));
     expect(shipped).toContain("ok");
+    expect(shipped).toContain("[REDACTED");
   });
 
   it("splits long output at the protocol limit and keeps order", async () => {
