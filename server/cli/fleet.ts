@@ -29,6 +29,7 @@ export interface CommandEntry {
 
 export const COMMANDS: CommandEntry[] = [
   { name: "validate", summary: "check job files; print each normalized manifest as JSON", load: () => import("./commands/validate") },
+  { name: "simulate", summary: "replay a workload trace through the scheduler beside a FIFO baseline", load: () => import("./commands/simulate") },
 ];
 
 export const EXIT_OK = 0;

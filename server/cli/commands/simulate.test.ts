@@ -16,7 +16,7 @@ function write(name: string, content: unknown): string {
 async function fleet(args: string[]) {
   let out = "";
   let err = "";
-  const code = await run(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: dir });
+  const code = await run(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: dir, env: {} });
   return { code, out, err };
 }
 

@@ -10,16 +10,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { formatReport, simulateTrace } from "@/server/simulator/report";
 import { parseTrace } from "@/server/simulator/trace";
-
-export interface CommandIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  cwd?: string;
-}
+import type { CliIo } from "../fleet";
 
 export const usage = "usage: fleet simulate TRACE.json [--json]\n";
 
-export async function run(args: readonly string[], io: CommandIO): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     io.stdout(usage);
     return 0;
@@ -34,7 +29,7 @@ export async function run(args: readonly string[], io: CommandIO): Promise<numbe
   const file = rest[0]!;
   let text: string;
   try {
-    text = await readFile(path.resolve(io.cwd ?? process.cwd(), file), "utf8");
+    text = await readFile(path.resolve(io.cwd, file), "utf8");
   } catch (e) {
     io.stderr(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
     return 1;
