@@ -28,7 +28,7 @@ export function parseDuration(input: unknown): DurationResult {
     }
     return inRange(input);
   }
-  if (typeof input !== "string") return { ok: false, message: DURATION_HINT };
+  if (typeof input !== "string") return { ok: false, message: `${DURATION_HINT}, got ${kindOf(input)}` };
   const s = input.trim().toLowerCase();
   if (s === "") return { ok: false, message: `${DURATION_HINT}, got an empty string` };
   if (/^-/.test(s)) return { ok: false, message: `${DURATION_HINT}; it cannot be negative` };
@@ -73,4 +73,10 @@ export function formatDuration(ms: number): string {
     }
   }
   return out;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return "nothing (null)";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "a mapping" : `a ${typeof v}`;
 }

@@ -14,9 +14,8 @@ import { suggestion } from "./did-you-mean";
 import { shortHash } from "./hash";
 import { FILE, normalizeText, readYaml, splitFrontMatter } from "./manifest/front-matter";
 import { toFieldProblems } from "./manifest/issues";
-import { checkCapability, field, list, reviewPolicySchema, scanForSecrets } from "./manifest/schema";
+import { checkCapability, field, list, refuseSecrets, reviewPolicySchema } from "./manifest/schema";
 import { checkEngine, checkEngineClass, checkGlob, checkProfileName, checkShellCommand, type Check } from "./manifest/values";
-import { secretMessage } from "./secrets";
 import { formatBytes } from "./size";
 import type { FieldProblem, JobSpec, Manifest, ReviewPolicy } from "./types";
 
@@ -59,28 +58,27 @@ const profileShape = {
   "default-verify": field(checkShellCommand).optional(),
   "engine-class": field(checkEngineClass).optional(),
   "prefers-engine": list(checkEngine, "engines, most preferred first", { unique: "dedupe" }).optional(),
-  "allowed-scope": list(checkGlob, "globs like src/**", { unique: "dedupe", empty: "list at least one glob (or leave allowed-scope out)" }).optional(),
+  "allowed-scope": list(checkGlob, "globs like src/**", { unique: "dedupe" }).optional(),
   "review-policy": reviewPolicySchema.optional(),
 };
 export const PROFILE_FIELDS = Object.keys(profileShape);
 
 /** Input: a profile's front matter. Output: its fields, checked and normalized (persona, name added later). */
-export const profileSchema = z
-  .looseObject(profileShape, { error: (i) => (i.code === "invalid_type" ? "expected the front matter to be a mapping of fields" : undefined) })
-  .superRefine(
-    (input, ctx) => {
-      if (input === null || typeof input !== "object" || Array.isArray(input)) return;
-      for (const key of Object.keys(input)) {
-        if (key in profileShape || key.startsWith("x-")) continue;
-        const hint = suggestion(key, PROFILE_FIELDS, { verify: "default-verify", engine: "prefers-engine", engines: "prefers-engine" });
-        ctx.addIssue({ code: "custom", path: [key], message: `unknown field \`${key}\`${hint || " (custom fields must start with x-)"}`, input: undefined });
-      }
-      for (const hit of scanForSecrets(input, [])) {
-        ctx.addIssue({ code: "custom", path: hit.path, message: secretMessage(hit.kind).replace("job files", "profiles"), params: { secret: true }, input: undefined });
-      }
-    },
-    { when: () => true },
-  );
+export const profileSchema = z.preprocess(
+  refuseSecrets("profiles"),
+  z
+    .looseObject(profileShape, { error: (i) => (i.code === "invalid_type" ? "expected the front matter to be a mapping of fields" : undefined) })
+    .superRefine(
+      (input, ctx) => {
+        for (const key of Object.keys(input)) {
+          if (key in profileShape || key.startsWith("x-")) continue;
+          const hint = suggestion(key, PROFILE_FIELDS, { verify: "default-verify", engine: "prefers-engine", engines: "prefers-engine" });
+          ctx.addIssue({ code: "custom", path: [key], message: `unknown field \`${key}\`${hint || " (custom fields must start with x-)"}`, input: undefined });
+        }
+      },
+      { when: () => true },
+    ),
+);
 
 /** The hash a job keeps to name the exact profile it ran with: 12 hex of sha256 of the normalized text. */
 export function profileVersion(text: string): string {

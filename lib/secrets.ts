@@ -93,7 +93,8 @@ const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
 
 function decodeBase64(run: string): string | undefined {
   let s = run.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-  s = s.slice(0, s.length - (s.length % 4));
+  if (s.length % 4 === 1) s = s.slice(0, -1);
+  s += "=".repeat((4 - (s.length % 4)) % 4);
   if (s.length < 24) return undefined;
   try {
     const bin = atob(s);
@@ -157,7 +158,7 @@ export function findSecrets(text: string): SecretHit[] {
     const decoded = decodeBase64(m[0]);
     if (decoded === undefined) continue;
     const inner = directHits(decoded);
-    if (inner.length > 0) hits.push({ kind: `${inner[0]!.kind}-base64`, start, end });
+    if (inner.length > 0) hits.push({ kind: `${settle(inner)[0]!.kind}-base64`, start, end });
   }
   return settle(hits);
 }

@@ -220,10 +220,9 @@ export const manifestShape = {
   retry: retrySchema.optional(),
   "review-policy": reviewPolicySchema.optional(),
   artifacts: list(checkArtifact, "artifacts (diff, coverage, screenshots, build-logs or globs)", { unique: "dedupe" }).optional(),
-  "allowed-scope": list(checkGlob, "globs like src/**", {
-    unique: "dedupe",
-    empty: "list at least one glob (leave allowed-scope out to allow every file)",
-  }).optional(),
+  // An empty list means "no restriction", like leaving the field out (the normalized default is []),
+  // but it still counts as set: a job can lift its profile's scope with `allowed-scope: []`.
+  "allowed-scope": list(checkGlob, "globs like src/**", { unique: "dedupe" }).optional(),
   "tracker-item": field(checkTrackerItem).optional(),
   product: field(checkProduct).optional(),
 };
@@ -277,11 +276,8 @@ const ROOT_HINT = "expected the manifest to be a mapping of fields (field: value
 
 type Parsed = { [K in ManifestField]?: z.output<(typeof manifestShape)[K]> } & Record<string, unknown>;
 
-/**
- * Checks that apply to the whole object whatever the state of the single fields: unknown fields
- * (with a did-you-mean) and secret-looking values anywhere, including `x-` fields.
- */
-function checkWhole(input: unknown, ctx: z.core.$RefinementCtx<Record<string, unknown>>): void {
+/** Unknown fields, with a did-you-mean (the catchall keeps their keys in the parsed object). */
+function checkUnknownFields(input: Record<string, unknown>, ctx: z.core.$RefinementCtx<Record<string, unknown>>): void {
   if (input === null || typeof input !== "object" || Array.isArray(input)) return;
   for (const key of Object.keys(input)) {
     if (key in manifestShape || key.startsWith("x-")) continue;
@@ -292,9 +288,20 @@ function checkWhole(input: unknown, ctx: z.core.$RefinementCtx<Record<string, un
       input: undefined,
     });
   }
-  for (const hit of scanForSecrets(input, [])) {
-    ctx.addIssue({ code: "custom", path: hit.path, message: secretMessage(hit.kind), params: { secret: true }, input: undefined });
-  }
+}
+
+/**
+ * Refuses secret-looking values anywhere in the raw input (x- fields and field names included)
+ * before anything else is checked, so that no later message can quote a secret: when one is found,
+ * only the secrets are reported.
+ */
+export function refuseSecrets(what: string) {
+  return (raw: unknown, ctx: z.core.$RefinementCtx<unknown>): unknown => {
+    for (const hit of scanForSecrets(raw, [])) {
+      ctx.addIssue({ code: "custom", path: hit.path, message: secretMessage(hit.kind).replace("job files", what), params: { secret: true }, input: undefined });
+    }
+    return raw;
+  };
 }
 
 /** Every string (and key) in a value that looks like a secret, with where it is. */
@@ -372,9 +379,14 @@ function normalize(o: Parsed, ctx: z.core.$RefinementCtx<Parsed>): Manifest {
 }
 
 /** Input: the front matter / JSON manifest (kebab-case). Output: the normalized Manifest. */
-export const manifestSchema = z
-  .looseObject(manifestShape, { error: (issue) => (issue.code === "invalid_type" ? `${ROOT_HINT}, ${expected("", issue.input).replace(/^expected , /, "")}` : undefined) })
-  .superRefine(checkWhole, { when: () => true })
-  .transform((o, ctx) => normalize(o as Parsed, ctx));
+export const manifestSchema = z.preprocess(
+  refuseSecrets("job files"),
+  z
+    .looseObject(manifestShape, {
+      error: (issue) => (issue.code === "invalid_type" ? `${ROOT_HINT}, ${expected("", issue.input).replace(/^expected , /, "")}` : undefined),
+    })
+    .superRefine(checkUnknownFields, { when: () => true })
+    .transform((o, ctx) => normalize(o as Parsed, ctx)),
+);
 
 export type ManifestInput = z.input<typeof manifestSchema>;
