@@ -29,7 +29,7 @@ describe("npm pack", () => {
     const manifest = JSON.parse(readFileSync(path.join(pkg, "package.json"), "utf8")) as Record<string, unknown>;
     expect(manifest.dependencies ?? {}).toEqual({});
     // A clean environment: no NODE_PATH, cwd outside the repository, so nothing can resolve from it.
-    const env = { PATH: process.env.PATH ?? "", HOME: tmp } as NodeJS.ProcessEnv;
+    const env = { PATH: process.env.PATH ?? "", HOME: tmp } as unknown as NodeJS.ProcessEnv;
     const help = execFileSync(process.execPath, [path.join(pkg, "bin", "fleet-agent.mjs"), "--help"], { cwd: tmp, env, encoding: "utf8" });
     for (const flag of ["--server", "--token", "--name", "--max", "--workdir", "--engines", "--tags", "--offline", "--once", "--detect", "--config"]) {
       expect(help).toContain(flag);
