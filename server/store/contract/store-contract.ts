@@ -195,6 +195,21 @@ export function storeContract(factory: StoreFactory): void {
       await expectCode(store.appendEvents("missing", [{ type: "x:y", at: 1 }]), "not_found");
     });
 
+    it("per-job reads never mix jobs", async () => {
+      const store = await newStore();
+      const a = await claimed(store, {}, "LM1");
+      const b = await claimed(store, {}, "LM2");
+      await store.appendEvents(a.job.id, [{ type: "job:queued", at: 1 }]);
+      await store.appendEvents(b.job.id, [{ type: "job:queued", at: 1 }, { type: "x:y", at: 2, agentSeq: 1 }], { leaseId: "LM2", epoch: 1, now: 3_000 });
+      await store.appendLog(b.job.id, { leaseId: "LM2", epoch: 1, now: 3_000 }, [{ seq: 1, stream: "stdout", text: "b", at: 1 }]);
+      const next = await store.appendEvents(a.job.id, [{ type: "x:y", at: 3, agentSeq: 1 }], { leaseId: "LM1", epoch: 1, now: 3_000 });
+      expect(next.map((e) => e.seq)).toEqual([2]);
+      expect((await store.readEvents(a.job.id, 0, 10)).map((e) => e.jobId)).toEqual([a.job.id, a.job.id]);
+      expect(await store.readLog(a.job.id, 0, 10)).toEqual([]);
+      expect((await store.listRuns(a.job.id)).map((r) => r.jobId)).toEqual([a.job.id]);
+      expect((await store.listLeases(b.job.id)).map((r) => r.jobId)).toEqual([b.job.id]);
+    });
+
     it("streams fleet-wide events with a cursor", async () => {
       const store = await newStore();
       const { job: a } = await store.submitJob(newJob());

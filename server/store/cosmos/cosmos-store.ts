@@ -144,10 +144,17 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   ) {}
 
   // ── plumbing ──
+  /**
+   * With `partitionKey`, the query must also filter on it (as `@pk`): the test server ignores the
+   * partitionKey option and would otherwise answer from every partition.
+   */
   private async query<T>(container: Container, query: string, parameters: SqlParameter[] = [], partitionKey?: string): Promise<T[]> {
     try {
       const { resources } = await container.items
-        .query<T>({ query, parameters }, partitionKey !== undefined ? { partitionKey } : {})
+        .query<T>(
+          { query, parameters: partitionKey !== undefined ? [...parameters, param("@pk", partitionKey)] : parameters },
+          partitionKey !== undefined ? { partitionKey } : {},
+        )
         .fetchAll();
       return resources;
     } catch (e) {
@@ -318,6 +325,8 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
        ORDER BY c.x_rank ASC, c.createdAt ASC, c.id ASC`,
       [param("@now", q.now), ...(q.productIds ? [param("@products", q.productIds)] : [])],
     );
+    // the next call is usually a claim of one of these: spare it the cross-partition lookup
+    for (const r of rows) this.productOfJob.set(r.id, r.productId);
     return rows.map((r) => strip<JobRecord>(r));
   }
 
@@ -338,7 +347,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   private async maxSeq(jobId: string): Promise<number> {
-    const [max] = await this.query<number | null>(this.c.events, "SELECT VALUE MAX(c.seq) FROM c", [], jobId);
+    const [max] = await this.query<number | null>(this.c.events, "SELECT VALUE MAX(c.seq) FROM c WHERE c.jobId = @pk", [], jobId);
     return max ?? 0;
   }
 
@@ -358,7 +367,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     if (agentKeys.length > 0) {
       const rows = await this.query<EventRecord & { id: string }>(
         this.c.events,
-        "SELECT * FROM c WHERE ARRAY_CONTAINS(@leases, c.leaseId) AND ARRAY_CONTAINS(@seqs, c.agentSeq)",
+        "SELECT * FROM c WHERE c.jobId = @pk AND ARRAY_CONTAINS(@leases, c.leaseId) AND ARRAY_CONTAINS(@seqs, c.agentSeq)",
         [param("@leases", [...new Set(agentKeys.map((k) => k.leaseId))]), param("@seqs", agentKeys.map((k) => k.agentSeq))],
         job.id,
       );
@@ -395,7 +404,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
     const rows = await this.query<EventRecord & { id: string }>(
       this.c.events,
-      `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.seq > @after ORDER BY c.seq ASC`,
+      `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.jobId = @pk AND c.seq > @after ORDER BY c.seq ASC`,
       [param("@after", afterSeq)],
       jobId,
     );
@@ -454,7 +463,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async readLog(jobId: string, afterPos: number, limit: number): Promise<LogChunkRecord[]> {
     const rows = await this.query<LogChunkRecord & { id: string }>(
       this.c.logs,
-      `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.pos > @after ORDER BY c.pos ASC`,
+      `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.jobId = @pk AND c.pos > @after ORDER BY c.pos ASC`,
       [param("@after", afterPos)],
       jobId,
     );
@@ -568,12 +577,12 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listRuns(jobId: string): Promise<RunRecord[]> {
-    const rows = await this.query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c", [], jobId);
+    const rows = await this.query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
     return rows.map((r) => strip<RunRecord>(r)).sort((a, b) => a.attempt - b.attempt);
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
-    const rows = await this.query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c", [], jobId);
+    const rows = await this.query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
     return rows.map((r) => strip<LeaseRecord>(r)).sort((a, b) => a.epoch - b.epoch);
   }
 
