@@ -55,7 +55,7 @@ export function checkCapabilitiesValid(req: Requirements): Reason | null {
 }
 
 export function checkEngineResolved(req: Requirements): Reason | null {
-  return req.engines.length > 0 ? null : { code: REASON.noEngine, detail: req.engineProblem ?? "no engine" };
+  return req.engineProblem === undefined ? null : { code: REASON.noEngine, detail: req.engineProblem };
 }
 
 export interface JobCheckContext {

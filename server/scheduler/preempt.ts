@@ -13,6 +13,7 @@ import { evaluateOnFactory } from "./evaluate";
 import { evaluateJob } from "./place";
 import { tieBreak } from "./prng";
 import { REASON } from "./reasons";
+import { factoryScore } from "./scorers";
 import type { Snapshot } from "./types";
 
 export const PREEMPTED = "preempted" as const;
@@ -62,11 +63,6 @@ export function findPreemption(snapshot: Snapshot, jobId: string, options?: Sche
     if (fit.ok || fit.reasons.some((r) => r.code !== REASON.noFreeStation)) continue;
     for (const lease of fe.factory.running) {
       if (lease.priority !== "low" || !entry.group.req.engines.includes(lease.engine)) continue;
-      const freed = {
-        ...fe.factory,
-        stations: fe.factory.stations.map((s) => (s.engine === lease.engine ? { ...s, free: s.free + 1 } : s)),
-      };
-      const refit = evaluateOnFactory(entry, { ...fe, factory: freed }, ctx);
       victims.push({
         leaseId: lease.leaseId,
         victimJobId: lease.jobId,
@@ -74,7 +70,7 @@ export function findPreemption(snapshot: Snapshot, jobId: string, options?: Sche
         factoryName: fe.factory.name,
         engine: lease.engine,
         startedAt: lease.startedAt,
-        factoryScore: refit.ok ? refit.score : 0,
+        factoryScore: factoryScore(entry.job, entry.group.req, fe.factory, fe.offer, st.capFit, ctx),
         tie: tieBreak(snapshot.seed, jobId, lease.leaseId),
       });
     }

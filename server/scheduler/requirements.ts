@@ -55,14 +55,15 @@ function resolveEngines(job: JobView, config: SchedulerConfig): { engines: strin
 }
 
 export function compileRequirements(job: JobView, config: SchedulerConfig): Requirements {
-  const caps: { cap: Capability; canonical: string }[] = [];
+  // Deduplicated and sorted, so that equivalent requirement lists share one signature.
+  const byCanonical = new Map<string, Capability>();
   const invalid: string[] = [];
   for (const text of job.manifest.capabilities) {
     const p = parseCapability(text);
     if (!p.ok) invalid.push(text);
-    else if (!(p.cap.kind === "os" && p.cap.os === "any")) caps.push({ cap: p.cap, canonical: p.canonical });
+    else if (!(p.cap.kind === "os" && p.cap.os === "any")) byCanonical.set(p.canonical, p.cap);
   }
-  caps.sort((a, b) => (a.canonical < b.canonical ? -1 : a.canonical > b.canonical ? 1 : 0));
+  const caps = [...byCanonical.keys()].sort().map((canonical) => ({ cap: byCanonical.get(canonical)!, canonical }));
   const { engines, problem } = resolveEngines(job, config);
   const preferFactories: string[] = [];
   const preferCaps: Capability[] = [];

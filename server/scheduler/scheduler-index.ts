@@ -228,10 +228,6 @@ export class SchedulerIndex {
     return this.factoryEntries.values();
   }
 
-  groups(): IterableIterator<JobGroup> {
-    return this.groupsBySig.values();
-  }
-
   groupCount(): number {
     return this.groupsBySig.size;
   }

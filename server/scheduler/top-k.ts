@@ -13,10 +13,6 @@ export class Heap<T> {
     for (let i = (items.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
-  get size(): number {
-    return this.items.length;
-  }
-
   pop(): T | undefined {
     const items = this.items;
     const top = items[0];
