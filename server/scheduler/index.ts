@@ -2,7 +2,7 @@
  * The scheduler's public surface. Pure: no I/O, no clock, no randomness of its own — everything
  * comes from the snapshot, so any decision can be replayed and explained.
  */
-export { placeJob } from "./place";
+export { placeJob, claimDecision } from "./place";
 export { rankForFactory, type FactoryRanking, type RankedJob, type Deferral, type RankOptions } from "./rank";
 export { explainPending, type PendingExplanation } from "./explain";
 export { findPreemption, PREEMPTED, type PreemptionDecision } from "./preempt";

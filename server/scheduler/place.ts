@@ -113,3 +113,25 @@ export function placeJob(snapshot: Snapshot, jobId: string, options?: SchedulerO
   if (!entry) return unknownJob(jobId);
   return toDecision(evaluateJob(entry, ctx), ctx);
 }
+
+/**
+ * The explanation to record when factory `factoryId` has claimed `jobId` in the pull model: the
+ * claimer as the winner with its score terms, beside the best candidates across the fleet (which
+ * may score higher but were busy claiming, or not idle, at that moment). Unplaced, with every
+ * reason, if the claimer cannot in fact run the job.
+ */
+export function claimDecision(snapshot: Snapshot, factoryId: string, jobId: string, options?: SchedulerOptions): Decision {
+  const ctx = prepare(snapshot, options);
+  const entry = ctx.index.job(jobId);
+  if (!entry) return unknownJob(jobId);
+  const ev = evaluateJob(entry, ctx);
+  const mine = ev.feasible.find((c) => c.factoryId === factoryId);
+  if (!mine || ev.jobReasons.length > 0) {
+    const rejection = ev.rejections.filter((r) => r.factoryId === factoryId);
+    const d = toDecision({ ...ev, feasible: [], rejections: rejection }, ctx);
+    return d.kind === "unplaced" && rejection.length === 0 && ev.jobReasons.length === 0
+      ? { ...d, jobReasons: [{ code: REASON.factoryOffline, detail: `factory ${factoryId} is not in the snapshot` }] }
+      : d;
+  }
+  return toDecision({ ...ev, feasible: [mine, ...ev.feasible.filter((c) => c !== mine)] }, ctx);
+}

@@ -191,3 +191,17 @@ describe("ordering and victim choice tie-breaks", () => {
     expect(picks).toEqual(new Set(["a", "b"]));
   });
 });
+
+describe("claimDecision", () => {
+  it("records the claimer as the winner beside the fleet's best candidates", async () => {
+    const { claimDecision } = await import("./index");
+    const s = snapshot({ jobs: [job("j", { manifest: { repo: "web" } })], factories: [factory("cold"), factory("warm", { warmRepos: ["web"] })] });
+    const d = claimDecision(s, "cold", "j");
+    expect(d).toMatchObject({ kind: "placed", factoryId: "cold", feasibleCount: 2 });
+    expect(d.kind === "placed" && d.candidates.map((c) => c.factoryId)).toEqual(["cold", "warm"]);
+    const busy = snapshot({ ...s, factories: [factory("cold", { stations: stations({ claude: [1, 0] }) })] });
+    expect(claimDecision(busy, "cold", "j")).toMatchObject({ kind: "unplaced", counts: { [REASON.noFreeStation]: 1 } });
+    expect(claimDecision(s, "ghost", "j")).toMatchObject({ kind: "unplaced", jobReasons: [{ code: REASON.factoryOffline }] });
+    expect(claimDecision(s, "cold", "nope").kind).toBe("unplaced");
+  });
+});
