@@ -154,7 +154,7 @@ export function parseJobObject(input: unknown, opts: { fileName?: string } = {})
   }
   const unknown: FieldProblem[] = Object.keys(input)
     .filter((key) => key !== "manifest" && key !== "body")
-    .map((key) => ({ path: key, message: `unknown field \`${key}\`: a submission has manifest and body` }));
+    .map((key) => ({ path: key || '""', message: `unknown field \`${key}\`: a submission has manifest and body` }));
   const { manifest = {}, body } = input as { manifest?: unknown; body?: unknown };
   const r = jobFromParts(manifest, body, { root: "manifest", prefix: "manifest", fileName: opts.fileName, bodyPath: "body" });
   if (unknown.length) return { ok: false, errors: [...unknown, ...(r.ok ? [] : r.errors)] };

@@ -14,8 +14,9 @@ export type PathSegment = PropertyKey;
 export function formatPath(path: readonly PathSegment[], root = "(file)", prefix?: string): string {
   let out = prefix ?? "";
   for (const seg of path) {
+    const name = String(seg) === "" ? '""' : String(seg);
     if (typeof seg === "number") out += `[${seg}]`;
-    else out += out === "" ? String(seg) : `.${String(seg)}`;
+    else out += out === "" ? name : `.${name}`;
   }
   return out === "" ? root : out;
 }
