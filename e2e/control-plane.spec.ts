@@ -14,10 +14,12 @@ test("sign in, file a task through the form, watch it placed and its log live, v
 
   await page.getByLabel("Title").fill("E2E hello from the form");
   await page.getByLabel("Prompt (markdown)").fill(
-    ["echo 'e2e line one'", "sleep 1", "printf '\\033[31mred line\\033[0m\\n'", "echo 'e2e line three'", "echo ok > done.txt"].join("\n"),
+    ["echo 'e2e line one'", "sleep 1", "printf '\\033[31mred line\\033[0m\\n'", "echo 'e2e line three'", "mkdir -p src && echo ok > src/done.txt"].join("\n"),
   );
   await page.getByLabel("Engine", { exact: true }).fill("shell");
-  await page.getByLabel("Verify command").fill("test -f done.txt");
+  await page.getByLabel("Repository").fill(env().repo);
+  await page.getByLabel("Allowed scope (globs)").fill("src/**");
+  await page.getByLabel("Verify command").fill("test -f src/done.txt");
   await page.getByLabel("Review policy").selectOption("manual");
   await expect(page.getByTestId("job-file-preview")).toContainText("engine: shell");
   await screenshot(page, info, "new-job-form");
@@ -34,7 +36,10 @@ test("sign in, file a task through the form, watch it placed and its log live, v
   await expect(log).toContainText("e2e line three");
   await expect(log.locator("span[style*='color']", { hasText: "red line" })).toBeVisible();
   await expect(page.getByTestId("verify-result")).toHaveText(/passed/);
-  await expect(page.locator("[data-stage]").first()).toHaveAttribute("data-stage", /review|testing/);
+  await expect(page.locator("header [data-stage]").first()).toHaveAttribute("data-stage", /review|testing/);
+  // The scope report lists the change, inside allowed-scope.
+  await expect(page.getByRole("list", { name: "changed files" })).toContainText("src/done.txt");
+  await expect(page.locator("[data-out-of-scope]")).toHaveCount(0);
   await screenshot(page, info, "job-detail-before-ship");
 
   await page.getByRole("button", { name: "Ship" }).click();

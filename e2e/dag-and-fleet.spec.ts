@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { api, env, getJob, screenshot, signInAsAdmin, submit } from "./support/helpers";
 
 const job = (key: string, title: string, deps: string[], script: string) =>
-  `---\nengine: shell\nproduct: dag-e2e\nidempotency-key: ${key}\n${deps.length ? `deps: [${deps.join(", ")}]\n` : ""}---\n\n# ${title}\n\n${script}\n`;
+  `---\nengine: shell\nrepo: ${env().repo}\nproduct: dag-e2e\nidempotency-key: ${key}\n${deps.length ? `deps: [${deps.join(", ")}]\n` : ""}---\n\n# ${title}\n\n${script}\n`;
 
 test("the DAG view shows a three-job chain in order", async ({ page }, info) => {
   // Submitted last-first so the layout cannot just follow submission order.
@@ -29,7 +29,7 @@ test("the DAG view shows a three-job chain in order", async ({ page }, info) => 
 });
 
 test("the fleet map shows the factory and its busy station", async ({ page }, info) => {
-  const long = await submit(`---\nengine: shell\ntimeout: 2m\n---\n\n# Keeps a station busy\n\necho started\nsleep 60\n`);
+  const long = await submit(`---\nengine: shell\nrepo: ${env().repo}\ntimeout: 2m\n---\n\n# Keeps a station busy\n\necho started\nsleep 60\n`);
   await expect.poll(async () => (await getJob(long.id)).stage).toBe("building");
 
   await signInAsAdmin(page, "/fleet");

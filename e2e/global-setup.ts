@@ -8,6 +8,7 @@ export default async function globalSetup() {
   process.env.E2E_ADMIN_TOKEN = fleet.adminToken;
   process.env.E2E_NEXTAUTH_SECRET = fleet.nextAuthSecret;
   process.env.E2E_FACTORY = fleet.factoryName;
+  process.env.E2E_REPO = fleet.repo;
   return async () => {
     await fleet.stop();
   };

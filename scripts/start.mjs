@@ -7,7 +7,7 @@
 /* global fetch, setTimeout */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -94,8 +94,23 @@ function enrollmentToken() {
   return secrets.enrollmentToken;
 }
 
+/** A small git repository for the example to work in (jobs run in a worktree of `repo` or in `cwd`). */
+function firstRunRepo() {
+  const dir = path.join(dataDir, "first-run-repo");
+  if (existsSync(path.join(dir, ".git"))) return dir;
+  mkdirSync(dir, { recursive: true });
+  const gitEnv = { ...env, GIT_AUTHOR_NAME: "gigafactory", GIT_AUTHOR_EMAIL: "gigafactory@localhost", GIT_COMMITTER_NAME: "gigafactory", GIT_COMMITTER_EMAIL: "gigafactory@localhost" };
+  const git = (...args) => spawnSync("git", args, { cwd: dir, env: gitEnv, stdio: "ignore" });
+  git("init", "-q", "-b", "main");
+  writeFileSync(path.join(dir, "README.md"), "# first run\n\nThe example job writes hello.txt here, in its own worktree.\n");
+  git("add", "README.md");
+  git("commit", "-q", "-m", "first run");
+  return dir;
+}
+
 async function fileFirstExample() {
-  const text = readFileSync(path.join(root, "examples", "first-run-shell.md"), "utf8");
+  // The example names no repo (paths differ per machine); the local sandbox repo is added here.
+  const text = readFileSync(path.join(root, "examples", "first-run-shell.md"), "utf8").replace(/^---\n/, `---\nrepo: ${JSON.stringify(firstRunRepo())}\n`);
   const res = await fetch(`${url}/api/fleet/jobs`, {
     method: "POST",
     headers: { authorization: `Bearer ${env.FLEET_ADMIN_TOKEN}`, "content-type": "text/markdown" },

@@ -1,14 +1,15 @@
 import { explainDecision } from "@/lib/ui/explanation";
 
 /** "Placed on mac-2 because …" with every score term, or "waiting because …" with each factory's failed constraints. */
-export function ExplanationPanel({ decision, pendingReason }: { decision: unknown; pendingReason?: string }) {
-  const e = explainDecision(decision, pendingReason);
+export function ExplanationPanel({ decision, pendingReason, placedOn }: { decision: unknown; pendingReason?: string; placedOn?: { factory: string; engine: string } }) {
+  const e = explainDecision(decision, pendingReason, placedOn);
   return (
     <section className="panel" aria-labelledby="why-heading">
       <h2 id="why-heading">Scheduler</h2>
       <p data-testid="explanation">{e.headline}</p>
       {e.kind === "placed" && (
         <>
+          {e.terms.length > 0 && (
           <table className="data" aria-label="score terms">
             <thead>
               <tr>
@@ -29,6 +30,7 @@ export function ExplanationPanel({ decision, pendingReason }: { decision: unknow
               ))}
             </tbody>
           </table>
+          )}
           {e.candidates.length > 1 && (
             <p className="muted">
               Candidates:{" "}

@@ -47,6 +47,7 @@ export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: bool
   const [status, setStatus] = useState<StreamStatus>("connecting");
   const [follow, setFollow] = useState(true);
   const [profile, setProfile] = useState<unknown>(null);
+  const [factoryNames, setFactoryNames] = useState<Map<string, string>>(new Map());
   const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const base = `/api/fleet/jobs/${encodeURIComponent(jobId)}`;
 
@@ -72,6 +73,12 @@ export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: bool
       .then((r) => mergeEvents(r.items))
       .catch(() => undefined);
   }, [base, loadJob, mergeEvents]);
+
+  useEffect(() => {
+    getJson<{ items: { id: string; name: string }[] }>("/api/fleet/factories")
+      .then((r) => setFactoryNames(new Map(r.items.map((f) => [f.id, f.name]))))
+      .catch(() => undefined);
+  }, []);
 
   // Poll as a fallback while the stream is down (e.g. a proxy that buffers SSE).
   useEffect(() => {
@@ -106,8 +113,12 @@ export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: bool
   if (notFound) return <p role="alert">No job with id {jobId}.</p>;
   if (!job) return <p className="muted">loading…</p>;
 
-  const runs = (job.runs ?? []) as RunResult[];
+  const runs = (job.runs ?? []) as (RunResult & { factoryId?: string })[];
   const lastRun = runs[runs.length - 1];
+  const placedFactory = job.lease?.factoryId ?? lastRun?.factoryId;
+  const placedOn = placedFactory
+    ? { factory: factoryNames.get(placedFactory) ?? placedFactory, engine: job.lease?.engine ?? lastRun?.engine ?? "?" }
+    : undefined;
   const diff = lastRun?.artifacts?.find((a) => a.kind === "diff" || a.name === "diff")?.content;
   const budget = isObj(job.manifest.budget) ? (job.manifest.budget as { usd?: number; tokens?: number; wall?: number }) : {};
 
@@ -133,7 +144,7 @@ export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: bool
 
       <div className="two-col">
         <div style={{ display: "grid", gap: 12, alignContent: "start" }}>
-          <ExplanationPanel decision={job.decision} pendingReason={job.pendingReason} />
+          <ExplanationPanel decision={job.decision} pendingReason={job.pendingReason} placedOn={placedOn} />
           <LogTail buffer={log} status={status} follow={follow} onFollowChange={setFollow} />
           <VerifyPanel verify={lastRun?.verify} />
           <ScopePanel scope={lastRun?.scope} />

@@ -4,12 +4,13 @@
  * registered as a factory with the shell engine. Secrets are fixed per run so specs can sign in,
  * call the API as admin, and mint a viewer session.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface FleetUnderTest {
   url: string;
@@ -17,10 +18,12 @@ export interface FleetUnderTest {
   adminToken: string;
   nextAuthSecret: string;
   factoryName: string;
+  /** a local git repository jobs can name as `repo:` (each job gets its own worktree of it) */
+  repo: string;
   stop(): Promise<void>;
 }
 
-const root = path.resolve(__dirname, "..", "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,6 +62,20 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+function makeRepo(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: dir,
+      stdio: "ignore",
+      env: { ...process.env, GIT_AUTHOR_NAME: "e2e", GIT_AUTHOR_EMAIL: "e2e@example.com", GIT_COMMITTER_NAME: "e2e", GIT_COMMITTER_EMAIL: "e2e@example.com" },
+    });
+  git("init", "-q", "-b", "main");
+  writeFileSync(path.join(dir, "README.md"), "# e2e sandbox\n");
+  git("add", "README.md");
+  git("commit", "-q", "-m", "initial");
+}
+
 export async function startFleet(): Promise<FleetUnderTest> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -69,6 +86,8 @@ export async function startFleet(): Promise<FleetUnderTest> {
   const nextAuthSecret = secret();
   const enrollmentToken = secret();
   const factoryName = "e2e-factory";
+  const repo = path.join(tmp, "repo");
+  makeRepo(repo);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
@@ -112,6 +131,7 @@ export async function startFleet(): Promise<FleetUnderTest> {
     adminToken,
     nextAuthSecret,
     factoryName,
+    repo,
     async stop() {
       await stopChild(agent);
       await stopChild(server);

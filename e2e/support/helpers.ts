@@ -8,6 +8,7 @@ export const env = () => ({
   adminToken: process.env.E2E_ADMIN_TOKEN!,
   nextAuthSecret: process.env.E2E_NEXTAUTH_SECRET!,
   factory: process.env.E2E_FACTORY!,
+  repo: process.env.E2E_REPO!,
 });
 
 export const at = (p: string) => new URL(p, env().url).toString();

@@ -52,4 +52,10 @@ describe("explainDecision", () => {
     expect(explainDecision(undefined, "lock web held by j-1").headline).toBe("waiting because lock web held by j-1");
     expect(explainDecision("garbage").headline).toBe("no scheduling decision yet");
   });
+
+  it("says where a job was placed when no decision was stored", () => {
+    const e = explainDecision(undefined, undefined, { factory: "mac-1", engine: "shell" });
+    expect(e.headline).toBe("placed on mac-1 (shell); no score breakdown was recorded");
+    expect(explainDecision({ kind: "unplaced", factories: [], jobReasons: [] }, "x", { factory: "m", engine: "e" }).kind).toBe("unplaced");
+  });
 });

@@ -73,7 +73,12 @@ function terms(v: unknown): TermRow[] {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-export function explainDecision(decision: unknown, pendingReason?: string): Explanation {
+/**
+ * `placedOn` is where the job's current or last attempt runs, used when the coordinator stored no
+ * decision (e.g. it placed the job without the scheduler): the page still says where, and that the
+ * score breakdown is missing rather than pretending there was none.
+ */
+export function explainDecision(decision: unknown, pendingReason?: string, placedOn?: { factory: string; engine: string }): Explanation {
   if (isObj(decision) && decision.kind === "placed") {
     const factory = str(decision.factoryName, str(decision.factoryId, "?"));
     const engine = str(decision.engine, "?");
@@ -112,6 +117,18 @@ export function explainDecision(decision: unknown, pendingReason?: string): Expl
       [...jobReasons.map((r) => r.detail || r.code), ...factories.map((f) => `${f.factory}: ${f.reasons.map((r) => r.detail || r.code).join("; ")}`)].join("; ") ||
       "no factory can take it";
     return { kind: "unplaced", headline: `waiting because ${sentence}`, jobReasons, factories };
+  }
+  if (placedOn) {
+    return {
+      kind: "placed",
+      headline: `placed on ${placedOn.factory} (${placedOn.engine}); no score breakdown was recorded`,
+      factory: placedOn.factory,
+      engine: placedOn.engine,
+      score: 0,
+      terms: [],
+      candidates: [],
+      rejected: [],
+    };
   }
   if (pendingReason) return { kind: "none", headline: `waiting because ${pendingReason}` };
   return { kind: "none", headline: "no scheduling decision yet" };
