@@ -1,0 +1,13 @@
+import { metricsText } from "@/server/coordinator";
+import { route } from "@/server/http/route";
+
+export const dynamic = "force-dynamic";
+
+/** Prometheus text format, for a viewer or the FLEET_METRICS_TOKEN. */
+export const GET = route({
+  access: "metrics",
+  handler: async ({ services }) =>
+    new Response(await metricsText(services.ctx), {
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
+    }),
+});

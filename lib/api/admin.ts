@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { ROLES } from "./roles";
+
+export const killSwitchRequest = z.object({
+  on: z.boolean(),
+  reason: z.string().max(1_000).default(""),
+});
+export type KillSwitchRequest = z.infer<typeof killSwitchRequest>;
+
+export const killSwitchView = z.object({ on: z.boolean(), reason: z.string(), by: z.string(), at: z.string() });
+
+export const createApiTokenRequest = z.object({
+  name: z.string().min(1).max(100),
+  role: z.enum(ROLES),
+});
+export type CreateApiTokenRequest = z.infer<typeof createApiTokenRequest>;
+
+export const apiTokenView = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  createdAt: z.string(),
+  revokedAt: z.string().optional(),
+});
+/** The token itself is shown once, at creation. */
+export const createdApiToken = apiTokenView.extend({ token: z.string() });
+
+export const factoryView = z.object({
+  id: z.string(),
+  name: z.string(),
+  os: z.string(),
+  arch: z.string(),
+  version: z.string(),
+  capabilities: z.array(z.string()),
+  stations: z.array(z.object({ engine: z.string(), slots: z.number() })),
+  free: z.array(z.object({ engine: z.string(), slots: z.number() })),
+  status: z.enum(["online", "offline", "draining", "revoked"]),
+  health: z.enum(["online", "offline", "draining", "revoked"]),
+  load: z.number(),
+  running: z.number().int(),
+  lastHeartbeatAt: z.string(),
+  secondsSinceHeartbeat: z.number(),
+});
+export const factoryList = z.object({ items: z.array(factoryView) });

@@ -1,0 +1,4 @@
+export * from "./roles";
+export * from "./problem";
+export * from "./jobs";
+export * from "./admin";

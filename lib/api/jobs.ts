@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { ACTIONS } from "../stages";
+import { STAGES } from "../types";
+
+/** `POST /jobs` as JSON: the manifest object (job-file keys) and the prompt body. */
+export const submitJobJson = z.object({
+  manifest: z.record(z.string(), z.unknown()),
+  /** the prompt; its first `# ` heading is the title */
+  body: z.string().max(1_048_576),
+});
+export type SubmitJobJson = z.infer<typeof submitJobJson>;
+
+export const jobActionRequest = z.object({
+  action: z.enum(ACTIONS),
+  reason: z.string().max(1_000).optional(),
+});
+export type JobActionRequest = z.infer<typeof jobActionRequest>;
+
+/** `GET /jobs` query; `stage` may list several stages separated by commas. */
+export const listJobsQuery = z.object({
+  stage: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      const stages = s.split(",").map((x) => x.trim());
+      for (const st of stages) {
+        if (!(STAGES as readonly string[]).includes(st)) {
+          ctx.addIssue({ code: "custom", message: `unknown stage "${st}"; expected ${STAGES.join(", ")}` });
+          return z.NEVER;
+        }
+      }
+      return stages as (typeof STAGES)[number][];
+    }),
+  product: z.string().max(64).optional(),
+  profile: z.string().max(128).optional(),
+  factory: z.string().max(128).optional(),
+  q: z.string().max(200).optional(),
+  cursor: z.string().max(1_000).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type ListJobsQuery = z.infer<typeof listJobsQuery>;
+
+export const dagQuery = z.object({ product: z.string().max(64).optional() });
+
+const cost = z.object({ usd: z.number(), tokensIn: z.number(), tokensOut: z.number(), wallMs: z.number() });
+const leaseView = z.object({
+  id: z.string(),
+  epoch: z.number().int(),
+  factoryId: z.string(),
+  engine: z.string(),
+  grantedAt: z.string(),
+  expiresAt: z.string(),
+  cancelled: z.boolean().optional(),
+});
+
+/** A job as the API shows it (list items omit `attempts` and `body`). */
+export const jobView = z.object({
+  id: z.string(),
+  productId: z.string(),
+  title: z.string(),
+  stage: z.enum(STAGES),
+  priority: z.string(),
+  manifest: z.record(z.string(), z.unknown()),
+  body: z.string().optional(),
+  profile: z.object({ name: z.string(), version: z.string() }).optional(),
+  idempotencyKey: z.string().optional(),
+  deps: z.array(z.string()),
+  blockedReasons: z.array(z.string()),
+  pendingReason: z.string().optional(),
+  decision: z.unknown().optional(),
+  attempts: z.number().int(),
+  epoch: z.number().int(),
+  lease: leaseView.optional(),
+  cost,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  runs: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+export type JobView = z.infer<typeof jobView>;
+
+export const jobPage = z.object({ items: z.array(jobView), nextCursor: z.string().optional() });
+export const submitDeduplicated = z.object({ job: jobView, deduplicated: z.literal(true) });
+
+export const eventView = z.object({
+  seq: z.number().int(),
+  type: z.string(),
+  at: z.string(),
+  data: z.unknown(),
+  leaseId: z.string().optional(),
+});
+export const eventList = z.object({ items: z.array(eventView) });
+
+export const dagView = z.object({
+  nodes: z.array(z.object({ id: z.string(), title: z.string(), stage: z.enum(STAGES) })),
+  edges: z.array(z.object({ from: z.string(), to: z.string() })),
+});

@@ -1,0 +1,106 @@
+/**
+ * The typed events of a job's append-only log: `noun:verb` names and the shape of each one's data.
+ * Agents send short forms (CONTRACT §2: `stage`, `log`, `cost`, `verify`, `scope`, `artifact`); the
+ * coordinator stores them under these names (`log` → `run:log`, `verify` → `verify:passed` or
+ * `verify:failed`, …) beside its own events (`job:submitted`, `lease:granted`, `stage:changed`…).
+ * Log chunks travel as `run:log` on streams but are kept in the store's log, not in the event log.
+ */
+import { z } from "zod";
+import type { AgentEvent } from "./protocol";
+import { STAGES } from "./types";
+
+export const EVENT_TYPES = [
+  "job:submitted",
+  "job:unblocked",
+  "stage:changed",
+  "decision:made",
+  "action:taken",
+  "lease:granted",
+  "lease:expired",
+  "lease:cancelled",
+  "run:started",
+  "run:log",
+  "run:cost",
+  "run:completed",
+  "verify:passed",
+  "verify:failed",
+  "scope:reported",
+  "artifact:added",
+  "budget:exceeded",
+  "factory:registered",
+  "factory:heartbeat",
+  "factory:offline",
+  "factory:draining",
+  "factory:revoked",
+  "killswitch:changed",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const stage = z.enum(STAGES);
+
+/** Data of each event type (what the UI and the timeline rebuild rely on). */
+export const EVENT_DATA = {
+  "job:submitted": z.object({ stage, title: z.string(), by: z.string() }),
+  "job:unblocked": z.object({ deps: z.array(z.string()) }),
+  "stage:changed": z.object({ from: stage, to: stage, cause: z.string(), by: z.string().optional() }),
+  "decision:made": z.object({ factoryId: z.string(), engine: z.string(), reason: z.string() }),
+  "action:taken": z.object({ action: z.string(), by: z.string(), reason: z.string().optional() }),
+  "lease:granted": z.object({ leaseId: z.string(), epoch: z.number(), factoryId: z.string(), expiresAt: z.number() }),
+  "lease:expired": z.object({ leaseId: z.string(), epoch: z.number(), to: stage }),
+  "lease:cancelled": z.object({ leaseId: z.string(), epoch: z.number() }),
+  "run:started": z.object({ stage: z.literal("building") }),
+  "run:log": z.object({ stream: z.enum(["stdout", "stderr"]), text: z.string() }),
+  "run:cost": z.object({ usd: z.number().optional(), tokensIn: z.number().optional(), tokensOut: z.number().optional() }),
+  "run:completed": z.object({ outcome: z.string(), exitCode: z.number().nullable().optional(), next: stage }),
+  "verify:passed": z.object({ exitCode: z.number().nullable(), output: z.string() }),
+  "verify:failed": z.object({ exitCode: z.number().nullable(), output: z.string() }),
+  "scope:reported": z.object({ changed: z.array(z.string()), outOfScope: z.array(z.string()) }),
+  "artifact:added": z.object({ name: z.string(), kind: z.string(), size: z.number(), path: z.string().optional() }),
+  "budget:exceeded": z.object({ reason: z.string() }),
+  "factory:registered": z.object({ factoryId: z.string(), name: z.string() }),
+  "factory:heartbeat": z.object({ factoryId: z.string(), load: z.number(), running: z.number() }),
+  "factory:offline": z.object({ factoryId: z.string(), reclaimed: z.number() }),
+  "factory:draining": z.object({ factoryId: z.string() }),
+  "factory:revoked": z.object({ factoryId: z.string() }),
+  "killswitch:changed": z.object({ on: z.boolean(), reason: z.string(), by: z.string() }),
+} satisfies { [T in EventType]: z.ZodType };
+
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
+
+export interface TypedEvent<T extends EventType = EventType> {
+  type: T;
+  data: EventData<T>;
+}
+
+/** An agent's short-form event as the typed event the coordinator stores (seq handled by the caller). */
+export function typedFromAgent(e: AgentEvent): TypedEvent {
+  switch (e.type) {
+    case "stage":
+      return { type: "run:started", data: { stage: e.stage } };
+    case "log":
+      return { type: "run:log", data: { stream: e.stream, text: e.text } };
+    case "cost":
+      return { type: "run:cost", data: pick(e, ["usd", "tokensIn", "tokensOut"]) };
+    case "verify":
+      return {
+        type: e.passed ? "verify:passed" : "verify:failed",
+        data: { exitCode: e.exitCode, output: e.output },
+      };
+    case "scope":
+      return { type: "scope:reported", data: { changed: e.changed, outOfScope: e.outOfScope } };
+    case "artifact":
+      return { type: "artifact:added", data: { name: e.name, kind: e.kind, size: e.size, ...(e.path ? { path: e.path } : {}) } };
+    default:
+      return assertNever(e);
+  }
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected agent event ${JSON.stringify(x)}`);
+}

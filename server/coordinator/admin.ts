@@ -1,0 +1,113 @@
+import "server-only";
+import type { CreateApiTokenRequest, KillSwitchRequest } from "@/lib/api/admin";
+import { STAGES } from "@/lib/types";
+import { generateToken, hashToken } from "@/server/auth/tokens";
+import type { ApiTokenRecord } from "@/server/store/records";
+import type { CoordinatorContext } from "./context";
+import { newApiTokenId } from "./ids";
+import { factoryHealth } from "./views";
+
+/** Fleet-wide controls and bookkeeping: kill switch, API tokens, stats and metrics. */
+
+export async function setKillSwitch(ctx: CoordinatorContext, req: KillSwitchRequest, by: string) {
+  const settings = await ctx.store.setKillSwitch({ on: req.on, reason: req.reason, by, now: ctx.now() });
+  ctx.settings.set(settings);
+  const k = settings.killSwitch;
+  // Turning it off lets waiting claims look again at once.
+  if (!k.on) ctx.notifier.jobQueued();
+  return { on: k.on, reason: k.reason, by: k.by, at: new Date(k.at).toISOString() };
+}
+
+export async function getKillSwitch(ctx: CoordinatorContext) {
+  const k = (await ctx.store.getSettings()).killSwitch;
+  return { on: k.on, reason: k.reason, by: k.by, at: new Date(k.at).toISOString() };
+}
+
+function tokenView(t: ApiTokenRecord) {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    createdAt: new Date(t.createdAt).toISOString(),
+    ...(t.revokedAt !== undefined ? { revokedAt: new Date(t.revokedAt).toISOString() } : {}),
+  };
+}
+
+export async function createApiToken(ctx: CoordinatorContext, req: CreateApiTokenRequest) {
+  const token = generateToken("api");
+  const rec = await ctx.store.createApiToken({
+    id: newApiTokenId(),
+    productId: ctx.productId,
+    name: req.name,
+    role: req.role,
+    tokenHash: hashToken(token),
+    now: ctx.now(),
+  });
+  return { ...tokenView(rec), token };
+}
+
+export async function listApiTokens(ctx: CoordinatorContext) {
+  return { items: (await ctx.store.listApiTokens()).map(tokenView) };
+}
+
+export async function revokeApiToken(ctx: CoordinatorContext, id: string) {
+  return tokenView(await ctx.store.revokeApiToken(id, ctx.now()));
+}
+
+async function queueDepth(ctx: CoordinatorContext, productId?: string): Promise<Record<string, number>> {
+  const counts = await ctx.store.countJobsByStage(productId);
+  return Object.fromEntries(STAGES.map((s) => [s, counts[s] ?? 0]));
+}
+
+async function factoryHealthCounts(ctx: CoordinatorContext) {
+  const now = ctx.now();
+  const factories = await ctx.store.listFactories();
+  const health: Record<string, number> = { online: 0, offline: 0, draining: 0, revoked: 0 };
+  let slots = 0;
+  let busy = 0;
+  for (const f of factories) {
+    const h = factoryHealth(f, now, ctx.offlineAfterMs);
+    health[h] = (health[h] ?? 0) + 1;
+    if (h === "online" || h === "draining") {
+      slots += f.stations.reduce((n, s) => n + s.slots, 0);
+      busy += f.running.length;
+    }
+  }
+  return { health, slots, busy };
+}
+
+export async function stats(ctx: CoordinatorContext, productId?: string) {
+  const depth = await queueDepth(ctx, productId);
+  const { health, slots, busy } = await factoryHealthCounts(ctx);
+  const passed = (depth.testing ?? 0) + (depth.shipped ?? 0);
+  const failed = (depth.failed ?? 0) + (depth.dead_letter ?? 0);
+  const cost = { usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 };
+  let cursor: string | undefined;
+  let seen = 0;
+  do {
+    const page = await ctx.store.listJobs(productId ? { productId } : {}, cursor, 500);
+    for (const j of page.items) {
+      cost.usd += j.cost.usd;
+      cost.tokensIn += j.cost.tokensIn;
+      cost.tokensOut += j.cost.tokensOut;
+      cost.wallMs += j.cost.wallMs;
+    }
+    seen += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor && seen < 10_000);
+  return {
+    queueDepth: depth,
+    factories: health,
+    utilization: slots === 0 ? 0 : busy / slots,
+    // finished attempts that got past verify, over all that finished (testing/shipped vs failed/dead)
+    passRate: passed + failed === 0 ? null : passed / (passed + failed),
+    cost,
+    waitingClaims: ctx.notifier.waitingClaims,
+  };
+}
+
+export async function metricsText(ctx: CoordinatorContext): Promise<string> {
+  const depth = await queueDepth(ctx);
+  const { health } = await factoryHealthCounts(ctx);
+  return ctx.metrics.render({ queueDepth: depth, factories: health });
+}

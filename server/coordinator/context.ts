@@ -1,0 +1,50 @@
+import "server-only";
+import type { Store } from "@/server/store/port";
+import type { Settings } from "@/server/store/records";
+import type { Metrics } from "./metrics";
+import type { Notifier } from "./notifier";
+import type { LogRedactors } from "./redaction";
+import type { ProfileSource } from "./job-input";
+
+/** Everything the coordinator functions share; built once by server/wiring.ts (tests build their own). */
+export interface CoordinatorContext {
+  store: Store;
+  now: () => number;
+  productId: string;
+  leaseTtlMs: number;
+  heartbeatMs: number;
+  offlineAfterMs: number;
+  /** how often a waiting long poll or stream re-reads the store (covers other app instances) */
+  pollMs: number;
+  notifier: Notifier;
+  metrics: Metrics;
+  redactors: LogRedactors;
+  profiles: ProfileSource;
+  settings: SettingsCache;
+}
+
+/**
+ * Settings (the kill switch) are read on every claim and heartbeat; a short cache keeps that off the
+ * store. Writes through this instance refresh it at once; another instance's toggle is seen within
+ * `ttlMs`.
+ */
+export class SettingsCache {
+  private value?: { settings: Settings; at: number };
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly ttlMs = 1000,
+  ) {}
+
+  async get(): Promise<Settings> {
+    const t = this.now();
+    if (this.value && t - this.value.at < this.ttlMs) return this.value.settings;
+    const settings = await this.store.getSettings();
+    this.value = { settings, at: t };
+    return settings;
+  }
+
+  set(settings: Settings): void {
+    this.value = { settings, at: this.now() };
+  }
+}

@@ -1,0 +1,18 @@
+import "server-only";
+/**
+ * The coordinator: every use case the HTTP routes call, as functions over one CoordinatorContext.
+ * Routes stay thin (parse, authorize, call one of these); policies live in completion.ts and
+ * choose-job.ts so the next issues can replace them without touching the routes.
+ */
+export type { CoordinatorContext } from "./context";
+export { SettingsCache } from "./context";
+export { Notifier } from "./notifier";
+export { Metrics } from "./metrics";
+export { LogRedactors } from "./redaction";
+export { submitJob, listJobs, getJob, jobEvents, actOnJob, dag, requireJob } from "./jobs";
+export type { Submission, ProfileSource, ProfileInfo } from "./job-input";
+export { registerFactory, heartbeat, drainFactory, revokeFactory, listFactories } from "./factories";
+export { claim, renew, appendAgentEvents, complete } from "./leases";
+export { streamJob, streamFleet } from "./live";
+export { sweepOnce, startSweeper } from "./sweeper";
+export { setKillSwitch, getKillSwitch, createApiToken, listApiTokens, revokeApiToken, stats, metricsText } from "./admin";

@@ -1,0 +1,231 @@
+import "server-only";
+import { typedFromAgent } from "@/lib/events";
+import type { AgentEventsRequest, ClaimRequest, ClaimResponse, CompleteRequest, Station } from "@/lib/protocol";
+import { FleetError } from "@/server/http/errors";
+import { isStoreFailure as isStoreError } from "@/server/http/errors";
+import type { NewEvent, NewLogChunk } from "@/server/store/port";
+import type { AttemptResult, FactoryRecord, JobRecord } from "@/server/store/records";
+import { chooseJob } from "./choose-job";
+import { stageAfterAttempt } from "./completion";
+import type { CoordinatorContext } from "./context";
+import { newLeaseId, parseLeaseId } from "./ids";
+import { afterStageChange, stageChanged } from "./jobs";
+import { WakeLatch } from "./notifier";
+import { redactDeep } from "./redaction";
+
+/**
+ * Leases: the claim long poll and the fenced writes of an attempt. Every write after the claim carries
+ * (leaseId, epoch); the store refuses a stale one with `lease_lost`. Object-level rule: the lease id
+ * names its factory (ids.ts), and a factory may only touch its own leases.
+ */
+
+/** Jobs this process is claiming right now: concurrent claimers skip them instead of racing for them. */
+const claimingHere = new Set<string>();
+
+export async function claim(
+  ctx: CoordinatorContext,
+  factory: FactoryRecord,
+  req: ClaimRequest,
+  signal?: AbortSignal,
+): Promise<ClaimResponse | undefined> {
+  if (req.factoryId !== factory.id) throw new FleetError("forbidden", "a factory may only claim for itself");
+  const started = ctx.now();
+  const deadline = started + (req.waitMs ?? 0);
+  // Subscribe before the first look, so a job queued between the look and the wait is not missed.
+  const latch = new WakeLatch();
+  const unsubscribe = ctx.notifier.onQueued(() => latch.fire());
+  try {
+    for (;;) {
+      latch.reset();
+      const granted = await tryClaim(ctx, factory, req.free);
+      if (granted) {
+        ctx.metrics.observeClaim((ctx.now() - started) / 1000);
+        return granted;
+      }
+      if (latch.fired) continue;
+      const remaining = deadline - ctx.now();
+      if (remaining <= 0 || signal?.aborted) return undefined;
+      await latch.wait(Math.min(ctx.pollMs, remaining), signal);
+      if (signal?.aborted) return undefined;
+      // The factory may have been drained or revoked meanwhile.
+      factory = (await ctx.store.getFactory(factory.id)) ?? factory;
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: readonly Station[]): Promise<ClaimResponse | undefined> {
+  if (factory.status === "draining" || factory.status === "revoked") return undefined;
+  const settings = await ctx.settings.get();
+  if (settings.killSwitch.on) return undefined;
+  const now = ctx.now();
+  const candidates = await ctx.store.listClaimCandidates({ now, limit: 64 });
+  for (const placement of chooseJob(candidates, factory, free)) {
+    const job = placement.job;
+    if (claimingHere.has(job.id)) continue;
+    claimingHere.add(job.id);
+    try {
+      const leaseId = newLeaseId(factory.id, job.id);
+      const profile = profileRef(job);
+      const decision = { factoryId: factory.id, engine: placement.engine, reason: placement.reason };
+      const grant = await ctx.store.claimJob({
+        jobId: job.id,
+        expectedVersion: job.version,
+        factoryId: factory.id,
+        engine: placement.engine,
+        leaseId,
+        ttlMs: ctx.leaseTtlMs,
+        now,
+        decision,
+        ...(profile ? { profile } : {}),
+      });
+      if (!grant) continue;
+      ctx.metrics.leasesGranted++;
+      await ctx.store.appendEvents(job.id, [
+        { type: "decision:made", at: now, data: decision },
+        { type: "lease:granted", at: now, data: { leaseId, epoch: grant.lease.epoch, factoryId: factory.id, expiresAt: grant.lease.expiresAt } },
+        stageChanged(job.stage, grant.job.stage, now, `factory:${factory.id}`),
+      ]);
+      ctx.notifier.jobChanged(job.id);
+      return {
+        lease: {
+          id: grant.lease.id,
+          jobId: job.id,
+          epoch: grant.lease.epoch,
+          expiresAt: new Date(grant.lease.expiresAt).toISOString(),
+          ttlMs: ctx.leaseTtlMs,
+        },
+        job: { id: job.id, title: grant.job.title, manifest: grant.job.manifest, ...(profile ? { profile } : {}) },
+        prompt: grant.job.body,
+        engine: placement.engine,
+      };
+    } finally {
+      claimingHere.delete(job.id);
+    }
+  }
+  return undefined;
+}
+
+function profileRef(job: JobRecord): { name: string; version: string } | undefined {
+  const p = job.manifest["x-profile"] as { name?: unknown; version?: unknown } | undefined;
+  return p && typeof p.name === "string" && typeof p.version === "string" ? { name: p.name, version: p.version } : undefined;
+}
+
+/** The job of a lease the calling factory owns; another factory's lease is refused. */
+function ownLease(factoryId: string, leaseId: string): string {
+  const owner = parseLeaseId(leaseId);
+  if (owner.factoryId !== factoryId) throw new FleetError("forbidden", "this lease belongs to another factory");
+  return owner.jobId;
+}
+
+/** Counts refused fenced writes for /metrics, then lets the error travel on. */
+async function fenced<T>(ctx: CoordinatorContext, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (isStoreError(e, "lease_lost")) ctx.metrics.leasesLost++;
+    throw e;
+  }
+}
+
+export async function renew(ctx: CoordinatorContext, factoryId: string, leaseId: string, epoch: number) {
+  ownLease(factoryId, leaseId);
+  const { expiresAt } = await fenced(ctx, () => ctx.store.renewLease(leaseId, epoch, ctx.now(), ctx.leaseTtlMs));
+  return { expiresAt: new Date(expiresAt).toISOString() };
+}
+
+export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: string, leaseId: string, body: AgentEventsRequest) {
+  const jobId = ownLease(factoryId, leaseId);
+  const now = ctx.now();
+  const fence = { leaseId, epoch: body.epoch, now };
+  const logs: NewLogChunk[] = [];
+  const events: NewEvent[] = [];
+  let engineStarted = false;
+  for (const e of body.events) {
+    if (e.type === "log") {
+      // Redacted before it is stored: nothing secret ever reaches the store or a stream.
+      const text = ctx.redactors.push(leaseId, e.stream, e.seq, e.text);
+      if (text !== undefined) logs.push({ seq: e.seq, stream: e.stream, text, at: now });
+      continue;
+    }
+    const typed = typedFromAgent(e);
+    events.push({ type: typed.type, at: now, data: redactDeep(typed.data), leaseId, agentSeq: e.seq });
+    if (e.type === "stage") engineStarted = true;
+  }
+  await fenced(ctx, async () => {
+    if (logs.length > 0) await ctx.store.appendLog(jobId, fence, logs);
+    if (events.length > 0) await ctx.store.appendEvents(jobId, events, fence);
+  });
+  if (engineStarted) await markBuilding(ctx, jobId, leaseId, now);
+  ctx.notifier.jobChanged(jobId);
+  return { accepted: body.events.length };
+}
+
+async function markBuilding(ctx: CoordinatorContext, jobId: string, leaseId: string, now: number): Promise<void> {
+  const job = await ctx.store.getJob(jobId);
+  if (!job || job.stage !== "assigned" || job.lease?.id !== leaseId) return;
+  try {
+    await ctx.store.transitionStage(jobId, {
+      from: ["assigned"],
+      to: "building",
+      expectedVersion: job.version,
+      now,
+      event: stageChanged("assigned", "building", now, `factory:${job.lease.factoryId}`),
+    });
+  } catch (e) {
+    // A racing write (renew, a second stage event, an operator) moved the job: nothing to do.
+    if (!isStoreError(e, "conflict") && !isStoreError(e, "illegal_transition")) throw e;
+  }
+}
+
+export async function complete(ctx: CoordinatorContext, factoryId: string, leaseId: string, body: CompleteRequest) {
+  const jobId = ownLease(factoryId, leaseId);
+  const now = ctx.now();
+  const fence = { leaseId, epoch: body.epoch, now };
+  const job = await ctx.store.getJob(jobId);
+  if (!job) throw new FleetError("not_found", "no such lease");
+  const tails = ctx.redactors.flush(leaseId);
+  if (tails.length > 0 && job.lease?.id === leaseId) {
+    await fenced(ctx, () => ctx.store.appendLog(jobId, fence, tails.map((t) => ({ ...t, at: now }))));
+  }
+  const next = stageAfterAttempt(job, body);
+  const result = attemptResult(body);
+  const events: NewEvent[] = [];
+  if (result.verify) {
+    if (result.verify.passed) ctx.metrics.verifyPassed++;
+    else ctx.metrics.verifyFailed++;
+    events.push({ type: result.verify.passed ? "verify:passed" : "verify:failed", at: now, data: { exitCode: result.verify.exitCode, output: result.verify.output }, leaseId });
+  }
+  events.push({ type: "run:completed", at: now, data: { outcome: body.outcome, exitCode: body.exitCode ?? null, next: next.stage }, leaseId });
+  if (!job.lease?.cancelled) {
+    let from = job.stage;
+    for (const to of [...(next.via ?? []), next.stage]) {
+      events.push(stageChanged(from, to, now, `factory:${factoryId}`, to === next.stage ? next.cause : undefined));
+      from = to;
+    }
+  }
+  const done = await fenced(ctx, () =>
+    ctx.store.completeAttempt({
+      leaseId,
+      epoch: body.epoch,
+      now,
+      result,
+      next: { stage: next.stage, ...(next.via ? { via: next.via } : {}), countAttempt: next.countAttempt },
+      events,
+    }),
+  );
+  if (!done.duplicate) await afterStageChange(ctx, done.job);
+  return { stage: done.job.stage, duplicate: done.duplicate };
+}
+
+function attemptResult(body: CompleteRequest): AttemptResult {
+  const r: AttemptResult = { outcome: body.outcome };
+  if (body.exitCode !== undefined && body.exitCode !== null) r.exitCode = body.exitCode;
+  if (body.verify) r.verify = redactDeep({ passed: body.verify.passed, exitCode: body.verify.exitCode ?? -1, output: body.verify.output });
+  if (body.scope) r.scope = body.scope;
+  if (body.cost) r.cost = body.cost;
+  if (body.commits) r.commits = body.commits;
+  if (body.artifacts) r.artifacts = redactDeep(body.artifacts);
+  return r;
+}

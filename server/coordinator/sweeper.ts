@@ -1,0 +1,49 @@
+import "server-only";
+import { log } from "@/server/log";
+import { decideExpired } from "./completion";
+import type { CoordinatorContext } from "./context";
+import { markOfflineFactories } from "./factories";
+import { promoteIfReady } from "./jobs";
+
+/**
+ * One sweep: reap expired leases (their jobs go where `decideExpired` says), mark silent factories
+ * offline, and re-check blocked jobs (a safety net for promotions another instance missed).
+ * Idempotent across instances: the store reaps each lease once, and every other step is a
+ * conditional write.
+ */
+export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: number; offline: number; promoted: number }> {
+  const now = ctx.now();
+  const reaped = await ctx.store.reapExpiredLeases(now, decideExpired);
+  for (const r of reaped) {
+    ctx.metrics.leasesExpired++;
+    // The reap itself is the stage change; `to` says where the job went.
+    await ctx.store.appendEvents(r.jobId, [{ type: "lease:expired", at: now, data: { leaseId: r.leaseId, epoch: r.epoch, to: r.stage } }]);
+    ctx.notifier.jobChanged(r.jobId);
+  }
+  if (reaped.length > 0) ctx.notifier.jobQueued();
+  const offline = await markOfflineFactories(ctx);
+  let promoted = 0;
+  const blocked = await ctx.store.listJobs({ stage: "blocked" }, undefined, 100);
+  for (const job of blocked.items) if (await promoteIfReady(ctx, job)) promoted++;
+  ctx.redactors.prune(ctx.leaseTtlMs * 4);
+  return { reaped: reaped.length, offline: offline.length, promoted };
+}
+
+/** Runs `sweepOnce` every `everyMs` until stopped; a failed sweep is logged and the next one runs. */
+export function startSweeper(ctx: CoordinatorContext, everyMs: number): { stop(): void } {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepOnce(ctx)
+      .then((r) => {
+        if (r.reaped || r.offline || r.promoted) log.info(r, "sweep");
+      })
+      .catch((err) => log.warn({ err }, "sweep failed; retrying next period"))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,83 @@
+import "server-only";
+import type { EventRecord, FactoryRecord, JobRecord, RunRecord } from "@/server/store/records";
+
+/** Store records → API shapes: ISO times, no internal bookkeeping (token hashes, versions). */
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[] } = {}) {
+  return {
+    id: job.id,
+    productId: job.productId,
+    title: job.title,
+    stage: job.stage,
+    priority: job.priority,
+    manifest: job.manifest as unknown as Record<string, unknown>,
+    ...(opts.body ? { body: job.body } : {}),
+    ...(job.profile ? { profile: job.profile } : {}),
+    ...(job.idempotencyKey ? { idempotencyKey: job.idempotencyKey } : {}),
+    deps: job.deps,
+    blockedReasons: job.blockedReasons,
+    ...(job.pendingReason ? { pendingReason: job.pendingReason } : {}),
+    ...(job.decision !== undefined ? { decision: job.decision } : {}),
+    attempts: job.attempts,
+    epoch: job.epoch,
+    ...(job.lease
+      ? {
+          lease: {
+            id: job.lease.id,
+            epoch: job.lease.epoch,
+            factoryId: job.lease.factoryId,
+            engine: job.lease.engine,
+            grantedAt: iso(job.lease.grantedAt),
+            expiresAt: iso(job.lease.expiresAt),
+            ...(job.lease.cancelled ? { cancelled: true } : {}),
+          },
+        }
+      : {}),
+    cost: job.cost,
+    createdAt: iso(job.createdAt),
+    updatedAt: iso(job.updatedAt),
+    ...(opts.runs ? { runs: opts.runs.map(runView) } : {}),
+  };
+}
+
+export function runView(run: RunRecord) {
+  const { startedAt, endedAt, ...rest } = run;
+  return { ...rest, startedAt: iso(startedAt), ...(endedAt !== undefined ? { endedAt: iso(endedAt) } : {}) };
+}
+
+export function eventView(e: EventRecord) {
+  return {
+    seq: e.seq,
+    type: e.type,
+    at: iso(e.at),
+    data: e.data,
+    ...(e.leaseId ? { leaseId: e.leaseId } : {}),
+  };
+}
+
+export type FactoryHealth = "online" | "offline" | "draining" | "revoked";
+
+export function factoryHealth(f: FactoryRecord, now: number, offlineAfterMs: number): FactoryHealth {
+  if (f.status === "revoked" || f.status === "draining" || f.status === "offline") return f.status;
+  return now - f.lastHeartbeatAt > offlineAfterMs ? "offline" : "online";
+}
+
+export function factoryView(f: FactoryRecord, now: number, offlineAfterMs: number) {
+  return {
+    id: f.id,
+    name: f.name,
+    os: f.os,
+    arch: f.arch,
+    version: f.version,
+    capabilities: f.capabilities,
+    stations: f.stations,
+    free: f.free,
+    status: f.status,
+    health: factoryHealth(f, now, offlineAfterMs),
+    load: f.load,
+    running: f.running.length,
+    lastHeartbeatAt: iso(f.lastHeartbeatAt),
+    secondsSinceHeartbeat: Math.max(0, Math.round((now - f.lastHeartbeatAt) / 100) / 10),
+  };
+}

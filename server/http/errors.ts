@@ -1,0 +1,154 @@
+import "server-only";
+import { PROBLEM_CONTENT_TYPE, type Problem } from "@/lib/api/problem";
+import type { FieldProblem } from "@/lib/types";
+import { log } from "@/server/log";
+import { STORE_ERROR_CODES, type StoreError, type StoreErrorCode } from "@/server/store/errors";
+
+/**
+ * The one error type the HTTP layer knows. Coordinator and auth code throw it (or a StoreError, mapped
+ * below); the route builder turns it into application/problem+json. The message of a FleetError is
+ * written for the client; anything else is logged and answered with a generic 500, so no stack trace
+ * or internal message ever leaves the process.
+ */
+export const FLEET_ERROR_STATUS = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  lease_lost: 409,
+  cancelled: 409,
+  illegal_transition: 409,
+  cycle: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  busy: 503,
+  unavailable: 503,
+  internal: 500,
+} as const;
+export type FleetErrorCode = keyof typeof FLEET_ERROR_STATUS;
+
+export class FleetError extends Error {
+  readonly code: FleetErrorCode;
+  readonly errors?: FieldProblem[];
+  readonly retryAfterMs?: number;
+  readonly extra?: Record<string, unknown>;
+
+  constructor(
+    code: FleetErrorCode,
+    message: string,
+    opts: { errors?: FieldProblem[]; retryAfterMs?: number; extra?: Record<string, unknown> } = {},
+  ) {
+    super(message);
+    this.name = "FleetError";
+    this.code = code;
+    if (opts.errors) this.errors = opts.errors;
+    if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
+    if (opts.extra) this.extra = opts.extra;
+  }
+}
+
+export function isFleetError(e: unknown, code?: FleetErrorCode): e is FleetError {
+  return e instanceof FleetError && (code === undefined || e.code === code);
+}
+
+/**
+ * By name and code, not instanceof: Next bundles instrumentation.ts and each route apart, so the
+ * store (built once, kept on globalThis) may throw a StoreError class from another bundle.
+ */
+function asStoreError(e: unknown): StoreError | undefined {
+  if (!(e instanceof Error) || e.name !== "StoreError") return undefined;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" && (STORE_ERROR_CODES as readonly string[]).includes(code) ? (e as StoreError) : undefined;
+}
+
+const TITLES: Record<FleetErrorCode, string> = {
+  validation: "Invalid request",
+  unauthorized: "Authentication required",
+  forbidden: "Forbidden",
+  not_found: "Not found",
+  method_not_allowed: "Method not allowed",
+  conflict: "Conflict",
+  lease_lost: "Lease lost",
+  cancelled: "Job cancelled",
+  illegal_transition: "Illegal transition",
+  cycle: "Dependency cycle",
+  payload_too_large: "Payload too large",
+  unsupported_media_type: "Unsupported media type",
+  busy: "Store busy",
+  unavailable: "Service unavailable",
+  internal: "Internal error",
+};
+
+/** Store failures, as a client may see them: the store's own messages stay in the log. */
+const STORE_TO_FLEET: Record<StoreErrorCode, { code: FleetErrorCode; message: string }> = {
+  conflict: { code: "conflict", message: "the resource changed or already exists" },
+  not_found: { code: "not_found", message: "not found" },
+  lease_lost: { code: "lease_lost", message: "the lease is no longer valid (stale epoch, expired or reassigned); stop this job" },
+  cancelled: { code: "cancelled", message: "the job was cancelled; stop this job" },
+  illegal_transition: { code: "illegal_transition", message: "the job's stage does not allow this" },
+  busy: { code: "busy", message: "the store is busy; retry shortly" },
+};
+
+export function problemResponse(err: FleetError, headers?: HeadersInit): Response {
+  const status = FLEET_ERROR_STATUS[err.code];
+  const body: Problem & Record<string, unknown> = {
+    type: `https://gigafactory.dev/problems/${err.code}`,
+    title: TITLES[err.code],
+    status,
+    code: err.code,
+    detail: err.message,
+    ...(err.errors ? { errors: err.errors } : {}),
+    ...(err.extra ?? {}),
+  };
+  const h = new Headers(headers);
+  h.set("content-type", PROBLEM_CONTENT_TYPE);
+  h.set("cache-control", "no-store");
+  if (err.code === "busy" || err.code === "unavailable") {
+    h.set("retry-after", String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000))));
+  }
+  if (err.code === "unauthorized") h.set("www-authenticate", 'Bearer realm="gigafactory"');
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
+/** Any thrown value → the FleetError a client may see. Unknown errors are logged here, once. */
+export function toFleetError(e: unknown, context: { method: string; path: string }): FleetError {
+  if (e instanceof FleetError) return e;
+  const storeError = asStoreError(e);
+  if (storeError) {
+    const e = storeError;
+    const mapped = STORE_TO_FLEET[e.code];
+    const jobId = typeof e.details?.jobId === "string" ? { jobId: e.details.jobId } : undefined;
+    return new FleetError(mapped.code, mapped.message, {
+      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+      ...(jobId ? { extra: jobId } : {}),
+    });
+  }
+  log.error({ err: e, ...context }, "unhandled error in route");
+  return new FleetError("internal", "internal error; the server log has the details");
+}
+
+/** zod issues → field problems (`retry.on[1]`), prefixed by where they came from. */
+export function fieldProblems(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  root: "(body)" | "(query)" = "(body)",
+): FieldProblem[] {
+  return issues.map((i) => ({ path: formatPath(i.path, root), message: i.message }));
+}
+
+export function formatPath(path: readonly PropertyKey[], root = "(body)"): string {
+  if (path.length === 0) return root;
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out === "" ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+/** isStoreError that works across bundles (see asStoreError). */
+export function isStoreFailure(e: unknown, code?: StoreErrorCode): boolean {
+  const se = asStoreError(e);
+  return se !== undefined && (code === undefined || se.code === code);
+}

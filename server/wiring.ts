@@ -1,0 +1,153 @@
+import "server-only";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { AuthOptions } from "next-auth";
+import { env, type Env } from "./env";
+import { log } from "./log";
+import { openStore } from "./store";
+import type { Store } from "./store/port";
+import { buildAuthOptions, LOCAL_ADMIN } from "./auth/nextauth";
+import { generatePassword, hashPassword, verifyPassword } from "./auth/password";
+import type { AuthDeps } from "./auth/principal";
+import { generateToken, hashToken } from "./auth/tokens";
+import { LogRedactors, Metrics, Notifier, SettingsCache, startSweeper, type CoordinatorContext } from "./coordinator";
+import { fileProfileSource } from "./coordinator/profiles";
+
+/**
+ * The one module that builds the singletons: env → store → coordinator context → sweeper. Kept on
+ * globalThis because Next bundles instrumentation.ts and each route separately: without it the
+ * sweeper and the routes would each open their own store and notifier.
+ *
+ * First start: the enrollment token (unless FLEET_ENROLLMENT_TOKEN is set) and NEXTAUTH_SECRET are
+ * generated and kept in `<data dir>/secrets.json` (mode 0600); the local admin's password (unless
+ * FLEET_ADMIN_PASSWORD is set) is generated, printed ONCE through the logger, and only its hash kept.
+ */
+export interface Services {
+  env: Env;
+  store: Store;
+  ctx: CoordinatorContext;
+  auth: AuthDeps;
+  authOptions: AuthOptions;
+  /** stops background work and closes the store (tests, graceful shutdown) */
+  stop(): Promise<void>;
+}
+
+interface KeptSecrets {
+  enrollmentToken?: string;
+  nextAuthSecret: string;
+}
+
+const KEY = Symbol.for("gigafactory.services");
+const holder = globalThis as unknown as { [KEY]?: Promise<Services> };
+
+export function services(): Promise<Services> {
+  holder[KEY] ??= build().catch((err) => {
+    // Let the next request try again (e.g. the store was briefly unreachable at start).
+    holder[KEY] = undefined;
+    throw err;
+  });
+  return holder[KEY];
+}
+
+/** Called from instrumentation.ts at server start: opens everything and starts the sweeper. */
+export async function startBackground(): Promise<void> {
+  await services();
+}
+
+function keptSecrets(dataDir: string, wantEnrollment: boolean): { secrets: KeptSecrets; generatedEnrollment: boolean } {
+  const file = path.join(dataDir, "secrets.json");
+  let secrets: KeptSecrets | undefined;
+  try {
+    secrets = JSON.parse(readFileSync(file, "utf8")) as KeptSecrets;
+  } catch {
+    secrets = undefined;
+  }
+  let generatedEnrollment = false;
+  if (!secrets || (wantEnrollment && !secrets.enrollmentToken)) {
+    secrets = {
+      nextAuthSecret: secrets?.nextAuthSecret ?? randomBytes(32).toString("base64url"),
+      ...(wantEnrollment ? { enrollmentToken: secrets?.enrollmentToken ?? generateToken("enrollment") } : {}),
+    };
+    generatedEnrollment = wantEnrollment;
+    writeFileSync(file, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+  }
+  return { secrets, generatedEnrollment };
+}
+
+async function ensureLocalAdmin(store: Store, e: Env, productId: string): Promise<void> {
+  const existing = await store.getUser(LOCAL_ADMIN);
+  const now = Date.now();
+  if (e.FLEET_ADMIN_PASSWORD) {
+    if (existing && (await verifyPassword(e.FLEET_ADMIN_PASSWORD, existing.passwordHash))) return;
+    await store.upsertUser({ id: LOCAL_ADMIN, productId, name: "Local admin", role: "admin", passwordHash: await hashPassword(e.FLEET_ADMIN_PASSWORD), now });
+    return;
+  }
+  if (existing?.passwordHash) return;
+  const password = generatePassword();
+  await store.upsertUser({ id: LOCAL_ADMIN, productId, name: "Local admin", role: "admin", passwordHash: await hashPassword(password), now });
+  log.warn({ user: LOCAL_ADMIN, password }, "generated the local admin's password; it is shown only this once (set FLEET_ADMIN_PASSWORD to choose one)");
+}
+
+async function build(): Promise<Services> {
+  const e = env();
+  const dataDir = path.resolve(e.FLEET_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const { secrets, generatedEnrollment } = keptSecrets(dataDir, !e.FLEET_ENROLLMENT_TOKEN);
+  const enrollmentToken = e.FLEET_ENROLLMENT_TOKEN ?? secrets.enrollmentToken!;
+  if (generatedEnrollment) {
+    log.warn({ enrollmentToken, keptIn: path.join(dataDir, "secrets.json") }, "generated the factory enrollment token (pass it to fleet-agent --token)");
+  }
+  const nextAuthSecret = e.NEXTAUTH_SECRET ?? secrets.nextAuthSecret;
+  // next-auth reads these from the environment in places we do not control.
+  process.env.NEXTAUTH_SECRET = nextAuthSecret;
+  if (!e.NEXTAUTH_URL) {
+    const host = e.HOST === "0.0.0.0" || e.HOST === "::" ? "localhost" : e.HOST;
+    process.env.NEXTAUTH_URL = `http://${host}:${e.PORT}`;
+  }
+
+  const store = await openStore(
+    e.FLEET_STORE === "cosmos"
+      ? { kind: "cosmos", endpoint: e.COSMOS_ENDPOINT!, key: e.COSMOS_KEY!, database: e.COSMOS_DATABASE }
+      : { kind: "sqlite", file: path.join(dataDir, "fleet.db") },
+  );
+  await ensureLocalAdmin(store, e, e.FLEET_PRODUCT);
+
+  const now = () => Date.now();
+  const ctx: CoordinatorContext = {
+    store,
+    now,
+    productId: e.FLEET_PRODUCT,
+    leaseTtlMs: e.FLEET_LEASE_TTL_MS,
+    heartbeatMs: e.FLEET_HEARTBEAT_MS,
+    offlineAfterMs: e.FLEET_OFFLINE_AFTER_MS,
+    pollMs: 1_000,
+    notifier: new Notifier(),
+    metrics: new Metrics(),
+    redactors: new LogRedactors(now),
+    profiles: fileProfileSource(path.resolve("profiles"), now),
+    settings: new SettingsCache(store, now),
+  };
+  const auth: AuthDeps = {
+    store,
+    enrollmentTokenHash: hashToken(enrollmentToken),
+    ...(e.FLEET_ADMIN_TOKEN ? { adminTokenHash: hashToken(e.FLEET_ADMIN_TOKEN) } : {}),
+    ...(e.FLEET_METRICS_TOKEN ? { metricsTokenHash: hashToken(e.FLEET_METRICS_TOKEN) } : {}),
+    nextAuthSecret,
+    trustedOrigins: [new URL(process.env.NEXTAUTH_URL!).origin],
+  };
+  const authOptions = buildAuthOptions({ store, env: e, secret: nextAuthSecret, productId: e.FLEET_PRODUCT });
+  const sweeper = startSweeper(ctx, e.FLEET_SWEEP_MS);
+  log.info({ store: store.kind, dataDir, sweepMs: e.FLEET_SWEEP_MS }, "coordinator ready");
+  return {
+    env: e,
+    store,
+    ctx,
+    auth,
+    authOptions,
+    async stop() {
+      sweeper.stop();
+      await store.close();
+    },
+  };
+}
