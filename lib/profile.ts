@@ -14,8 +14,9 @@ import { suggestion } from "./did-you-mean";
 import { shortHash } from "./hash";
 import { FILE, normalizeText, readYaml, splitFrontMatter } from "./manifest/front-matter";
 import { toFieldProblems } from "./manifest/issues";
-import { checkCapability, field, list, refuseSecrets, reviewPolicySchema } from "./manifest/schema";
-import { checkEngine, checkEngineClass, checkGlob, checkProfileName, checkShellCommand, type Check } from "./manifest/values";
+import { refuseSecrets, reviewPolicySchema } from "./manifest/schema";
+import { checkCapability, checkEngine, checkEngineClass, checkGlob, checkProfileName, checkShellCommand, type Check } from "./manifest/values";
+import { field, list } from "./manifest/zod-fields";
 import { formatBytes } from "./size";
 import type { FieldProblem, JobSpec, Manifest, ReviewPolicy } from "./types";
 

@@ -9,147 +9,40 @@
  * Unknown fields are refused with a did-you-mean; `x-` fields pass through verbatim.
  */
 import { z } from "zod";
-import { parseCapability } from "../capability";
 import { suggestion } from "../did-you-mean";
-import { parseDuration } from "../duration";
 import { findSecrets, secretMessage } from "../secrets";
-import { parseTokenCount } from "../size";
-import {
-  PRIORITIES,
-  RETRY_ON,
-  type Budget,
-  type Manifest,
-  type Priority,
-  type RetryOn,
-  type RetryPolicy,
-  type ReviewPolicy,
-} from "../types";
+import { RETRY_ON, type Budget, type Manifest, type RetryPolicy, type ReviewPolicy } from "../types";
+import { field, list } from "./zod-fields";
 import {
   checkArtifact,
   checkBoolean,
+  checkCapability,
   checkDep,
+  checkDuration,
   checkEngine,
   checkEngineClass,
   checkGlob,
   checkIdempotencyKey,
   checkLock,
+  checkMax,
   checkPath,
+  checkPriority,
   checkProduct,
   checkProfileName,
   checkRepo,
+  checkRetryOn,
   checkReviewer,
   checkShellCommand,
+  checkTokens,
   checkTrackerItem,
+  checkUsd,
   escapesBase,
   expected,
   isAbsolutePath,
-  type Check,
 } from "./values";
 
-/** A zod schema from a value check: the check's message becomes the issue at this field's path. */
-export function field<T>(check: (v: unknown) => Check<T>) {
-  return z.unknown().transform((v, ctx): T => {
-    const r = check(v);
-    if (r.ok) return r.value;
-    ctx.addIssue({ code: "custom", message: r.message, input: undefined });
-    return z.NEVER;
-  });
-}
-
-export const MAX_LIST = 200;
-
-/**
- * A list of checked items (a single value counts as a list of one). `unique: "dedupe"` drops repeats
- * (set-like fields), `"refuse"` reports them, `empty: false` refuses an empty list.
- */
-export function list<T>(
-  check: (v: unknown) => Check<T>,
-  what: string,
-  opts: { unique?: "dedupe" | "refuse"; empty?: string } = {},
-) {
-  return z.unknown().transform((v, ctx): T[] => {
-    const items = typeof v === "string" ? [v] : v;
-    if (!Array.isArray(items)) {
-      ctx.addIssue({ code: "custom", message: expected(`a list of ${what}`, v), input: undefined });
-      return z.NEVER;
-    }
-    if (items.length > MAX_LIST) {
-      ctx.addIssue({ code: "custom", message: `at most ${MAX_LIST} entries, got ${items.length}`, input: undefined });
-      return z.NEVER;
-    }
-    if (items.length === 0 && opts.empty) {
-      ctx.addIssue({ code: "custom", message: opts.empty, input: undefined });
-      return z.NEVER;
-    }
-    const out: T[] = [];
-    const seen = new Map<string, number>();
-    let failed = false;
-    items.forEach((item, i) => {
-      const at = typeof v === "string" ? [] : [i];
-      const r = check(item);
-      if (!r.ok) {
-        failed = true;
-        const several = typeof v === "string" && /,\s*\S/.test(v) ? "; to give several, write a list: [a, b]" : "";
-        ctx.addIssue({ code: "custom", message: r.message + several, path: at, input: undefined });
-        return;
-      }
-      const key = JSON.stringify(r.value);
-      const first = seen.get(key);
-      if (first !== undefined) {
-        if (opts.unique === "refuse") {
-          failed = true;
-          ctx.addIssue({ code: "custom", message: `listed twice (also at [${first}])`, path: at, input: undefined });
-        }
-        if (opts.unique) return;
-      }
-      seen.set(key, i);
-      out.push(r.value);
-    });
-    return failed ? z.NEVER : out;
-  });
-}
-
-export const checkDuration = (v: unknown): Check<number> => {
-  const r = parseDuration(v);
-  return r.ok ? { ok: true, value: r.ms } : r;
-};
-
-const checkTokens = (v: unknown): Check<number> => parseTokenCount(v);
-
-export function checkUsd(v: unknown): Check<number> {
-  let n = v;
-  if (typeof v === "string" && /^\s*\$?\s*\d+(\.\d+)?\s*$/.test(v)) n = Number(v.replace(/[$\s]/g, ""));
-  if (typeof n !== "number" || !Number.isFinite(n)) return { ok: false, message: expected("an amount in US dollars like 5 or 12.50", v) };
-  if (n < 0) return { ok: false, message: "expected an amount in US dollars ≥ 0" };
-  if (n > 1_000_000) return { ok: false, message: "expected an amount in US dollars of at most 1000000" };
-  return { ok: true, value: Math.round(n * 1e6) / 1e6 };
-}
-
-export const checkCapability = (v: unknown): Check<string> => {
-  if (typeof v !== "string") return { ok: false, message: expected("a capability like os:mac, gpu or node>=20", v) };
-  const p = parseCapability(v);
-  return p.ok ? { ok: true, value: p.canonical } : p;
-};
-
-const checkPriority = (v: unknown): Check<Priority> => {
-  if (typeof v === "string" && (PRIORITIES as readonly string[]).includes(v.trim().toLowerCase())) {
-    return { ok: true, value: v.trim().toLowerCase() as Priority };
-  }
-  const hint = typeof v === "string" ? suggestion(v.trim(), PRIORITIES) : "";
-  return { ok: false, message: `expected ${PRIORITIES.join(", ")}${typeof v === "string" ? `, got "${v}"` : ""}${hint}` };
-};
-
-const checkRetryOn = (v: unknown): Check<RetryOn> => {
-  if (typeof v === "string" && (RETRY_ON as readonly string[]).includes(v.trim())) return { ok: true, value: v.trim() as RetryOn };
-  const hint = typeof v === "string" ? suggestion(v.trim(), RETRY_ON) : "";
-  return { ok: false, message: `expected one of ${RETRY_ON.join(", ")}${typeof v === "string" ? `, got "${v}"` : ""}${hint}` };
-};
-
-const checkMax = (v: unknown): Check<number> => {
-  if (typeof v !== "number" || !Number.isInteger(v)) return { ok: false, message: expected("a whole number of retries from 0 to 20", v) };
-  if (v < 0 || v > 20) return { ok: false, message: `expected a whole number of retries from 0 to 20, got ${v}` };
-  return { ok: true, value: v };
-};
+export { field, list, MAX_LIST } from "./zod-fields";
+export { checkCapability, checkDuration, checkUsd } from "./values";
 
 function objectError(what: string) {
   return (issue: { code: string; input?: unknown }) =>

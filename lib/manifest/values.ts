@@ -3,8 +3,11 @@
  * normalized value or a message that says what was expected; none of them throws.
  */
 import pm from "picomatch/posix";
+import { parseCapability } from "../capability";
 import { suggestion } from "../did-you-mean";
-import { KNOWN_ENGINES } from "../types";
+import { parseDuration } from "../duration";
+import { parseTokenCount } from "../size";
+import { KNOWN_ENGINES, PRIORITIES, RETRY_ON, type Priority, type RetryOn } from "../types";
 
 export type Check<T> = { ok: true; value: T } | { ok: false; message: string };
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
@@ -192,3 +195,45 @@ export function checkReviewer(v: unknown): Check<string> {
   }
   return ok(s);
 }
+
+export const checkDuration = (v: unknown): Check<number> => {
+  const r = parseDuration(v);
+  return r.ok ? { ok: true, value: r.ms } : r;
+};
+
+export const checkTokens = (v: unknown): Check<number> => parseTokenCount(v);
+
+export function checkUsd(v: unknown): Check<number> {
+  let n = v;
+  if (typeof v === "string" && /^\s*\$?\s*\d+(\.\d+)?\s*$/.test(v)) n = Number(v.replace(/[$\s]/g, ""));
+  if (typeof n !== "number" || !Number.isFinite(n)) return { ok: false, message: expected("an amount in US dollars like 5 or 12.50", v) };
+  if (n < 0) return { ok: false, message: "expected an amount in US dollars ≥ 0" };
+  if (n > 1_000_000) return { ok: false, message: "expected an amount in US dollars of at most 1000000" };
+  return { ok: true, value: Math.round(n * 1e6) / 1e6 };
+}
+
+export const checkCapability = (v: unknown): Check<string> => {
+  if (typeof v !== "string") return { ok: false, message: expected("a capability like os:mac, gpu or node>=20", v) };
+  const p = parseCapability(v);
+  return p.ok ? { ok: true, value: p.canonical } : p;
+};
+
+export const checkPriority = (v: unknown): Check<Priority> => {
+  if (typeof v === "string" && (PRIORITIES as readonly string[]).includes(v.trim().toLowerCase())) {
+    return { ok: true, value: v.trim().toLowerCase() as Priority };
+  }
+  const hint = typeof v === "string" ? suggestion(v.trim(), PRIORITIES) : "";
+  return { ok: false, message: `expected ${PRIORITIES.join(", ")}${typeof v === "string" ? `, got "${v}"` : ""}${hint}` };
+};
+
+export const checkRetryOn = (v: unknown): Check<RetryOn> => {
+  if (typeof v === "string" && (RETRY_ON as readonly string[]).includes(v.trim())) return { ok: true, value: v.trim() as RetryOn };
+  const hint = typeof v === "string" ? suggestion(v.trim(), RETRY_ON) : "";
+  return { ok: false, message: `expected one of ${RETRY_ON.join(", ")}${typeof v === "string" ? `, got "${v}"` : ""}${hint}` };
+};
+
+export const checkMax = (v: unknown): Check<number> => {
+  if (typeof v !== "number" || !Number.isInteger(v)) return { ok: false, message: expected("a whole number of retries from 0 to 20", v) };
+  if (v < 0 || v > 20) return { ok: false, message: `expected a whole number of retries from 0 to 20, got ${v}` };
+  return { ok: true, value: v };
+};
