@@ -63,21 +63,9 @@ export interface JobCheckContext {
   paused: ReadonlySet<string>;
 }
 
-/**
- * The first job-level failure or null: the same checks as jobLevelReasons without building a list,
- * for the claim path that only needs to know whether a job is eligible.
- */
-export function firstJobReason(job: JobView, req: Requirements, ctx: JobCheckContext): Reason | null {
-  return (
-    checkQueued(job) ??
-    checkKillSwitch(ctx.snapshot) ??
-    checkProductPaused(job, ctx.paused) ??
-    checkDepsMet(job) ??
-    checkBudgetLeft(job) ??
-    checkLockFree(job, ctx.snapshot.locks) ??
-    checkCapabilitiesValid(req) ??
-    checkEngineResolved(req)
-  );
+/** The first failure that depends on the job alone (cached per job by the index), or null. */
+export function selfReason(job: JobView, req: Requirements): Reason | null {
+  return checkQueued(job) ?? checkDepsMet(job) ?? checkBudgetLeft(job) ?? checkCapabilitiesValid(req) ?? checkEngineResolved(req);
 }
 
 /** Every job-level failure, in a fixed order. */

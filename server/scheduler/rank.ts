@@ -10,12 +10,12 @@
  */
 import type { Priority } from "@/lib/types";
 import { prepare, type DecisionContext, type SchedulerOptions } from "./context";
-import { checkFactoryHealth, checkFactoryStatus, checkKillSwitch, firstJobReason, isReason, pickFreeStation } from "./feasibility";
+import { checkFactoryHealth, checkFactoryStatus, checkKillSwitch, checkLockFree, checkProductPaused, isReason, pickFreeStation } from "./feasibility";
 import { agedPriority, pastAgingThreshold, priorityRank, waitedMs } from "./priority";
 import { tieBreak } from "./prng";
 import { REASON } from "./reasons";
 import type { FactoryEntry, JobEntry } from "./scheduler-index";
-import { costSensitivity, factoryScore, factoryTerms, fairness, jobTerms, starvation, total } from "./scorers";
+import { costFit, costSensitivity, factoryScore, factoryScoreWithoutCost, factoryTerms, fairness, jobTerms, starvation, total } from "./scorers";
 import { Heap } from "./top-k";
 import type { Reason, ScoreTerm, Snapshot } from "./types";
 
@@ -126,14 +126,21 @@ export function rankForFactory(snapshot: Snapshot, factoryId: string, options: R
 
   const { weights } = ctx.config;
   const rows: Row[] = [];
-  for (const group of ctx.index.feasibleGroups(fe.offer)) {
-    const st = ctx.index.staticFor(group, fe.offer);
+  const paused = ctx.paused;
+  const locks = snapshot.locks;
+  for (const { group, capFit } of ctx.index.feasibleGroups(fe.offer)) {
     const station = pickFreeStation(group.req, fe.factory);
     if (isReason(station)) continue;
+    // Every factory-dependent term except cost is the same for the whole group: compute it once.
+    const groupPart = factoryScoreWithoutCost(group.req, fe.factory, fe.offer, capFit, ctx);
     for (const entry of group.jobs.values()) {
+      // jobLevelReasons, split for speed: the job-only checks are cached on the entry (selfReason), the
+      // kill switch was checked above, the product pause and the lock are checked here.
+      if (entry.selfBlocked) continue;
       const job = entry.job;
-      if (firstJobReason(job, group.req, ctx) !== null) continue;
-      const fScore = factoryScore(job, group.req, fe.factory, fe.offer, st.capFit, ctx);
+      if (paused.size > 0 && checkProductPaused(job, paused) !== null) continue;
+      if (job.manifest.lock !== undefined && checkLockFree(job, locks) !== null) continue;
+      const fScore = groupPart + weights["cost-fit"] * costFit(costSensitivity(job, ctx.config), fe.factory, ctx.maxCostPerHour);
       const score = fScore + weights.starvation * starvation(job, ctx) + weights.fairness * fairness(job, ctx);
       rows.push({ entry, engine: station.engine, rank: priorityRank(agedPriority(job, ctx.now, ctx.config)), score, factoryScore: fScore });
     }

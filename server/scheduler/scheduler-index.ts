@@ -10,7 +10,7 @@
  * with respect to the snapshot it is used with.
  */
 import type { SchedulerConfig } from "./config";
-import { staticReasons } from "./feasibility";
+import { selfReason, staticReasons } from "./feasibility";
 import { compileRequirements, describeFactoryOffer, type FactoryOffer, type Requirements } from "./requirements";
 import { capabilityFit, countsForRarity } from "./scorers";
 import type { FactoryView, JobView, Reason, Snapshot } from "./types";
@@ -34,9 +34,17 @@ export interface JobEntry {
   job: JobView;
   group: JobGroup;
   seen: number;
+  /** some check that depends on the job alone fails (not queued, deps, budget, …) */
+  selfBlocked: boolean;
   /** cached seeded tie-break value, valid for `tieSeed` */
   tie?: number;
   tieSeed?: string;
+}
+
+/** A group that can run on some offer, with its capability fit there. */
+export interface FeasibleGroup {
+  group: JobGroup;
+  capFit: number;
 }
 
 export interface FactoryEntry {
@@ -55,7 +63,7 @@ export class SchedulerIndex {
   private readonly queuedByProduct = new Map<string, number>();
   private rare: Map<string, number> | null = null;
   /** capability signature → the groups statically feasible there (built on first claim, kept current) */
-  private readonly feasibleByOffer = new Map<string, { offer: FactoryOffer; groups: JobGroup[]; stale: boolean }>();
+  private readonly feasibleByOffer = new Map<string, { offer: FactoryOffer; groups: FeasibleGroup[]; stale: boolean }>();
   private maxCost = 0;
   private maxCostDirty = true;
   private generation = 0;
@@ -69,8 +77,10 @@ export class SchedulerIndex {
     const gen = ++this.generation;
     for (const job of snapshot.jobs) {
       const e = this.jobEntries.get(job.id);
-      if (e && (e.job === job || sameRevision(e.job, job))) {
+      if (e && e.job === job) e.seen = gen;
+      else if (e && sameRevision(e.job, job)) {
         e.job = job;
+        e.selfBlocked = selfReason(job, e.group.req) !== null;
         e.seen = gen;
       } else this.upsertJob(job).seen = gen;
     }
@@ -97,9 +107,12 @@ export class SchedulerIndex {
     if (!group) {
       group = { signature: req.signature, alive: true, req, jobs: new Map(), staticByOffer: new Map() };
       this.groupsBySig.set(req.signature, group);
-      for (const f of this.feasibleByOffer.values()) if (this.staticFor(group, f.offer).reasons.length === 0) f.groups.push(group);
+      for (const f of this.feasibleByOffer.values()) {
+        const st = this.staticFor(group, f.offer);
+        if (st.reasons.length === 0) f.groups.push({ group, capFit: st.capFit });
+      }
     }
-    const entry: JobEntry = { job, group, seen: this.generation };
+    const entry: JobEntry = { job, group, seen: this.generation, selfBlocked: selfReason(job, req) !== null };
     group.jobs.set(job.id, entry);
     this.jobEntries.set(job.id, entry);
     if (job.stage === "queued") this.queuedByProduct.set(job.productId, (this.queuedByProduct.get(job.productId) ?? 0) + 1);
@@ -201,16 +214,19 @@ export class SchedulerIndex {
   }
 
   /** The job groups that a factory with this offer could run, capabilities-wise. */
-  feasibleGroups(offer: FactoryOffer): readonly JobGroup[] {
+  feasibleGroups(offer: FactoryOffer): readonly FeasibleGroup[] {
     this.rareWeights();
     let f = this.feasibleByOffer.get(offer.signature);
     if (!f) {
-      const groups: JobGroup[] = [];
-      for (const g of this.groupsBySig.values()) if (this.staticFor(g, offer).reasons.length === 0) groups.push(g);
+      const groups: FeasibleGroup[] = [];
+      for (const group of this.groupsBySig.values()) {
+        const st = this.staticFor(group, offer);
+        if (st.reasons.length === 0) groups.push({ group, capFit: st.capFit });
+      }
       f = { offer, groups, stale: false };
       this.feasibleByOffer.set(offer.signature, f);
     } else if (f.stale) {
-      f.groups = f.groups.filter((g) => g.alive);
+      f.groups = f.groups.filter((g) => g.group.alive);
       f.stale = false;
     }
     return f.groups;

@@ -19,14 +19,14 @@ describe("SchedulerIndex", () => {
     index.sync(snapshot({ jobs: [a, b, c], factories: fleet }));
     expect(index.groupCount()).toBe(2);
     const plain = index.factory("plain")!;
-    expect(index.feasibleGroups(plain.offer).map((g) => [...g.jobs.keys()])).toEqual([["c"]]);
+    expect(index.feasibleGroups(plain.offer).map((g) => [...g.group.jobs.keys()])).toEqual([["c"]]);
 
     // a new group appears in the cached per-offer lists; an emptied group disappears from them
     const d = job("d", { manifest: { capabilities: ["os:linux"] } });
     index.sync(snapshot({ jobs: [a, b, d], factories: fleet }));
     expect(index.groupCount()).toBe(2);
-    expect(index.feasibleGroups(plain.offer).map((g) => [...g.jobs.keys()])).toEqual([["d"]]);
-    expect(index.feasibleGroups(index.factory("g")!.offer).flatMap((g) => [...g.jobs.keys()]).sort()).toEqual(["a", "b", "d"]);
+    expect(index.feasibleGroups(plain.offer).map((g) => [...g.group.jobs.keys()])).toEqual([["d"]]);
+    expect(index.feasibleGroups(index.factory("g")!.offer).flatMap((g) => [...g.group.jobs.keys()]).sort()).toEqual(["a", "b", "d"]);
 
     // a changed manifest moves the job to another group; an unchanged revision reuses its entry
     const a2 = job("a", { manifest: { capabilities: [] } });

@@ -131,13 +131,20 @@ export function factoryScore(
   capFit: number,
   ctx: ScoreContext,
 ): number {
+  return (
+    factoryScoreWithoutCost(req, factory, offer, capFit, ctx) +
+    ctx.config.weights["cost-fit"] * costFit(costSensitivity(job, ctx.config), factory, ctx.maxCostPerHour)
+  );
+}
+
+/** The part of factoryScore shared by every job of a requirement group (all but cost, which depends on priority and budget). */
+export function factoryScoreWithoutCost(req: Requirements, factory: FactoryView, offer: FactoryOffer, capFit: number, ctx: ScoreContext): number {
   const w = ctx.config.weights;
   return (
     w["capability-fit"] * capFit +
     w.affinity * affinity(req, factory, offer) +
     w["warm-checkout"] * warmCheckout(req, offer) +
     w.load * loadScore(factory) +
-    w["cost-fit"] * costFit(costSensitivity(job, ctx.config), factory, ctx.maxCostPerHour) +
     w.health * health(factory)
   );
 }
