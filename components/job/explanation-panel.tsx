@@ -1,8 +1,18 @@
 import { explainDecision } from "@/lib/ui/explanation";
 
 /** "Placed on mac-2 because …" with every score term, or "waiting because …" with each factory's failed constraints. */
-export function ExplanationPanel({ decision, pendingReason, placedOn }: { decision: unknown; pendingReason?: string; placedOn?: { factory: string; engine: string } }) {
-  const e = explainDecision(decision, pendingReason, placedOn);
+export function ExplanationPanel({
+  decision,
+  pendingReason,
+  placedOn,
+  factoryNames,
+}: {
+  decision: unknown;
+  pendingReason?: string;
+  placedOn?: { factory: string; engine: string };
+  factoryNames?: ReadonlyMap<string, string>;
+}) {
+  const e = explainDecision(decision, pendingReason, placedOn, factoryNames);
   return (
     <section className="panel" aria-labelledby="why-heading">
       <h2 id="why-heading">Scheduler</h2>

@@ -29,7 +29,7 @@ export function classifyMessage(msg: EventSourceMessage): { log?: { stream: "std
   const data = parseData(msg);
   if (!isObj(data)) return {};
   const inner = isObj(data.data) ? data.data : data;
-  const isLog = msg.event === "log" || data.type === "run:log" || data.type === "log";
+  const isLog = msg.event === "run:log" || msg.event === "log" || data.type === "run:log" || data.type === "log";
   if (isLog && typeof inner.text === "string") {
     return { log: { stream: inner.stream === "stderr" ? "stderr" : "stdout", text: inner.text } };
   }
@@ -37,6 +37,12 @@ export function classifyMessage(msg: EventSourceMessage): { log?: { stream: "std
     return { event: { seq: data.seq, type: data.type, at: String(data.at ?? new Date().toISOString()), data: data.data } };
   }
   return {};
+}
+
+/** The latest `decision:made` event's data: the explanation when the job record carries none. */
+function lastDecisionEvent(events: EventView[]): unknown {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i]!.type === "decision:made") return events[i]!.data;
+  return undefined;
 }
 
 export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: boolean }) {
@@ -144,7 +150,7 @@ export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: bool
 
       <div className="two-col">
         <div style={{ display: "grid", gap: 12, alignContent: "start" }}>
-          <ExplanationPanel decision={job.decision} pendingReason={job.pendingReason} placedOn={placedOn} />
+          <ExplanationPanel decision={job.decision ?? lastDecisionEvent(events)} pendingReason={job.pendingReason} placedOn={placedOn} factoryNames={factoryNames} />
           <LogTail buffer={log} status={status} follow={follow} onFollowChange={setFollow} />
           <VerifyPanel verify={lastRun?.verify} />
           <ScopePanel scope={lastRun?.scope} />

@@ -58,4 +58,9 @@ describe("explainDecision", () => {
     expect(e.headline).toBe("placed on mac-1 (shell); no score breakdown was recorded");
     expect(explainDecision({ kind: "unplaced", factories: [], jobReasons: [] }, "x", { factory: "m", engine: "e" }).kind).toBe("unplaced");
   });
+
+  it("reads the coordinator's plain {factoryId, engine, reason} decision", () => {
+    const e = explainDecision({ factoryId: "f-1", engine: "shell", reason: "first job this factory can run" }, undefined, undefined, new Map([["f-1", "mac-1"]]));
+    expect(e.headline).toBe("placed on mac-1 (shell) because first job this factory can run");
+  });
 });

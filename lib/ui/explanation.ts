@@ -78,7 +78,12 @@ const round = (x: number) => Math.round(x * 100) / 100;
  * decision (e.g. it placed the job without the scheduler): the page still says where, and that the
  * score breakdown is missing rather than pretending there was none.
  */
-export function explainDecision(decision: unknown, pendingReason?: string, placedOn?: { factory: string; engine: string }): Explanation {
+export function explainDecision(
+  decision: unknown,
+  pendingReason?: string,
+  placedOn?: { factory: string; engine: string },
+  factoryNames: ReadonlyMap<string, string> = new Map(),
+): Explanation {
   if (isObj(decision) && decision.kind === "placed") {
     const factory = str(decision.factoryName, str(decision.factoryId, "?"));
     const engine = str(decision.engine, "?");
@@ -117,6 +122,21 @@ export function explainDecision(decision: unknown, pendingReason?: string, place
       [...jobReasons.map((r) => r.detail || r.code), ...factories.map((f) => `${f.factory}: ${f.reasons.map((r) => r.detail || r.code).join("; ")}`)].join("; ") ||
       "no factory can take it";
     return { kind: "unplaced", headline: `waiting because ${sentence}`, jobReasons, factories };
+  }
+  // The coordinator's own choice (before or without the scheduler): {factoryId, engine, reason}.
+  if (isObj(decision) && typeof decision.reason === "string" && typeof decision.factoryId === "string") {
+    const factory = str(decision.factoryName) || factoryNames.get(decision.factoryId) || decision.factoryId;
+    const engine = str(decision.engine, placedOn?.engine ?? "?");
+    return {
+      kind: "placed",
+      headline: `placed on ${factory} (${engine}) because ${decision.reason}`,
+      factory,
+      engine,
+      score: 0,
+      terms: [],
+      candidates: [],
+      rejected: [],
+    };
   }
   if (placedOn) {
     return {
