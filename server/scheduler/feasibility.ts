@@ -93,9 +93,18 @@ function advertisedVersion(tool: string, offer: FactoryOffer): string | undefine
   return undefined;
 }
 
+/**
+ * Whether the offer meets one requirement. The offer's advertised set is already canonical
+ * (requirements.ts), so anything but a version constraint is a set lookup; lib/capability's
+ * `satisfies` would re-parse every advertised string on each miss, which the claim path can't afford.
+ */
+export function offerSatisfies(cap: Capability, canonical: string, offer: FactoryOffer): boolean {
+  return cap.kind === "version" ? satisfies(cap, offer.advertised) : offer.advertised.has(canonical);
+}
+
 /** One reason per unmet requirement, coded by its kind. */
 export function checkCapability(cap: Capability, canonical: string, offer: FactoryOffer): Reason | null {
-  if (satisfies(cap, offer.advertised)) return null;
+  if (offerSatisfies(cap, canonical, offer)) return null;
   switch (cap.kind) {
     case "os":
       return { code: REASON.osMismatch, detail: `needs ${canonical}` };
