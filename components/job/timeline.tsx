@@ -9,7 +9,7 @@ export function Timeline({ events }: { events: EventView[] }) {
       {shown.length === 0 ? (
         <p className="muted">no events yet</p>
       ) : (
-        <ol aria-label="events" style={{ margin: 0, paddingLeft: 18, maxHeight: 320, overflow: "auto" }}>
+        <ol aria-label="events" style={{ margin: 0, paddingLeft: 30, maxHeight: 320, overflow: "auto" }}>
           {shown.map((e) => (
             <li key={e.seq} data-event-type={e.type}>
               <span className="mono muted">{new Date(e.at).toISOString().slice(11, 19)}</span> <strong>{e.type}</strong>{" "}
