@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createStreamRedactor, describeSecret, entropy, findSecrets, redact, secretMessage, STREAM_HOLD } from "./secrets";
+import { createStreamRedactor, describeSecret, entropy, findSecrets, redact, secretMessage, STREAM_MAX_HELD } from "./secrets";
 
 // Fake secrets are assembled at run time (deterministic pseudo-random characters) so that no
 // token-shaped string sits in the repository for scanners to trip over.
@@ -192,22 +192,27 @@ describe("createStreamRedactor", () => {
     expect(streamed([...text])).toBe(redact(text));
   });
 
-  it("releases text once more than the hold-back has arrived, and holds back a bounded tail", () => {
+  it("releases complete lines at once and holds back only the unfinished line", () => {
     const r = createStreamRedactor();
-    expect(r.push("short")).toBe("");
-    const line = "x".repeat(100) + "\n";
-    let out = "";
-    for (let i = 0; i < 20; i++) out += r.push(line);
-    expect(out.length).toBeGreaterThan(0);
-    expect(20 * line.length + 5 - out.length).toBeLessThanOrEqual(STREAM_HOLD + line.length);
-    expect("short" + line.repeat(20)).toBe(out + r.flush());
+    expect(r.push("building")).toBe("");
+    expect(r.push(" step 1\nstep")).toBe("building step 1\n");
+    expect(r.push(" 2\r")).toBe("step 2\r");
+    expect(r.push(`token ${FAKE.ghp.slice(0, 12)}`)).toBe("");
+    expect(r.push(`${FAKE.ghp.slice(12)} done\n`)).toBe("token [REDACTED:github-token] done\n");
+    expect(r.flush()).toBe("");
+  });
+
+  it("an assignment split across chunks stays together (the key is on the held line)", () => {
+    const r = createStreamRedactor();
+    expect(r.push("ok\nexport API_KEY=")).toBe("ok\n");
+    expect(r.push("9dF3kL0pQ8rT2vX6\n")).toBe("export API_KEY=[REDACTED:assigned-secret]\n");
   });
 
   it("bounds what it holds even on one endless line", () => {
     const r = createStreamRedactor();
     let out = "";
     for (let i = 0; i < 100; i++) out += r.push("y".repeat(1000));
-    expect(100_000 - out.length).toBeLessThanOrEqual(16_384);
+    expect(100_000 - out.length).toBeLessThanOrEqual(STREAM_MAX_HELD);
     expect(out + r.flush()).toBe("y".repeat(100_000));
   });
 

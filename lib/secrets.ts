@@ -34,7 +34,7 @@ const RULES: Rule[] = [
   { kind: "aws-access-key", re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b/g },
   {
     kind: "aws-secret-key",
-    re: /aws[A-Za-z_-]{0,20}(?:secret|key)[A-Za-z_-]{0,20}["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
+    re: /aws[A-Za-z_-]{0,20}(?:secret|key)[A-Za-z_-]{0,20}["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
     group: 1,
   },
   { kind: "github-token", re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,251}\b/g },
@@ -60,7 +60,7 @@ const RULES: Rule[] = [
   },
   {
     kind: "assigned-secret",
-    re: /(?:^|[^A-Za-z0-9])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|auth[_-]?token|access[_-]?token|client[_-]?secret|private[_-]?key|credentials?)["']?\s*[:=]\s*["']?([A-Za-z0-9_\-+/=.~!@#%^&*]{8,200})/gi,
+    re: /(?:^|[^A-Za-z0-9])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|auth[_-]?token|access[_-]?token|client[_-]?secret|private[_-]?key|credentials?)["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9_\-+/=.~!@#%^&*]{8,200})/gi,
     group: 1,
     accept: (value) => looksRandom(value),
   },
@@ -218,18 +218,34 @@ export interface StreamRedactor {
   flush(): string;
 }
 
-/** Context kept back from each push so that a secret split across chunks is still seen whole. */
+/** How much of an over-long line is kept back when it must be released before it ends. */
 export const STREAM_HOLD = 512;
 /** The most text the redactor will hold back while waiting for a line to end. */
 export const STREAM_MAX_HELD = 16_384;
 const PEM_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
+
+/** Where the last private key block of `text` begins if it has no END line yet, else -1. */
+function openKeyStart(text: string): number {
+  PEM_BEGIN.lastIndex = 0;
+  let last = -1;
+  let m: RegExpExecArray | null;
+  while ((m = PEM_BEGIN.exec(text)) !== null) last = m.index;
+  return last >= 0 && !PEM_END.test(text.slice(last)) ? last : -1;
+}
+
+function lineStart(text: string, index: number): number {
+  return Math.max(text.lastIndexOf("\n", index - 1), text.lastIndexOf("\r", index - 1)) + 1;
+}
 
 /**
- * A redactor for a stream of chunks (log output). It holds back a bounded tail: the last
- * STREAM_HOLD characters, extended back to the start of their line (so `password=` and its value
- * stay together) and never cutting through a secret, but never more than STREAM_MAX_HELD. The
- * concatenated output equals `redact(whole text)` whenever lines are shorter than that bound. A
- * private key block that is still open when text must be released is redacted up to its END line.
+ * A redactor for a stream of chunks (log output). No rule matches across a line end except a
+ * private key block, so every complete line is released at once (no added latency for a live log
+ * tail) and only the unfinished last line is held back — a secret split across chunks is then seen
+ * whole. An open private key block is held until its END line. Held text is bounded by
+ * STREAM_MAX_HELD: past it, an endless line is released except its last STREAM_HOLD characters, and
+ * a private key block still open is redacted and the rest of it dropped up to its END line. Within
+ * these bounds the concatenated output equals `redact(whole text)`.
  */
 export function createStreamRedactor(): StreamRedactor {
   let held = "";
@@ -251,21 +267,34 @@ export function createStreamRedactor(): StreamRedactor {
         text = skipKeyRest(text);
         if (inPrivateKey) return "";
       }
-      const target = text.length - STREAM_HOLD;
-      if (target <= 0) {
+      // Release every complete line (\n or \r ends one), but hold the line where an unfinished
+      // private key block begins, and never cut through a secret.
+      let cut = lineStart(text, text.length);
+      const open = openKeyStart(text);
+      if (open >= 0) cut = Math.min(cut, lineStart(text, open));
+      let hits: SecretHit[] | undefined;
+      const hitsOf = () => (hits ??= findSecrets(text));
+      // A secret that straddles the cut stays held with the whole line it starts on (its context).
+      for (let moved = cut > 0; moved; ) {
+        moved = false;
+        for (const h of hitsOf()) {
+          if (h.start < cut && cut < h.end) {
+            cut = lineStart(text, h.start);
+            moved = true;
+          }
+        }
+      }
+      if (text.length - cut > STREAM_MAX_HELD) cut = text.length - STREAM_HOLD;
+      if (cut <= 0) {
         held = text;
         return "";
       }
-      const hits = findSecrets(text);
-      let cut = target;
-      const lineStart = text.lastIndexOf("\n", target - 1) + 1;
-      if (target - lineStart <= STREAM_MAX_HELD - STREAM_HOLD) cut = lineStart;
-      for (const h of hits) if (h.start < cut && cut < h.end) cut = h.start;
-      if (text.length - cut > STREAM_MAX_HELD) cut = text.length - STREAM_HOLD;
-      const released = hits.filter((h) => h.start < cut).map((h) => ({ ...h, end: Math.min(h.end, cut) }));
-      const last = released[released.length - 1];
+      const released = hitsOf()
+        .filter((h) => h.start < cut)
+        .map((h) => ({ ...h, end: Math.min(h.end, cut) }));
       held = text.slice(cut);
-      if (last?.kind === "private-key" && !PEM_END.test(text.slice(last.start, cut))) {
+      if (openKeyStart(text.slice(0, cut)) >= 0) {
+        // Forced out before its END line: the rest of the block is key material, drop it.
         inPrivateKey = true;
         held = skipKeyRest(held);
       }
