@@ -30,6 +30,13 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   { name: "validate", summary: "check job files; print each normalized manifest as JSON", load: () => import("./commands/validate") },
   { name: "simulate", summary: "replay a workload trace through the scheduler beside a FIFO baseline", load: () => import("./commands/simulate") },
+  { name: "submit", summary: "submit a job file to the coordinator", load: () => import("./commands/submit") },
+  { name: "ls", summary: "list jobs", load: () => import("./commands/ls") },
+  { name: "show", summary: "show one job as JSON", load: () => import("./commands/show") },
+  { name: "logs", summary: "print a job's log (-f follows it)", load: () => import("./commands/logs") },
+  { name: "ship", summary: "ship a job (the human gate)", load: () => import("./commands/ship") },
+  { name: "requeue", summary: "put a failed, dead-lettered or cancelled job back in the queue", load: () => import("./commands/requeue") },
+  { name: "kill-switch", summary: "stop (on) or allow (off) all claiming fleet-wide", load: () => import("./commands/kill-switch") },
 ];
 
 export const EXIT_OK = 0;

@@ -107,7 +107,9 @@ export async function stats(ctx: CoordinatorContext, productId?: string) {
 }
 
 export async function metricsText(ctx: CoordinatorContext): Promise<string> {
+  // Read before this scrape's own store calls, so a bench can count a lifecycle's ops exactly.
+  const storeOps = { ...ctx.store.opCounts() };
   const depth = await queueDepth(ctx);
   const { health } = await factoryHealthCounts(ctx);
-  return ctx.metrics.render({ queueDepth: depth, factories: health });
+  return ctx.metrics.render({ queueDepth: depth, factories: health, storeOps });
 }

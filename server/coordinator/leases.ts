@@ -60,7 +60,8 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
   const settings = await ctx.settings.get();
   if (settings.killSwitch.on) return undefined;
   const now = ctx.now();
-  const candidates = await ctx.store.listClaimCandidates({ now, limit: 64 });
+  // Few candidates are needed; more only while other claims of this process hold the first ones.
+  const candidates = await ctx.store.listClaimCandidates({ now, limit: Math.min(64, 8 + claimingHere.size) });
   for (const placement of chooseJob(candidates, factory, free)) {
     const job = placement.job;
     if (claimingHere.has(job.id)) continue;

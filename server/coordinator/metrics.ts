@@ -25,7 +25,7 @@ export class Metrics {
     for (let i = 0; i < CLAIM_BUCKETS_S.length; i++) if (seconds <= CLAIM_BUCKETS_S[i]!) this.claimBuckets[i]!++;
   }
 
-  render(gauges: { queueDepth: Record<string, number>; factories: Record<string, number> }): string {
+  render(gauges: { queueDepth: Record<string, number>; factories: Record<string, number>; storeOps: Record<string, number> }): string {
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     metric("fleet_jobs", "gauge", "Jobs by stage.");
@@ -47,6 +47,8 @@ export class Metrics {
     lines.push(`fleet_claim_duration_seconds_bucket{le="+Inf"} ${this.claimCount}`);
     lines.push(`fleet_claim_duration_seconds_sum ${this.claimSum}`);
     lines.push(`fleet_claim_duration_seconds_count ${this.claimCount}`);
+    metric("fleet_store_ops_total", "counter", "Store calls by this instance, by method.");
+    for (const [op, n] of Object.entries(gauges.storeOps)) lines.push(`fleet_store_ops_total{op="${op}"} ${n}`);
     return lines.join("\n") + "\n";
   }
 }
