@@ -66,6 +66,8 @@ export class JobRun {
   private renewTimer: NodeJS.Timeout | undefined;
   private renewedAt = Date.now();
   private renewFailures = 0;
+  /** set once the run is over: a renewal still in flight must not schedule another */
+  private finished = false;
   private readonly events: EventStream;
   private readonly logs: LogChunker;
   readonly done: Promise<JobResult>;
@@ -97,6 +99,7 @@ export class JobRun {
   }
 
   private scheduleRenew(): void {
+    if (this.finished) return;
     const ttl = this.o.claim.lease.ttlMs;
     const delay = this.renewFailures ? Math.min(backoffDelay(this.renewFailures - 1, 250, ttl / 6), ttl / 3) : ttl / 3;
     this.renewTimer = setTimeout(() => void this.renew(), delay);
@@ -248,6 +251,7 @@ export class JobRun {
       }
       return await this.finish(complete);
     } finally {
+      this.finished = true;
       clearTimeout(this.renewTimer);
       this.events.abandon();
       rmSync(tmp, { recursive: true, force: true });

@@ -1,0 +1,192 @@
+/**
+ * Real agents (the built bundle, as child processes) against the real coordinator (the built Next
+ * app, started by test/harness/app.ts over HTTP with a temp data dir and short lease/sweep times).
+ * Needs a build: `npm run build` (or NEXT_DIST_DIR pointing at one).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startApp, type StartedApp } from "../../test/harness/app";
+import { agentSandbox, alive, buildAgent, killAllAgents, startAgent } from "./agent-process";
+
+const SECRET = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
+const TTL_MS = 3_000;
+const SWEEP_MS = 250;
+
+let app: StartedApp;
+const sandboxes: ReturnType<typeof agentSandbox>[] = [];
+
+beforeAll(async () => {
+  buildAgent();
+  app = await startApp({ env: { FLEET_LEASE_TTL_MS: String(TTL_MS), FLEET_SWEEP_MS: String(SWEEP_MS), FLEET_HEARTBEAT_MS: "500" } });
+}, 120_000);
+afterEach(async () => {
+  await killAllAgents();
+});
+afterAll(async () => {
+  await app?.stop();
+  for (const s of sandboxes) s.cleanup();
+});
+
+function sandbox() {
+  const s = agentSandbox();
+  sandboxes.push(s);
+  return s;
+}
+
+async function api<T = Record<string, unknown>>(method: string, p: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: T }> {
+  const r = await fetch(app.url + "/api/fleet" + p, {
+    method,
+    headers: { authorization: `Bearer ${app.adminToken}`, ...(body !== undefined ? { "content-type": contentType } : {}) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+async function submit(front: Record<string, unknown>, body: string): Promise<string> {
+  const yaml = Object.entries(front)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join("\n");
+  const r = await api<{ id: string }>("POST", "/jobs", `---\n${yaml}\n---\n# ${front["x-title"] ?? "job"}\n\n${body}\n`, "text/markdown");
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.id;
+}
+
+/** What the live stream (SSE: events and stored log lines) carries for a job, read for `ms`. */
+async function streamText(id: string, ms = 1_500): Promise<string> {
+  const ac = new AbortController();
+  const t = setTimeout(() => ac.abort(), ms);
+  let text = "";
+  try {
+    const r = await fetch(`${app.url}/api/fleet/jobs/${id}/stream`, { headers: { authorization: `Bearer ${app.adminToken}` }, signal: ac.signal });
+    const reader = r.body!.getReader();
+    const dec = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += dec.decode(value, { stream: true });
+    }
+  } catch {
+    // aborted after `ms`: what arrived is what the store had
+  } finally {
+    clearTimeout(t);
+  }
+  return text;
+}
+
+async function job(id: string) {
+  return (await api<{ stage: string } & Record<string, unknown>>("GET", `/jobs/${id}`)).body;
+}
+
+async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const stageIs = (id: string, ...stages: string[]) => until(async () => ((s) => stages.includes(s.stage) && s)(await job(id)));
+
+function gitRepo(dir: string) {
+  mkdirSync(path.join(dir, "src"), { recursive: true });
+  writeFileSync(path.join(dir, "src", "a.txt"), "a\n");
+  const g = (...a: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@e", ...a], { cwd: dir });
+  g("init", "-q", "-b", "main");
+  g("add", "-A");
+  g("commit", "-q", "-m", "init");
+  return dir;
+}
+
+describe.skipIf(process.platform === "win32")("fleet-agent against the real coordinator", () => {
+  it("a job goes queued → building → testing (verify passed) → shipped, and a planted secret never reaches the store", async () => {
+    const s = sandbox();
+    const agent = startAgent({ server: app.url, token: app.enrollmentToken, name: "int-1", sandbox: s });
+    const id = await submit(
+      { engine: "shell", cwd: s.dir, verify: "test -f out.txt" },
+      `echo building\necho "token ${SECRET}"\necho done > out.txt`,
+    );
+    await stageIs(id, "testing");
+    const events = await api("GET", `/jobs/${id}/events`);
+    expect(JSON.stringify(events.body)).not.toContain(SECRET);
+    const stored = await streamText(id);
+    expect(stored).toContain("building"); // the log lines are there…
+    expect(stored).toContain("[REDACTED"); // …with the secret replaced
+    expect(stored).not.toContain(SECRET);
+    expect((await api("POST", `/jobs/${id}/actions`, { action: "ship" })).status).toBeLessThan(300);
+    await stageIs(id, "shipped");
+    expect(agent.proc.exitCode).toBeNull();
+  });
+
+  it("two agents on one repo run two jobs in separate worktrees; an out-of-scope edit is reported", async () => {
+    const s1 = sandbox();
+    const s2 = sandbox();
+    const repo = gitRepo(path.join(s1.dir, "origin"));
+    startAgent({ server: app.url, token: app.enrollmentToken, name: "int-2a", sandbox: s1 });
+    startAgent({ server: app.url, token: app.enrollmentToken, name: "int-2b", sandbox: s2 });
+    const script = (n: number) => `pwd\necho ${n} > src/job${n}.txt\necho stray > stray${n}.txt\nsleep 1`;
+    const a = await submit({ engine: "shell", repo, "allowed-scope": ["src/**"] }, script(1));
+    const b = await submit({ engine: "shell", repo, "allowed-scope": ["src/**"] }, script(2));
+    await stageIs(a, "review", "testing");
+    await stageIs(b, "review", "testing");
+    const ea = JSON.stringify((await api("GET", `/jobs/${a}/events`)).body);
+    const eb = JSON.stringify((await api("GET", `/jobs/${b}/events`)).body);
+    expect(ea).toContain("stray1.txt");
+    expect(ea).toMatch(/outOfScope[^\]]*stray1\.txt/);
+    expect(eb).toMatch(/outOfScope[^\]]*stray2\.txt/);
+    const cwdA = /(\/[^"\\\s]*\/jobs\/[^"\\\s]+)/.exec(await streamText(a))?.[1];
+    const cwdB = /(\/[^"\\\s]*\/jobs\/[^"\\\s]+)/.exec(await streamText(b))?.[1];
+    expect(cwdA).toBeTruthy();
+    expect(cwdA).not.toBe(cwdB);
+    expect(readFileSync(path.join(repo, "src", "a.txt"), "utf8")).toBe("a\n"); // the origin is untouched
+  });
+
+  it("kill -9 mid-job: the job is reclaimed and completed by another agent within TTL + sweep", async () => {
+    const s1 = sandbox();
+    const s2 = sandbox();
+    const victim = startAgent({ server: app.url, token: app.enrollmentToken, name: "int-3a", sandbox: s1 });
+    const id = await submit({ engine: "shell", cwd: s1.dir, retry: { max: 2, backoff: "1s", on: ["lease_lost", "agent_failed"] } }, "echo started\nsleep 4\necho finished");
+    await stageIs(id, "building");
+    victim.proc.kill("SIGKILL");
+    const killedAt = Date.now();
+    startAgent({ server: app.url, token: app.enrollmentToken, name: "int-3b", sandbox: s2 });
+    const grants = async () => JSON.stringify((await api("GET", `/jobs/${id}/events`)).body).split('"lease:granted"').length - 1;
+    await until(async () => (await grants()) >= 2);
+    const regrantMs = Date.now() - killedAt;
+    await stageIs(id, "review", "testing");
+    const reclaimMs = Date.now() - killedAt;
+    process.stderr.write(`kill -9 → re-granted to another agent after ${regrantMs} ms, completed after ${reclaimMs} ms (TTL ${TTL_MS}, sweep ${SWEEP_MS}, job 4 s)\n`);
+    expect(regrantMs).toBeLessThan(TTL_MS + SWEEP_MS + 3_000);
+    // TTL + sweep to notice, then the 4 s job itself, plus the retry backoff and slack for a busy machine
+    expect(reclaimMs).toBeLessThan(TTL_MS + SWEEP_MS + 4_000 + 1_000 + 5_000);
+  });
+
+  it("an agent SIGSTOPped past its TTL has its late writes refused and abandons the job on SIGCONT", async () => {
+    const s1 = sandbox();
+    const stopped = startAgent({ server: app.url, token: app.enrollmentToken, name: "int-4", sandbox: s1 });
+    const id = await submit({ engine: "shell", cwd: s1.dir }, "echo one\nsleep 2\necho two");
+    await stageIs(id, "building");
+    process.kill(stopped.proc.pid!, "SIGSTOP");
+    await new Promise((r) => setTimeout(r, TTL_MS + SWEEP_MS * 4 + 500));
+    const during = await job(id);
+    expect(during.stage).not.toBe("building"); // swept back to the queue (or on to its retry policy)
+    process.kill(stopped.proc.pid!, "SIGCONT");
+    await until(async () => /lease_lost|completion refused/.test(stopped.stderr()));
+    expect(stopped.stderr()).not.toMatch(/job \S+: succeeded/);
+  });
+
+  it("timeout kills the whole process tree", async () => {
+    const s = sandbox();
+    startAgent({ server: app.url, token: app.enrollmentToken, name: "int-5", sandbox: s });
+    const pidfile = path.join(s.dir, "gc.pid");
+    const id = await submit({ engine: "shell", cwd: s.dir, timeout: "2s" }, `sleep 300 &\necho $! > ${pidfile}\ntrap '' TERM\nsleep 300`);
+    await stageIs(id, "building");
+    await until(async () => /"outcome":"timeout"/.test(JSON.stringify((await api("GET", `/jobs/${id}/events`)).body)));
+    const gc = Number(readFileSync(pidfile, "utf8"));
+    await until(async () => !alive(gc), 5_000);
+  });
+});
