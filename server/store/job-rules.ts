@@ -86,31 +86,52 @@ export function planClaim(job: JobRecord, req: ClaimRequest): ClaimPlan | null {
   delete next.pendingReason;
   if (req.decision !== undefined) next.decision = req.decision;
   if (req.profile !== undefined) next.profile = req.profile;
+  const run = openRunOf(next)!;
+  const leaseRecord = openLeaseRecordOf(next)!;
+  return { job: next, lease, run, leaseRecord };
+}
+
+/**
+ * The run of the job's current lease, derived from the lease itself: a run's identity, factory,
+ * engine, start and profile are all fixed at the claim, so a provider may store the run only when
+ * it ends (SQLite does: one row write per claim instead of three).
+ */
+export function openRunOf(job: JobRecord): RunRecord | undefined {
+  const l = job.lease;
+  if (!l) return undefined;
   const run: RunRecord = {
-    id: req.leaseId,
+    id: l.id,
     jobId: job.id,
     productId: job.productId,
-    attempt: epoch,
-    leaseId: req.leaseId,
-    epoch,
-    factoryId: req.factoryId,
-    engine: req.engine,
-    startedAt: req.now,
+    attempt: l.epoch,
+    leaseId: l.id,
+    epoch: l.epoch,
+    factoryId: l.factoryId,
+    engine: l.engine,
+    startedAt: l.grantedAt,
     cost: { usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 },
   };
-  if (req.profile !== undefined) run.profile = req.profile;
-  const leaseRecord: LeaseRecord = {
-    id: req.leaseId,
+  if (job.profile !== undefined) run.profile = job.profile;
+  return run;
+}
+
+/** The lease-history record of the job's current lease (`state` active), or of it ending. */
+export function openLeaseRecordOf(job: JobRecord, end?: { state: LeaseRecord["state"]; at: EpochMs }): LeaseRecord | undefined {
+  const l = job.lease;
+  if (!l) return undefined;
+  const rec: LeaseRecord = {
+    id: l.id,
     jobId: job.id,
     productId: job.productId,
-    epoch,
-    factoryId: req.factoryId,
-    engine: req.engine,
-    grantedAt: req.now,
-    expiresAt: lease.expiresAt,
-    state: "active",
+    epoch: l.epoch,
+    factoryId: l.factoryId,
+    engine: l.engine,
+    grantedAt: l.grantedAt,
+    expiresAt: l.expiresAt,
+    state: end?.state ?? "active",
   };
-  return { job: next, lease, run, leaseRecord };
+  if (end) rec.endedAt = end.at;
+  return rec;
 }
 
 /**

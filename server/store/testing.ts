@@ -1,46 +1,19 @@
 import "server-only";
-import { createHttpsServer } from "@vercel/cosmosdb-server";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe } from "vitest";
 import { openStore } from "./index";
 import type { Store } from "./port";
+import { startCosmosTestServer, type CosmosTestServer } from "./testing-server";
 
 /**
  * Test helpers for every suite that needs a real store (DESIGN.md: don't mock the store). Each
  * `newStore()` is isolated (its own SQLite file or its own Cosmos database) and closed after the test.
  */
 
-/** The Cosmos emulator's published well-known key; the test server accepts any key. */
-export const COSMOS_TEST_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
-
-export interface CosmosTestServer {
-  endpoint: string;
-  key: string;
-  stop(): Promise<void>;
-}
-
-/** Starts @vercel/cosmosdb-server in-process on loopback, on a free port (self-signed TLS). */
-export async function startCosmosTestServer(): Promise<CosmosTestServer> {
-  const server = createHttpsServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `https://127.0.0.1:${port}`,
-    key: COSMOS_TEST_KEY,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+export { COSMOS_TEST_KEY, startCosmosTestServer, type CosmosTestServer } from "./testing-server";
 
 export type StoreKind = Store["kind"];
 export const STORE_KINDS: readonly StoreKind[] = ["sqlite", "cosmos"];

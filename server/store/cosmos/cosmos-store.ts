@@ -10,6 +10,7 @@ import {
   checkFence,
   clean,
   newJobRecord,
+  openRunOf,
   planClaim,
   planComplete,
   planReap,
@@ -125,7 +126,7 @@ function jobDoc(job: JobRecord) {
     x_leased: job.lease !== undefined,
     x_notBefore: job.notBefore ?? 0,
     x_factory: job.lease?.factoryId ?? null,
-    x_profile: job.manifest.profile ?? job.profile?.name ?? null,
+    x_profile: job.manifest.profile ?? null,
   };
 }
 
@@ -477,7 +478,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       const run = await this.readRun(req.leaseId, jobId);
       const cur = await this.readJob(jobId);
       // A claim that crashed before writing its run document: rebuild the run from the lease.
-      const existingRun = run ?? (cur?.job.lease?.id === req.leaseId ? runFromLease(cur.job) : undefined);
+      const existingRun = run ?? (cur?.job.lease?.id === req.leaseId ? openRunOf(cur.job) : undefined);
       const plan = planComplete(cur?.job, existingRun, req);
       if ("duplicate" in plan) return { job: cur?.job ?? (await this.getJob(jobId))!, run: plan.duplicate, duplicate: true };
       const next = clean(plan.job);
@@ -804,14 +805,4 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async close(): Promise<void> {
     this.client.dispose();
   }
-}
-
-function runFromLease(job: JobRecord): RunRecord | undefined {
-  const l = job.lease;
-  if (!l) return undefined;
-  return {
-    id: l.id, jobId: job.id, productId: job.productId, attempt: l.epoch, leaseId: l.id, epoch: l.epoch,
-    factoryId: l.factoryId, engine: l.engine, startedAt: l.grantedAt, cost: { usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 },
-    ...(job.profile ? { profile: job.profile } : {}),
-  };
 }

@@ -76,6 +76,20 @@ CREATE TABLE profiles (product_id TEXT NOT NULL, name TEXT NOT NULL, version TEX
 CREATE TABLE fairness (product_id TEXT PRIMARY KEY, claims INTEGER NOT NULL, running INTEGER NOT NULL, usage_ms INTEGER NOT NULL);
 `,
   },
+  {
+    // A claim writes one row (the job) instead of three: the open run and lease are derived from
+    // the job's lease, and a run row (with its lease-history record beside it) is written when the
+    // attempt ends. The expiry index goes too: the reaper scans the leased-jobs index, which holds
+    // only running jobs.
+    version: 2,
+    sql: `
+DROP INDEX IF EXISTS jobs_by_expiry;
+ALTER TABLE runs ADD COLUMN lease_doc TEXT;
+UPDATE runs SET lease_doc = (SELECT doc FROM leases WHERE leases.id = runs.id);
+DELETE FROM runs WHERE id IN (SELECT lease_id FROM jobs WHERE lease_id IS NOT NULL);
+DROP TABLE leases;
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -10,6 +10,8 @@ import {
   checkFence,
   clean,
   newJobRecord,
+  openLeaseRecordOf,
+  openRunOf,
   planClaim,
   planComplete,
   planRenew,
@@ -89,6 +91,8 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   readonly kind = "sqlite" as const;
   private readonly db: Database.Database;
   private readonly s: ReturnType<typeof prepare>;
+  /** one reusable transaction wrapper (creating one per call costs more than a claim's UPDATE) */
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -99,12 +103,13 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     this.db.pragma("foreign_keys = OFF");
     migrate(this.db);
     this.s = prepare(this.db);
+    this.tx = this.db.transaction((fn: () => unknown) => fn());
   }
 
   /** Runs fn in BEGIN IMMEDIATE; a busy database surfaces as StoreError `busy`. */
   private write<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      return this.tx.immediate(fn) as T;
     } catch (e) {
       if (isBusy(e)) throw new StoreError("busy", "the database is busy", { retryAfterMs: 50 });
       throw e;
@@ -122,7 +127,17 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   /** Writes `next` over the row whose version is `prev.version`. Inside a write transaction only. */
   private replaceJob(prev: JobRecord, next: JobRecord): void {
-    const info = this.s.updateJob.run({ ...jobColumns(next), prevVersion: prev.version });
+    const info = this.s.updateJob.run({
+      id: next.id,
+      stage: next.stage,
+      not_before: next.notBefore ?? 0,
+      lease_id: next.lease?.id ?? null,
+      lease_expires_at: next.lease?.expiresAt ?? null,
+      factory_id: next.lease?.factoryId ?? null,
+      version: next.version,
+      doc: JSON.stringify(next),
+      prevVersion: prev.version,
+    });
     if (info.changes !== 1) throw new StoreError("conflict", `job ${next.id} changed under a write transaction`);
     if (next.deps !== prev.deps) {
       this.s.deleteDeps.run(next.id);
@@ -134,10 +149,9 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return parse<RunRecord>(this.s.runById.get(id) as Row | undefined);
   }
 
-  private endLease(leaseId: string, state: LeaseRecord["state"], now: number): void {
-    const rec = parse<LeaseRecord>(this.s.leaseById.get(leaseId) as Row | undefined);
-    if (!rec) return;
-    this.s.updateLease.run(JSON.stringify({ ...rec, state, endedAt: now }), leaseId);
+  /** Writes an ended attempt: its run and its lease-history record, as one row. */
+  private insertEndedRun(run: RunRecord, lease: LeaseRecord): void {
+    this.s.insertRun.run(run.id, run.jobId, run.productId, run.attempt, JSON.stringify(clean(run)), JSON.stringify(lease));
   }
 
   private bumpFairness(productId: string, claims: number, running: number, usageMs: number): void {
@@ -172,12 +186,12 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       // The lock check sits inside the same IMMEDIATE transaction: no other writer can grant a
       // lease on a job with this lock between the check and our update.
       if (job.lock !== undefined && this.s.lockHeld.get(job.lock, job.id)) return null;
-      const next = clean(plan.job);
+      // One row write: the open run and lease live in the job until the attempt ends, and the
+      // fairness counters count running leases from the index (see fairnessCounters).
+      // (plan.job is built from a parsed document: no `undefined` members to clean.)
+      const next = plan.job;
       this.replaceJob(job, next);
-      this.s.insertRun.run(plan.run.id, job.id, job.productId, plan.run.attempt, JSON.stringify(plan.run));
-      this.s.insertLease.run(plan.leaseRecord.id, job.id, plan.leaseRecord.epoch, JSON.stringify(plan.leaseRecord));
-      this.bumpFairness(job.productId, 1, 1, 0);
-      return { job: next, lease: next.lease!, run: clean(plan.run) };
+      return { job: next, lease: next.lease!, run: plan.run };
     });
   }
 
@@ -186,7 +200,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const rows = q.productIds
       ? (this.db
           .prepare(
-            `SELECT doc FROM jobs WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
+            `SELECT doc FROM jobs INDEXED BY jobs_claimable WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
              AND product_id IN (${q.productIds.map(() => "?").join(",")}) ORDER BY prio, created_at, id LIMIT ?`,
           )
           .all(q.now, ...q.productIds, q.limit) as Row[])
@@ -293,16 +307,16 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async completeAttempt(req: CompleteRequest): Promise<CompleteResult> {
     return this.write(() => {
-      const existingRun = this.readRun(req.leaseId);
-      const job = this.readJob(existingRun?.jobId ?? this.jobIdOfLease(req.leaseId) ?? "");
+      const endedRun = this.readRun(req.leaseId);
+      const job = this.readJob(endedRun?.jobId ?? this.jobIdOfLease(req.leaseId) ?? "");
+      const existingRun = endedRun ?? (job?.lease?.id === req.leaseId ? openRunOf(job) : undefined);
       const plan = planComplete(job, existingRun, req);
       if ("duplicate" in plan) return { job: job ?? this.readJob(plan.duplicate.jobId)!, run: plan.duplicate, duplicate: true };
       const next = clean(plan.job);
       const run = clean(plan.run);
       this.replaceJob(job!, next);
-      this.s.updateRun.run(JSON.stringify(run), run.id);
-      this.endLease(req.leaseId, job!.lease!.cancelled ? "cancelled" : "completed", req.now);
-      this.bumpFairness(job!.productId, 0, -1, run.cost.wallMs);
+      this.insertEndedRun(run, openLeaseRecordOf(job!, { state: job!.lease!.cancelled ? "cancelled" : "completed", at: req.now })!);
+      this.bumpFairness(job!.productId, 1, 0, run.cost.wallMs);
       if (req.events?.length) this.appendEventsIn(next, req.events, req.leaseId);
       return { job: next, run, duplicate: false };
     });
@@ -326,13 +340,12 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       const r = this.write(() => {
         const job = this.readJob(jobId);
         if (!job?.lease) return undefined;
-        const plan = planReap(job, this.readRun(job.lease.id), now, decide);
+        const plan = planReap(job, openRunOf(job), now, decide);
         if (!plan) return undefined;
         const next = clean(plan.job);
         this.replaceJob(job, next);
-        if (plan.run) this.s.updateRun.run(JSON.stringify(clean(plan.run)), plan.run.id);
-        this.endLease(plan.leaseId, plan.cancelled ? "cancelled" : "expired", now);
-        this.bumpFairness(job.productId, 0, -1, plan.run?.cost.wallMs ?? 0);
+        this.insertEndedRun(plan.run!, openLeaseRecordOf(job, { state: plan.cancelled ? "cancelled" : "expired", at: now })!);
+        this.bumpFairness(job.productId, 1, 0, plan.run?.cost.wallMs ?? 0);
         return { jobId, productId: job.productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage };
       });
       if (r) reaped.push(r);
@@ -387,11 +400,17 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listRuns(jobId: string): Promise<RunRecord[]> {
-    return (this.s.runsOfJob.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as RunRecord);
+    const ended = (this.s.runsOfJob.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as RunRecord);
+    const job = this.readJob(jobId);
+    const open = job ? openRunOf(job) : undefined;
+    return open ? [...ended, open] : ended;
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
-    return (this.s.leasesOfJob.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as LeaseRecord);
+    const ended = (this.s.leasesOfJob.all(jobId) as { lease_doc: string }[]).map((r) => JSON.parse(r.lease_doc) as LeaseRecord);
+    const job = this.readJob(jobId);
+    const open = job ? openLeaseRecordOf(job) : undefined;
+    return open ? [...ended, open] : ended;
   }
 
   async countJobsByStage(productId?: string): Promise<Partial<Record<Stage, number>>> {
@@ -577,13 +596,28 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return parse<ProfileSnapshot>(this.s.profile.get(productId, name, version) as Row | undefined);
   }
 
+  /**
+   * `fairness` rows count ENDED attempts and their usage (written when an attempt ends); running
+   * leases are counted from the leased-jobs index. So a claim writes nothing but the job row.
+   */
   async fairnessCounters(): Promise<FairnessCounters[]> {
-    return (this.s.fairness.all() as { product_id: string; claims: number; running: number; usage_ms: number }[]).map((r) => ({
-      productId: r.product_id,
-      claimsGranted: r.claims,
-      runningNow: r.running,
-      usageMs: r.usage_ms,
-    }));
+    const byProduct = new Map<string, FairnessCounters>();
+    const entry = (productId: string) => {
+      let e = byProduct.get(productId);
+      if (!e) byProduct.set(productId, (e = { productId, claimsGranted: 0, runningNow: 0, usageMs: 0 }));
+      return e;
+    };
+    for (const r of this.s.fairness.all() as { product_id: string; claims: number; usage_ms: number }[]) {
+      const e = entry(r.product_id);
+      e.claimsGranted += r.claims;
+      e.usageMs += r.usage_ms;
+    }
+    for (const r of this.s.runningByProduct.all() as { product_id: string; n: number }[]) {
+      const e = entry(r.product_id);
+      e.claimsGranted += r.n;
+      e.runningNow += r.n;
+    }
+    return [...byProduct.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
   }
 
   async close(): Promise<void> {
@@ -604,7 +638,7 @@ function jobColumns(job: JobRecord) {
     lease_id: job.lease?.id ?? null,
     lease_expires_at: job.lease?.expiresAt ?? null,
     factory_id: job.lease?.factoryId ?? null,
-    profile: job.manifest.profile ?? job.profile?.name ?? null,
+    profile: job.manifest.profile ?? null,
     title_lower: job.title.toLowerCase(),
     version: job.version,
     doc: JSON.stringify(job),
@@ -619,25 +653,27 @@ function prepare(db: Database.Database) {
       lease_expires_at, factory_id, profile, title_lower, version, doc) VALUES (@id, @product_id, @idem_key, @stage,
       @prio, @created_at, @not_before, @lock, @lease_id, @lease_expires_at, @factory_id, @profile, @title_lower,
       @version, @doc)`),
-    updateJob: p(`UPDATE jobs SET stage = @stage, prio = @prio, not_before = @not_before, lock = @lock,
-      lease_id = @lease_id, lease_expires_at = @lease_expires_at, factory_id = @factory_id, profile = @profile,
-      title_lower = @title_lower, version = @version, doc = @doc WHERE id = @id AND version = @prevVersion`),
+    // Only the mutable columns: an index whose columns are not SET is left alone, which keeps a claim
+    // to a handful of page writes (priority, lock, title, profile and product never change).
+    updateJob: p(`UPDATE jobs SET stage = @stage, not_before = @not_before, lease_id = @lease_id,
+      lease_expires_at = @lease_expires_at, factory_id = @factory_id, version = @version, doc = @doc
+      WHERE id = @id AND version = @prevVersion`),
     insertDep: p("INSERT OR IGNORE INTO job_deps (dep_id, job_id) VALUES (?, ?)"),
     deleteDeps: p("DELETE FROM job_deps WHERE job_id = ?"),
     dependents: p("SELECT j.doc FROM job_deps d JOIN jobs j ON j.id = d.job_id WHERE d.dep_id = ? ORDER BY j.created_at, j.id"),
     lockHeld: p("SELECT 1 FROM jobs WHERE lock = ? AND lease_id IS NOT NULL AND id <> ? LIMIT 1"),
-    candidates: p(`SELECT doc FROM jobs WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
+    // INDEXED BY: without statistics the planner prefers jobs_by_stage and sorts 100,000 rows.
+    candidates: p(`SELECT doc FROM jobs INDEXED BY jobs_claimable WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
       ORDER BY prio, created_at, id LIMIT ?`),
     jobIdByLease: p("SELECT id FROM jobs WHERE lease_id = ?"),
-    expiredLeases: p("SELECT id FROM jobs WHERE lease_id IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at"),
+    // the partial index holds only leased jobs (the running ones), so this scan stays small
+    expiredLeases: p(
+      "SELECT id FROM jobs INDEXED BY jobs_by_lease WHERE lease_id IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at",
+    ),
     runById: p("SELECT doc FROM runs WHERE id = ?"),
-    insertRun: p("INSERT INTO runs (id, job_id, product_id, attempt, doc) VALUES (?, ?, ?, ?, ?)"),
-    updateRun: p("UPDATE runs SET doc = ? WHERE id = ?"),
+    insertRun: p("INSERT INTO runs (id, job_id, product_id, attempt, doc, lease_doc) VALUES (?, ?, ?, ?, ?, ?)"),
     runsOfJob: p("SELECT doc FROM runs WHERE job_id = ? ORDER BY attempt"),
-    leaseById: p("SELECT doc FROM leases WHERE id = ?"),
-    insertLease: p("INSERT INTO leases (id, job_id, epoch, doc) VALUES (?, ?, ?, ?)"),
-    updateLease: p("UPDATE leases SET doc = ? WHERE id = ?"),
-    leasesOfJob: p("SELECT doc FROM leases WHERE job_id = ? ORDER BY epoch"),
+    leasesOfJob: p("SELECT lease_doc FROM runs WHERE job_id = ? ORDER BY attempt"),
     maxSeq: p("SELECT MAX(seq) AS m FROM events WHERE job_id = ?"),
     eventByAgentSeq: p("SELECT doc FROM events WHERE lease_id = ? AND agent_seq = ?"),
     insertEvent: p("INSERT INTO events (job_id, seq, lease_id, agent_seq, doc) VALUES (?, ?, ?, ?, ?)"),
@@ -671,6 +707,9 @@ function prepare(db: Database.Database) {
     bumpFairness: p(`INSERT INTO fairness (product_id, claims, running, usage_ms) VALUES (@productId, @claims, @running, @usageMs)
       ON CONFLICT (product_id) DO UPDATE SET claims = claims + @claims, running = running + @running,
       usage_ms = usage_ms + @usageMs`),
-    fairness: p("SELECT product_id, claims, running, usage_ms FROM fairness ORDER BY product_id"),
+    fairness: p("SELECT product_id, claims, usage_ms FROM fairness"),
+    runningByProduct: p(
+      "SELECT product_id, COUNT(*) AS n FROM jobs INDEXED BY jobs_by_lease WHERE lease_id IS NOT NULL GROUP BY product_id",
+    ),
   };
 }
