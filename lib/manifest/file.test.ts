@@ -309,3 +309,22 @@ describe("examples/", () => {
     expect(r.ok && [...r.setFields].filter((f) => !f.startsWith("x-")).sort()).toEqual([...MANIFEST_FIELDS].sort());
   });
 });
+
+describe("examples/hello-shell.md runs with the shell engine", () => {
+  // The shell engine runs the body as a shell script in the job's directory, then `verify` there.
+  it.skipIf(process.platform === "win32")("its body writes hello.txt and its verify passes (win32: no sh)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const r = parseJobFile(readFileSync(path.resolve(__dirname, "../../examples/hello-shell.md"), "utf8"));
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const dir = mkdtempSync(path.join(tmpdir(), "hello-shell-"));
+    try {
+      execFileSync("sh", ["-c", r.spec.body], { cwd: dir, stdio: "pipe" });
+      execFileSync("sh", ["-c", r.spec.manifest.verify!], { cwd: dir, stdio: "pipe" });
+      expect(readFileSync(path.join(dir, "hello.txt"), "utf8")).toMatch(/^hello from /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
