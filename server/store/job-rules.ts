@@ -180,6 +180,7 @@ export function applyPatch(job: JobRecord, patch: JobPatch | undefined): void {
   if (patch.deps !== undefined) job.deps = [...patch.deps];
   if (patch.approvals !== undefined) job.approvals = [...patch.approvals];
   if (patch.addCost !== undefined) job.cost = addCost(job.cost, patch.addCost);
+  if (patch.budget !== undefined) job.manifest = { ...job.manifest, budget: { ...patch.budget } };
 }
 
 function assertHops(from: Stage, hops: Stage[]): void {
@@ -220,7 +221,14 @@ export function planComplete(
   delete next.lease;
   const wallMs = req.result.cost?.wallMs ?? req.now - existingRun.startedAt;
   const runCost = addCost({ usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 }, { ...req.result.cost, wallMs });
-  next.cost = addCost(next.cost, runCost);
+  // Live cost events already added `counted` to the job (budgets): add only the rest.
+  const c = req.counted;
+  next.cost = addCost(next.cost, {
+    usd: runCost.usd - (c?.usd ?? 0),
+    tokensIn: runCost.tokensIn - (c?.tokensIn ?? 0),
+    tokensOut: runCost.tokensOut - (c?.tokensOut ?? 0),
+    wallMs: runCost.wallMs - (c?.wallMs ?? 0),
+  });
   const run: RunRecord = { ...existingRun, endedAt: req.now, endedBy: "agent", outcome: req.result.outcome, cost: runCost };
   const r = req.result;
   if (r.exitCode !== undefined) run.exitCode = r.exitCode;

@@ -1,5 +1,5 @@
 import "server-only";
-import type { Manifest, Stage } from "@/lib/types";
+import type { Budget, Manifest, Stage } from "@/lib/types";
 import type {
   ApiTokenRecord,
   AttemptResult,
@@ -121,6 +121,8 @@ export interface JobPatch {
   approvals?: string[];
   /** added to the job's cost */
   addCost?: Partial<Cost>;
+  /** replaces manifest.budget (a person raised the ceiling on resume) */
+  budget?: Budget;
 }
 
 export interface CompleteRequest {
@@ -139,6 +141,11 @@ export interface CompleteRequest {
   };
   /** appended atomically-enough with the completion: on the same write on SQLite, just after on Cosmos */
   events?: NewEvent[];
+  /**
+   * The part of `result.cost` already added to the job while the attempt ran (live cost events, for
+   * budgets): the run records the whole `result.cost`, the job adds only the rest, so nothing counts twice.
+   */
+  counted?: Partial<Cost>;
 }
 
 export interface CompleteResult {
@@ -334,6 +341,13 @@ export interface Store {
   listRuns(jobId: string): Promise<RunRecord[]>;
   /** Lease history of a job, by epoch. Read-only. */
   listLeases(jobId: string): Promise<LeaseRecord[]>;
+  /**
+   * lock name → id of the job whose lease holds it, for those of `locks` that are held now (a claim
+   * path or a job view explains a waiting job with it). Read-only, a snapshot.
+   */
+  lockHolders(locks: string[]): Promise<Record<string, string>>;
+  /** When the last log chunk of attempt `epoch` of a job was stored; undefined when it logged nothing. Read-only. */
+  lastLogAt(jobId: string, epoch: number): Promise<EpochMs | undefined>;
   /** Read-only; stages with no job are absent. */
   countJobsByStage(productId?: string): Promise<Partial<Record<Stage, number>>>;
 

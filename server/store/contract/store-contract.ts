@@ -123,6 +123,15 @@ export function storeContract(factory: StoreFactory): void {
       expect(await store.claimJob({ jobId: b.id, factoryId: "f", engine: "e", leaseId: "LB", ttlMs: TTL, now: 4_001 })).not.toBeNull();
     });
 
+    it("lockHolders names the job whose lease holds each lock, and only while it does", async () => {
+      const store = await newStore();
+      const a = await claimed(store, { lock: "web" }, "LH");
+      await store.submitJob(newJob({ lock: "api" }));
+      expect(await store.lockHolders(["web", "api", "none"])).toEqual({ web: a.job.id });
+      await store.completeAttempt({ leaseId: "LH", epoch: a.lease.epoch, now: 4_000, result: { outcome: "succeeded", exitCode: 0 }, next: { stage: "review", countAttempt: false } });
+      expect(await store.lockHolders(["web"])).toEqual({});
+    });
+
     it("a lock held by an expired lease is freed by the sweeper", async () => {
       const store = await newStore();
       await claimed(store, { lock: "db" }, "LX");
@@ -238,6 +247,34 @@ export function storeContract(factory: StoreFactory): void {
       const log = await store.readLog(g.job.id, 0, 10);
       expect(log.map((c) => [c.epoch, c.seq, c.text])).toEqual([[1, 1, "a"], [1, 2, "b"], [2, 1, "c"]]);
       expect((await store.readLog(g.job.id, log[1]!.pos, 10)).map((c) => c.text)).toEqual(["c"]);
+    });
+  });
+
+  describe("lastLogAt", () => {
+    it("is the time of the attempt's last chunk, per epoch", async () => {
+      const store = await newStore();
+      const g = await claimed(store, {}, "LT1");
+      expect(await store.lastLogAt(g.job.id, 1)).toBeUndefined();
+      const f1 = { leaseId: "LT1", epoch: 1, now: 3_000 };
+      await store.appendLog(g.job.id, f1, [{ seq: 1, stream: "stdout", text: "a", at: 2_100 }, { seq: 7, stream: "stdout", text: "b", at: 2_700 }]);
+      expect(await store.lastLogAt(g.job.id, 1)).toBe(2_700);
+      expect(await store.lastLogAt(g.job.id, 2)).toBeUndefined();
+    });
+  });
+
+  describe("completeAttempt — counted cost", () => {
+    it("the run records the whole cost, the job adds only what live cost events had not", async () => {
+      const store = await newStore();
+      const g = await claimed(store, {}, "LC1");
+      await store.transitionStage(g.job.id, { to: "assigned", now: 2_500, patch: { addCost: { usd: 1, tokensIn: 100 } } });
+      const done = await store.completeAttempt({
+        leaseId: "LC1", epoch: 1, now: 4_000,
+        result: { outcome: "failed", exitCode: 1, cost: { usd: 1.5, tokensIn: 150 } },
+        next: { stage: "failed", countAttempt: true },
+        counted: { usd: 1, tokensIn: 100 },
+      });
+      expect(done.run.cost).toMatchObject({ usd: 1.5, tokensIn: 150 });
+      expect(done.job.cost).toMatchObject({ usd: 1.5, tokensIn: 150, wallMs: 2_000 });
     });
   });
 

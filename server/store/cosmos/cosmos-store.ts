@@ -58,7 +58,7 @@ import type {
 } from "../records";
 import { decodeCursor, defaultSettings, encodeCursor, logPos } from "../shared";
 import { isConflict, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
-import { acquireLock, releaseLock } from "./cosmos-locks";
+import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
 import { ensureContainers, type Containers } from "./containers";
 
 /**
@@ -585,6 +585,26 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
     const rows = await this.query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
     return rows.map((r) => strip<LeaseRecord>(r)).sort((a, b) => a.epoch - b.epoch);
+  }
+
+  async lockHolders(locks: string[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const lock of new Set(locks)) {
+      const doc = await this.read<LockDoc>(this.c.locks, lockDocId(lock), lockDocId(lock));
+      // The lock document may outlive its lease (released lazily): held only while the job carries it.
+      if (doc && (await this.currentLeaseOf(doc.doc.jobId, doc.doc.productId)) === doc.doc.leaseId) out[lock] = doc.doc.jobId;
+    }
+    return out;
+  }
+
+  async lastLogAt(jobId: string, epoch: number): Promise<number | undefined> {
+    const rows = await this.query<{ at: number }>(
+      this.c.logs,
+      "SELECT TOP 1 c.at FROM c WHERE c.jobId = @pk AND c.pos > @lo AND c.pos < @hi ORDER BY c.pos DESC",
+      [param("@lo", logPos(epoch, 0)), param("@hi", logPos(epoch + 1, 0))],
+      jobId,
+    );
+    return rows[0]?.at;
   }
 
   async countJobsByStage(productId?: string): Promise<Partial<Record<Stage, number>>> {
