@@ -10,6 +10,7 @@ import {
   checkFence,
   clean,
   newJobRecord,
+  openLeaseRecordOf,
   openRunOf,
   planClaim,
   planComplete,
@@ -215,9 +216,18 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private async locateLease(leaseId: string): Promise<string | undefined> {
     const cached = this.jobOfLease.get(leaseId);
     if (cached !== undefined) return cached;
-    const [row] = await this.query<{ jobId: string }>(this.c.runs, "SELECT c.jobId FROM c WHERE c.id = @id", [param("@id", leaseId)]);
-    if (row) this.jobOfLease.set(leaseId, row.jobId);
-    return row?.jobId;
+    // an active lease lives on its job; an ended one has its run document
+    const [active] = await this.query<{ id: string; productId: string }>(
+      this.c.jobs,
+      "SELECT c.id, c.productId FROM c WHERE c.x_leased = true AND c.lease.id = @id",
+      [param("@id", leaseId)],
+    );
+    if (active) this.productOfJob.set(active.id, active.productId);
+    const jobId =
+      active?.id ??
+      (await this.query<{ jobId: string }>(this.c.runs, "SELECT c.jobId FROM c WHERE c.id = @id", [param("@id", leaseId)]))[0]?.jobId;
+    if (jobId !== undefined) this.jobOfLease.set(leaseId, jobId);
+    return jobId;
   }
 
   private async readRun(leaseId: string, jobId: string): Promise<RunRecord | undefined> {
@@ -248,10 +258,15 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     }
   }
 
-  private async setLeaseState(leaseId: string, jobId: string, state: LeaseRecord["state"], now: number): Promise<void> {
-    const r = await this.read<LeaseRecord>(this.c.leases, leaseId, jobId);
-    if (!r) return;
-    await this.c.leases.item(leaseId, jobId).replace({ ...strip<LeaseRecord>(r.doc), state, endedAt: now });
+  /**
+   * The end of an attempt, after the job replace that decided it: its run and lease-history
+   * documents (upserts, so a retry after a crash converges), the lock, the fairness counters.
+   */
+  private async recordEnd(prev: JobRecord, run: RunRecord, state: LeaseRecord["state"], now: number): Promise<void> {
+    await this.c.runs.items.upsert(clean(run));
+    await this.c.leases.items.upsert(openLeaseRecordOf(prev, { state, at: now })!);
+    if (prev.lock !== undefined) await releaseLock(this.c.locks, prev.lock, run.leaseId);
+    await this.bumpFairness(prev.productId, 1, 0, run.cost.wallMs);
   }
 
   // ── jobs ──
@@ -309,10 +324,9 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       if (lockName !== undefined) await releaseLock(this.c.locks, lockName, req.leaseId, lock?.etag);
       return null; // somebody else changed the job first: next candidate
     }
+    // The open run and lease live in the job document until the attempt ends (job-rules openRunOf):
+    // a claim is one conditional write (plus the lock document when the job has a lock).
     this.jobOfLease.set(req.leaseId, cur.job.id);
-    await this.c.runs.items.create(plan.run);
-    await this.c.leases.items.create(plan.leaseRecord);
-    await this.bumpFairness(cur.job.productId, 1, 1, 0);
     return { job: next, lease: next.lease!, run: clean(plan.run) };
   }
 
@@ -475,19 +489,15 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const jobId = await this.locateLease(req.leaseId);
     if (jobId === undefined) throw new StoreError("lease_lost", `unknown lease ${req.leaseId}`);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const run = await this.readRun(req.leaseId, jobId);
+      const ended = await this.readRun(req.leaseId, jobId);
       const cur = await this.readJob(jobId);
-      // A claim that crashed before writing its run document: rebuild the run from the lease.
-      const existingRun = run ?? (cur?.job.lease?.id === req.leaseId ? openRunOf(cur.job) : undefined);
+      const existingRun = ended ?? (cur?.job.lease?.id === req.leaseId ? openRunOf(cur.job) : undefined);
       const plan = planComplete(cur?.job, existingRun, req);
       if ("duplicate" in plan) return { job: cur?.job ?? (await this.getJob(jobId))!, run: plan.duplicate, duplicate: true };
       const next = clean(plan.job);
       if (!(await this.replaceJob(next, cur!.etag))) continue;
       const endedRun = clean(plan.run);
-      await this.c.runs.items.upsert(endedRun);
-      await this.setLeaseState(req.leaseId, jobId, cur!.job.lease!.cancelled ? "cancelled" : "completed", req.now);
-      if (cur!.job.lock !== undefined) await releaseLock(this.c.locks, cur!.job.lock, req.leaseId);
-      await this.bumpFairness(next.productId, 0, -1, endedRun.cost.wallMs);
+      await this.recordEnd(cur!.job, endedRun, cur!.job.lease!.cancelled ? "cancelled" : "completed", req.now);
       if (req.events?.length) await this.appendEventsTo(next, req.events, req.leaseId);
       return { job: next, run: endedRun, duplicate: false };
     }
@@ -512,15 +522,11 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
         const cur = await this.readJob(id);
         if (!cur?.job.lease) break;
-        const lease = cur.job.lease;
-        const plan = planReap(cur.job, await this.readRun(lease.id, id), now, decide);
+        const plan = planReap(cur.job, openRunOf(cur.job), now, decide);
         if (!plan) break; // renewed in the meantime: it keeps its lease
         const next = clean(plan.job);
         if (!(await this.replaceJob(next, cur.etag))) continue;
-        if (plan.run) await this.c.runs.items.upsert(clean(plan.run));
-        await this.setLeaseState(plan.leaseId, id, plan.cancelled ? "cancelled" : "expired", now);
-        if (cur.job.lock !== undefined) await releaseLock(this.c.locks, cur.job.lock, plan.leaseId);
-        await this.bumpFairness(productId, 0, -1, plan.run?.cost.wallMs ?? 0);
+        await this.recordEnd(cur.job, plan.run!, plan.cancelled ? "cancelled" : "expired", now);
         reaped.push({ jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage });
         break;
       }
@@ -579,12 +585,18 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async listRuns(jobId: string): Promise<RunRecord[]> {
     const rows = await this.query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
-    return rows.map((r) => strip<RunRecord>(r)).sort((a, b) => a.attempt - b.attempt);
+    const job = await this.getJob(jobId);
+    const open = job ? openRunOf(job) : undefined;
+    const ended = rows.map((r) => strip<RunRecord>(r)).filter((r) => r.id !== open?.id);
+    return [...ended, ...(open ? [open] : [])].sort((a, b) => a.attempt - b.attempt);
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
     const rows = await this.query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
-    return rows.map((r) => strip<LeaseRecord>(r)).sort((a, b) => a.epoch - b.epoch);
+    const job = await this.getJob(jobId);
+    const open = job ? openLeaseRecordOf(job) : undefined;
+    const ended = rows.map((r) => strip<LeaseRecord>(r)).filter((r) => r.id !== open?.id);
+    return [...ended, ...(open ? [open] : [])].sort((a, b) => a.epoch - b.epoch);
   }
 
   async lockHolders(locks: string[]): Promise<Record<string, string>> {
@@ -818,8 +830,26 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async fairnessCounters(): Promise<FairnessCounters[]> {
-    const rows = await this.query<FairnessCounters & Sys & { id: string }>(this.c.counters, "SELECT * FROM c");
-    return rows.map((r) => strip<FairnessCounters>(r, true)).sort((a, b) => (a.productId < b.productId ? -1 : 1));
+    // counter documents hold ENDED attempts and usage; running leases are counted from the jobs
+    const ended = await this.query<FairnessCounters & Sys & { id: string }>(this.c.counters, "SELECT * FROM c");
+    const running = await this.query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.x_leased = true");
+    const byProduct = new Map<string, FairnessCounters>();
+    const entry = (productId: string) => {
+      let e = byProduct.get(productId);
+      if (!e) byProduct.set(productId, (e = { productId, claimsGranted: 0, runningNow: 0, usageMs: 0 }));
+      return e;
+    };
+    for (const r of ended) {
+      const e = entry(r.productId);
+      e.claimsGranted += r.claimsGranted;
+      e.usageMs += r.usageMs;
+    }
+    for (const r of running) {
+      const e = entry(r.productId);
+      e.claimsGranted += 1;
+      e.runningNow += 1;
+    }
+    return [...byProduct.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
   }
 
   async close(): Promise<void> {
