@@ -10,7 +10,7 @@ import type {
   ReapDecision,
   TransitionRequest,
 } from "./port";
-import type { Cost, EpochMs, JobLease, JobRecord, LeaseRecord, RunRecord } from "./records";
+import { ZERO_COST, type Cost, type EpochMs, type JobLease, type JobRecord, type LeaseRecord, type RunRecord } from "./records";
 
 /**
  * The rules of every job write, as pure functions from (current job, request) to the next job and
@@ -181,6 +181,18 @@ export function applyPatch(job: JobRecord, patch: JobPatch | undefined): void {
   if (patch.approvals !== undefined) job.approvals = [...patch.approvals];
   if (patch.addCost !== undefined) job.cost = addCost(job.cost, patch.addCost);
   if (patch.budget !== undefined) job.manifest = { ...job.manifest, budget: { ...patch.budget } };
+  if (patch.liveCost !== undefined) {
+    const prev = job.liveCost?.leaseId === patch.liveCost.leaseId ? job.liveCost.cost : ZERO_COST;
+    const now = addCost(ZERO_COST, patch.liveCost.cost);
+    job.cost = addCost(job.cost, subCost(now, prev));
+    job.liveCost = { leaseId: patch.liveCost.leaseId, cost: now };
+  }
+  if (patch.countAttempt) job.attempts += 1;
+  if (patch.countLeaseLoss) job.leaseLosses += 1;
+}
+
+function subCost(a: Cost, b: Cost): Cost {
+  return { usd: a.usd - b.usd, tokensIn: a.tokensIn - b.tokensIn, tokensOut: a.tokensOut - b.tokensOut, wallMs: a.wallMs - b.wallMs };
 }
 
 function assertHops(from: Stage, hops: Stage[]): void {
@@ -219,16 +231,14 @@ export function planComplete(
     applyPatch(next, req.next.patch);
   }
   delete next.lease;
+  // Live cost events of this attempt are already in the job's cost (budgets): the run records the
+  // whole attempt (the final report, else what the events said), the job adds only the rest.
+  const live = job!.liveCost?.leaseId === req.leaseId ? job!.liveCost.cost : ZERO_COST;
+  delete next.liveCost;
   const wallMs = req.result.cost?.wallMs ?? req.now - existingRun.startedAt;
-  const runCost = addCost({ usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 }, { ...req.result.cost, wallMs });
-  // Live cost events already added `counted` to the job (budgets): add only the rest.
-  const c = req.counted;
-  next.cost = addCost(next.cost, {
-    usd: runCost.usd - (c?.usd ?? 0),
-    tokensIn: runCost.tokensIn - (c?.tokensIn ?? 0),
-    tokensOut: runCost.tokensOut - (c?.tokensOut ?? 0),
-    wallMs: runCost.wallMs - (c?.wallMs ?? 0),
-  });
+  const reported = req.result.cost ?? live;
+  const runCost = addCost(ZERO_COST, { usd: reported.usd, tokensIn: reported.tokensIn, tokensOut: reported.tokensOut, wallMs });
+  next.cost = addCost(next.cost, subCost(runCost, { ...live, wallMs: 0 }));
   const run: RunRecord = { ...existingRun, endedAt: req.now, endedBy: "agent", outcome: req.result.outcome, cost: runCost };
   const r = req.result;
   if (r.exitCode !== undefined) run.exitCode = r.exitCode;
@@ -282,6 +292,8 @@ export function planReap(
   if (!lease || lease.expiresAt > now) return null;
   const next: JobRecord = { ...job, updatedAt: now, version: job.version + 1 };
   delete next.lease;
+  // What the live cost events counted stays counted (it was spent); it is no longer "live".
+  delete next.liveCost;
   if (!lease.cancelled) {
     const d = decide(job);
     next.leaseLosses += 1;

@@ -123,6 +123,16 @@ export interface JobPatch {
   addCost?: Partial<Cost>;
   /** replaces manifest.budget (a person raised the ceiling on resume) */
   budget?: Budget;
+  /**
+   * The running attempt's cost so far (the sum of its cost events), as an absolute value: the job's
+   * cost grows by the difference from the last value recorded for that lease, so a repeated report
+   * never counts twice. completeAttempt then adds only what the final report adds beyond it.
+   */
+  liveCost?: { leaseId: string; cost: Partial<Cost> };
+  /** count one more attempt against retry.max (a reclaim whose policy counts lease losses) */
+  countAttempt?: boolean;
+  /** count one more lease lost (a reclaim after its factory went offline) */
+  countLeaseLoss?: boolean;
 }
 
 export interface CompleteRequest {
@@ -141,11 +151,6 @@ export interface CompleteRequest {
   };
   /** appended atomically-enough with the completion: on the same write on SQLite, just after on Cosmos */
   events?: NewEvent[];
-  /**
-   * The part of `result.cost` already added to the job while the attempt ran (live cost events, for
-   * budgets): the run records the whole `result.cost`, the job adds only the rest, so nothing counts twice.
-   */
-  counted?: Partial<Cost>;
 }
 
 export interface CompleteResult {

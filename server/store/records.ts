@@ -75,6 +75,8 @@ export interface JobRecord {
   /** not claimable before this instant (retry backoff) */
   notBefore?: EpochMs;
   cost: Cost;
+  /** the part of `cost` that the current attempt's live cost events added (budgets); cleared when it ends */
+  liveCost?: { leaseId: string; cost: Cost };
   approvals: string[];
   createdAt: EpochMs;
   updatedAt: EpochMs;

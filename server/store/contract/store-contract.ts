@@ -262,19 +262,32 @@ export function storeContract(factory: StoreFactory): void {
     });
   });
 
-  describe("completeAttempt — counted cost", () => {
-    it("the run records the whole cost, the job adds only what live cost events had not", async () => {
+  describe("live cost", () => {
+    it("counts a repeated live total once; the run records the whole attempt, the job adds only the rest", async () => {
       const store = await newStore();
       const g = await claimed(store, {}, "LC1");
-      await store.transitionStage(g.job.id, { to: "assigned", now: 2_500, patch: { addCost: { usd: 1, tokensIn: 100 } } });
+      const live = (usd: number, tokensIn: number) => ({ to: "assigned" as const, now: 2_500, patch: { liveCost: { leaseId: "LC1", cost: { usd, tokensIn } } } });
+      await store.transitionStage(g.job.id, live(0.5, 50));
+      await store.transitionStage(g.job.id, live(1, 100));
+      const mid = await store.transitionStage(g.job.id, live(1, 100));
+      expect(mid.cost).toMatchObject({ usd: 1, tokensIn: 100 });
       const done = await store.completeAttempt({
         leaseId: "LC1", epoch: 1, now: 4_000,
         result: { outcome: "failed", exitCode: 1, cost: { usd: 1.5, tokensIn: 150 } },
         next: { stage: "failed", countAttempt: true },
-        counted: { usd: 1, tokensIn: 100 },
       });
       expect(done.run.cost).toMatchObject({ usd: 1.5, tokensIn: 150 });
       expect(done.job.cost).toMatchObject({ usd: 1.5, tokensIn: 150, wallMs: 2_000 });
+      expect(done.job.liveCost).toBeUndefined();
+    });
+
+    it("without a final cost report the run keeps what the live events said", async () => {
+      const store = await newStore();
+      const g = await claimed(store, {}, "LC2");
+      await store.transitionStage(g.job.id, { to: "assigned", now: 2_500, patch: { liveCost: { leaseId: "LC2", cost: { usd: 2 } } } });
+      const done = await store.completeAttempt({ leaseId: "LC2", epoch: 1, now: 4_000, result: { outcome: "failed", exitCode: 1 }, next: { stage: "failed", countAttempt: true } });
+      expect(done.run.cost.usd).toBe(2);
+      expect(done.job.cost.usd).toBe(2);
     });
   });
 

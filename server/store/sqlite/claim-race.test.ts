@@ -24,23 +24,33 @@ interface WorkerResult {
   busy: number;
 }
 
-function runWorker(file: string, worker: number): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
+/** Starts a worker; resolves `ready` once it is loaded, and `done` with its result after `go()`. */
+function startWorker(file: string, worker: number): { ready: Promise<void>; done: Promise<WorkerResult>; go: () => void } {
+  let markReady!: () => void;
+  let failReady!: (e: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
+  let w!: Worker;
+  const done = new Promise<WorkerResult>((resolve, reject) => {
     // Plain Node in the thread: a tiny ESM bootstrap registers tsx, then loads the TypeScript worker;
     // the react-server condition makes `server-only` a no-op, as the vitest alias does here.
     const target = new URL("./claim-race.worker.ts", import.meta.url).href;
     const tsxApi = pathToFileURL(require.resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
     const bootstrap = `import { register } from ${JSON.stringify(tsxApi)}; register(); await import(${JSON.stringify(target)});`;
-    const w = new Worker(new URL("data:text/javascript," + encodeURIComponent(bootstrap)), {
+    w = new Worker(new URL("data:text/javascript," + encodeURIComponent(bootstrap)), {
       workerData: { file, worker, claimers: CLAIMERS_PER_WORKER, now: 1_000_000 },
       execArgv: ["--conditions=react-server"],
     });
-    w.once("message", (m: WorkerResult) => resolve(m));
-    w.once("error", reject);
+    w.on("message", (m: WorkerResult | { ready: true }) => ("ready" in m ? markReady() : resolve(m)));
+    const fail = (e: unknown) => {
+      failReady(e); // a worker that dies while loading must not leave the test waiting
+      reject(e);
+    };
+    w.once("error", fail);
     w.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`worker ${worker} exited with ${code}`));
+      if (code !== 0) fail(new Error(`worker ${worker} exited with ${code}`));
     });
   });
+  return { ready, done, go: () => w.postMessage("go") };
 }
 
 describe("sqlite claim race across threads", () => {
@@ -52,7 +62,10 @@ describe("sqlite claim race across threads", () => {
     const setup = openSqliteStore({ file });
     for (let i = 0; i < JOBS; i++) await setup.submitJob(newJob({ id: `t-${i}`, now: i }));
 
-    const results = await Promise.all(Array.from({ length: WORKERS }, (_, w) => runWorker(file, w)));
+    const workers = Array.from({ length: WORKERS }, (_, w) => startWorker(file, w));
+    await Promise.all(workers.map((w) => w.ready));
+    for (const w of workers) w.go();
+    const results = await Promise.all(workers.map((w) => w.done));
 
     const grants = results.flatMap((r) => r.grants);
     const perJob = new Map<string, number>();

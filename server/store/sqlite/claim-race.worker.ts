@@ -46,6 +46,9 @@ async function claimLoop(n: number): Promise<void> {
   }
 }
 
+// Start together: thread start-up (loading TypeScript) takes longer than the whole race.
+parentPort!.postMessage({ ready: true });
+await new Promise<void>((resolve) => parentPort!.once("message", () => resolve()));
 await Promise.all(Array.from({ length: input.claimers }, (_, n) => claimLoop(n)));
 await store.close();
 parentPort!.postMessage({ grants, attempts, busy });
