@@ -16,7 +16,9 @@ import { ZERO_COST, type Cost, type EpochMs, type JobLease, type JobRecord, type
  * The rules of every job write, as pure functions from (current job, request) to the next job and
  * its side records. Both providers read the job, apply one of these, and write the result back with
  * ONE conditional write (SQLite: inside BEGIN IMMEDIATE, `WHERE version = ?`; Cosmos: If-Match). So
- * the semantics cannot drift between providers; only the atomicity mechanism differs.
+ * the semantics cannot drift between providers; only the atomicity mechanism differs. One exception,
+ * for speed: SQLite's claim is `planClaim` written as a single UPDATE (sqlite/claim-statement.ts);
+ * the contract suite and the model test hold it to the same outcome.
  *
  * Lease lifecycle (the invariant: at most one lease per job, cancelled or not):
  *   claim ──► active ──renew──► active ──complete──► (gone, run ended by agent)

@@ -12,7 +12,6 @@ import {
   newJobRecord,
   openLeaseRecordOf,
   openRunOf,
-  planClaim,
   planComplete,
   planRenew,
   planReap,
@@ -56,6 +55,7 @@ import type {
   Settings,
   UserRecord,
 } from "../records";
+import { claimStatements } from "./claim-statement";
 import { migrate } from "./migrations";
 import { decodeCursor, encodeCursor, defaultSettings, logPos } from "../shared";
 
@@ -93,6 +93,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly s: ReturnType<typeof prepare>;
   /** one reusable transaction wrapper (creating one per call costs more than a claim's UPDATE) */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly claim: ReturnType<typeof claimStatements>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -109,6 +110,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     migrate(this.db);
     this.s = prepare(this.db);
     this.tx = this.db.transaction((fn: () => unknown) => fn());
+    this.claim = claimStatements(this.db);
   }
 
   /** Runs fn in BEGIN IMMEDIATE; a busy database surfaces as StoreError `busy`. */
@@ -182,22 +184,32 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     });
   }
 
+  /**
+   * One statement (claim-statement.ts), no transaction around it: the UPDATE's WHERE is the whole
+   * claimability check, lock included, evaluated under SQLite's write lock. The open run and lease
+   * live in the job row until the attempt ends, so nothing else is written.
+   */
   async claimJob(req: ClaimRequest): Promise<ClaimGrant | null> {
-    return this.write(() => {
-      const job = this.readJob(req.jobId);
-      if (!job) return null;
-      const plan = planClaim(job, req);
-      if (!plan) return null;
-      // The lock check sits inside the same IMMEDIATE transaction: no other writer can grant a
-      // lease on a job with this lock between the check and our update.
-      if (job.lock !== undefined && this.s.lockHeld.get(job.lock, job.id)) return null;
-      // One row write: the open run and lease live in the job until the attempt ends, and the
-      // fairness counters count running leases from the index (see fairnessCounters).
-      // (plan.job is built from a parsed document: no `undefined` members to clean.)
-      const next = plan.job;
-      this.replaceJob(job, next);
-      return { job: next, lease: next.lease!, run: plan.run };
-    });
+    let doc: string | undefined;
+    try {
+      doc = this.claim({
+        id: req.jobId,
+        leaseId: req.leaseId,
+        factoryId: req.factoryId,
+        engine: req.engine,
+        now: req.now,
+        expiresAt: req.now + req.ttlMs,
+        ...(req.decision !== undefined ? { decision: JSON.stringify(req.decision) } : {}),
+        ...(req.profile !== undefined ? { profile: JSON.stringify(req.profile) } : {}),
+        ...(req.expectedVersion !== undefined ? { expectedVersion: req.expectedVersion } : {}),
+      });
+    } catch (e) {
+      if (isBusy(e)) throw new StoreError("busy", "the database is busy", { retryAfterMs: 50 });
+      throw e;
+    }
+    if (doc === undefined) return null;
+    const job = JSON.parse(doc) as JobRecord;
+    return { job, lease: job.lease!, run: openRunOf(job)! };
   }
 
   async listClaimCandidates(q: { productIds?: string[]; now: number; limit: number }): Promise<JobRecord[]> {
@@ -682,7 +694,6 @@ function prepare(db: Database.Database) {
     dependents: p("SELECT j.doc FROM job_deps d JOIN jobs j ON j.id = d.job_id WHERE d.dep_id = ? ORDER BY j.created_at, j.id"),
     lockHolder: p("SELECT id FROM jobs WHERE lock = ? AND lease_id IS NOT NULL LIMIT 1"),
     lastLog: p("SELECT doc FROM logs WHERE job_id = ? AND pos > ? AND pos < ? ORDER BY pos DESC LIMIT 1"),
-    lockHeld: p("SELECT 1 FROM jobs WHERE lock = ? AND lease_id IS NOT NULL AND id <> ? LIMIT 1"),
     // INDEXED BY: without statistics the planner prefers jobs_by_stage and sorts 100,000 rows.
     candidates: p(`SELECT doc FROM jobs INDEXED BY jobs_claimable WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
       ORDER BY prio, created_at, id LIMIT ?`),
