@@ -92,14 +92,15 @@ DROP TABLE leases;
   },
 ];
 
-export function migrate(db: Database.Database): void {
+/** Applies every migration newer than the file's version (`upTo`: stop early, for migration tests). */
+export function migrate(db: Database.Database, upTo = Number.POSITIVE_INFINITY): void {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
   // IMMEDIATE: two processes opening a fresh file at once must not both run migration 1.
   db.transaction(() => {
     const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
     const current = row.v ?? 0;
     for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
+      if (m.version <= current || m.version > upTo) continue;
       db.exec(m.sql);
       db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(m.version, Date.now());
     }
