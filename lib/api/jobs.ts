@@ -77,6 +77,18 @@ export const jobView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   runs: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** GET /jobs/{id} of a waiting job: why it waits (the scheduler's explainPending, computed on read) */
+  pending: z
+    .object({
+      sentence: z.string(),
+      blocked: z.boolean(),
+      jobReasons: z.array(z.object({ code: z.string(), detail: z.string() })),
+      factories: z.array(z.object({ factoryId: z.string(), name: z.string(), reasons: z.array(z.object({ code: z.string(), detail: z.string() })) })),
+      counts: z.record(z.string(), z.number()),
+      placeableOn: z.object({ factoryId: z.string(), factoryName: z.string(), engine: z.string() }).optional(),
+      lastRound: z.object({ reason: z.string(), at: z.string() }).optional(),
+    })
+    .optional(),
 });
 export type JobView = z.infer<typeof jobView>;
 

@@ -5,6 +5,7 @@ import { isRole, roleAtLeast, type Role } from "@/lib/api/roles";
 import type { Store } from "@/server/store/port";
 import type { FactoryRecord } from "@/server/store/records";
 import { FleetError } from "@/server/http/errors";
+import { factoryByTokenHash } from "./factory-token-cache";
 import { hashToken, matchesHash, tokenKind } from "./tokens";
 
 /**
@@ -54,7 +55,7 @@ async function fromBearer(token: string, deps: AuthDeps): Promise<Principal | un
       return { kind: "person", id: `token:${rec.id}`, role: rec.role, via: "token" };
     }
   } else if (kind === "factory") {
-    const f = await deps.store.getFactoryByTokenHash(hashToken(token));
+    const f = await factoryByTokenHash(deps.store, hashToken(token));
     if (f && f.status !== "revoked" && matchesHash(token, f.tokenHash)) {
       return { kind: "factory", factoryId: f.id, factory: f };
     }

@@ -1,48 +1,105 @@
 import "server-only";
-import { advertisedSet, parseCapability, satisfies } from "@/lib/capability";
 import type { Station } from "@/lib/protocol";
-import type { FactoryRecord, JobRecord } from "@/server/store/records";
+import { claimDecision, rankForFactory, type Decision, type RankedJob, type Snapshot } from "@/server/scheduler";
+import type { FactoryRecord } from "@/server/store/records";
+import type { CoordinatorContext } from "./context";
+import { placementOf, type PlacementService } from "./placement/service";
 
 /**
- * Placement until the scheduler lands: the first candidate (the store lists them by priority, then
- * age) whose capability requirements the factory advertises and whose engine one of the factory's
- * free stations offers. This is the ONE seam to swap for `server/scheduler` later; it keeps the
- * scheduler's output shape (a placement with a reason, or nothing).
+ * The claim path's placement: rank the jobs this factory can run right now with the scheduler
+ * (`rankForFactory`, over the cached snapshot with the claimer's own free stations), and hand the
+ * coordinator the ranked jobs to try in order. Jobs skipped for a clearly better idle factory get
+ * "deferred to G" as their pending note. The decision recorded for the winner is `claimDecision`:
+ * the candidates considered across the fleet with their score terms, the claimer as the winner.
  */
 export interface Placement {
-  job: JobRecord;
+  jobId: string;
+  /** the job's version in the snapshot: the claim is conditional on it */
+  revision: number;
   engine: string;
-  reason: string;
+  ranked: RankedJob;
+  /** the manifest's `x-profile` ({name, version}) when the job was resolved through a profile */
+  profile?: { name: string; version: string };
 }
 
-export function chooseJob(candidates: readonly JobRecord[], factory: FactoryRecord, free: readonly Station[]): Placement[] {
-  const engines = free.filter((s) => s.slots > 0).map((s) => s.engine);
-  if (engines.length === 0) return [];
-  // Stations make their engines capabilities too (`engine:codex`), as CONTRACT §1 lets jobs ask for them.
-  const advertised = advertisedSet([...factory.capabilities, ...engines.map((e) => `engine:${e}`)]);
-  const out: Placement[] = [];
-  for (const job of candidates) {
-    if (!meetsCapabilities(job, advertised)) continue;
-    const engine = pickEngine(job, engines);
-    if (!engine) continue;
-    out.push({ job, engine, reason: `first ${job.priority}-priority job this factory can run (capabilities met, ${engine} station free)` });
-  }
-  return out;
+/**
+ * The event keeps the scheduler's explanation with the rejected factories capped (their count is
+ * kept); the copy on the job is smaller still, because the job document is rewritten by every later
+ * write of the attempt (renew, events, complete) while the event is written once.
+ */
+const REJECTED_IN_EVENT = 20;
+const CANDIDATES_ON_JOB = 3;
+const REJECTED_ON_JOB = 5;
+
+export interface ClaimDecision {
+  /** the `decision:made` event's data */
+  event: Record<string, unknown>;
+  /** what is stored on the job (`decision`) */
+  onJob: Record<string, unknown>;
 }
 
-function meetsCapabilities(job: JobRecord, advertised: ReadonlySet<string>): boolean {
-  for (const text of job.manifest.capabilities) {
-    const cap = parseCapability(text);
-    if (!cap.ok || !satisfies(cap.cap, advertised)) return false;
+export class ClaimRound {
+  constructor(
+    private readonly svc: PlacementService,
+    readonly factoryId: string,
+    readonly snapshot: Snapshot,
+    readonly placements: Placement[],
+    readonly eligible: number,
+  ) {}
+
+  /** The explanation of claiming `p` (undefined if the scheduler would not place it here after all). */
+  decide(p: Placement): ClaimDecision | undefined {
+    const d: Decision = claimDecision(this.snapshot, this.factoryId, p.jobId, { index: this.svc.index });
+    if (d.kind !== "placed") return undefined;
+    const { rejected, candidates, ...rest } = d;
+    const pull = {
+      rank: this.placements.indexOf(p) + 1,
+      eligible: this.eligible,
+      ...(p.ranked.priority !== p.ranked.basePriority ? { aged: { from: p.ranked.basePriority, to: p.ranked.priority } } : {}),
+      waitedMs: p.ranked.waitedMs,
+    };
+    const common = { ...rest, rejectedTotal: rejected.length, pull };
+    return {
+      event: { ...common, candidates, rejected: rejected.slice(0, REJECTED_IN_EVENT) },
+      onJob: { ...common, candidates: candidates.slice(0, CANDIDATES_ON_JOB), rejected: rejected.slice(0, REJECTED_ON_JOB) },
+    };
   }
-  return true;
+
+  won(jobId: string, now: number): void {
+    this.svc.source.claimed(jobId, now);
+    this.svc.pending.clear(jobId);
+  }
+
+  lost(jobId: string): void {
+    this.svc.source.refused(jobId);
+  }
 }
 
-function pickEngine(job: JobRecord, engines: readonly string[]): string | undefined {
-  if (job.manifest.engine) return engines.includes(job.manifest.engine) ? job.manifest.engine : undefined;
-  // Soft hints: `prefers: [engine:codex]` (a profile's prefers-engine lands here, in order).
-  for (const hint of job.manifest.prefers) {
-    if (hint.startsWith("engine:") && engines.includes(hint.slice(7))) return hint.slice(7);
+export async function chooseJobs(
+  ctx: CoordinatorContext,
+  factory: FactoryRecord,
+  free: readonly Station[],
+  now: number,
+  skip: ReadonlySet<string>,
+): Promise<ClaimRound> {
+  const svc = placementOf(ctx);
+  const base = await svc.source.snapshot(now);
+  const snapshot = svc.source.forClaimer(base, factory, free, now);
+  // Jobs other claims of this process are taking right now are skipped, so ask for that many more.
+  const ranking = rankForFactory(snapshot, factory.id, { index: svc.index, limit: 20 + skip.size });
+  for (const d of ranking.deferred) svc.pending.note(d.jobId, d.reason, now);
+  const placements: Placement[] = [];
+  for (const r of ranking.ranked) {
+    if (skip.has(r.jobId)) continue;
+    const view = svc.source.job(r.jobId);
+    if (!view) continue;
+    const profile = profileRef(view.manifest["x-profile"]);
+    placements.push({ jobId: r.jobId, revision: view.revision ?? 0, engine: r.engine, ranked: r, ...(profile ? { profile } : {}) });
   }
-  return engines[0];
+  return new ClaimRound(svc, factory.id, snapshot, placements, ranking.eligible);
+}
+
+function profileRef(p: unknown): { name: string; version: string } | undefined {
+  const o = p as { name?: unknown; version?: unknown } | undefined;
+  return o && typeof o.name === "string" && typeof o.version === "string" ? { name: o.name, version: o.version } : undefined;
 }

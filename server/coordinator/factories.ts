@@ -2,6 +2,7 @@ import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
 import type { HeartbeatRequest, HeartbeatResponse, RegisterRequest, RegisterResponse } from "@/lib/protocol";
 import { FleetError } from "@/server/http/errors";
+import { forgetFactoryTokens } from "@/server/auth/factory-token-cache";
 import { generateToken, hashToken } from "@/server/auth/tokens";
 import { isStoreFailure as isStoreError } from "@/server/http/errors";
 import type { FactoryRecord } from "@/server/store/records";
@@ -71,6 +72,7 @@ export async function drainFactory(ctx: CoordinatorContext, factoryId: string) {
   const f = await requireFactory(ctx, factoryId);
   if (f.status === "revoked") throw new FleetError("illegal_transition", "the factory is revoked");
   const moved = await ctx.store.setFactoryStatus(factoryId, "draining", ctx.now());
+  forgetFactoryTokens();
   ctx.notifier.fleetMessage({ kind: "factory", factoryId, status: moved.status, load: moved.load, running: moved.running.length, at: ctx.now() });
   return factoryView(moved, ctx.now(), ctx.offlineAfterMs);
 }
@@ -79,6 +81,7 @@ export async function drainFactory(ctx: CoordinatorContext, factoryId: string) {
 export async function revokeFactory(ctx: CoordinatorContext, factoryId: string) {
   await requireFactory(ctx, factoryId);
   const moved = await ctx.store.setFactoryStatus(factoryId, "revoked", ctx.now());
+  forgetFactoryTokens();
   await reclaimLeases(ctx, factoryId);
   return factoryView(moved, ctx.now(), ctx.offlineAfterMs);
 }

@@ -4,13 +4,15 @@ import type { AgentEventsRequest, ClaimRequest, ClaimResponse, CompleteRequest, 
 import { FleetError } from "@/server/http/errors";
 import { isStoreFailure as isStoreError } from "@/server/http/errors";
 import type { NewEvent, NewLogChunk } from "@/server/store/port";
-import type { AttemptResult, FactoryRecord, JobRecord } from "@/server/store/records";
-import { chooseJob } from "./choose-job";
+import type { AttemptResult, FactoryRecord } from "@/server/store/records";
+import { chooseJobs } from "./choose-job";
 import { stageAfterAttempt } from "./completion";
 import type { CoordinatorContext } from "./context";
 import { newLeaseId, parseLeaseId } from "./ids";
 import { afterStageChange, stageChanged } from "./jobs";
 import { WakeLatch } from "./notifier";
+import { noteAttemptEnd } from "./placement/outcomes";
+import { maybePreempt } from "./placement/preemption";
 import { redactDeep } from "./redaction";
 
 /**
@@ -60,57 +62,59 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
   const settings = await ctx.settings.get();
   if (settings.killSwitch.on) return undefined;
   const now = ctx.now();
-  // Few candidates are needed; more only while other claims of this process hold the first ones.
-  const candidates = await ctx.store.listClaimCandidates({ now, limit: Math.min(64, 8 + claimingHere.size) });
-  for (const placement of chooseJob(candidates, factory, free)) {
-    const job = placement.job;
-    if (claimingHere.has(job.id)) continue;
-    claimingHere.add(job.id);
+  const round = await chooseJobs(ctx, factory, free, now, claimingHere);
+  for (const placement of round.placements) {
+    const jobId = placement.jobId;
+    if (claimingHere.has(jobId)) continue;
+    claimingHere.add(jobId);
     try {
-      const leaseId = newLeaseId(factory.id, job.id);
-      const profile = profileRef(job);
-      const decision = { factoryId: factory.id, engine: placement.engine, reason: placement.reason };
+      const decision = round.decide(placement);
+      if (!decision) continue;
+      const leaseId = newLeaseId(factory.id, jobId);
+      const profile = placement.profile;
       const grant = await ctx.store.claimJob({
-        jobId: job.id,
-        expectedVersion: job.version,
+        jobId,
+        // Conditional on the version the scheduler saw: a job changed since is re-read, not granted.
+        expectedVersion: placement.revision,
         factoryId: factory.id,
         engine: placement.engine,
         leaseId,
         ttlMs: ctx.leaseTtlMs,
         now,
-        decision,
+        decision: decision.onJob,
         ...(profile ? { profile } : {}),
       });
-      if (!grant) continue;
+      if (!grant) {
+        round.lost(jobId);
+        continue;
+      }
+      round.won(jobId, now);
       ctx.metrics.leasesGranted++;
-      await ctx.store.appendEvents(job.id, [
-        { type: "decision:made", at: now, data: decision },
-        { type: "lease:granted", at: now, data: { leaseId, epoch: grant.lease.epoch, factoryId: factory.id, expiresAt: grant.lease.expiresAt } },
-        stageChanged(job.stage, grant.job.stage, now, `factory:${factory.id}`),
+      await ctx.store.appendEvents(jobId, [
+        { type: "decision:made", at: now, data: decision.event },
+        { type: "lease:granted", at: now, data: { leaseId, epoch: grant.lease.epoch, factoryId: factory.id, engine: placement.engine, expiresAt: grant.lease.expiresAt } },
+        stageChanged("queued", grant.job.stage, now, `factory:${factory.id}`),
       ]);
-      ctx.notifier.jobChanged(job.id);
+      ctx.notifier.jobChanged(jobId);
       return {
         lease: {
           id: grant.lease.id,
-          jobId: job.id,
+          jobId,
           epoch: grant.lease.epoch,
           expiresAt: new Date(grant.lease.expiresAt).toISOString(),
           ttlMs: ctx.leaseTtlMs,
         },
-        job: { id: job.id, title: grant.job.title, manifest: grant.job.manifest, ...(profile ? { profile } : {}) },
+        job: { id: jobId, title: grant.job.title, manifest: grant.job.manifest, ...(profile ? { profile } : {}) },
         prompt: grant.job.body,
         engine: placement.engine,
       };
     } finally {
-      claimingHere.delete(job.id);
+      claimingHere.delete(jobId);
     }
   }
+  // Nothing this factory can take: a critical job may still need a station someone else holds.
+  await maybePreempt(ctx, now);
   return undefined;
-}
-
-function profileRef(job: JobRecord): { name: string; version: string } | undefined {
-  const p = job.manifest["x-profile"] as { name?: unknown; version?: unknown } | undefined;
-  return p && typeof p.name === "string" && typeof p.version === "string" ? { name: p.name, version: p.version } : undefined;
 }
 
 /** The job of a lease the calling factory owns; another factory's lease is refused. */
@@ -216,7 +220,10 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
       events,
     }),
   );
-  if (!done.duplicate) await afterStageChange(ctx, done.job);
+  if (!done.duplicate) {
+    noteAttemptEnd(ctx, factoryId, body.outcome, now);
+    await afterStageChange(ctx, done.job);
+  }
   return { stage: done.job.stage, duplicate: done.duplicate };
 }
 

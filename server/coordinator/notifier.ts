@@ -13,8 +13,12 @@ export class Notifier {
   private readonly perJob = new Map<string, Set<Listener>>();
   private readonly fleet = new Set<(msg: FleetMessage) => void>();
 
+  /** Bumped at every jobQueued(): the scheduler's snapshot cache re-reads the queue when it moves. */
+  queuedGeneration = 0;
+
   /** A job became claimable (submitted, requeued, resumed, promoted, reaped). */
   jobQueued(): void {
+    this.queuedGeneration++;
     for (const l of [...this.queued]) l();
   }
 

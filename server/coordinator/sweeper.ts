@@ -4,6 +4,7 @@ import { decideExpired } from "./completion";
 import type { CoordinatorContext } from "./context";
 import { markOfflineFactories } from "./factories";
 import { promoteIfReady } from "./jobs";
+import { maybePreempt } from "./placement/preemption";
 
 /**
  * One sweep: reap expired leases (their jobs go where `decideExpired` says), mark silent factories
@@ -25,6 +26,8 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   let promoted = 0;
   const blocked = await ctx.store.listJobs({ stage: "blocked" }, undefined, 100);
   for (const job of blocked.items) if (await promoteIfReady(ctx, job)) promoted++;
+  // A critical job that no free station can take may displace a low one (bounded, see preemption.ts).
+  await maybePreempt(ctx, now);
   ctx.redactors.prune(ctx.leaseTtlMs * 4);
   return { reaped: reaped.length, offline: offline.length, promoted };
 }

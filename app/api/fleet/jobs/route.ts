@@ -1,5 +1,6 @@
 import { listJobsQuery } from "@/lib/api/jobs";
 import { listJobs, submitJob } from "@/server/coordinator";
+import { withPendingReasons } from "@/server/coordinator/placement";
 import { actorOf } from "@/server/auth/principal";
 import { reply, route, type JobBody } from "@/server/http/route";
 
@@ -8,7 +9,11 @@ export const dynamic = "force-dynamic";
 export const GET = route({
   access: "viewer",
   query: listJobsQuery,
-  handler: ({ services, query }) => listJobs(services.ctx, query),
+  handler: async ({ services, query }) => {
+    const page = await listJobs(services.ctx, query);
+    // Waiting rows say why (the scheduler's last word on them), without a store read per row.
+    return { ...page, items: await withPendingReasons(services.ctx, page.items) };
+  },
 });
 
 /** A job file (`text/markdown`) or `{manifest, body}`: 201 new, 200 `{job, deduplicated}` for a replay. */
