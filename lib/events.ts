@@ -33,6 +33,11 @@ export const EVENT_TYPES = [
   "factory:draining",
   "factory:revoked",
   "killswitch:changed",
+  "alert:raised",
+  "job:dead_lettered",
+  "approval:recorded",
+  "ship:overridden",
+  "deps:changed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -56,13 +61,18 @@ export const EVENT_DATA = {
   "verify:failed": z.object({ exitCode: z.number().nullable(), output: z.string() }),
   "scope:reported": z.object({ changed: z.array(z.string()), outOfScope: z.array(z.string()) }),
   "artifact:added": z.object({ name: z.string(), kind: z.string(), size: z.number(), path: z.string().optional() }),
-  "budget:exceeded": z.object({ reason: z.string() }),
+  "budget:exceeded": z.object({ reason: z.string(), breaches: z.array(z.string()).optional() }),
   "factory:registered": z.object({ factoryId: z.string(), name: z.string() }),
   "factory:heartbeat": z.object({ factoryId: z.string(), load: z.number(), running: z.number() }),
   "factory:offline": z.object({ factoryId: z.string(), reclaimed: z.number() }),
   "factory:draining": z.object({ factoryId: z.string() }),
   "factory:revoked": z.object({ factoryId: z.string() }),
   "killswitch:changed": z.object({ on: z.boolean(), reason: z.string(), by: z.string() }),
+  "alert:raised": z.object({ kind: z.enum(["job_stalled", "failure_spike", "budget_exceeded", "factory_offline", "dead_letter"]), message: z.string() }),
+  "job:dead_lettered": z.object({ cause: z.string(), attempts: z.array(z.record(z.string(), z.unknown())) }),
+  "approval:recorded": z.object({ reviewer: z.string(), by: z.string(), missing: z.array(z.string()) }),
+  "ship:overridden": z.object({ by: z.string(), reason: z.string(), scope: z.array(z.string()), approvals: z.array(z.string()) }),
+  "deps:changed": z.object({ blockedReasons: z.array(z.string()) }),
 } satisfies { [T in EventType]: z.ZodType };
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

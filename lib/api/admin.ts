@@ -9,6 +9,26 @@ export type KillSwitchRequest = z.infer<typeof killSwitchRequest>;
 
 export const killSwitchView = z.object({ on: z.boolean(), reason: z.string(), by: z.string(), at: z.string() });
 
+/** `POST /products/{id}/pause`: stop (or resume) claims of one product's jobs; running work finishes. */
+export const productPauseRequest = z.object({
+  paused: z.boolean(),
+  reason: z.string().max(1_000).default(""),
+});
+export type ProductPauseRequest = z.infer<typeof productPauseRequest>;
+export const productPauseView = z.object({ productId: z.string(), paused: z.boolean(), pausedProducts: z.array(z.string()) });
+
+export const alertView = z.object({
+  kind: z.enum(["job_stalled", "failure_spike", "budget_exceeded", "factory_offline", "dead_letter"]),
+  subject: z.string(),
+  message: z.string(),
+  since: z.string(),
+});
+export const statsView = z.looseObject({
+  queueDepth: z.record(z.string(), z.number()),
+  pausedProducts: z.array(z.string()),
+  alerts: z.array(alertView),
+});
+
 export const createApiTokenRequest = z.object({
   name: z.string().min(1).max(100),
   role: z.enum(ROLES),

@@ -13,6 +13,13 @@ export type SubmitJobJson = z.infer<typeof submitJobJson>;
 export const jobActionRequest = z.object({
   action: z.enum(ACTIONS),
   reason: z.string().max(1_000).optional(),
+  /** ship (or the last approve) past a failed gate (scope, missing approvals): admin only, with a reason */
+  override: z.boolean().optional(),
+  /** resume with a raised budget: the fields given replace the job's ceilings */
+  budget: z
+    .object({ usd: z.number().min(0).optional(), tokens: z.number().int().min(0).optional(), wall: z.number().int().min(0).optional() })
+    .strict()
+    .optional(),
 });
 export type JobActionRequest = z.infer<typeof jobActionRequest>;
 

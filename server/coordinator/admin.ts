@@ -1,10 +1,11 @@
 import "server-only";
-import type { CreateApiTokenRequest, KillSwitchRequest } from "@/lib/api/admin";
+import type { CreateApiTokenRequest, KillSwitchRequest, ProductPauseRequest } from "@/lib/api/admin";
 import { STAGES } from "@/lib/types";
 import { generateToken, hashToken } from "@/server/auth/tokens";
 import type { ApiTokenRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { newApiTokenId } from "./ids";
+import { openAlerts } from "./alerts";
 import { factoryHealth } from "./views";
 
 /** Fleet-wide controls and bookkeeping: kill switch, API tokens, stats and metrics. */
@@ -16,6 +17,17 @@ export async function setKillSwitch(ctx: CoordinatorContext, req: KillSwitchRequ
   // Turning it off lets waiting claims look again at once.
   if (!k.on) ctx.notifier.jobQueued();
   return { on: k.on, reason: k.reason, by: k.by, at: new Date(k.at).toISOString() };
+}
+
+/**
+ * Per-product pause: claims of that product's jobs stop (the claim path reads settings.pausedProducts);
+ * running work finishes. Resuming wakes waiting claimers at once.
+ */
+export async function setProductPaused(ctx: CoordinatorContext, productId: string, req: ProductPauseRequest) {
+  const settings = await ctx.store.setProductPaused(productId, req.paused);
+  ctx.settings.set(settings);
+  if (!req.paused) ctx.notifier.jobQueued();
+  return { productId, paused: settings.pausedProducts.includes(productId), pausedProducts: settings.pausedProducts };
 }
 
 export async function getKillSwitch(ctx: CoordinatorContext) {
@@ -103,6 +115,8 @@ export async function stats(ctx: CoordinatorContext, productId?: string) {
     passRate: passed + failed === 0 ? null : passed / (passed + failed),
     cost,
     waitingClaims: ctx.notifier.waitingClaims,
+    pausedProducts: (await ctx.settings.get()).pausedProducts,
+    alerts: await openAlerts(ctx, productId),
   };
 }
 

@@ -3,41 +3,82 @@ import type { CompleteRequest as WireComplete } from "@/lib/protocol";
 import type { Stage } from "@/lib/types";
 import type { ReapDecision } from "@/server/store/port";
 import type { JobRecord } from "@/server/store/records";
+import { budgetBreaches, spendOf } from "./policies/budget";
+import { outOfScopeFiles, stageAfterGreenVerify } from "./policies/gates";
+import { decideFailure, decideLeaseLost, type FailureKind, type Jitter } from "./policies/retry";
 
 /**
- * Where an attempt leaves the job: the Phase-0 rules of DESIGN §Stages, as pure functions so the
- * next issue's policies (retry with backoff, budgets, auto-ship on a green verify) replace these two
- * functions and nothing else.
+ * Where an attempt leaves the job: DESIGN §Stages with the policies of issue 5, as pure functions
+ * of (job before the write, the agent's report, now, jitter).
  *
- *   succeeded, verify passed → review → testing
- *   succeeded, verify failed → review → failed
+ *   succeeded, verify passed → review → testing, or → shipped (review-policy auto, scope clean)
+ *   succeeded, verify failed → review → failed → (retry policy: queued | dead_letter | stays failed)
  *   succeeded, no verify     → review (waits for a person)
- *   failed / timeout / budget_exceeded / cancelled (by the agent) → failed
+ *   failed / timeout / cancelled → failed → (retry policy)
+ *   budget_exceeded, or a retry that the budget no longer covers → paused (a person resumes it)
  */
 export interface NextStage {
   stage: Stage;
   via?: Stage[];
   countAttempt: boolean;
   cause: string;
+  notBefore?: number;
+  /** why the attempt failed, when it did */
+  failure?: FailureKind;
+  /** ceilings reached (the job is paused) */
+  budget?: string[];
+  /** files outside allowed-scope (ship is gated) */
+  outOfScope?: string[];
 }
 
-export function stageAfterAttempt(_job: JobRecord, report: WireComplete): NextStage {
+export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: number, jitter: Jitter): NextStage {
+  const m = job.manifest;
+  if (report.outcome === "budget_exceeded") return paused(job, report, now, ["the agent stopped the attempt at its budget"]);
   if (report.outcome === "succeeded") {
     if (!report.verify) return { stage: "review", countAttempt: true, cause: "the engine exited 0; waiting for review" };
-    return report.verify.passed
-      ? { stage: "testing", via: ["review"], countAttempt: true, cause: "the engine exited 0 and verify passed" }
-      : { stage: "failed", via: ["review"], countAttempt: true, cause: `verify failed (exit ${report.verify.exitCode ?? "killed"})` };
+    if (report.verify.passed) {
+      const outOfScope = outOfScopeFiles(m["allowed-scope"], report.scope);
+      const green = stageAfterGreenVerify(m["review-policy"], outOfScope);
+      return { ...green, countAttempt: true, ...(outOfScope.length ? { outOfScope } : {}) };
+    }
+    return afterFailure(job, report, now, jitter, "verify_failed", ["review", "failed"]);
   }
-  const causes = {
-    failed: `the engine failed (exit ${report.exitCode ?? "killed"})`,
-    timeout: "the attempt timed out",
-    cancelled: "the agent cancelled the attempt",
-    budget_exceeded: "the budget was exceeded",
-  } as const;
-  return { stage: "failed", countAttempt: true, cause: causes[report.outcome] };
+  return afterFailure(job, report, now, jitter, report.outcome === "timeout" ? "timeout" : "agent_failed", ["failed"]);
 }
 
-/** An expired lease returns its job to the queue (retry limits are the next issue's policy). */
-export function decideExpired(_job: JobRecord): ReapDecision {
-  return { to: "queued", countAttempt: false };
+function afterFailure(job: JobRecord, report: WireComplete, now: number, jitter: Jitter, kind: FailureKind, via: Stage[]): NextStage {
+  const d = decideFailure(job.manifest.retry, job.attempts, kind, now, jitter);
+  if (d.to === "failed") return { stage: "failed", via: via.slice(0, -1), countAttempt: d.countAttempt, cause: d.cause, failure: kind };
+  if (d.to === "queued") {
+    // A retry is only worth it while the budget lasts; otherwise a person decides (resume with more).
+    const breaches = breachesAfter(job, report, now);
+    if (breaches.length > 0) return paused(job, report, now, breaches, kind);
+    return { stage: "queued", via, countAttempt: d.countAttempt, cause: d.cause, notBefore: d.notBefore, failure: kind };
+  }
+  return { stage: "dead_letter", via, countAttempt: d.countAttempt, cause: d.cause, failure: kind };
+}
+
+function paused(job: JobRecord, report: WireComplete, now: number, extra: string[], failure?: FailureKind): NextStage {
+  const breaches = [...new Set([...breachesAfter(job, report, now), ...extra])];
+  return { stage: "paused", countAttempt: true, cause: `budget exceeded: ${breaches.join("; ")}`, budget: breaches, ...(failure ? { failure } : {}) };
+}
+
+/** The job's spend once this attempt is counted (its final report replaces its live cost events). */
+function breachesAfter(job: JobRecord, report: WireComplete, now: number): string[] {
+  const live = job.liveCost?.leaseId === job.lease?.id ? job.liveCost?.cost : undefined;
+  const c = report.cost;
+  const cost = {
+    usd: job.cost.usd - (live?.usd ?? 0) + (c?.usd ?? live?.usd ?? 0),
+    tokensIn: job.cost.tokensIn - (live?.tokensIn ?? 0) + (c?.tokensIn ?? live?.tokensIn ?? 0),
+    tokensOut: job.cost.tokensOut - (live?.tokensOut ?? 0) + (c?.tokensOut ?? live?.tokensOut ?? 0),
+    wallMs: job.cost.wallMs,
+  };
+  return budgetBreaches(job.manifest.budget, spendOf(cost, job.lease ? now - job.lease.grantedAt : 0));
+}
+
+/** An expired lease: the retry policy's lease_lost rule (reclaim, count, or stop after the bound). */
+export function decideExpired(job: JobRecord, now: number, jitter: Jitter): ReapDecision {
+  const d = decideLeaseLost(job.manifest.retry, job.attempts, job.leaseLosses, now, jitter);
+  if (d.to === "dead_letter") return { to: "dead_letter", countAttempt: d.countAttempt };
+  return { to: "queued", countAttempt: d.countAttempt, ...(d.to === "queued" && d.notBefore > now ? { notBefore: d.notBefore } : {}) };
 }

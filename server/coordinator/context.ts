@@ -5,6 +5,7 @@ import type { Metrics } from "./metrics";
 import type { Notifier } from "./notifier";
 import type { LogRedactors } from "./redaction";
 import type { ProfileSource } from "./job-input";
+import type { PolicyConfig } from "./policies/config";
 
 /** Everything the coordinator functions share; built once by server/wiring.ts (tests build their own). */
 export interface CoordinatorContext {
@@ -21,6 +22,8 @@ export interface CoordinatorContext {
   redactors: LogRedactors;
   profiles: ProfileSource;
   settings: SettingsCache;
+  /** issue 5 policy settings (jitter source, stall and failure-spike thresholds); defaults in policies/config.ts */
+  policy?: Partial<PolicyConfig>;
 }
 
 /**

@@ -8,7 +8,11 @@ import { isStoreFailure as isStoreError } from "@/server/http/errors";
 import type { FactoryRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { newFactoryId, parseLeaseId } from "./ids";
+import { afterAttemptEnd } from "./attempt-end";
+import { enforceBudget } from "./budgets";
 import { stageChanged } from "./jobs";
+import { policyOf } from "./policies/config";
+import { decideLeaseLost } from "./policies/retry";
 import { factoryHealth, factoryView } from "./views";
 
 /**
@@ -61,6 +65,11 @@ export async function heartbeat(ctx: CoordinatorContext, factoryId: string, path
       continue;
     }
     const job = await ctx.store.getJob(jobId);
+    // A running attempt past its wall budget is paused here, so the agent hears it on this heartbeat.
+    if (job?.lease?.id === r.leaseId && (await enforceBudget(ctx, job))) {
+      cancel.push(r.leaseId);
+      continue;
+    }
     const lease = job?.lease;
     if (!lease || lease.id !== r.leaseId || lease.epoch !== r.epoch || lease.cancelled) cancel.push(r.leaseId);
   }
@@ -127,15 +136,25 @@ async function reclaimLeases(ctx: CoordinatorContext, factoryId: string): Promis
     const page = await ctx.store.listJobs({ factoryId, stage: [...LEASED_STAGES] }, cursor, 200);
     for (const job of page.items) {
       if (job.lease?.factoryId !== factoryId) continue;
+      // The retry policy's lease_lost rule: reclaim (counted only if retry.on says so), or stop a
+      // job that keeps losing its factories.
+      const d = decideLeaseLost(job.manifest.retry, job.attempts, job.leaseLosses, now, policyOf(ctx).jitter);
+      const to = d.to === "dead_letter" ? "dead_letter" : "queued";
       try {
-        await ctx.store.transitionStage(job.id, {
+        const moved = await ctx.store.transitionStage(job.id, {
           from: [...LEASED_STAGES],
-          to: "queued",
+          to,
           expectedVersion: job.version,
           now,
-          patch: { pendingReason: `factory ${factoryId} went offline; waiting for its lease to end` },
-          event: stageChanged(job.stage, "queued", now, "sweeper", `factory ${factoryId} went offline`),
+          patch: {
+            pendingReason: to === "queued" ? `factory ${factoryId} went offline; waiting for its lease to end` : d.cause,
+            countLeaseLoss: true,
+            ...(d.countAttempt ? { countAttempt: true } : {}),
+            ...(d.to === "queued" && d.notBefore > now ? { notBefore: d.notBefore } : {}),
+          },
+          event: stageChanged(job.stage, to, now, "sweeper", `factory ${factoryId} went offline; ${d.cause}`),
         });
+        await afterAttemptEnd(ctx, moved, d.cause);
         ctx.notifier.jobChanged(job.id);
         n++;
       } catch (e) {

@@ -1,5 +1,5 @@
 import "server-only";
-import { applyAction, DEP_SATISFIED_STAGES, transitionCause, type Action } from "@/lib/stages";
+import { transitionCause } from "@/lib/stages";
 import { sha256Hex, stableStringify } from "@/lib/hash";
 import type { ListJobsQuery } from "@/lib/api/jobs";
 import type { JobSpec, Stage } from "@/lib/types";
@@ -8,6 +8,8 @@ import { jobIdForKey } from "@/server/store/ids";
 import type { NewEvent } from "@/server/store/port";
 import type { JobRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
+import { refreshDependents, unmetDepsOf } from "./deps";
+import { pendingForBlocked } from "./policies/deps";
 import { newJobId } from "./ids";
 import { resolveSubmission, type Submission } from "./job-input";
 import { eventView, jobView } from "./views";
@@ -24,7 +26,7 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
   const deps = await resolveDeps(ctx, productId, spec.manifest.deps);
   if (deps.includes(id)) throw cycleError([spec.title, spec.title]);
   await refuseCycles(ctx, id, spec.title, deps);
-  const blockedReasons = await unmetDeps(ctx, deps, spec.manifest.deps);
+  const blockedReasons = await unmetDepsOf(ctx, deps, spec.manifest.deps);
   const stage = blockedReasons.length > 0 ? "blocked" : "queued";
   const now = ctx.now();
   const manifest = profile ? { ...spec.manifest, "x-profile": profile } : spec.manifest;
@@ -40,7 +42,7 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
     deps,
     depKeys: spec.manifest.deps,
     blockedReasons,
-    ...(stage === "blocked" ? { pendingReason: `waiting for ${blockedReasons.length} dependenc${blockedReasons.length === 1 ? "y" : "ies"}` } : {}),
+    ...(stage === "blocked" ? { pendingReason: pendingForBlocked(blockedReasons) } : {}),
     now,
   });
   if (!created) return { job: jobView(job, { body: true }), created: false };
@@ -48,6 +50,8 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
   await ctx.store.appendEvents(job.id, [{ type: "job:submitted", at: now, data: { stage, title: job.title, by } }]);
   ctx.notifier.jobChanged(job.id);
   if (stage === "queued") ctx.notifier.jobQueued();
+  // Jobs submitted earlier may name this one by its key: "not submitted yet" becomes plain waiting.
+  await refreshDependents(ctx, job.id);
   return { job: jobView(job, { body: true }), created: true };
 }
 
@@ -60,16 +64,6 @@ async function resolveDeps(ctx: CoordinatorContext, productId: string, entries: 
     out.push(byId ? byId.id : jobIdForKey(productId, entry));
   }
   return [...new Set(out)];
-}
-
-async function unmetDeps(ctx: CoordinatorContext, deps: readonly string[], written: readonly string[]): Promise<string[]> {
-  const reasons: string[] = [];
-  for (const [i, id] of deps.entries()) {
-    const dep = await ctx.store.getJob(id);
-    if (!dep) reasons.push(`${written[i] ?? id}: not submitted yet`);
-    else if (!DEP_SATISFIED_STAGES.includes(dep.stage)) reasons.push(`${dep.id} (${dep.title}) is ${dep.stage}`);
-  }
-  return reasons;
 }
 
 /** Depth-first from the new job's deps: reaching the new job's own id is a cycle, spelled out. */
@@ -119,35 +113,23 @@ export async function requireJob(ctx: CoordinatorContext, id: string): Promise<J
 export async function getJob(ctx: CoordinatorContext, id: string) {
   const job = await requireJob(ctx, id);
   const runs = await ctx.store.listRuns(id);
-  return jobView(job, { body: true, runs });
+  const lockWait = await lockWaitReason(ctx, job);
+  return { ...jobView(job, { body: true, runs }), ...(lockWait ? { pendingReason: lockWait } : {}) };
+}
+
+/** A queued job whose lock another job's lease holds says which job it waits for. */
+export async function lockWaitReason(ctx: CoordinatorContext, job: JobRecord): Promise<string | undefined> {
+  if (job.stage !== "queued" || job.lock === undefined) return undefined;
+  const holder = (await ctx.store.lockHolders([job.lock]))[job.lock];
+  if (!holder || holder === job.id) return undefined;
+  const h = await ctx.store.getJob(holder);
+  return `waiting for lock ${job.lock}, held by ${holder}${h ? ` (${h.title})` : ""}`;
 }
 
 export async function jobEvents(ctx: CoordinatorContext, id: string, afterSeq: number, limit: number) {
   await requireJob(ctx, id);
   const events = await ctx.store.readEvents(id, afterSeq, limit);
   return { items: events.map(eventView) };
-}
-
-/** An operator action through the stage machine: an illegal one is refused with the reason, nothing changes. */
-export async function actOnJob(ctx: CoordinatorContext, id: string, action: Action, by: string, reason?: string) {
-  const job = await requireJob(ctx, id);
-  const check = applyAction(job.stage, action);
-  if (!check.ok) throw new FleetError("illegal_transition", check.reason, { extra: { stage: job.stage } });
-  const now = ctx.now();
-  const moved = await ctx.store.transitionStage(id, {
-    from: [job.stage],
-    to: check.to,
-    expectedVersion: job.version,
-    now,
-    patch: {
-      ...(action === "approve" || action === "ship" ? { approvals: [...job.approvals, by] } : {}),
-      ...(check.to === "queued" ? { pendingReason: null, notBefore: null } : {}),
-    },
-    event: { type: "action:taken", at: now, data: { action, by, ...(reason ? { reason } : {}) } },
-  });
-  await ctx.store.appendEvents(id, [stageChanged(job.stage, moved.stage, now, by)]);
-  await afterStageChange(ctx, moved);
-  return jobView(moved, { body: true });
 }
 
 export function stageChanged(from: Stage, to: Stage, at: number, by?: string, cause?: string): NewEvent {
@@ -158,21 +140,23 @@ export function stageChanged(from: Stage, to: Stage, at: number, by?: string, ca
 export async function afterStageChange(ctx: CoordinatorContext, job: JobRecord): Promise<void> {
   ctx.notifier.jobChanged(job.id);
   if (job.stage === "queued") ctx.notifier.jobQueued();
-  if (DEP_SATISFIED_STAGES.includes(job.stage)) await promoteDependents(ctx, job.id);
+  await promoteDependents(ctx, job.id);
 }
 
-/** Blocked jobs whose every dependency is now in testing or shipped go to the queue. */
+/**
+ * Dependents follow every stage change of their dependency: blocked jobs whose every dependency is
+ * now in testing or shipped go to the queue; the others get reasons that say what they wait for.
+ */
 export async function promoteDependents(ctx: CoordinatorContext, jobId: string): Promise<number> {
   let promoted = 0;
-  for (const dependent of await ctx.store.listDependents(jobId)) {
-    if (dependent.stage !== "blocked") continue;
+  for (const dependent of await refreshDependents(ctx, jobId)) {
     if (await promoteIfReady(ctx, dependent)) promoted++;
   }
   return promoted;
 }
 
 export async function promoteIfReady(ctx: CoordinatorContext, job: JobRecord): Promise<boolean> {
-  const unmet = await unmetDeps(ctx, job.deps, job.depKeys);
+  const unmet = await unmetDepsOf(ctx, job.deps, job.depKeys);
   if (unmet.length > 0) return false;
   const now = ctx.now();
   try {

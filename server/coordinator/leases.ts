@@ -6,6 +6,8 @@ import { isStoreFailure as isStoreError } from "@/server/http/errors";
 import type { NewEvent, NewLogChunk } from "@/server/store/port";
 import type { AttemptResult, FactoryRecord } from "@/server/store/records";
 import { chooseJobs } from "./choose-job";
+import { afterAttemptEnd, attemptEvents, attemptPatch } from "./attempt-end";
+import { recordLiveCost } from "./budgets";
 import { stageAfterAttempt } from "./completion";
 import type { CoordinatorContext } from "./context";
 import { newLeaseId, parseLeaseId } from "./ids";
@@ -13,6 +15,7 @@ import { afterStageChange, stageChanged } from "./jobs";
 import { WakeLatch } from "./notifier";
 import { noteAttemptEnd } from "./placement/outcomes";
 import { maybePreempt } from "./placement/preemption";
+import { policyOf } from "./policies/config";
 import { redactDeep } from "./redaction";
 
 /**
@@ -163,6 +166,8 @@ export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: stri
     if (events.length > 0) await ctx.store.appendEvents(jobId, events, fence);
   });
   if (engineStarted) await markBuilding(ctx, jobId, leaseId, now);
+  // Cost reports count against the budget at once (a breach pauses the job and cancels this lease).
+  if (events.some((e) => e.type === "run:cost")) await recordLiveCost(ctx, jobId, leaseId);
   ctx.notifier.jobChanged(jobId);
   return { accepted: body.events.length };
 }
@@ -194,7 +199,8 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   if (tails.length > 0 && job.lease?.id === leaseId) {
     await fenced(ctx, () => ctx.store.appendLog(jobId, fence, tails.map((t) => ({ ...t, at: now }))));
   }
-  const next = stageAfterAttempt(job, body);
+  const next = stageAfterAttempt(job, body, now, policyOf(ctx).jitter);
+  const patch = attemptPatch(next);
   const result = attemptResult(body);
   const events: NewEvent[] = [];
   if (result.verify) {
@@ -203,6 +209,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     events.push({ type: result.verify.passed ? "verify:passed" : "verify:failed", at: now, data: { exitCode: result.verify.exitCode, output: result.verify.output }, leaseId });
   }
   events.push({ type: "run:completed", at: now, data: { outcome: body.outcome, exitCode: body.exitCode ?? null, next: next.stage }, leaseId });
+  if (!job.lease?.cancelled) events.push(...attemptEvents(next, now));
   if (!job.lease?.cancelled) {
     let from = job.stage;
     for (const to of [...(next.via ?? []), next.stage]) {
@@ -216,12 +223,19 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
       epoch: body.epoch,
       now,
       result,
-      next: { stage: next.stage, ...(next.via ? { via: next.via } : {}), countAttempt: next.countAttempt },
+      next: {
+        stage: next.stage,
+        ...(next.via ? { via: next.via } : {}),
+        countAttempt: next.countAttempt,
+        ...(next.notBefore !== undefined ? { notBefore: next.notBefore } : {}),
+        ...(patch ? { patch } : {}),
+      },
       events,
     }),
   );
   if (!done.duplicate) {
     noteAttemptEnd(ctx, factoryId, body.outcome, now);
+    await afterAttemptEnd(ctx, done.job, next.cause);
     await afterStageChange(ctx, done.job);
   }
   return { stage: done.job.stage, duplicate: done.duplicate };

@@ -1,9 +1,13 @@
 import "server-only";
 import { log } from "@/server/log";
+import { raiseStallAlerts } from "./alerts";
+import { afterAttemptEnd } from "./attempt-end";
+import { enforceWallBudgets } from "./budgets";
 import { decideExpired } from "./completion";
 import type { CoordinatorContext } from "./context";
 import { markOfflineFactories } from "./factories";
 import { promoteIfReady } from "./jobs";
+import { policyOf } from "./policies/config";
 import { maybePreempt } from "./placement/preemption";
 
 /**
@@ -14,11 +18,16 @@ import { maybePreempt } from "./placement/preemption";
  */
 export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: number; offline: number; promoted: number }> {
   const now = ctx.now();
-  const reaped = await ctx.store.reapExpiredLeases(now, decideExpired);
+  const jitter = policyOf(ctx).jitter;
+  const reaped = await ctx.store.reapExpiredLeases(now, (job) => decideExpired(job, now, jitter));
   for (const r of reaped) {
     ctx.metrics.leasesExpired++;
     // The reap itself is the stage change; `to` says where the job went.
     await ctx.store.appendEvents(r.jobId, [{ type: "lease:expired", at: now, data: { leaseId: r.leaseId, epoch: r.epoch, to: r.stage } }]);
+    if (r.stage === "dead_letter") {
+      const job = await ctx.store.getJob(r.jobId);
+      if (job) await afterAttemptEnd(ctx, job, "the lease was lost; retries exhausted or the lease-loss bound reached");
+    }
     ctx.notifier.jobChanged(r.jobId);
   }
   if (reaped.length > 0) ctx.notifier.jobQueued();
@@ -28,6 +37,8 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   for (const job of blocked.items) if (await promoteIfReady(ctx, job)) promoted++;
   // A critical job that no free station can take may displace a low one (bounded, see preemption.ts).
   await maybePreempt(ctx, now);
+  await enforceWallBudgets(ctx);
+  await raiseStallAlerts(ctx);
   ctx.redactors.prune(ctx.leaseTtlMs * 4);
   return { reaped: reaped.length, offline: offline.length, promoted };
 }

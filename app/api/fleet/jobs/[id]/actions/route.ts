@@ -5,9 +5,12 @@ import { route } from "@/server/http/route";
 
 export const dynamic = "force-dynamic";
 
-/** approve | ship | reject | requeue | cancel | pause | resume, through the stage machine (409 with the reason). */
+/**
+ * approve | ship | reject | requeue | cancel | pause | resume, through the stage machine and the
+ * gates (409 with the reason: illegal_transition, scope_violation, approval_required, budget_exceeded).
+ */
 export const POST = route({
   access: "operator",
   body: jobActionRequest,
-  handler: ({ services, params, body, principal }) => actOnJob(services.ctx, params.id!, body.action, actorOf(principal), body.reason),
+  handler: ({ services, params, body, principal }) => actOnJob(services.ctx, params.id!, body, { id: actorOf(principal), role: principal.role }),
 });

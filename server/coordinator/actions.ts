@@ -1,0 +1,146 @@
+import "server-only";
+import { applyAction, type Action } from "@/lib/stages";
+import type { Budget, Stage } from "@/lib/types";
+import { FleetError } from "@/server/http/errors";
+import type { JobPatch, NewEvent } from "@/server/store/port";
+import type { JobRecord, Role } from "@/server/store/records";
+import type { CoordinatorContext } from "./context";
+import { afterStageChange, requireJob, stageChanged } from "./jobs";
+import { budgetBreaches, raiseBudget, spendOf } from "./policies/budget";
+import { checkShip, decideApproval, missingApprovals, outOfScopeFiles } from "./policies/gates";
+import { jobView } from "./views";
+
+/**
+ * Operator actions through the stage machine and the gates. Every refusal is thrown before any
+ * write, so a refused action changes nothing (no stage, no approval, no event). Each accepted
+ * action is ONE conditional write on the job (expectedVersion) carrying its `action:taken` event;
+ * the `stage:changed` event follows it.
+ *
+ *   approve  {reviewers}: records the reviewer (once each); the last one ships (scope permitting)
+ *            otherwise:   the same human gate as ship
+ *   ship     refused with scope_violation (files outside allowed-scope) or approval_required
+ *            (reviewers missing) unless an admin sends override: true with a reason (recorded)
+ *   resume   paused → queued, optionally with a raised budget; refused while still over budget
+ */
+export interface ActionRequest {
+  action: Action;
+  reason?: string;
+  override?: boolean;
+  budget?: Budget;
+}
+
+export interface Actor {
+  id: string;
+  role: Role;
+}
+
+export async function actOnJob(ctx: CoordinatorContext, id: string, req: ActionRequest, actor: Actor) {
+  const job = await requireJob(ctx, id);
+  const check = applyAction(job.stage, req.action);
+  if (!check.ok) throw new FleetError("illegal_transition", check.reason, { extra: { stage: job.stage } });
+  if (req.override && req.action !== "ship" && req.action !== "approve") {
+    throw new FleetError("validation", "override applies to ship only", { errors: [{ path: "override", message: "only ship (or approve) can be overridden" }] });
+  }
+  switch (req.action) {
+    case "approve":
+      return typeof job.manifest["review-policy"] === "object" ? approve(ctx, job, req, actor) : ship(ctx, job, req, actor);
+    case "ship":
+      return ship(ctx, job, req, actor);
+    case "resume":
+      return resume(ctx, job, req, actor);
+    case "reject":
+    case "requeue":
+    case "cancel":
+    case "pause":
+      return move(ctx, job, check.to, req, actor, check.to === "queued" ? { pendingReason: null, notBefore: null } : {});
+    default:
+      return assertNever(req.action);
+  }
+}
+
+async function approve(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor) {
+  const policy = job.manifest["review-policy"];
+  const d = decideApproval(policy, job.approvals, await actorNames(ctx, actor.id));
+  if (!d.ok) throw new FleetError(d.code, d.reason, { extra: { stage: job.stage } });
+  const approvals = [...job.approvals, d.reviewer];
+  const recorded: NewEvent = { type: "approval:recorded", at: ctx.now(), data: { reviewer: d.reviewer, by: actor.id, missing: missingApprovals(policy, approvals) } };
+  if (!d.ships) return move(ctx, job, job.stage, req, actor, { approvals }, [recorded]);
+  return ship(ctx, { ...job, approvals }, req, actor, [recorded]);
+}
+
+async function ship(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor, extra: NewEvent[] = []) {
+  if (req.override && actor.role !== "admin") throw new FleetError("forbidden", "only an admin may override the ship gates");
+  if (req.override && !req.reason) {
+    throw new FleetError("validation", "an override needs a reason", { errors: [{ path: "reason", message: "say why the gate is overridden" }] });
+  }
+  const outOfScope = outOfScopeFiles(job.manifest["allowed-scope"], await lastScope(ctx, job.id));
+  const gate = checkShip(job.manifest["review-policy"], job.approvals, outOfScope, req.override ? { admin: actor.role === "admin", ...(req.reason ? { reason: req.reason } : {}) } : undefined);
+  if (!gate.ok) {
+    throw new FleetError(gate.code, gate.reason, {
+      extra: { stage: job.stage, ...(gate.files ? { files: gate.files } : {}), ...(gate.missing ? { missing: gate.missing } : {}) },
+      ...(gate.files ? { errors: gate.files.map((f) => ({ path: "scope", message: `${f} is outside allowed-scope` })) } : {}),
+    });
+  }
+  const events = [...extra];
+  if (gate.overridden) {
+    events.push({ type: "ship:overridden", at: ctx.now(), data: { by: actor.id, reason: req.reason ?? "", scope: gate.overridden.scope, approvals: gate.overridden.approvals } });
+  }
+  const approvals = job.approvals.includes(actor.id) || typeof job.manifest["review-policy"] === "object" ? job.approvals : [...job.approvals, actor.id];
+  return move(ctx, job, "shipped", req, actor, { approvals }, events);
+}
+
+async function resume(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor) {
+  const budget = raiseBudget(job.manifest.budget, req.budget);
+  const breaches = budgetBreaches(budget, spendOf(job.cost));
+  if (breaches.length > 0) {
+    throw new FleetError("budget_exceeded", `still over budget (${breaches.join("; ")}): resume with a raised budget`, { extra: { stage: job.stage, breaches } });
+  }
+  return move(ctx, job, "queued", req, actor, { pendingReason: null, notBefore: null, ...(req.budget ? { budget } : {}) });
+}
+
+/** The one write of an accepted action; `to` equal to the stage records without moving. */
+async function move(ctx: CoordinatorContext, job: JobRecord, to: Stage, req: ActionRequest, actor: Actor, patch: JobPatch, extra: NewEvent[] = []) {
+  const now = ctx.now();
+  const moved = await ctx.store.transitionStage(job.id, {
+    from: [job.stage],
+    to,
+    expectedVersion: job.version,
+    now,
+    patch,
+    event: {
+      type: "action:taken",
+      at: now,
+      data: { action: req.action, by: actor.id, ...(req.reason ? { reason: req.reason } : {}), ...(req.override ? { override: true } : {}), ...(req.budget ? { budget: req.budget } : {}) },
+    },
+  });
+  const after = [...extra];
+  if (moved.stage !== job.stage) after.push(stageChanged(job.stage, moved.stage, now, actor.id));
+  if (after.length > 0) await ctx.store.appendEvents(job.id, after);
+  await afterStageChange(ctx, moved);
+  return jobView(moved, { body: true });
+}
+
+/** The scope report of the job's latest attempt that sent one. */
+async function lastScope(ctx: CoordinatorContext, jobId: string) {
+  const runs = await ctx.store.listRuns(jobId);
+  for (let i = runs.length - 1; i >= 0; i--) if (runs[i]!.scope) return runs[i]!.scope;
+  return undefined;
+}
+
+/** Every name an actor goes by, for matching `reviewers`: id, e-mail local part, user or token name. */
+async function actorNames(ctx: CoordinatorContext, id: string): Promise<string[]> {
+  const names = [id];
+  if (id.includes("@")) names.push(id.split("@")[0]!);
+  if (id.startsWith("token:")) {
+    const t = (await ctx.store.listApiTokens()).find((x) => x.id === id.slice(6));
+    if (t) names.push(t.name);
+  } else {
+    const u = await ctx.store.getUser(id);
+    if (u) names.push(u.name);
+  }
+  return names;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected action ${String(x)}`);
+}
