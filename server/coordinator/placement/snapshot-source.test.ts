@@ -80,13 +80,14 @@ describe("SnapshotSource", () => {
     expect(Object.keys(snap.fairness)).toContain("p1");
   });
 
-  it("a factory silent past the offline window is offline; the claimer's own free stations win over the store", async () => {
+  it("a factory silent past the offline window is offline, unless it is the one claiming; the claimer's own free stations win", async () => {
     const store = await stores.newStore();
     const rec = await factory(store, "f-1", { now: 0 });
     const { source } = sourceOn(store);
     const snap = await source.snapshot(20_000);
     expect(snap.factories[0]!.status).toBe("offline");
-    const claiming = source.forClaimer(snap, { ...rec, lastHeartbeatAt: 20_000 }, [{ engine: "shell", slots: 0 }], 20_000);
+    // Its claim is its sign of life: no heartbeat since registering, still online as the claimer.
+    const claiming = source.forClaimer(snap, rec, [{ engine: "shell", slots: 0 }], 20_000);
     expect(claiming.factories[0]!.stations[0]!.free).toBe(0);
     expect(claiming.factories[0]!.status).toBe("online");
     // The cached snapshot itself is untouched.

@@ -61,6 +61,13 @@ export function runningLeaseOf(job: JobRecord): RunningLeaseView | undefined {
   return { leaseId: l.id, jobId: job.id, productId: job.productId, priority: job.priority, engine: l.engine, startedAt: l.grantedAt };
 }
 
+/** A factory that is claiming right now is alive, whatever its last heartbeat says; a drained one stays drained. */
+function statusOf(health: ReturnType<typeof factoryHealth>, claiming: boolean): FactoryView["status"] {
+  if (health === "draining") return "draining";
+  if (health === "online" || (claiming && health === "offline")) return "online";
+  return "offline";
+}
+
 export interface FactoryViewInput {
   record: FactoryRecord;
   /** the leases this factory holds now (from the store) */
@@ -103,7 +110,7 @@ export function toFactoryView(input: FactoryViewInput): FactoryView {
     recentFailures: input.recentFailures,
     // Failures lower the health score; only a factory we cannot reach is kept out (status, below).
     healthy: true,
-    status: health === "online" ? "online" : health === "draining" ? "draining" : "offline",
+    status: statusOf(health, input.free !== undefined),
     costPerHour: 0,
     warmRepos: f.warm,
     running,
