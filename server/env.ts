@@ -35,6 +35,8 @@ export const envSchema = z
     FLEET_HEARTBEAT_MS: ms(100).default(10_000),
     FLEET_SWEEP_MS: ms(100).default(5_000),
     FLEET_OFFLINE_AFTER_MS: ms(1000).default(30_000),
+    /** a leased job with no log for this long raises a job_stalled alert */
+    FLEET_STALL_MS: ms(1000).default(600_000),
     FLEET_MAX_BODY_BYTES: ms(1024).default(1_048_576),
     NEXTAUTH_SECRET: optionalSecret,
     NEXTAUTH_URL: z.url().optional(),

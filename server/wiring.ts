@@ -127,6 +127,7 @@ async function build(): Promise<Services> {
     redactors: new LogRedactors(now),
     profiles: fileProfileSource(path.resolve("profiles"), now),
     settings: new SettingsCache(store, now),
+    policy: { stallMs: e.FLEET_STALL_MS },
   };
   const auth: AuthDeps = {
     store,
