@@ -15,6 +15,7 @@ import { afterStageChange, stageChanged } from "./jobs";
 import { WakeLatch } from "./notifier";
 import { noteAttemptEnd } from "./placement/outcomes";
 import { maybePreempt } from "./placement/preemption";
+import { remainingForClaim } from "./policies/budget";
 import { policyOf } from "./policies/config";
 import { redactDeep } from "./redaction";
 
@@ -99,6 +100,7 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         stageChanged("queued", grant.job.stage, now, `factory:${factory.id}`),
       ]);
       ctx.notifier.jobChanged(jobId);
+      const remaining = remainingForClaim(grant.job.manifest.budget, grant.job.cost);
       return {
         lease: {
           id: grant.lease.id,
@@ -110,6 +112,7 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         job: { id: jobId, title: grant.job.title, manifest: grant.job.manifest, ...(profile ? { profile } : {}) },
         prompt: grant.job.body,
         engine: placement.engine,
+        ...(remaining ? { remaining } : {}),
       };
     } finally {
       claimingHere.delete(jobId);
@@ -206,7 +209,9 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   if (result.verify) {
     if (result.verify.passed) ctx.metrics.verifyPassed++;
     else ctx.metrics.verifyFailed++;
-    events.push({ type: result.verify.passed ? "verify:passed" : "verify:failed", at: now, data: { exitCode: result.verify.exitCode, output: result.verify.output }, leaseId });
+    if (!(await hasVerifyEvent(ctx, jobId, leaseId))) {
+      events.push({ type: result.verify.passed ? "verify:passed" : "verify:failed", at: now, data: { exitCode: result.verify.exitCode, output: result.verify.output }, leaseId });
+    }
   }
   events.push({ type: "run:completed", at: now, data: { outcome: body.outcome, exitCode: body.exitCode ?? null, next: next.stage }, leaseId });
   if (!job.lease?.cancelled) events.push(...attemptEvents(next, now));
@@ -239,6 +244,17 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     await afterStageChange(ctx, done.job);
   }
   return { stage: done.job.stage, duplicate: done.duplicate };
+}
+
+/**
+ * The agent reports a verify result twice: as a `verify` event as soon as it ran (the live timeline)
+ * and again in the complete (the input of the stage decision). One attempt gets one verify event, so
+ * the complete adds its own only when the agent's did not arrive (an older agent, or a lost batch).
+ * Read only for completes that carry a verify.
+ */
+async function hasVerifyEvent(ctx: CoordinatorContext, jobId: string, leaseId: string): Promise<boolean> {
+  const events = await ctx.store.readEvents(jobId, 0, 100_000);
+  return events.some((e) => e.leaseId === leaseId && (e.type === "verify:passed" || e.type === "verify:failed"));
 }
 
 function attemptResult(body: CompleteRequest): AttemptResult {

@@ -35,6 +35,18 @@ export function budgetRemaining(budget: Budget, spend: Spend): { usd?: number; t
   };
 }
 
+/**
+ * The claim response's `remaining`: what earlier attempts left of the job's ceilings, so the agent can
+ * stop the run at the wall budget instead of the sweeper pausing it a tick later. Undefined when the
+ * job has no ceiling (the agent then relies on `timeout` alone). Wall is rounded down to whole ms.
+ */
+export function remainingForClaim(budget: Budget, cost: Cost): { usd?: number; tokens?: number; wallMs?: number } | undefined {
+  const left = budgetRemaining(budget, spendOf(cost));
+  if (left.wallMs !== undefined) left.wallMs = Math.floor(left.wallMs);
+  if (left.tokens !== undefined) left.tokens = Math.floor(left.tokens);
+  return Object.keys(left).length > 0 ? left : undefined;
+}
+
 /** A raised budget for resume: the fields given replace the old ones, the others stay. */
 export function raiseBudget(budget: Budget, raise: Budget | undefined): Budget {
   return { ...budget, ...(raise ?? {}) };
