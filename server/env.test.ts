@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env";
+import { EnvError, envSchema, parseEnv } from "./env";
 
 describe("parseEnv", () => {
   it("defaults every setting on an empty environment", () => {
@@ -39,5 +41,19 @@ describe("parseEnv", () => {
 
   it("treats empty strings as unset", () => {
     expect(parseEnv({ PORT: "", FLEET_ADMIN_TOKEN: "" }).PORT).toBe(3000);
+  });
+});
+
+describe(".env.example", () => {
+  // It is the documentation of the settings: a variable parsed here but missing there is undocumented.
+  const example = readFileSync(path.resolve(__dirname, "../.env.example"), "utf8");
+  it.each(Object.keys(envSchema.shape))("documents %s with a comment above it", (name) => {
+    const lines = example.split("\n");
+    const at = lines.findIndex((l) => new RegExp(`^(# )?${name}=`).test(l));
+    expect(at, `${name} is not in .env.example`).toBeGreaterThan(0);
+    // the comment may sit above a group of variables (PORT / HOST): walk up to it
+    let i = at - 1;
+    while (i > 0 && /^(# )?[A-Z][A-Z0-9_]*=/.test(lines[i]!)) i--;
+    expect(lines[i]).toMatch(/^# /);
   });
 });
