@@ -80,12 +80,12 @@ async function ensureLocalAdmin(store: Store, e: Env, productId: string): Promis
   const now = Date.now();
   if (e.FLEET_ADMIN_PASSWORD) {
     if (existing && (await verifyPassword(e.FLEET_ADMIN_PASSWORD, existing.passwordHash))) return;
-    await store.upsertUser({ id: LOCAL_ADMIN, productId, name: "Local admin", role: "admin", passwordHash: await hashPassword(e.FLEET_ADMIN_PASSWORD), now });
+    await store.upsertUser({ id: LOCAL_ADMIN, productId, name: "Local admin", role: "admin", passwordHash: await hashPassword(e.FLEET_ADMIN_PASSWORD), provider: "credentials", now });
     return;
   }
   if (existing?.passwordHash) return;
   const password = generatePassword();
-  await store.upsertUser({ id: LOCAL_ADMIN, productId, name: "Local admin", role: "admin", passwordHash: await hashPassword(password), now });
+  await store.upsertUser({ id: LOCAL_ADMIN, productId, name: "Local admin", role: "admin", passwordHash: await hashPassword(password), provider: "credentials", now });
   log.warn({ user: LOCAL_ADMIN, password }, "generated the local admin's password; it is shown only this once (set FLEET_ADMIN_PASSWORD to choose one)");
 }
 

@@ -240,6 +240,7 @@ export interface UserInput {
   name: string;
   role: Role;
   passwordHash?: string;
+  provider?: string;
   now: EpochMs;
 }
 

@@ -245,6 +245,8 @@ export interface UserRecord {
   name: string;
   role: Role;
   passwordHash?: string;
+  /** how the user signs in: `credentials` or the next-auth provider id (`github`, `azure-ad`) */
+  provider?: string;
   createdAt: EpochMs;
   updatedAt: EpochMs;
 }

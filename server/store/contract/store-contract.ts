@@ -458,6 +458,10 @@ export function storeContract(factory: StoreFactory): void {
       expect(await store.getUser("a@x.io")).toEqual(promoted);
       await expectCode(store.setUserRole("b@x.io", "admin", 2), "not_found");
       expect((await store.listUsers()).map((u) => u.id)).toEqual(["a@x.io"]);
+      await store.upsertUser({ id: "o@x.io", productId: "p1", name: "O", role: "viewer", provider: "github", now: 3 });
+      expect(await store.getUser("o@x.io")).toMatchObject({ provider: "github", role: "viewer" });
+      expect((await store.setUserRole("o@x.io", "operator", 4)).provider).toBe("github");
+      expect((await store.listUsers()).map((u) => u.id)).toEqual(["a@x.io", "o@x.io"]);
 
       expect((await store.getSettings()).killSwitch.on).toBe(false);
       await store.setKillSwitch({ on: true, reason: "incident", by: "a@x.io", now: 7 });

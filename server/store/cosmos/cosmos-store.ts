@@ -749,7 +749,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async upsertUser(u: UserInput): Promise<UserRecord> {
     const prev = await this.getUser(u.id);
     const rec: UserRecord = clean({
-      id: u.id, productId: u.productId, name: u.name, role: u.role, passwordHash: u.passwordHash,
+      id: u.id, productId: u.productId, name: u.name, role: u.role, passwordHash: u.passwordHash, provider: u.provider,
       createdAt: prev?.createdAt ?? u.now, updatedAt: u.now,
     });
     await this.c.users.items.upsert(rec);

@@ -563,6 +563,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
         name: u.name,
         role: u.role,
         passwordHash: u.passwordHash,
+        provider: u.provider,
         createdAt: prev?.createdAt ?? u.now,
         updatedAt: u.now,
       });
