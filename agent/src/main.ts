@@ -5,7 +5,6 @@
 import { parseFlags, resolveOptions } from "./cli/args";
 import { HELP } from "./cli/help";
 import { FatalAgentError, UsageError } from "./cli/usage-error";
-import { loadConfigFile } from "./config/config-file";
 import { detect } from "./detect/detect";
 import { resolveAdapters } from "./engines/adapters";
 import { FactoryAgent } from "./loop/agent";
@@ -22,7 +21,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.offline) throw new UsageError("--offline: the offline folder queue is not yet supported by this agent version");
-  const file = flags.config ? loadConfigFile(flags.config) : undefined;
+  // Loaded only when asked for: the YAML parser and the config schema are not needed by an agent
+  // started with flags alone, and an idle agent should not carry them (agent_rss_mb).
+  const file = flags.config ? (await import("./config/config-file")).loadConfigFile(flags.config) : undefined;
   const options = resolveOptions(flags, process.env, file);
   const adapters = resolveAdapters(file?.engines);
   if (flags.detect) {

@@ -1,5 +1,5 @@
 /**
- * The coordinator's factory routes (CONTRACT §2), over fetch. Every response is validated with
+ * The coordinator's factory routes (CONTRACT §2), over node:http (./http.ts says why not fetch). Every response is validated with
  * the shared schemas in lib/protocol; every failure is mapped to what the agent must do:
  * 401/403 → UnauthorizedError (stop), 409 on a lease → LeaseLostError (stop that job),
  * network/5xx/429 → TransientError (retry with backoff), other 4xx → RejectedError.
@@ -22,6 +22,7 @@ import {
   type RenewResponse,
 } from "@/lib/protocol";
 import { LeaseLostError, RejectedError, TransientError, UnauthorizedError } from "./errors";
+import { httpRequest, type HttpResponse } from "./http";
 
 interface RequestOptions {
   token: string;
@@ -92,7 +93,7 @@ export class CoordinatorClient {
     }
     let data: unknown;
     try {
-      data = await res.json();
+      data = res.json();
     } catch {
       throw new TransientError(`${method} ${path}: response is not JSON`);
     }
@@ -104,22 +105,22 @@ export class CoordinatorClient {
     return r.data;
   }
 
-  private async send(method: string, path: string, body: unknown, o: RequestOptions): Promise<Response> {
-    const timeout = AbortSignal.timeout(o.timeoutMs ?? 15_000);
-    const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
-    let res: Response;
+  private async send(method: string, path: string, body: unknown, o: RequestOptions): Promise<HttpResponse> {
+    let res: HttpResponse;
     try {
-      res = await fetch(this.server + path, {
+      res = await httpRequest({
         method,
+        url: this.server + path,
         headers: { "content-type": "application/json", authorization: `Bearer ${o.token}`, accept: "application/json" },
         body: JSON.stringify(body),
-        signal,
+        timeoutMs: o.timeoutMs ?? 15_000,
+        ...(o.signal ? { signal: o.signal } : {}),
       });
     } catch (e) {
       throw new TransientError(`${method} ${path}: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ""}`);
     }
     if (res.ok) return res;
-    const problem = await readProblem(res);
+    const problem = readProblem(res);
     const detail = problem ? (problem.detail ?? problem.title ?? problem.code ?? "") : "";
     if (res.status === 401 || res.status === 403) {
       throw new UnauthorizedError(`${method} ${path}: ${res.status} ${detail}`.trim(), res.status);
@@ -131,9 +132,9 @@ export class CoordinatorClient {
   }
 }
 
-async function readProblem(res: Response) {
+function readProblem(res: HttpResponse) {
   try {
-    const r = problemBody.safeParse(await res.json());
+    const r = problemBody.safeParse(res.json());
     return r.success ? r.data : undefined;
   } catch {
     return undefined;
