@@ -2,3 +2,4 @@ export * from "./roles";
 export * from "./problem";
 export * from "./jobs";
 export * from "./admin";
+export * from "./users";

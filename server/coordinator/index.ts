@@ -17,3 +17,4 @@ export { claim, renew, appendAgentEvents, complete } from "./leases";
 export { streamJob, streamFleet } from "./live";
 export { sweepOnce, startSweeper } from "./sweeper";
 export { setKillSwitch, getKillSwitch, setProductPaused, createApiToken, listApiTokens, revokeApiToken, stats, metricsText } from "./admin";
+export { listUsers, setUserRole } from "./users";

@@ -44,6 +44,8 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: "get", path: "/tokens", access: "admin", summary: "API tokens" },
   { method: "post", path: "/tokens", access: "admin", summary: "Create an API token (shown once)", request: api.createApiTokenRequest, response: api.createdApiToken },
   { method: "delete", path: "/tokens/{id}", access: "admin", summary: "Revoke an API token", response: api.apiTokenView },
+  { method: "get", path: "/users", access: "admin", summary: "People who can sign in, with their roles", response: api.userList },
+  { method: "put", path: "/users/{id}", access: "admin", summary: "Change a user's role (next request); 409 for the last admin", request: api.setUserRoleRequest, response: api.userView },
   { method: "post", path: "/products/{id}/pause", access: "admin", summary: "Pause (or resume) claims of one product's jobs; running work finishes", request: api.productPauseRequest, response: api.productPauseView },
   { method: "get", path: "/stats", access: "viewer", summary: "Queue depth, utilisation, pass rate, cost, open alerts", response: api.statsView },
   { method: "get", path: "/stream", access: "viewer", summary: "Fleet-wide SSE for the dashboard", responseType: "text/event-stream" },

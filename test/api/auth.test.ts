@@ -71,6 +71,9 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: () => "/tokens", access: "admin" },
   { method: "POST", path: () => "/tokens", access: "admin", json: () => ({ name: "matrix", role: "viewer" }) },
   { method: "DELETE", path: () => "/tokens/t-0000", access: "admin" },
+  { method: "GET", path: () => "/users", access: "admin" },
+  // the local admin stays admin: allowed callers get 200 and change nothing
+  { method: "PUT", path: () => "/users/admin", access: "admin", json: () => ({ role: "admin" }) },
   { method: "GET", path: () => "/stats", access: "viewer" },
   { method: "GET", path: () => "/stream", access: "viewer", stream: true },
   { method: "GET", path: () => "/metrics", access: "metrics" },
