@@ -4,9 +4,10 @@ import { signIn } from "next-auth/react";
 import { useState } from "react";
 
 export function SignInForm({ providers, callbackUrl, initialError }: { providers: { id: string; name: string }[]; callbackUrl: string; initialError?: string }) {
+  // initialError: a sentence from app/signin (next-auth redirects failed sign-ins there with ?error=)
   const [username, setUsername] = useState("admin");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(initialError ? "Sign-in failed." : null);
+  const [error, setError] = useState<string | null>(initialError ?? null);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: React.FormEvent) => {

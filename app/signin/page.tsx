@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/sign-in-form";
+import { signInErrorMessage } from "@/lib/ui/sign-in-error";
 import { services } from "@/server/wiring";
 
 export const metadata: Metadata = { title: "Sign in · Gigafactory" };
@@ -20,7 +21,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const providers = authOptions.providers.filter((p) => p.id !== "credentials").map((p) => ({ id: p.id, name: p.name }));
   return (
     <main className="page">
-      <SignInForm providers={providers} callbackUrl={callbackUrl} initialError={typeof params.error === "string" ? params.error : undefined} />
+      <SignInForm providers={providers} callbackUrl={callbackUrl} initialError={signInErrorMessage(typeof params.error === "string" ? params.error : undefined)} />
     </main>
   );
 }

@@ -61,6 +61,10 @@ export function buildAuthOptions(deps: { store: Store; env: Env; secret: string;
     providers,
     secret: deps.secret,
     session: { strategy: "jwt", maxAge: 12 * 3600 },
+    // Our page, not next-auth's built-in one: it redirects to `/signin?callbackUrl=…` to sign in and to
+    // `/signin?error=<code>` when a provider or callback fails (AccessDenied, OAuthCallback, …), and
+    // app/signin shows the code as a sentence (lib/ui/sign-in-error.ts).
+    pages: { signIn: "/signin", error: "/signin" },
     callbacks: {
       async signIn({ user, account }) {
         if (!account || account.provider === "credentials") return true;
@@ -68,7 +72,7 @@ export function buildAuthOptions(deps: { store: Store; env: Env; secret: string;
         if (!email) return false;
         const existing = await store.getUser(email);
         if (!existing) {
-          await store.upsertUser({ id: email, productId: deps.productId, name: user.name ?? email, role: "viewer", now: Date.now() });
+          await store.upsertUser({ id: email, productId: deps.productId, name: user.name ?? email, role: "viewer", provider: account.provider, now: Date.now() });
         }
         return true;
       },
