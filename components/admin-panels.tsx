@@ -6,12 +6,13 @@
  */
 import { useCallback, useEffect, useState } from "react";
 import type { KillSwitchState, Role } from "@/lib/ui/api-types";
-import { getJson, sendJson } from "./api-client";
+import { errorText, getJson, sendJson } from "./api-client";
 
 export const ADMIN_PATHS = {
   killSwitch: "/api/fleet/kill-switch",
   productPause: (product: string) => `/api/fleet/products/${encodeURIComponent(product)}/pause`,
   stats: "/api/fleet/stats",
+  recentJobs: "/api/fleet/jobs?limit=100",
   users: "/api/fleet/users",
   user: (id: string) => `/api/fleet/users/${encodeURIComponent(id)}`,
   tokens: "/api/fleet/tokens",
@@ -28,7 +29,7 @@ function useError() {
     try {
       await f();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     }
   }, []);
   return { error, guard };
@@ -72,38 +73,71 @@ export function KillSwitchPanel() {
   );
 }
 
+/**
+ * Products are not a stored list: the ones the fleet has seen are those of the latest jobs (one
+ * page, newest first) plus any paused one; a product with no job yet can be paused by name.
+ */
 export function ProductPausePanel() {
   const [paused, setPaused] = useState<string[]>([]);
+  const [known, setKnown] = useState<string[]>([]);
   const [product, setProduct] = useState("");
   const { error, guard } = useError();
   const load = useCallback(
-    () => guard(async () => setPaused((await getJson<{ pausedProducts?: string[] }>(ADMIN_PATHS.stats)).pausedProducts ?? [])),
+    () =>
+      guard(async () => {
+        const [stats, jobs] = await Promise.all([
+          getJson<{ pausedProducts?: string[] }>(ADMIN_PATHS.stats),
+          getJson<{ items: { productId: string }[] }>(ADMIN_PATHS.recentJobs).catch(() => ({ items: [] })),
+        ]);
+        setPaused(stats.pausedProducts ?? []);
+        setKnown([...new Set(jobs.items.map((j) => j.productId))]);
+      }),
     [guard],
   );
   useEffect(() => void load(), [load]);
   const set = (name: string, pause: boolean) =>
     guard(async () => {
-      if (!name || !window.confirm(`${pause ? "Pause" : "Resume"} product ${name}?`)) return;
+      if (!name || !window.confirm(`${pause ? "Pause" : "Resume"} product ${name}? ${pause ? "Its queued jobs are not claimed until resumed; running work finishes." : ""}`)) return;
       await sendJson("POST", ADMIN_PATHS.productPause(name), { paused: pause });
+      setProduct("");
       announce();
       await load();
     });
+  const products = [...new Set([...paused, ...known])].sort();
   return (
     <section className="panel" aria-labelledby="pause-heading">
-      <h2 id="pause-heading">Pause a product</h2>
-      <ul>
-        {paused.map((p) => (
-          <li key={p}>
-            {p}{" "}
-            <button type="button" onClick={() => void set(p, false)}>
-              Resume {p}
-            </button>
-          </li>
-        ))}
-        {paused.length === 0 && <li className="muted">no product is paused</li>}
-      </ul>
-      <div className="row">
-        <input aria-label="product to pause" placeholder="product" value={product} onChange={(e) => setProduct(e.target.value)} />
+      <h2 id="pause-heading">Products</h2>
+      {products.length === 0 ? (
+        <p className="muted">no product has jobs yet</p>
+      ) : (
+        <table className="data" aria-label="products">
+          <thead>
+            <tr>
+              <th scope="col">product</th>
+              <th scope="col">claims</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {products.map((p) => {
+              const isPaused = paused.includes(p);
+              return (
+                <tr key={p} data-product={p} data-paused={isPaused}>
+                  <td>{p}</td>
+                  <td style={isPaused ? { color: "var(--bad)", fontWeight: 600 } : undefined}>{isPaused ? "paused" : "running"}</td>
+                  <td>
+                    <button type="button" className={isPaused ? "" : "danger"} onClick={() => void set(p, !isPaused)}>
+                      {isPaused ? `Resume ${p}` : `Pause ${p}`}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <div className="row" style={{ marginTop: 8 }}>
+        <input aria-label="product to pause" placeholder="another product" value={product} onChange={(e) => setProduct(e.target.value)} />
         <button type="button" onClick={() => void set(product.trim(), true)}>
           Pause product
         </button>

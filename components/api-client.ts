@@ -1,30 +1,48 @@
 /**
  * Browser-side calls to `/api/fleet/*` (components may not import server/: they talk HTTP like any
- * other client). Errors come back as problem+json; `ApiError` carries the status and field problems.
+ * other client). Errors come back as problem+json; `ApiError` carries the status, the field
+ * problems and the whole problem as the UI reads it (`problem`: files, breaches, … of a refusal).
  */
+import { problemText, toProblemView, type ProblemView } from "@/lib/ui/problem";
+import type { Action } from "@/lib/stages";
 
 export class ApiError extends Error {
+  readonly problem: ProblemView;
   constructor(
     readonly status: number,
     message: string,
     readonly problems: { path: string; message: string }[] = [],
+    problem?: ProblemView,
   ) {
     super(message);
     this.name = "ApiError";
+    this.problem = problem ?? toProblemView(status, { detail: message, errors: problems });
   }
 }
 
 async function toError(res: Response): Promise<ApiError> {
-  let detail = res.statusText || `HTTP ${res.status}`;
-  let problems: { path: string; message: string }[] = [];
+  const fallback = res.statusText || `HTTP ${res.status}`;
+  let body: unknown;
   try {
-    const body = (await res.json()) as { title?: string; detail?: string; errors?: { path: string; message: string }[] };
-    detail = body.detail || body.title || detail;
-    problems = Array.isArray(body.errors) ? body.errors : [];
+    body = await res.json();
   } catch {
     // not JSON: keep the status text
   }
-  return new ApiError(res.status, detail, problems);
+  const problem = toProblemView(res.status, body, fallback);
+  const raw = (body as { errors?: unknown } | undefined)?.errors;
+  return new ApiError(res.status, problem.summary, Array.isArray(raw) ? (raw as { path: string; message: string }[]) : [], problem);
+}
+
+/** Any thrown value as one line for a person: an API refusal keeps every field message. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return problemText(e.problem);
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Any thrown value as a problem (a network failure has status 0). */
+export function problemOf(e: unknown): ProblemView {
+  if (e instanceof ApiError) return e.problem;
+  return toProblemView(0, undefined, e instanceof Error ? e.message : String(e));
 }
 
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -49,6 +67,15 @@ export async function sendText<T>(path: string, contentType: string, text: strin
   return (await res.json()) as T;
 }
 
-export function postAction(jobId: string, action: string, reason?: string) {
-  return sendJson<unknown>("POST", `/api/fleet/jobs/${encodeURIComponent(jobId)}/actions`, { action, reason });
+/** `POST /jobs/{id}/actions` (lib/api/jobs.ts jobActionRequest): override and budget only where the action takes them. */
+export interface ActionBody {
+  action: Action;
+  reason?: string;
+  override?: boolean;
+  budget?: { usd?: number; tokens?: number; wall?: number };
+}
+
+export function postAction(jobId: string, action: Action | ActionBody, reason?: string) {
+  const body: ActionBody = typeof action === "string" ? { action, ...(reason ? { reason } : {}) } : action;
+  return sendJson<unknown>("POST", `/api/fleet/jobs/${encodeURIComponent(jobId)}/actions`, body);
 }

@@ -5,6 +5,10 @@ import { CostBar } from "./cost-bar";
 import { legalActions } from "./job/action-buttons";
 import { ExplanationPanel } from "./job/explanation-panel";
 import { ScopePanel } from "./job/run-results";
+import { ApprovalStatus } from "./job/approval-status";
+import { DeadLetterPanel } from "./job/dead-letter-panel";
+import { ScopeViolation } from "./job/scope-violation";
+import { toProblemView } from "@/lib/ui/problem";
 
 describe("legalActions", () => {
   it("offers only what the stage machine allows", () => {
@@ -38,5 +42,56 @@ describe("server-rendered pieces", () => {
     );
     expect(html).toContain("waiting because no linux factory");
     expect(html).toContain("needs os:linux");
+  });
+});
+
+describe("policy pieces", () => {
+  it("a waiting job's page lists every failed constraint of each factory, one row each", () => {
+    const html = renderToStaticMarkup(
+      <ExplanationPanel
+        stage="queued"
+        decision={undefined}
+        pending={{
+          sentence: "no factory has gpu, has:xcode",
+          blocked: true,
+          jobReasons: [],
+          factories: [{ factoryId: "f-1", name: "e2e-factory", reasons: [{ code: "gpu_missing", detail: "needs gpu" }, { code: "capability_missing", detail: "needs has:xcode" }] }],
+          counts: {},
+        }}
+      />,
+    );
+    expect(html).toContain("waiting because no factory has gpu, has:xcode");
+    expect(html.match(/data-factory="e2e-factory"/g)).toHaveLength(2);
+    expect(html).toContain("needs gpu");
+    expect(html).toContain("needs has:xcode");
+  });
+  it("a scope refusal lists the files; only an admin gets the override", () => {
+    const problem = toProblemView(409, { code: "scope_violation", detail: "changed files outside allowed-scope: other.txt", files: ["other.txt"] });
+    const operator = renderToStaticMarkup(<ScopeViolation problem={problem} isAdmin={false} busy={false} onOverride={() => undefined} />);
+    expect(operator).toContain("<li>other.txt</li>");
+    expect(operator).not.toContain("Override and ship");
+    const admin = renderToStaticMarkup(<ScopeViolation problem={problem} isAdmin busy={false} onOverride={() => undefined} />);
+    expect(admin).toMatch(/<input[^>]*aria-label="override reason"[^>]*required/);
+    // Disabled until a reason is typed: the API refuses an override without one.
+    expect(admin).toMatch(/<button type="submit" class="danger" disabled="">Override and ship/);
+  });
+  it("approvals say who approved and who is still needed", () => {
+    const html = renderToStaticMarkup(<ApprovalStatus state={{ reviewers: ["ana", "bo"], approved: ["ana"], missing: ["bo"] }} />);
+    expect(html).toContain("1 of 2 approved");
+    expect(html).toContain("(by ana)");
+    expect(html).toContain("still needed: bo");
+  });
+  it("a dead letter shows each attempt's diagnostics", () => {
+    const html = renderToStaticMarkup(
+      <DeadLetterPanel
+        factoryNames={new Map([["f-1", "mac-1"]])}
+        deadLetter={{ cause: "verify failed; retries exhausted (1 of 1)", attempts: [{ attempt: 1, factoryId: "f-1", engine: "shell", outcome: "succeeded", exitCode: 0, endedBy: "agent", verify: { passed: false, exitCode: 1, output: "FAIL x" }, lastLog: ["trying"] }] }}
+      />,
+    );
+    expect(html).toContain("verify failed; retries exhausted (1 of 1)");
+    expect(html).toContain("mac-1");
+    expect(html).toContain("failed (exit 1)");
+    expect(html).toContain("FAIL x");
+    expect(html).toContain("trying");
   });
 });

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { FactoryView, JobsPage, JobView } from "@/lib/ui/api-types";
 import { jobsByFactory, stationUse, statusRank, warmRepos } from "@/lib/ui/fleet";
-import { getJson, sendJson } from "./api-client";
+import { errorText, getJson, sendJson } from "./api-client";
 import { StageBadge } from "./badges";
 import { useSse, type StreamStatus } from "./use-sse";
 
@@ -33,7 +33,7 @@ export function FleetMap({ canOperate }: { canOperate: boolean }) {
       setNow(Date.now());
       setError(null);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     }
   }, []);
 
@@ -68,7 +68,7 @@ export function FleetMap({ canOperate }: { canOperate: boolean }) {
       await sendJson("POST", `/api/fleet/factories/${encodeURIComponent(f.id)}/drain`, {});
       await load();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     }
   };
 

@@ -19,11 +19,12 @@ import type { FactoryView, JobsPage } from "@/lib/ui/api-types";
 import { formatAge, formatUsd } from "@/lib/ui/format";
 import { toJobRow, type JobRow } from "@/lib/ui/job-row";
 import { jobsQueryString, parseJobsQuery, toggleSort, withFilter, type JobsQuery, type SortKey } from "@/lib/ui/jobs-query";
-import { getJson, postAction, type ApiError } from "./api-client";
+import { errorText, getJson, postAction } from "./api-client";
 import { PriorityBadge, StageBadge } from "./badges";
 
 const column = createColumnHelper<JobRow>();
 const BULK = ["requeue", "cancel", "pause"] as const;
+const WAITING: ReadonlySet<string> = new Set(["queued", "blocked", "paused"]);
 
 function SortHeader({ label, sortKey, query, onSort, sortable }: { label: string; sortKey: SortKey; query: JobsQuery; onSort: (k: SortKey) => void; sortable: readonly SortKey[] }) {
   // Only columns the server can order by get a control: a client-side sort of one page would lie.
@@ -72,7 +73,7 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
         setNow(Date.now());
       })
       .catch((e: unknown) => {
-        if (!abort.signal.aborted) setError(e instanceof Error ? e.message : String(e));
+        if (!abort.signal.aborted) setError(errorText(e));
       })
       .finally(() => {
         if (!abort.signal.aborted) setLoading(false);
@@ -135,9 +136,17 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
       column.accessor("title", {
         header: () => <SortHeader label="Title" sortKey="title" query={query} onSort={onSort} sortable={sortable} />,
         cell: (c) => (
-          <a href={`/jobs/${encodeURIComponent(c.row.original.id)}`} title={c.row.original.pendingReason}>
-            {c.getValue()}
-          </a>
+          <>
+            <a href={`/jobs/${encodeURIComponent(c.row.original.id)}`} title={c.row.original.pendingReason}>
+              {c.getValue()}
+            </a>
+            {/* Why a waiting job waits, readable without opening it (the scheduler's one-line reason). */}
+            {c.row.original.pendingReason && WAITING.has(c.row.original.stage) && (
+              <div className="muted" data-testid="row-pending-reason" style={{ fontSize: 12 }}>
+                {c.row.original.pendingReason}
+              </div>
+            )}
+          </>
         ),
       }),
       column.accessor("product", { header: "Product" }),
@@ -177,7 +186,7 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
     const refused = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
     setBulkMessage(
       refused.length
-        ? `${action}: ${results.length - refused.length} done, ${refused.length} refused (${(refused[0]!.reason as ApiError).message})`
+        ? `${action}: ${results.length - refused.length} done, ${refused.length} refused (${errorText(refused[0]!.reason)})`
         : `${action}: ${results.length} done`,
     );
     setRefreshTick((t) => t + 1);

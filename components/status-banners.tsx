@@ -5,6 +5,7 @@
  * letters) as a collapsible inbox. Polls; the first read happens on mount.
  */
 import { useEffect, useState } from "react";
+import { ALERT_LABEL, alertLink } from "@/lib/ui/alerts";
 import type { AlertView, KillSwitchState } from "@/lib/ui/api-types";
 import { getJson } from "./api-client";
 
@@ -59,15 +60,15 @@ export function StatusBanners({ pollMs = 5000 }: { pollMs?: number }) {
       )}
       {alerts.length > 0 && (
         <div className="banner alert" role="status" aria-label="alerts">
-          <button type="button" onClick={() => setOpen(!open)} aria-expanded={open}>
+          <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} aria-controls="alert-inbox">
             {alerts.length} alert{alerts.length > 1 ? "s" : ""}
           </button>
-          {!open && <span>{alerts[0]!.message}</span>}
+          {!open && <AlertLine alert={alerts[0]!} />}
           {open && (
-            <ul style={{ margin: 0 }}>
-              {alerts.map((a, i) => (
-                <li key={a.id ?? i}>
-                  <strong>{a.kind}</strong> {a.message} {a.jobId && <a href={`/jobs/${encodeURIComponent(a.jobId)}`}>job</a>}
+            <ul id="alert-inbox" aria-label="alert inbox" style={{ margin: 0 }}>
+              {alerts.map((a) => (
+                <li key={`${a.kind}:${a.subject}`}>
+                  <AlertLine alert={a} />
                 </li>
               ))}
             </ul>
@@ -75,5 +76,17 @@ export function StatusBanners({ pollMs = 5000 }: { pollMs?: number }) {
         </div>
       )}
     </>
+  );
+}
+
+function AlertLine({ alert }: { alert: AlertView }) {
+  const link = alertLink(alert);
+  return (
+    <span>
+      <strong>{ALERT_LABEL[alert.kind] ?? alert.kind}</strong> {alert.message}{" "}
+      <a href={link.href} style={{ color: "inherit" }}>
+        {link.text}
+      </a>
+    </span>
   );
 }

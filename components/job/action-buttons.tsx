@@ -2,12 +2,19 @@
 /**
  * The operator's buttons for one job. Only the actions the stage machine allows from the current
  * stage are rendered (lib/stages applyAction), so a person never sees a button that would be
- * refused; destructive ones ask first. The API checks the role and the stage again regardless.
+ * refused by the stage; destructive ones ask first. The API checks the role, the stage and the
+ * policies again regardless, and whatever it refuses is shown here, beside the buttons, with every
+ * message of the problem: a scope violation lists the files (and offers an admin the override), a
+ * budget refusal opens the raised-budget form.
  */
 import { useState } from "react";
 import { ACTIONS, applyAction, type Action } from "@/lib/stages";
 import type { Stage } from "@/lib/types";
-import { postAction } from "../api-client";
+import type { ProblemView } from "@/lib/ui/problem";
+import { postAction, problemOf, type ActionBody } from "../api-client";
+import { ProblemMessage } from "./problem-message";
+import { RaiseBudget } from "./raise-budget";
+import { ScopeViolation } from "./scope-violation";
 
 const DESTRUCTIVE: ReadonlySet<Action> = new Set(["cancel", "reject"]);
 const LABEL: Record<Action, string> = {
@@ -24,49 +31,65 @@ export function legalActions(stage: Stage): Action[] {
   return ACTIONS.filter((a) => applyAction(stage, a).ok);
 }
 
-export function ActionButtons({ jobId, stage, onDone }: { jobId: string; stage: Stage; onDone: () => void }) {
+export function ActionButtons({
+  jobId,
+  stage,
+  isAdmin = false,
+  budgetBreaches,
+  onDone,
+}: {
+  jobId: string;
+  stage: Stage;
+  isAdmin?: boolean;
+  /** the breaches of the budget pause in force: Resume then offers raising the budget */
+  budgetBreaches?: string[];
+  onDone: () => void;
+}) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [problem, setProblem] = useState<ProblemView | null>(null);
   const actions = legalActions(stage);
   if (actions.length === 0) return null;
 
-  const run = async (action: Action) => {
-    let reason: string | undefined;
-    if (DESTRUCTIVE.has(action)) {
-      const answer = window.prompt(`${LABEL[action]} this job? Give a reason (optional).`, "");
+  const run = async (body: ActionBody) => {
+    if (DESTRUCTIVE.has(body.action)) {
+      const answer = window.prompt(`${LABEL[body.action]} this job? Give a reason (optional).`, "");
       if (answer === null) return;
-      reason = answer || undefined;
+      if (answer) body = { ...body, reason: answer };
     }
     setBusy(true);
-    setError(null);
+    setProblem(null);
     try {
-      await postAction(jobId, action, reason);
+      await postAction(jobId, body);
       onDone();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setProblem(problemOf(e));
     } finally {
       setBusy(false);
     }
   };
 
+  const overBudget = stage === "paused" && (budgetBreaches !== undefined || problem?.code === "budget_exceeded");
   return (
-    <div className="row" role="group" aria-label="job actions">
-      {actions.map((a) => (
-        <button
-          key={a}
-          type="button"
-          disabled={busy}
-          className={a === "ship" || a === "approve" ? "primary" : DESTRUCTIVE.has(a) ? "danger" : ""}
-          onClick={() => void run(a)}
-        >
-          {LABEL[a]}
-        </button>
-      ))}
-      {error && (
-        <span role="alert" className="field-error">
-          {error}
-        </span>
+    <div style={{ display: "grid", gap: 6, justifyItems: "end", maxWidth: 560 }}>
+      <div className="row" role="group" aria-label="job actions">
+        {actions.map((a) => (
+          <button
+            key={a}
+            type="button"
+            disabled={busy}
+            className={a === "ship" || a === "approve" ? "primary" : DESTRUCTIVE.has(a) ? "danger" : ""}
+            onClick={() => void run({ action: a })}
+          >
+            {LABEL[a]}
+          </button>
+        ))}
+      </div>
+      {problem?.code === "scope_violation" ? (
+        <ScopeViolation problem={problem} isAdmin={isAdmin} busy={busy} onOverride={(reason) => void run({ action: "ship", override: true, reason })} />
+      ) : (
+        problem && <ProblemMessage problem={problem} label="action refused" />
       )}
+      {overBudget && <RaiseBudget breaches={problem?.breaches.length ? problem.breaches : (budgetBreaches ?? [])} busy={busy} onResume={(budget) => void run({ action: "resume", budget })} />}
     </div>
   );
 }

@@ -15,7 +15,10 @@ import { getJson } from "../api-client";
 import { PriorityBadge, StageBadge } from "../badges";
 import { CostBar } from "../cost-bar";
 import { parseData, useSse, type StreamStatus } from "../use-sse";
+import { approvalState, budgetPause, deadLetterOf } from "@/lib/ui/policy-views";
 import { ActionButtons } from "./action-buttons";
+import { ApprovalStatus } from "./approval-status";
+import { DeadLetterPanel } from "./dead-letter-panel";
 import { ExplanationPanel } from "./explanation-panel";
 import { LogTail } from "./log-tail";
 import { ArtifactsPanel, DiffPanel, ScopePanel, VerifyPanel, type RunResult } from "./run-results";
@@ -45,7 +48,7 @@ function lastDecisionEvent(events: EventView[]): unknown {
   return undefined;
 }
 
-export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: boolean }) {
+export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string; canOperate: boolean; isAdmin?: boolean }) {
   const [job, setJob] = useState<JobView | null>(null);
   const [notFound, setNotFound] = useState(false);
   const [events, setEvents] = useState<EventView[]>([]);
@@ -127,6 +130,9 @@ export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: bool
     : undefined;
   const diff = lastRun?.artifacts?.find((a) => a.kind === "diff" || a.name === "diff")?.content;
   const budget = isObj(job.manifest.budget) ? (job.manifest.budget as { usd?: number; tokens?: number; wall?: number }) : {};
+  const approvals = approvalState(job.manifest, events);
+  const deadLetter = job.stage === "dead_letter" ? deadLetterOf(events) : undefined;
+  const overBudget = job.stage === "paused" ? budgetPause(events) : undefined;
 
   return (
     <div>
@@ -144,13 +150,22 @@ export function JobLive({ jobId, canOperate }: { jobId: string; canOperate: bool
             <p data-testid="pending-reason">Pending: {job.pendingReason}</p>
           )}
           {job.blockedReasons.length > 0 && <p>Blocked: {job.blockedReasons.join("; ")}</p>}
+          {approvals && <ApprovalStatus state={approvals} />}
         </div>
-        {canOperate && <ActionButtons jobId={job.id} stage={job.stage} onDone={loadJob} />}
+        {canOperate && <ActionButtons jobId={job.id} stage={job.stage} isAdmin={isAdmin} budgetBreaches={overBudget?.breaches} onDone={loadJob} />}
       </header>
 
       <div className="two-col">
         <div style={{ display: "grid", gap: 12, alignContent: "start" }}>
-          <ExplanationPanel decision={job.decision ?? lastDecisionEvent(events)} pendingReason={job.pendingReason} placedOn={placedOn} factoryNames={factoryNames} />
+          {deadLetter && <DeadLetterPanel deadLetter={deadLetter} factoryNames={factoryNames} />}
+          <ExplanationPanel
+            stage={job.stage}
+            pending={job.pending}
+            decision={job.decision ?? lastDecisionEvent(events)}
+            pendingReason={job.pendingReason}
+            placedOn={placedOn}
+            factoryNames={factoryNames}
+          />
           <LogTail buffer={log} status={status} follow={follow} onFollowChange={setFollow} />
           <VerifyPanel verify={lastRun?.verify} />
           <ScopePanel scope={lastRun?.scope} />

@@ -55,16 +55,16 @@ export async function signInAsAdmin(page: Page, then = "/"): Promise<void> {
 }
 
 /**
- * A viewer's session: a next-auth JWT signed with the run's secret for a person the store does not
- * know, so both the pages and the API fall back to the role in the token.
+ * A session with a given role: a next-auth JWT signed with the run's secret for a person the store
+ * does not know, so both the pages and the API fall back to the role in the token.
  */
-export async function becomeViewer(context: BrowserContext): Promise<void> {
-  const token = await encode({
-    secret: env().nextAuthSecret,
-    token: { sub: "viewer@example.com", name: "Vera Viewer", email: "viewer@example.com", role: "viewer" },
-  });
+export async function becomeRole(context: BrowserContext, role: "viewer" | "operator", who = role === "viewer" ? "Vera Viewer" : "Otto Operator"): Promise<void> {
+  const email = `${role}@example.com`;
+  const token = await encode({ secret: env().nextAuthSecret, token: { sub: email, name: who, email, role } });
   await context.addCookies([{ name: "next-auth.session-token", value: token, url: env().url, httpOnly: true, sameSite: "Lax" }]);
 }
+
+export const becomeViewer = (context: BrowserContext) => becomeRole(context, "viewer");
 
 /** Full-page screenshot kept under test-results/screenshots/ (the suite's artifacts). */
 export async function screenshot(page: Page, info: TestInfo, name: string): Promise<void> {

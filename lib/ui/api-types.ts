@@ -5,7 +5,7 @@
  * strings while the pages compute ages.
  */
 import type { z } from "zod";
-import type { dagView, eventView, factoryView, jobView } from "../api";
+import type { alertView, dagView, eventView, factoryView, jobView } from "../api";
 
 export type { Role } from "../api";
 export type JobView = z.infer<typeof jobView>;
@@ -26,15 +26,8 @@ export function toMs(t: string | number | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-export interface AlertView {
-  id?: string;
-  kind: string;
-  message: string;
-  jobId?: string;
-  factoryId?: string;
-  at?: string | number;
-  severity?: "info" | "warning" | "critical";
-}
+/** An open alert in `GET /stats` (lib/api/admin.ts alertView): `subject` is a job id, a factory id, or a product. */
+export type AlertView = z.infer<typeof alertView>;
 
 export interface KillSwitchState {
   on: boolean;

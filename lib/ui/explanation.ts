@@ -1,9 +1,13 @@
 /**
- * The scheduler's explanation, shaped for people. The coordinator stores the scheduler's decision
- * verbatim (server/scheduler/types.ts: `Placement` | `Unplaced`); this module reads it defensively
- * (it arrives as JSON of unknown age) and turns it into sentences and rows:
- *   placed   → "placed on mac-2 (claude) because …" + each score term (value × weight)
- *   unplaced → "waiting because …" + every factory with every failed constraint
+ * The scheduler's explanation, shaped for people. Two sources, both read defensively (JSON of
+ * unknown age):
+ *   - the stored decision (`job.decision`, or the `decision:made` event's data): the claim's
+ *     `Placement` (server/scheduler/types.ts) plus the coordinator's `pull` and `rejectedTotal`
+ *     → "placed on mac-2 (claude) because …" + each score term + the runner-up candidates
+ *   - `job.pending` on GET /jobs/{id} of a waiting job (the scheduler's explainPending, computed on
+ *     read): {sentence, blocked, jobReasons, factories[{factoryId, name, reasons}], counts,
+ *     placeableOn?, lastRound?} → "waiting because …" + every factory with every failed constraint
+ * `explainJob` picks: a waiting job is explained by why it waits now, not by where it ran last.
  */
 
 export interface TermRow {
@@ -19,11 +23,21 @@ export interface CandidateRow {
   engine: string;
   score: number;
   winner: boolean;
+  terms: TermRow[];
 }
 
 export interface RejectionRow {
   factory: string;
   reasons: { code: string; detail: string }[];
+}
+
+export interface PullInfo {
+  /** the job's place in the claiming factory's ranking, and how many jobs it could run */
+  rank: number;
+  eligible: number;
+  /** priority raised by waiting */
+  aged?: { from: string; to: string };
+  waitedMs: number;
 }
 
 export type Explanation =
@@ -36,12 +50,19 @@ export type Explanation =
       terms: TermRow[];
       candidates: CandidateRow[];
       rejected: RejectionRow[];
+      /** factories that could not take it, including those left out of `rejected` to keep it small */
+      rejectedTotal: number;
+      pull?: PullInfo;
     }
   | {
       kind: "unplaced";
       headline: string;
       jobReasons: { code: string; detail: string }[];
       factories: RejectionRow[];
+      /** where it would run as soon as the job-level reasons clear (e.g. the kill switch is lifted) */
+      placeableOn?: { factory: string; engine: string };
+      /** what the last claim round said ("deferred to mac-2") and when */
+      lastRound?: { reason: string; at: string };
     }
   | { kind: "none"; headline: string };
 
@@ -73,6 +94,50 @@ function terms(v: unknown): TermRow[] {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+function pull(v: unknown): PullInfo | undefined {
+  if (!isObj(v) || typeof v.rank !== "number") return undefined;
+  const aged = isObj(v.aged) && typeof v.aged.from === "string" && typeof v.aged.to === "string" ? { from: v.aged.from, to: v.aged.to } : undefined;
+  return { rank: v.rank, eligible: num(v.eligible), waitedMs: num(v.waitedMs), ...(aged ? { aged } : {}) };
+}
+
+/**
+ * A waiting job's `pending` (GET /jobs/{id}): undefined when there is none, so the caller can fall
+ * back to the stored decision or the list's one-line reason.
+ */
+export function explainPending(pending: unknown): Explanation | undefined {
+  if (!isObj(pending) || typeof pending.sentence !== "string") return undefined;
+  const p = pending.placeableOn;
+  const last = pending.lastRound;
+  return {
+    kind: "unplaced",
+    // The scheduler's sentence sometimes starts with "waiting: …" itself; do not say it twice.
+    headline: /^waiting\b/.test(pending.sentence) ? pending.sentence : `waiting because ${pending.sentence || "no factory can take it"}`,
+    jobReasons: reasons(pending.jobReasons),
+    factories: rejections(pending.factories),
+    ...(isObj(p) ? { placeableOn: { factory: str(p.factoryName, str(p.factoryId, "?")), engine: str(p.engine, "?") } } : {}),
+    ...(isObj(last) && typeof last.reason === "string" ? { lastRound: { reason: last.reason, at: str(last.at) } } : {}),
+  };
+}
+
+export const WAITING_STAGES: readonly string[] = ["queued", "blocked", "paused"];
+
+/** The explanation the job page shows: why it waits while it waits, else where (and why) it was placed. */
+export function explainJob(job: {
+  stage: string;
+  pending?: unknown;
+  decision?: unknown;
+  pendingReason?: string;
+  placedOn?: { factory: string; engine: string };
+  factoryNames?: ReadonlyMap<string, string>;
+}): Explanation {
+  if (WAITING_STAGES.includes(job.stage)) {
+    const waiting = explainPending(job.pending);
+    if (waiting) return waiting;
+    if (job.pendingReason) return { kind: "none", headline: `waiting because ${job.pendingReason}` };
+  }
+  return explainDecision(job.decision, job.pendingReason, job.placedOn, job.factoryNames);
+}
+
 /**
  * `placedOn` is where the job's current or last attempt runs, used when the coordinator stored no
  * decision (e.g. it placed the job without the scheduler): the page still says where, and that the
@@ -96,21 +161,24 @@ export function explainDecision(
         engine: str(c.engine, "?"),
         score: num(c.score),
         winner: str(c.factoryId) === winnerId && str(c.engine) === engine,
+        terms: terms(c.terms),
       }));
     const top = t.filter((x) => x.contribution > 0).slice(0, 3);
-    const because = top.length
-      ? ` because ${top.map((x) => `${x.name} ${round(x.value)}×${round(x.weight)}`).join(", ")}`
-      : "";
-    const others = Math.max(0, candidates.length - 1);
+    const because = top.length ? ` because ${top.map((x) => `${x.name} ${round(x.value)}×${round(x.weight)}`).join(", ")}` : "";
+    // The job stores the best few candidates only; feasibleCount says how many there were in all.
+    const others = Math.max(0, num(decision.feasibleCount) || candidates.length) - 1;
+    const rejected = rejections(decision.rejected);
     return {
       kind: "placed",
-      headline: `placed on ${factory} (${engine}) with score ${round(num(decision.score))}${because}${others ? `; ${others} other candidate${others > 1 ? "s" : ""} scored lower` : ""}`,
+      headline: `placed on ${factory} (${engine})${because} (score ${round(num(decision.score))})${others > 0 ? `; ${others} other candidate${others > 1 ? "s" : ""} scored lower` : ""}`,
       factory,
       engine,
       score: num(decision.score),
       terms: t,
       candidates,
-      rejected: rejections(decision.rejected),
+      rejected,
+      rejectedTotal: Math.max(rejected.length, num(decision.rejectedTotal)),
+      ...(pull(decision.pull) ? { pull: pull(decision.pull)! } : {}),
     };
   }
   if (isObj(decision) && decision.kind === "unplaced") {
@@ -136,6 +204,7 @@ export function explainDecision(
       terms: [],
       candidates: [],
       rejected: [],
+      rejectedTotal: 0,
     };
   }
   if (placedOn) {
@@ -148,6 +217,7 @@ export function explainDecision(
       terms: [],
       candidates: [],
       rejected: [],
+      rejectedTotal: 0,
     };
   }
   if (pendingReason) return { kind: "none", headline: `waiting because ${pendingReason}` };

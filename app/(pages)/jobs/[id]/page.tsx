@@ -13,7 +13,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
       <p>
         <a href="/jobs">← Jobs</a>
       </p>
-      <JobLive jobId={id} canOperate={roleAtLeast(viewer.role, "operator")} />
+      <JobLive jobId={id} canOperate={roleAtLeast(viewer.role, "operator")} isAdmin={viewer.role === "admin"} />
     </main>
   );
 }

@@ -1,0 +1,19 @@
+import type { ProblemView } from "@/lib/ui/problem";
+
+/** An API refusal next to the button that caused it: the detail and every field message. */
+export function ProblemMessage({ problem, label }: { problem: ProblemView; label: string }) {
+  const extra = problem.messages.filter((m) => !problem.summary.includes(m));
+  return (
+    <div role="alert" aria-label={label} className="field-error" style={{ fontSize: 13 }}>
+      <span data-problem-code={problem.code}>{problem.summary}</span>
+      {extra.length > 0 && (
+        <ul style={{ margin: "4px 0 0 16px", padding: 0 }}>
+          {extra.map((m, i) => (
+            <li key={i}>{m}</li>
+          ))}
+        </ul>
+      )}
+      {problem.missing.length > 0 && <p style={{ margin: "4px 0 0" }}>Still needed: {problem.missing.join(", ")}</p>}
+    </div>
+  );
+}
