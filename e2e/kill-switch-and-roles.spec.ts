@@ -36,6 +36,20 @@ test("the kill switch stops a queued job from being claimed until lifted", async
   await page.getByRole("button", { name: "Lift kill switch" }).click();
   await expect(page.getByTestId("kill-switch-banner")).toHaveCount(0);
   await expect.poll(async () => (await getJob(job.id)).stage).not.toBe("queued");
+
+  // Per-product pause: each product the fleet has jobs for, with its own switch and the banner.
+  const product = page.getByRole("table", { name: "products" }).locator('tr[data-product="default"]');
+  await product.getByRole("button", { name: "Pause default" }).click();
+  await expect(product).toHaveAttribute("data-paused", "true");
+  await expect(page.getByRole("status").filter({ hasText: "Paused products: default" })).toBeVisible();
+  await screenshot(page, info, "admin-product-paused");
+  const held = await submit(`---\nengine: shell\nrepo: ${env().repo}\n---\n\n# Held by the product pause\n\necho ran\n`);
+  const pausedAt = Date.now();
+  await expect.poll(() => heartbeatOf(env().factory)).toBeGreaterThan(pausedAt + 1000);
+  expect((await getJob(held.id)).stage).toBe("queued");
+  await product.getByRole("button", { name: "Resume default" }).click();
+  await expect(product).toHaveAttribute("data-paused", "false");
+  await expect.poll(async () => (await getJob(held.id)).stage).not.toBe("queued");
 });
 
 test("a viewer sees no action buttons and is refused if it calls the action anyway", async ({ page, context }, info) => {
