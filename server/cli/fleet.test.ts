@@ -86,7 +86,7 @@ describe("fleet (child process)", () => {
     const help = await fleet(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/usage: fleet <command>/);
-    expect(help.stdout).toMatch(/^  validate +check job files/m);
+    expect(help.stdout).toMatch(/^ {2}validate +check job files/m);
     const sub = await fleet(["validate", "--help"]);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/^usage: fleet validate/);
