@@ -23,6 +23,16 @@ export const jobActionRequest = z.object({
 });
 export type JobActionRequest = z.infer<typeof jobActionRequest>;
 
+/**
+ * Orders of `GET /jobs` (`sort`, with `order=asc|desc`; default createdAt desc, newest first). Ties
+ * break on createdAt then id, in the same direction. `priority` desc is most urgent first (critical);
+ * `stage` orders by the stage's name, which groups the rows of one stage; `title` ignores case.
+ */
+export const JOB_SORT_KEYS = ["createdAt", "updatedAt", "priority", "stage", "title"] as const;
+export type JobSortKey = (typeof JOB_SORT_KEYS)[number];
+export const SORT_ORDERS = ["asc", "desc"] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
 /** `GET /jobs` query; `stage` may list several stages separated by commas. */
 export const listJobsQuery = z.object({
   stage: z
@@ -44,8 +54,11 @@ export const listJobsQuery = z.object({
   profile: z.string().max(128).optional(),
   factory: z.string().max(128).optional(),
   q: z.string().max(200).optional(),
+  /** a cursor belongs to one sort and order: another is refused (400) */
   cursor: z.string().max(1_000).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  sort: z.enum(JOB_SORT_KEYS, { error: `sort must be one of ${JOB_SORT_KEYS.join(", ")}` }).default("createdAt"),
+  order: z.enum(SORT_ORDERS, { error: "order must be asc or desc" }).default("desc"),
 });
 export type ListJobsQuery = z.infer<typeof listJobsQuery>;
 

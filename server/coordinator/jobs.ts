@@ -100,6 +100,7 @@ export async function listJobs(ctx: CoordinatorContext, q: ListJobsQuery) {
     },
     q.cursor,
     q.limit,
+    { by: q.sort, dir: q.order },
   );
   return { items: page.items.map((j) => jobView(j)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }

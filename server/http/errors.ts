@@ -88,13 +88,18 @@ const TITLES: Record<FleetErrorCode, string> = {
 };
 
 /** Store failures, as a client may see them: the store's own messages stay in the log. */
-const STORE_TO_FLEET: Record<StoreErrorCode, { code: FleetErrorCode; message: string }> = {
+const STORE_TO_FLEET: Record<StoreErrorCode, { code: FleetErrorCode; message: string; errors?: FieldProblem[] }> = {
   conflict: { code: "conflict", message: "the resource changed or already exists" },
   not_found: { code: "not_found", message: "not found" },
   lease_lost: { code: "lease_lost", message: "the lease is no longer valid (stale epoch, expired or reassigned); stop this job" },
   cancelled: { code: "cancelled", message: "the job was cancelled; stop this job" },
   illegal_transition: { code: "illegal_transition", message: "the job's stage does not allow this" },
   busy: { code: "busy", message: "the store is busy; retry shortly" },
+  invalid_cursor: {
+    code: "validation",
+    message: "the cursor is malformed or belongs to another sort; start from the first page",
+    errors: [{ path: "cursor", message: "not a cursor of this sort and order" }],
+  },
 };
 
 export function problemResponse(err: FleetError, headers?: HeadersInit): Response {
@@ -127,6 +132,7 @@ export function toFleetError(e: unknown, context: { method: string; path: string
     const mapped = STORE_TO_FLEET[e.code];
     const jobId = typeof e.details?.jobId === "string" ? { jobId: e.details.jobId } : undefined;
     return new FleetError(mapped.code, mapped.message, {
+      ...(mapped.errors ? { errors: mapped.errors } : {}),
       ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
       ...(jobId ? { extra: jobId } : {}),
     });

@@ -15,6 +15,8 @@ export interface RouteDoc {
   access: Access;
   summary: string;
   request?: z.ZodType;
+  /** query parameters, documented from the schema the route parses them with */
+  query?: z.ZodObject;
   requestTypes?: string[];
   response?: z.ZodType;
   responseType?: string;
@@ -22,7 +24,7 @@ export interface RouteDoc {
 
 export const ROUTE_DOCS: RouteDoc[] = [
   { method: "post", path: "/jobs", access: "operator", summary: "Submit a job (text/markdown job file or JSON {manifest, body})", request: api.submitJobJson, requestTypes: ["application/json", "text/markdown"], response: api.jobView },
-  { method: "get", path: "/jobs", access: "viewer", summary: "List jobs (filters + cursor)", response: api.jobPage },
+  { method: "get", path: "/jobs", access: "viewer", summary: "List jobs (filters, sort=createdAt|updatedAt|priority|stage|title, order=asc|desc, cursor of that sort)", query: api.listJobsQuery, response: api.jobPage },
   { method: "get", path: "/jobs/{id}", access: "viewer", summary: "A job with its runs, lease and last decision", response: api.jobView },
   { method: "get", path: "/jobs/{id}/events", access: "viewer", summary: "The job's append-only event log", response: api.eventList },
   { method: "get", path: "/jobs/{id}/stream", access: "viewer", summary: "SSE of events and log lines (Last-Event-ID resumes)", responseType: "text/event-stream" },
@@ -76,6 +78,10 @@ export function openApiDocument(): unknown {
   const problem = { "application/problem+json": { schema: schema(api.problemSchema) } };
   for (const r of ROUTE_DOCS) {
     const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    if (r.query) {
+      const q = schema(r.query) as { properties?: Record<string, unknown> };
+      for (const [name, sch] of Object.entries(q.properties ?? {})) params.push({ name, in: "query", required: false, schema: sch as { type: string } });
+    }
     const op: Record<string, unknown> = {
       summary: r.summary,
       "x-access": r.access,

@@ -3,7 +3,8 @@ import "server-only";
 /**
  * The one error type of the store. The HTTP layer maps `code` to a status in one place:
  *   conflict → 409, not_found → 404, lease_lost → 409 (`lease_lost`), cancelled → 409 (`cancelled`),
- *   illegal_transition → 409, busy → 503 + Retry-After (`retryAfterMs`).
+ *   illegal_transition → 409, busy → 503 + Retry-After (`retryAfterMs`), invalid_cursor → 400 (a
+ *   paging cursor that is malformed or belongs to another order).
  * Losing a race is NOT an error where the port says so (claimJob returns null).
  */
 export const STORE_ERROR_CODES = [
@@ -13,6 +14,7 @@ export const STORE_ERROR_CODES = [
   "cancelled",
   "illegal_transition",
   "busy",
+  "invalid_cursor",
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Budget, Manifest, Stage } from "@/lib/types";
+import type { JobOrder } from "./job-order";
 import type {
   ApiTokenRecord,
   AttemptResult,
@@ -337,8 +338,13 @@ export interface Store {
    */
   reapExpiredLeases(now: EpochMs, decide: (job: JobRecord) => ReapDecision): Promise<ReapedLease[]>;
 
-  /** Keyset-paged list, newest first, with an opaque cursor. Read-only. */
-  listJobs(filter: JobFilter, cursor: string | undefined, limit: number): Promise<Page<JobRecord>>;
+  /**
+   * Keyset-paged list in `order` (default createdAt desc: newest first), with an opaque cursor that
+   * belongs to that order (another order's cursor → `invalid_cursor`). Every job appears once across
+   * the pages of one order while jobs are added; a job whose sort value changes between two pages
+   * (updatedAt, stage) may move past the cursor. Read-only.
+   */
+  listJobs(filter: JobFilter, cursor: string | undefined, limit: number, order?: JobOrder): Promise<Page<JobRecord>>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
   getJobByKey(productId: string, idempotencyKey: string): Promise<JobRecord | undefined>;
   /** Jobs whose resolved `deps` contain jobId. Read-only. */

@@ -410,6 +410,73 @@ export function storeContract(factory: StoreFactory): void {
       expect(await store.countJobsByStage()).toEqual({ queued: 6, assigned: 1 });
     });
 
+    it("pages in every sort and order: each job exactly once, in the order's sequence; a cursor of another order is refused", async () => {
+      const store = await newStore();
+      const prios = ["low", "critical", "medium", "high"] as const;
+      const titles = ["beta", "Alpha", "alpha", "gamma", "Beta", "delta"];
+      const ids: string[] = [];
+      for (let i = 0; i < 13; i++) {
+        // createdAt ties in pairs, titles repeat ignoring case, priorities cycle: every order needs its tie-breaks
+        const { job } = await store.submitJob(newJob({ now: 100 + Math.floor(i / 2), title: `${titles[i % titles.length]}`, priority: prios[i % prios.length] }));
+        ids.push(job.id);
+      }
+      // different stages and updatedAt values (with ties): claims at 300, a cancel at 400
+      for (const id of [ids[2]!, ids[5]!, ids[9]!]) await store.claimJob({ jobId: id, factoryId: "f1", engine: "e", leaseId: `L-${id}`, ttlMs: TTL, now: 300 });
+      await store.transitionStage(ids[7]!, { to: "cancelled", now: 400 });
+      const all = await Promise.all(ids.map(async (id) => (await store.getJob(id))!));
+
+      const RANK = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+      type Key = (string | number)[];
+      const keyOf = (j: (typeof all)[number], by: string): Key => {
+        switch (by) {
+          case "createdAt":
+            return [j.createdAt, j.id];
+          case "updatedAt":
+            return [j.updatedAt, j.id];
+          case "priority": // desc = most urgent first, then newest
+            return [-RANK[j.priority], j.createdAt, j.id];
+          case "stage":
+            return [j.stage, j.createdAt, j.id];
+          default:
+            return [j.title.toLowerCase(), j.createdAt, j.id];
+        }
+      };
+      const cmp = (a: Key, b: Key) => {
+        for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+        return 0;
+      };
+      for (const by of ["createdAt", "updatedAt", "priority", "stage", "title"] as const) {
+        for (const dir of ["asc", "desc"] as const) {
+          const want = [...all].sort((a, b) => (dir === "asc" ? 1 : -1) * cmp(keyOf(a, by), keyOf(b, by))).map((j) => j.id);
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const page = await store.listJobs({}, cursor, 4, { by, dir });
+            seen.push(...page.items.map((j) => j.id));
+            cursor = page.nextCursor;
+            pages += 1;
+          } while (cursor && pages < 10);
+          expect(seen, `${by} ${dir}`).toEqual(want);
+          expect(pages).toBe(4);
+        }
+      }
+      // a filter and an order together
+      const queuedByTitle = await store.listJobs({ stage: "queued" }, undefined, 50, { by: "title", dir: "asc" });
+      expect(queuedByTitle.items.map((j) => j.id)).toEqual(
+        [...all].filter((j) => j.stage === "queued").sort((a, b) => cmp(keyOf(a, "title"), keyOf(b, "title"))).map((j) => j.id),
+      );
+
+      const byTitle = await store.listJobs({}, undefined, 4, { by: "title", dir: "asc" });
+      await expectCode(store.listJobs({}, byTitle.nextCursor, 4, { by: "title", dir: "desc" }), "invalid_cursor");
+      await expectCode(store.listJobs({}, byTitle.nextCursor, 4, { by: "createdAt", dir: "asc" }), "invalid_cursor");
+      await expectCode(store.listJobs({}, byTitle.nextCursor, 4), "invalid_cursor");
+      await expectCode(store.listJobs({}, "not-a-cursor", 4), "invalid_cursor");
+      // the default order is createdAt desc, and its cursors page it
+      const first = await store.listJobs({}, undefined, 4);
+      expect((await store.listJobs({}, first.nextCursor, 4, { by: "createdAt", dir: "desc" })).items.length).toBe(4);
+    });
+
     it("finds dependents and filters by profile", async () => {
       const store = await newStore();
       const { job: base } = await store.submitJob(newJob());

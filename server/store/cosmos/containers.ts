@@ -45,11 +45,21 @@ const PARTITION: { [K in ContainerName]: string } = {
 const asc = (path: string) => ({ path, order: "ascending" as const });
 const desc = (path: string) => ({ path, order: "descending" as const });
 
+type IndexPath = { path: string; order: "ascending" | "descending" };
+const both = (paths: IndexPath[]): IndexPath[][] => [paths, paths.map((p) => ({ path: p.path, order: p.order === "ascending" ? ("descending" as const) : ("ascending" as const) }))];
+
 const INDEXING: Partial<{ [K in ContainerName]: IndexingPolicy }> = {
   jobs: {
     compositeIndexes: [
       [asc("/x_rank"), asc("/createdAt"), asc("/id")],
       [desc("/createdAt"), desc("/id")],
+      // listJobs orders (job-order.ts), both directions of each: real Cosmos serves an exact reverse
+      // from one index, the test server's query engine only the listed direction
+      [asc("/createdAt"), asc("/id")],
+      ...both([desc("/updatedAt"), desc("/id")]),
+      ...both([asc("/x_rank"), desc("/createdAt"), desc("/id")]),
+      ...both([desc("/stage"), desc("/createdAt"), desc("/id")]),
+      ...both([desc("/x_title"), desc("/createdAt"), desc("/id")]),
     ],
   },
   events: { compositeIndexes: [[asc("/at"), asc("/jobId"), asc("/seq")], [desc("/at"), desc("/jobId"), desc("/seq")]] },

@@ -58,6 +58,7 @@ import type {
   UserRecord,
 } from "../records";
 import { decodeCursor, defaultSettings, encodeCursor, logPos } from "../shared";
+import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
 import { isConflict, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
 import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
 import { ensureContainers, type Containers } from "./containers";
@@ -130,6 +131,16 @@ function jobDoc(job: JobRecord) {
     x_profile: job.manifest.profile ?? null,
   };
 }
+
+/** listJobs order columns → document paths (x_rank and x_title are written by jobDoc). */
+const ORDER_PATH: Record<OrderColumnName, string> = {
+  createdAt: "c.createdAt",
+  updatedAt: "c.updatedAt",
+  rank: "c.x_rank",
+  stage: "c.stage",
+  title: "c.x_title",
+  id: "c.id",
+};
 
 const param = (name: string, value: unknown): SqlParameter => ({ name, value: value as JSONValue });
 
@@ -534,8 +545,8 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return reaped;
   }
 
-  /** Keyset paging over (createdAt, id) descending — stable while jobs are being added. */
-  async listJobs(filter: JobFilter, cursor: string | undefined, limit: number): Promise<Page<JobRecord>> {
+  /** Keyset paging in one of job-order.ts's orders (each backed by a composite index, containers.ts). */
+  async listJobs(filter: JobFilter, cursor: string | undefined, limit: number, order: JobOrder = DEFAULT_JOB_ORDER): Promise<Page<JobRecord>> {
     const where: string[] = [];
     const params: SqlParameter[] = [];
     const add = (clause: string, name: string, value: unknown) => {
@@ -552,20 +563,26 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     if (filter.factoryId !== undefined) add("c.x_factory = @factory", "@factory", filter.factoryId);
     if (filter.q !== undefined && filter.q !== "") add("CONTAINS(c.x_title, @q)", "@q", filter.q.toLowerCase());
     if (filter.dependsOn !== undefined) add("ARRAY_CONTAINS(c.deps, @dep)", "@dep", filter.dependsOn);
+    const cols = orderColumns(order);
     if (cursor !== undefined) {
-      const [createdAt, id] = decodeCursor(cursor) as [number, string];
-      where.push("(c.createdAt < @cAt OR (c.createdAt = @cAt AND c.id < @cId))");
-      params.push(param("@cAt", createdAt), param("@cId", id));
+      const values = decodeJobCursor(order, cursor);
+      let n = 0;
+      where.push(keysetCondition(cols, values, (c) => ORDER_PATH[c], (v) => {
+        const name = `@k${n++}`;
+        params.push(param(name, v));
+        return name;
+      }));
     }
     const top = Math.max(1, Math.floor(limit)) + 1;
+    const orderBy = cols.map((c) => `${ORDER_PATH[c.col]} ${c.desc ? "DESC" : "ASC"}`).join(", ");
     const rows = await this.query<JobRecord & Sys>(
       this.c.jobs,
-      `SELECT TOP ${top} * FROM c ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY c.createdAt DESC, c.id DESC`,
+      `SELECT TOP ${top} * FROM c ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderBy}`,
       params,
     );
     const items = rows.slice(0, limit).map((r) => strip<JobRecord>(r));
     const last = items[items.length - 1];
-    return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.id]) } : { items };
+    return rows.length > limit && last ? { items, nextCursor: encodeJobCursor(order, last) } : { items };
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {

@@ -90,6 +90,21 @@ DELETE FROM runs WHERE id IN (SELECT lease_id FROM jobs WHERE lease_id IS NOT NU
 DROP TABLE leases;
 `,
   },
+  {
+    // The orders of listJobs (job-order.ts), each an index in its column order so a page is a range
+    // scan at any depth. priority (rank asc, created desc, id desc) keeps its mixed directions in the
+    // index; stage and createdAt use jobs_by_stage and jobs_newest. updated_at is a VIRTUAL column
+    // generated from the doc: every write already rewrites the doc, so no write statement (the claim
+    // included) has to set it, and it can never disagree with the doc. Its index is the one new cost
+    // of a job write; title and priority never change after submit, so their indexes are written once.
+    version: 3,
+    sql: `
+ALTER TABLE jobs ADD COLUMN updated_at INTEGER GENERATED ALWAYS AS (json_extract(doc, '$.updatedAt')) VIRTUAL;
+CREATE INDEX jobs_by_updated ON jobs(updated_at, id);
+CREATE INDEX jobs_by_priority ON jobs(prio, created_at DESC, id DESC);
+CREATE INDEX jobs_by_title ON jobs(title_lower, created_at, id);
+`,
+  },
 ];
 
 /** Applies every migration newer than the file's version (`upTo`: stop early, for migration tests). */

@@ -58,6 +58,7 @@ import type {
 import { claimStatements } from "./claim-statement";
 import { migrate } from "./migrations";
 import { decodeCursor, encodeCursor, defaultSettings, logPos } from "../shared";
+import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
 
 /**
  * The embedded provider. One file, WAL, synchronous=NORMAL. Every write runs in a `BEGIN IMMEDIATE`
@@ -370,7 +371,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return reaped;
   }
 
-  async listJobs(filter: JobFilter, cursor: string | undefined, limit: number): Promise<Page<JobRecord>> {
+  async listJobs(filter: JobFilter, cursor: string | undefined, limit: number, order: JobOrder = DEFAULT_JOB_ORDER): Promise<Page<JobRecord>> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.stage !== undefined) {
@@ -391,17 +392,18 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       where.push("id IN (SELECT job_id FROM job_deps WHERE dep_id = ?)");
       args.push(filter.dependsOn);
     }
+    const cols = orderColumns(order);
     if (cursor !== undefined) {
-      const [createdAt, id] = decodeCursor(cursor) as [number, string];
-      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
-      args.push(createdAt, createdAt, id);
+      const values = decodeJobCursor(order, cursor);
+      where.push(keysetCondition(cols, values, (c) => ORDER_COLUMN[c], (v) => (args.push(v), "?")));
     }
+    // Each order has an index in its column order (migration 3), so a page is an index range scan.
     const sql = `SELECT doc FROM jobs ${where.length ? "WHERE " + where.join(" AND ") : ""}
-      ORDER BY created_at DESC, id DESC LIMIT ?`;
+      ORDER BY ${cols.map((c) => `${ORDER_COLUMN[c.col]} ${c.desc ? "DESC" : "ASC"}`).join(", ")} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, limit + 1) as Row[];
     const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as JobRecord);
     const last = items[items.length - 1];
-    return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.id]) } : { items };
+    return rows.length > limit && last ? { items, nextCursor: encodeJobCursor(order, last) } : { items };
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
@@ -656,6 +658,16 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     if (this.db.open) this.db.close();
   }
 }
+
+/** listJobs order columns → SQL columns (`updated_at` is generated from the doc, migration 3). */
+const ORDER_COLUMN: Record<OrderColumnName, string> = {
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  rank: "prio",
+  stage: "stage",
+  title: "title_lower",
+  id: "id",
+};
 
 function jobColumns(job: JobRecord) {
   return {
