@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { api, env, getJob, screenshot, signInAsAdmin, submit } from "./support/helpers";
+import { api, at, env, getJob, screenshot, signInAsAdmin, submit } from "./support/helpers";
 
 const job = (key: string, title: string, deps: string[], script: string) =>
   `---\nengine: shell\nrepo: ${env().repo}\nproduct: dag-e2e\nidempotency-key: ${key}\n${deps.length ? `deps: [${deps.join(", ")}]\n` : ""}---\n\n# ${title}\n\n${script}\n`;
@@ -26,6 +26,23 @@ test("the DAG view shows a three-job chain in order", async ({ page }, info) => 
   // A node click opens the job.
   await page.locator(".react-flow__node", { hasText: "Chain A" }).click();
   await expect(page).toHaveURL(new RegExp(`/jobs/${a.id}$`));
+
+  // The jobs table sorts on the server and keeps the sort in the URL. Newest first by default (the
+  // chain was submitted C, B, A, so that reads A, B, C); only a real title sort turns it to C, B, A.
+  await page.goto(at("/jobs?product=dag-e2e"));
+  const titles = page.locator("tbody tr a");
+  await expect(titles).toHaveText(["Chain A", "Chain B", "Chain C"]);
+  await page.getByRole("button", { name: "sort by Title" }).click();
+  await expect(page).toHaveURL(/[?&]sort=title&order=asc/);
+  await expect(page.getByRole("columnheader", { name: /Title/ })).toHaveAttribute("aria-sort", "ascending");
+  await expect(titles).toHaveText(["Chain A", "Chain B", "Chain C"]);
+  await page.getByRole("button", { name: "sort by Title" }).click();
+  await expect(page).toHaveURL(/[?&]sort=title&order=desc/);
+  await expect(titles).toHaveText(["Chain C", "Chain B", "Chain A"]);
+  // A reload (or a shared link) opens the same order.
+  await page.reload();
+  await expect(titles).toHaveText(["Chain C", "Chain B", "Chain A"]);
+  await screenshot(page, info, "jobs-table-sorted");
 });
 
 test("the fleet map shows the factory and its busy station", async ({ page }, info) => {

@@ -13,6 +13,12 @@ describe("jobs query", () => {
   it("omits defaults unless asked", () => {
     expect(jobsQueryString(DEFAULT_QUERY)).toBe("");
     expect(jobsQueryString(DEFAULT_QUERY, { includeDefaults: true })).toBe("sort=createdAt&order=desc&limit=50");
+    expect(jobsQueryString({ ...DEFAULT_QUERY, sort: "title", order: "desc" })).toBe("sort=title&order=desc");
+  });
+  it("keeps to the orders the API implements", () => {
+    // `cost` was sortable in an early draft; the API refuses it (400), so an old link falls back.
+    expect(parseJobsQuery({ sort: "cost" }).sort).toBe("createdAt");
+    expect(parseJobsQuery({ sort: "updatedAt", order: "asc" })).toMatchObject({ sort: "updatedAt", order: "asc" });
   });
   it("accepts Next's array-valued search params", () => {
     expect(parseJobsQuery({ product: ["web", "api"] }).product).toBe("web");
@@ -22,6 +28,6 @@ describe("jobs query", () => {
     expect(withFilter(paged, { stage: "queued" }).cursor).toBeUndefined();
     expect(toggleSort(paged, "createdAt")).toMatchObject({ order: "asc", cursor: undefined });
     expect(toggleSort(paged, "title")).toMatchObject({ sort: "title", order: "asc" });
-    expect(toggleSort(paged, "cost")).toMatchObject({ sort: "cost", order: "desc" });
+    expect(toggleSort(paged, "priority")).toMatchObject({ sort: "priority", order: "desc" });
   });
 });

@@ -3,10 +3,12 @@
  * component can load the first page) and translated 1:1 into the `GET /api/fleet/jobs` query.
  * Filtering, sorting and paging all happen on the server: the table never holds more than a page.
  */
+import { JOB_SORT_KEYS, type JobSortKey } from "../api/jobs";
 import { STAGES, type Stage } from "../types";
 
-export const SORTABLE = ["createdAt", "updatedAt", "priority", "stage", "title", "cost"] as const;
-export type SortKey = (typeof SORTABLE)[number];
+/** The orders `GET /jobs` implements (lib/api/jobs.ts): a URL naming any other falls back to the default. */
+export const SORTABLE = JOB_SORT_KEYS;
+export type SortKey = JobSortKey;
 
 export interface JobsQuery {
   stage?: Stage;
@@ -57,7 +59,8 @@ export function jobsQueryString(query: JobsQuery, { includeDefaults = false } = 
     if (v) out.set(key, v);
   }
   if (includeDefaults || query.sort !== DEFAULT_QUERY.sort) out.set("sort", query.sort);
-  if (includeDefaults || query.order !== DEFAULT_QUERY.order) out.set("order", query.order);
+  // A chosen sort always names its order: "sort=title" alone would read as descending, which nobody guesses.
+  if (includeDefaults || query.sort !== DEFAULT_QUERY.sort || query.order !== DEFAULT_QUERY.order) out.set("order", query.order);
   if (includeDefaults || query.limit !== DEFAULT_QUERY.limit) out.set("limit", String(query.limit));
   if (query.cursor) out.set("cursor", query.cursor);
   return out.toString();

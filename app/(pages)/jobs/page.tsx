@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { JobsTable } from "@/components/jobs-table";
 import { roleAtLeast } from "@/lib/api/roles";
+import { SORTABLE } from "@/lib/ui/jobs-query";
 import { currentViewer } from "../_lib/session";
 
 export const metadata: Metadata = { title: "Jobs · Gigafactory" };
@@ -20,7 +21,7 @@ export default async function JobsPage() {
         )}
       </div>
       <Suspense fallback={<p className="muted">loading…</p>}>
-        <JobsTable canOperate={canOperate} />
+        <JobsTable canOperate={canOperate} sortable={SORTABLE} />
       </Suspense>
     </main>
   );
