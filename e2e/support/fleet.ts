@@ -1,6 +1,6 @@
 /**
  * The system under test, for the whole browser suite: the BUILT control plane (`next start` on the
- * .next-ui build) on a free port with a temp SQLite data dir, and ONE real `fleet-agent` process
+ * build in NEXT_DIST_DIR, default .next) on a free port with a temp SQLite data dir, and ONE real `fleet-agent` process
  * registered as a factory with the shell engine. Secrets are fixed per run so specs can sign in,
  * call the API as admin, and mint a viewer session.
  */
@@ -91,7 +91,7 @@ export async function startFleet(): Promise<FleetUnderTest> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
-    NEXT_DIST_DIR: process.env.NEXT_DIST_DIR || ".next-ui",
+    NEXT_DIST_DIR: process.env.NEXT_DIST_DIR || ".next",
     PORT: String(port),
     HOST: "127.0.0.1",
     NEXTAUTH_URL: url,
