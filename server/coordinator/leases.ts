@@ -87,6 +87,12 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         now,
         decision: decision.onJob,
         ...(profile ? { profile } : {}),
+        // Recorded with the grant (one store round trip, one SQLite transaction), not appended after.
+        events: (g) => [
+          { type: "decision:made", at: now, data: decision.event },
+          { type: "lease:granted", at: now, data: { leaseId, epoch: g.lease.epoch, factoryId: factory.id, engine: placement.engine, expiresAt: g.lease.expiresAt } },
+          stageChanged("queued", g.job.stage, now, `factory:${factory.id}`),
+        ],
       });
       if (!grant) {
         round.lost(jobId);
@@ -94,11 +100,6 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
       }
       round.won(jobId, now);
       ctx.metrics.leasesGranted++;
-      await ctx.store.appendEvents(jobId, [
-        { type: "decision:made", at: now, data: decision.event },
-        { type: "lease:granted", at: now, data: { leaseId, epoch: grant.lease.epoch, factoryId: factory.id, engine: placement.engine, expiresAt: grant.lease.expiresAt } },
-        stageChanged("queued", grant.job.stage, now, `factory:${factory.id}`),
-      ]);
       ctx.notifier.jobChanged(jobId);
       const remaining = remainingForClaim(grant.job.manifest.budget, grant.job.cost);
       return {

@@ -75,6 +75,12 @@ export interface ClaimRequest {
   now: EpochMs;
   decision?: unknown;
   profile?: ProfileRef;
+  /**
+   * Events recorded with the grant (`decision:made`, `lease:granted`…), built from it (epoch,
+   * expiry). SQLite writes them in the claim's own transaction; Cosmos just after its conditional
+   * write (like CompleteRequest.events). Not called when the claim is refused.
+   */
+  events?: (grant: ClaimGrant) => NewEvent[];
 }
 
 export interface ClaimGrant {
@@ -267,7 +273,8 @@ export interface Store {
    * claimable (not queued, notBefore in the future, expectedVersion stale, its `lock` held by another
    * job's lease, or another claimer won the race) — the caller tries the next candidate.
    * Concurrency: one conditional write; of N racing claimers exactly one gets a grant. Jobs sharing
-   * a manifest `lock` never hold leases at the same time, fleet-wide.
+   * a manifest `lock` never hold leases at the same time, fleet-wide. `events` ride on the grant
+   * (same transaction on SQLite), so a claim is one store round trip, not a claim then an append.
    */
   claimJob(req: ClaimRequest): Promise<ClaimGrant | null>;
 

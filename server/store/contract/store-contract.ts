@@ -102,6 +102,31 @@ export function storeContract(factory: StoreFactory): void {
       expect(await store.fairnessCounters()).toEqual([{ productId: "p1", claimsGranted: 1, runningNow: 1, usageMs: 0 }]);
     });
 
+    it("records the grant's events with it, built from the grant; a refused claim records none", async () => {
+      const store = await newStore();
+      const { job } = await store.submitJob(newJob());
+      const built: number[] = [];
+      const events = (g: { lease: { epoch: number } }) => {
+        built.push(g.lease.epoch);
+        return [
+          { type: "decision:made", at: 2_000, data: { score: 3 } },
+          { type: "lease:granted", at: 2_000, data: { epoch: g.lease.epoch } },
+        ];
+      };
+      const grant = await store.claimJob({ jobId: job.id, factoryId: "f1", engine: "e", leaseId: "LE1", ttlMs: TTL, now: 2_000, events });
+      expect(grant?.lease.epoch).toBe(1);
+      expect(await store.claimJob({ jobId: job.id, factoryId: "f2", engine: "e", leaseId: "LE2", ttlMs: TTL, now: 2_001, events })).toBeNull();
+      expect(built).toEqual([1]);
+      const log = await store.readEvents(job.id, 0, 100);
+      const granted = log.filter((e) => e.type === "decision:made" || e.type === "lease:granted");
+      expect(granted.map((e) => [e.type, e.data])).toEqual([
+        ["decision:made", { score: 3 }],
+        ["lease:granted", { epoch: 1 }],
+      ]);
+      // seqs stay gap-free and ordered after whatever the submit recorded
+      expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
+    });
+
     it("refuses a stale expectedVersion, a future notBefore and an unknown job", async () => {
       const store = await newStore();
       const { job } = await store.submitJob(newJob());

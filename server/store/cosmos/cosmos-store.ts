@@ -338,7 +338,12 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     // The open run and lease live in the job document until the attempt ends (job-rules openRunOf):
     // a claim is one conditional write (plus the lock document when the job has a lock).
     this.jobOfLease.set(req.leaseId, cur.job.id);
-    return { job: next, lease: next.lease!, run: clean(plan.run) };
+    const grant: ClaimGrant = { job: next, lease: next.lease!, run: clean(plan.run) };
+    // No transactional batch to rely on: the grant's events follow its conditional write, as a
+    // complete's do (the job document just written is the one they are appended to, no re-read).
+    const events = req.events?.(grant);
+    if (events?.length) await this.appendEventsTo(next, events);
+    return grant;
   }
 
   async listClaimCandidates(q: ClaimCandidateQuery): Promise<JobRecord[]> {

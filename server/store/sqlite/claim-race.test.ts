@@ -77,6 +77,15 @@ describe("sqlite claim race across threads", () => {
     expect(await setup.countJobsByStage()).toEqual({ assigned: JOBS });
     const leases = await Promise.all(grants.slice(0, 50).map(async (g) => [(await setup.getJob(g.jobId))?.lease?.id, g.leaseId]));
     for (const [stored, told] of leases) expect(stored).toBe(told);
+    // A grant's events commit with it: a job claimed by an odd thread has exactly its one
+    // lease:granted event, naming the lease it holds; a losing claim left none behind.
+    for (const g of grants.filter((g) => /^w[13]-/.test(g.leaseId))) {
+      const granted = (await setup.readEvents(g.jobId, 0, 100)).filter((e) => e.type === "lease:granted");
+      expect(granted.map((e) => e.data)).toEqual([{ leaseId: g.leaseId }]);
+    }
+    for (const g of grants.filter((g) => !/^w[13]-/.test(g.leaseId))) {
+      expect((await setup.readEvents(g.jobId, 0, 100)).filter((e) => e.type === "lease:granted")).toEqual([]);
+    }
     await setup.close();
   }, 120_000);
 });

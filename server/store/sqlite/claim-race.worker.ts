@@ -31,7 +31,9 @@ async function claimLoop(n: number): Promise<void> {
       const leaseId = `w${input.worker}-c${n}-r${round}`;
       attempts += 1;
       try {
-        const g = await store.claimJob({ jobId: job.id, factoryId: `w${input.worker}`, engine: "e", leaseId, ttlMs: 60_000, now: input.now });
+        // Odd threads claim as the coordinator does (events in the claim's transaction), even ones bare.
+        const events = input.worker % 2 === 1 ? () => [{ type: "lease:granted", at: input.now, data: { leaseId } }] : undefined;
+        const g = await store.claimJob({ jobId: job.id, factoryId: `w${input.worker}`, engine: "e", leaseId, ttlMs: 60_000, now: input.now, ...(events ? { events } : {}) });
         if (g) {
           grants.push({ jobId: g.job.id, leaseId });
           break;

@@ -133,8 +133,11 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     for (const dep of job.deps) this.s.insertDep.run(dep, job.id);
   }
 
-  /** Writes `next` over the row whose version is `prev.version`. Inside a write transaction only. */
-  private replaceJob(prev: JobRecord, next: JobRecord): void {
+  /**
+   * Writes `next` over the row whose version is `prev.version`. Inside a write transaction only.
+   * `doc` is `JSON.stringify(next)` when the caller already has it.
+   */
+  private replaceJob(prev: JobRecord, next: JobRecord, doc = JSON.stringify(next)): void {
     const info = this.s.updateJob.run({
       id: next.id,
       stage: next.stage,
@@ -143,7 +146,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       lease_expires_at: next.lease?.expiresAt ?? null,
       factory_id: next.lease?.factoryId ?? null,
       version: next.version,
-      doc: JSON.stringify(next),
+      doc,
       prevVersion: prev.version,
     });
     if (info.changes !== 1) throw new StoreError("conflict", `job ${next.id} changed under a write transaction`);
@@ -157,9 +160,9 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return parse<RunRecord>(this.s.runById.get(id) as Row | undefined);
   }
 
-  /** Writes an ended attempt: its run and its lease-history record, as one row. */
-  private insertEndedRun(run: RunRecord, lease: LeaseRecord): void {
-    this.s.insertRun.run(run.id, run.jobId, run.productId, run.attempt, JSON.stringify(clean(run)), JSON.stringify(lease));
+  /** Writes an ended attempt: its run and its lease-history record, as one row. `runDoc`: the run, serialized. */
+  private insertEndedRun(run: RunRecord, lease: LeaseRecord, runDoc = JSON.stringify(clean(run))): void {
+    this.s.insertRun.run(run.id, run.jobId, run.productId, run.attempt, runDoc, JSON.stringify(lease));
   }
 
   private bumpFairness(productId: string, claims: number, running: number, usageMs: number): void {
@@ -186,31 +189,47 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   /**
-   * One statement (claim-statement.ts), no transaction around it: the UPDATE's WHERE is the whole
-   * claimability check, lock included, evaluated under SQLite's write lock. The open run and lease
-   * live in the job row until the attempt ends, so nothing else is written.
+   * One statement (claim-statement.ts): the UPDATE's WHERE is the whole claimability check, lock
+   * included, evaluated under SQLite's write lock. The open run and lease live in the job row until
+   * the attempt ends, so nothing else about the job is written. Without `events` the statement runs
+   * on its own (autocommit); with them it runs in one BEGIN IMMEDIATE with the event inserts, so the
+   * grant and its `decision:made`/`lease:granted` events commit together in one transaction.
    */
   async claimJob(req: ClaimRequest): Promise<ClaimGrant | null> {
+    const params = {
+      id: req.jobId,
+      leaseId: req.leaseId,
+      factoryId: req.factoryId,
+      engine: req.engine,
+      now: req.now,
+      expiresAt: req.now + req.ttlMs,
+      ...(req.decision !== undefined ? { decision: JSON.stringify(req.decision) } : {}),
+      ...(req.profile !== undefined ? { profile: JSON.stringify(req.profile) } : {}),
+      ...(req.expectedVersion !== undefined ? { expectedVersion: req.expectedVersion } : {}),
+    };
+    const grantOf = (doc: string): ClaimGrant => {
+      const job = JSON.parse(doc) as JobRecord;
+      return { job, lease: job.lease!, run: openRunOf(job)! };
+    };
+    const events = req.events;
+    if (events) {
+      return this.write(() => {
+        const doc = this.claim(params);
+        if (doc === undefined) return null;
+        const grant = grantOf(doc);
+        const list = events(grant);
+        if (list.length > 0) this.appendEventsIn(grant.job, list);
+        return grant;
+      });
+    }
     let doc: string | undefined;
     try {
-      doc = this.claim({
-        id: req.jobId,
-        leaseId: req.leaseId,
-        factoryId: req.factoryId,
-        engine: req.engine,
-        now: req.now,
-        expiresAt: req.now + req.ttlMs,
-        ...(req.decision !== undefined ? { decision: JSON.stringify(req.decision) } : {}),
-        ...(req.profile !== undefined ? { profile: JSON.stringify(req.profile) } : {}),
-        ...(req.expectedVersion !== undefined ? { expectedVersion: req.expectedVersion } : {}),
-      });
+      doc = this.claim(params);
     } catch (e) {
       if (isBusy(e)) throw new StoreError("busy", "the database is busy", { retryAfterMs: 50 });
       throw e;
     }
-    if (doc === undefined) return null;
-    const job = JSON.parse(doc) as JobRecord;
-    return { job, lease: job.lease!, run: openRunOf(job)! };
+    return doc === undefined ? null : grantOf(doc);
   }
 
   async listClaimCandidates(q: { productIds?: string[]; now: number; limit: number }): Promise<JobRecord[]> {
@@ -263,7 +282,9 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
         }
       }
       seq += 1;
-      const rec: EventRecord = clean({
+      // Serialized once: the stored text is also what the returned record is read back from (the
+      // same JSON-clean copy `clean()` made, without a second stringify of a large decision payload).
+      const doc = JSON.stringify({
         jobId: job.id,
         productId: job.productId,
         seq,
@@ -273,8 +294,8 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
         leaseId,
         agentSeq: e.agentSeq,
       });
-      this.s.insertEvent.run(job.id, seq, leaseId ?? null, e.agentSeq ?? null, JSON.stringify(rec));
-      out.push(rec);
+      this.s.insertEvent.run(job.id, seq, leaseId ?? null, e.agentSeq ?? null, doc);
+      out.push(JSON.parse(doc) as EventRecord);
     }
     return out;
   }
@@ -330,10 +351,13 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       const existingRun = endedRun ?? (job?.lease?.id === req.leaseId ? openRunOf(job) : undefined);
       const plan = planComplete(job, existingRun, req);
       if ("duplicate" in plan) return { job: job ?? this.readJob(plan.duplicate.jobId)!, run: plan.duplicate, duplicate: true };
-      const next = clean(plan.job);
-      const run = clean(plan.run);
-      this.replaceJob(job!, next);
-      this.insertEndedRun(run, openLeaseRecordOf(job!, { state: job!.lease!.cancelled ? "cancelled" : "completed", at: req.now })!);
+      // Each document is serialized once: the stored text is parsed back for the returned (clean) copy.
+      const jobDoc = JSON.stringify(plan.job);
+      const runDoc = JSON.stringify(plan.run);
+      const next = JSON.parse(jobDoc) as JobRecord;
+      const run = JSON.parse(runDoc) as RunRecord;
+      this.replaceJob(job!, next, jobDoc);
+      this.insertEndedRun(run, openLeaseRecordOf(job!, { state: job!.lease!.cancelled ? "cancelled" : "completed", at: req.now })!, runDoc);
       this.bumpFairness(job!.productId, 1, 0, run.cost.wallMs);
       if (req.events?.length) this.appendEventsIn(next, req.events, req.leaseId);
       return { job: next, run, duplicate: false };
