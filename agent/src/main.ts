@@ -2,6 +2,8 @@
  * `fleet-agent` entry point: flags → options → --help / --version / --detect / the agent loop.
  * Exit codes: 0 done or drained, 1 fatal (token refused…), 2 bad usage, 143 stopped by a second signal.
  */
+// First: V8 flags that must be set before the rest of the bundle allocates (./v8-flags.ts says why).
+import "./v8-flags";
 import { parseFlags, resolveOptions } from "./cli/args";
 import { HELP } from "./cli/help";
 import { FatalAgentError, UsageError } from "./cli/usage-error";
