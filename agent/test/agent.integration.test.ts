@@ -160,9 +160,11 @@ describe.skipIf(process.platform === "win32")("fleet-agent against the real coor
     await stageIs(id, "review", "testing");
     const reclaimMs = Date.now() - killedAt;
     process.stderr.write(`kill -9 → re-granted to another agent after ${regrantMs} ms, completed after ${reclaimMs} ms (TTL ${TTL_MS}, sweep ${SWEEP_MS}, job 4 s)\n`);
-    expect(regrantMs).toBeLessThan(TTL_MS + SWEEP_MS + 3_000);
-    // TTL + sweep to notice, then the 4 s job itself, plus the retry backoff and slack for a busy machine
-    expect(reclaimMs).toBeLessThan(TTL_MS + SWEEP_MS + 4_000 + 1_000 + 5_000);
+    // A correctness bound, not a speed target: reclaim must come from lease expiry (TTL + sweep, then
+    // the 1 s retry backoff and the new agent's start), well before the 30 s offline window could be
+    // what frees it. The generous slack keeps a busy CI machine from flaking; the figure is printed above.
+    expect(regrantMs).toBeLessThan(TTL_MS + SWEEP_MS + 1_500 + 10_000);
+    expect(reclaimMs).toBeLessThan(TTL_MS + SWEEP_MS + 1_500 + 4_000 + 15_000);
   });
 
   it("an agent SIGSTOPped past its TTL has its late writes refused and abandons the job on SIGCONT", async () => {
