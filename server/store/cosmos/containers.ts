@@ -1,5 +1,6 @@
 import "server-only";
 import type { Container, Database, IndexingPolicy } from "@azure/cosmos";
+import { isConflict } from "./cosmos-errors";
 
 /**
  * The containers of the Cosmos provider and why each partition key:
@@ -68,14 +69,30 @@ const INDEXING: Partial<{ [K in ContainerName]: IndexingPolicy }> = {
 
 export type Containers = { [K in ContainerName]: Container };
 
+/**
+ * The SDK's createIfNotExists is read, then create on 404: another app instance starting at the same
+ * moment can create the database or container in between, and our create gets 409. Then it exists:
+ * the second call reads it.
+ */
+export async function createIfMissing<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (e) {
+    if (isConflict(e)) return create();
+    throw e;
+  }
+}
+
 export async function ensureContainers(db: Database): Promise<Containers> {
   const entries = await Promise.all(
     (Object.keys(CONTAINERS) as ContainerName[]).map(async (name) => {
-      const { container } = await db.containers.createIfNotExists({
-        id: CONTAINERS[name],
-        partitionKey: { paths: [PARTITION[name]] },
-        ...(INDEXING[name] ? { indexingPolicy: INDEXING[name] } : {}),
-      });
+      const { container } = await createIfMissing(() =>
+        db.containers.createIfNotExists({
+          id: CONTAINERS[name],
+          partitionKey: { paths: [PARTITION[name]] },
+          ...(INDEXING[name] ? { indexingPolicy: INDEXING[name] } : {}),
+        }),
+      );
       return [name, container] as const;
     }),
   );

@@ -61,7 +61,7 @@ import { decodeCursor, defaultSettings, encodeCursor, logPos } from "../shared";
 import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
 import { isConflict, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
 import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
-import { ensureContainers, type Containers } from "./containers";
+import { createIfMissing, ensureContainers, type Containers } from "./containers";
 
 /**
  * The Cosmos DB provider. Every job write is read → plan (job-rules.ts) → replace with If-Match on
@@ -97,7 +97,7 @@ export async function openCosmosStore(options: CosmosStoreOptions): Promise<Stor
     },
   });
   try {
-    const { database } = await client.databases.createIfNotExists({ id: options.database });
+    const { database } = await createIfMissing(() => client.databases.createIfNotExists({ id: options.database }));
     const containers = await ensureContainers(database);
     return countOps(new CosmosStore(client, containers));
   } catch (e) {
