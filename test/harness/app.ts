@@ -10,6 +10,9 @@
  *   app.dataDir          // the fresh FLEET_DATA_DIR (removed by stop())
  *   await app.stop()     // kills the whole process tree and removes the data dir
  *
+ * The three secrets are generated per call unless `env` sets them (then the returned fields are the
+ * values in force, e.g. for several instances sharing one Cosmos database: test/harness/cosmos.ts).
+ *
  * The build folder is NEXT_DIST_DIR (default `.next`); without a build it fails with "run `npm run
  * build` first". Short lease/sweep/heartbeat settings are the defaults here; `env` overrides them.
  */
@@ -108,7 +111,16 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartedApp> 
     await stop();
     throw e;
   }
-  return { url, adminToken, enrollmentToken, adminPassword, dataDir, output: () => output, stop };
+  // `env` may set the secrets (several instances sharing one store share them): report those in force.
+  return {
+    url,
+    adminToken: env.FLEET_ADMIN_TOKEN!,
+    enrollmentToken: env.FLEET_ENROLLMENT_TOKEN!,
+    adminPassword: env.FLEET_ADMIN_PASSWORD!,
+    dataDir,
+    output: () => output,
+    stop,
+  };
 }
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {

@@ -60,8 +60,15 @@ export async function registerFactory(
     },
   });
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
-  const { factoryId, token } = r.body;
-  const free = opts.stations ?? DEFAULT_FREE;
+  return factoryClient(baseUrl, r.body.factoryId, r.body.token, opts.stations ?? DEFAULT_FREE);
+}
+
+/**
+ * A client for an already registered factory at `baseUrl`: e.g. the same factory talking to another
+ * app instance that shares the store (its token is valid on every instance).
+ */
+export function factoryClient(baseUrl: string, factoryId: string, token: string, free: { engine: string; slots: number }[] = DEFAULT_FREE): FactoryClient {
+  const api = `${baseUrl}/api/fleet`;
   return {
     factoryId,
     token,
