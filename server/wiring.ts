@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { AuthOptions } from "next-auth";
-import { env, type Env } from "./env";
+import { env, EnvError, type Env } from "./env";
 import { log } from "./log";
 import { openStore } from "./store";
 import type { Store } from "./store/port";
@@ -52,7 +52,19 @@ export function services(): Promise<Services> {
 
 /** Called from instrumentation.ts at server start: opens everything and starts the sweeper. */
 export async function startBackground(): Promise<void> {
-  await services();
+  try {
+    await services();
+  } catch (err) {
+    // A bad setting never fixes itself: stop now, naming the variable (server/env.ts).
+    if (err instanceof EnvError) {
+      log.fatal(err.message);
+      process.exit(1);
+    }
+    // Anything else (say the store is briefly unreachable) must not fail Next's startup hook: Next
+    // would keep that failure and answer 500 forever. services() forgets the failed attempt, so the
+    // next request tries again and /healthz reports the store as down meanwhile.
+    log.error({ err }, "could not start the coordinator yet; the next request will try again");
+  }
 }
 
 function keptSecrets(dataDir: string, wantEnrollment: boolean): { secrets: KeptSecrets; generatedEnrollment: boolean } {
