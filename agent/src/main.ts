@@ -22,7 +22,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${AGENT_VERSION}\n`);
     return 0;
   }
-  if (flags.offline) throw new UsageError("--offline: the offline folder queue is not yet supported by this agent version");
+  if (flags.offline && flags.server) {
+    // Reconcile is not implemented (agent/README.md, "Offline folder queue", says why): refuse rather than pretend.
+    throw new UsageError(
+      "--offline with --server: reconciling offline results with a coordinator is not yet supported; run --offline DIR without --server",
+    );
+  }
   // Loaded only when asked for: the YAML parser and the config schema are not needed by an agent
   // started with flags alone, and an idle agent should not carry them (agent_rss_mb).
   const file = flags.config ? (await import("./config/config-file")).loadConfigFile(flags.config) : undefined;
@@ -32,6 +37,16 @@ async function main(argv: string[]): Promise<number> {
     const d = await detect({ adapters, ...(options.engines ? { engines: options.engines } : {}), max: options.max, tags: options.tags });
     process.stdout.write(JSON.stringify({ name: options.name, ...d }, null, 2) + "\n");
     return 0;
+  }
+  if (flags.offline) {
+    // Loaded only in offline mode: the job-file parser, profiles and the folder queue stay out of an idle online agent.
+    const { OfflineAgent } = await import("./offline/offline-agent");
+    const name = options.name;
+    const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} fleet-agent[${name} offline] ${msg}\n`);
+    const agent = new OfflineAgent({ dir: flags.offline, options, adapters, env: process.env, log });
+    process.on("SIGTERM", () => agent.requestStop());
+    process.on("SIGINT", () => agent.requestStop());
+    return agent.run();
   }
   if (!options.server) throw new UsageError("--server: where is the coordinator? pass --server URL or set FLEET_SERVER");
 

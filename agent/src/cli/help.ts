@@ -5,6 +5,7 @@ runs them with the local coding-agent CLIs, verifies them and reports back.
 
 Usage:
   npx fleet-agent --server URL --token TOKEN [options]
+  npx fleet-agent --offline DIR [--engines a,b] [--max N] [--once]
   npx fleet-agent --detect [--engines a,b] [--tags k:v,...] [--config FILE]
 
 Options:
@@ -22,8 +23,12 @@ Options:
   --config FILE      JSON or YAML config: server, name, max, workdir, tags, engines
                      (override an adapter or add a custom engine: command, args with {prompt},
                      yoloArgs, prompt: arg|stdin|file, output: text|claude|codex|gemini).
-  --once             Claim at most one job, run it, and exit (tests and cron).
-  --offline DIR      Folder-queue mode without a coordinator (not yet supported).
+  --once             Claim at most one job, run it, and exit (tests and cron); with --offline,
+                     process at most one file of DIR/inbox (none waiting: exit at once).
+  --offline DIR      Folder queue without a coordinator: job files (*.md) dropped in DIR/inbox
+                     run here and move through building/ to review/, testing/, shipped/ or
+                     failed/, with <name>.log and <name>.result.json beside them. Reconciling
+                     with a coordinator (--server) is not yet supported.
   --detect           Print the detected capabilities and stations as JSON and exit.
   --version          Print the agent version and exit.
   --help             Show this help.

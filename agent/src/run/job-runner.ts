@@ -28,6 +28,9 @@ import { commitsSince, listChanges, scopeReport } from "./scope";
 import { runVerify } from "./verify";
 import { prepareWorkspace, type Workspace } from "./workspace";
 
+/** What a run needs from the coordinator: the lease writes. The offline queue supplies a local one. */
+export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete">;
+
 export type StopReason = "cancelled" | "lease_lost";
 
 export interface JobRunOptions {
@@ -36,7 +39,7 @@ export interface JobRunOptions {
   adapter: EngineAdapter;
   /** resolved binary (detection); falls back to the adapter's command */
   command?: string;
-  client: CoordinatorClient;
+  client: LeaseClient;
   workdir: string;
   graceMs: number;
   verifyTimeoutMs: number;
