@@ -23,6 +23,7 @@ export default tseslint.config(
       ".next/**",
       ".next-*/**",
       "agent/dist/**",
+      ".cache/**",
       "coverage/**",
       "test-results/**",
       "playwright-report/**",

@@ -52,7 +52,7 @@ export function startAgent(opts: {
   name: string;
   sandbox: ReturnType<typeof agentSandbox>;
   args?: string[];
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
 }): AgentHandle {
   const args = [
     BUNDLE,

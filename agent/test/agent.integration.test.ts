@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type StartedApp } from "../../test/harness/app";
-import { agentSandbox, alive, buildAgent, killAllAgents, startAgent } from "./agent-process";
+import { AGENT_DIR, agentSandbox, alive, buildAgent, killAllAgents, startAgent } from "./agent-process";
 
 const SECRET = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
 const TTL_MS = 3_000;
@@ -74,6 +74,11 @@ async function streamText(id: string, ms = 1_500): Promise<string> {
     clearTimeout(t);
   }
   return text;
+}
+
+/** The log text of a stream's `run:log` events, in order. */
+function logLines(sse: string): string {
+  return [...sse.matchAll(/^event: run:log\ndata: (.*)$/gm)].map((m) => (JSON.parse(m[1]!) as { text: string }).text).join("");
 }
 
 async function job(id: string) {
@@ -190,5 +195,26 @@ describe.skipIf(process.platform === "win32")("fleet-agent against the real coor
     await until(async () => /"outcome":"timeout"/.test(JSON.stringify((await api("GET", `/jobs/${id}/events`)).body)));
     const gc = Number(readFileSync(pidfile, "utf8"));
     await until(async () => !alive(gc), 5_000);
+  });
+
+  it("a config entry that only moves `claude` to another binary keeps claude's real argv; yolo as root needs IS_SANDBOX=1", async () => {
+    const s = sandbox();
+    writeFileSync(s.config, `engines:\n  claude:\n    command: ${JSON.stringify(path.join(AGENT_DIR, "test", "fixtures", "fake-claude"))}\n`);
+    const prompt = "fake: argv-all";
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      const refused = startAgent({ server: app.url, token: app.enrollmentToken, name: "int-root", sandbox: s, args: ["--engines", "claude"], env: { IS_SANDBOX: "" } });
+      const id = await submit({ engine: "claude", cwd: s.dir, yolo: true }, prompt);
+      await stageIs(id, "failed", "dead_letter");
+      const log = logLines(await streamText(id));
+      expect(log).toContain("claude refuses --dangerously-skip-permissions when run as root");
+      expect(log).not.toContain("ARGV"); // the engine never started
+      await refused.stop();
+    }
+    startAgent({ server: app.url, token: app.enrollmentToken, name: "int-claude", sandbox: s, args: ["--engines", "claude"], env: { IS_SANDBOX: "1" } });
+    const id = await submit({ engine: "claude", cwd: s.dir, yolo: true }, prompt);
+    await stageIs(id, "review", "testing");
+    const log = logLines(await streamText(id));
+    expect(log).toContain(`ARGV ${JSON.stringify(["-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions", "--"])}`);
   });
 });

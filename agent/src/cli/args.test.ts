@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../config/config-file";
+import { BUILTIN_ADAPTERS, resolveAdapters } from "../engines/adapters";
 import { parseFlags, resolveOptions } from "./args";
 import { UsageError } from "./usage-error";
 
@@ -63,15 +64,27 @@ describe("flags", () => {
 });
 
 describe("config file", () => {
-  it("reads JSON and YAML engines, with defaults filled", () => {
-    const y = parseConfigText(
-      "engines:\n  fake:\n    command: node\n    args: [x.mjs, '{prompt}']\n    output: claude\n  claude:\n    command: /opt/claude\n",
-      "a.yaml",
+  it("reads JSON and YAML engines: a custom one gets the defaults, a built-in override keeps its flags", () => {
+    const y = resolveAdapters(
+      parseConfigText(
+        "engines:\n  fake:\n    command: node\n    args: [x.mjs, '{prompt}']\n    output: claude\n  claude:\n    command: /opt/claude\n",
+        "a.yaml",
+      ).engines,
     );
-    expect(y.engines.fake).toMatchObject({ command: "node", args: ["x.mjs", "{prompt}"], prompt: "arg", output: "claude" });
-    expect(y.engines.claude?.args).toEqual(["{prompt}"]);
-    const j = parseConfigText(JSON.stringify({ engines: { mine: { command: "m", prompt: "stdin" } } }), "a.json");
-    expect(j.engines.mine?.prompt).toBe("stdin");
+    expect(y.fake).toMatchObject({ command: "node", args: ["x.mjs", "{prompt}"], yoloArgs: [], prompt: "arg", output: "claude" });
+    expect(y.claude).toEqual({ ...BUILTIN_ADAPTERS.claude, command: "/opt/claude" });
+    const j = resolveAdapters(parseConfigText(JSON.stringify({ engines: { mine: { command: "m", prompt: "stdin" } } }), "a.json").engines);
+    expect(j.mine).toMatchObject({ command: "m", prompt: "stdin", args: ["{prompt}"], output: "text", versionArgs: ["--version"] });
+  });
+
+  it("a built-in override that brings its own args drops the built-in's safe-mode flags; env merges", () => {
+    const a = resolveAdapters(parseConfigText("engines:\n  codex:\n    args: [exec, '{yolo}', '{prompt}']\n    env: {A: b}\n", "c.yaml").engines);
+    expect(a.codex).toMatchObject({ command: "codex", args: ["exec", "{yolo}", "{prompt}"], safeArgs: [], yoloArgs: BUILTIN_ADAPTERS.codex!.yoloArgs, env: { A: "b" } });
+    expect(resolveAdapters(parseConfigText("engines:\n  gemini:\n    command: /g\n", "c.yaml").engines).gemini!.yoloEnv).toEqual({ GEMINI_CLI_TRUST_WORKSPACE: "true" });
+  });
+
+  it("a custom engine without a command is refused, naming the field", () => {
+    expect(() => parseConfigText("engines:\n  mine:\n    args: ['{prompt}']\n", "c.yaml")).toThrow(/--config c\.yaml: engines\.mine\.command: required for a custom engine/);
   });
 
   it("refuses unknown keys and bad values with their path", () => {

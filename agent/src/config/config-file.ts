@@ -10,6 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { engineName, factoryName } from "@/lib/protocol";
 import { UsageError } from "../cli/usage-error";
+import { BUILTIN_ADAPTERS } from "../engines/adapters";
 import { parseTagList, validateMax, validateServer } from "../cli/args";
 
 export const OUTPUT_PARSERS = ["text", "claude", "codex", "gemini"] as const;
@@ -17,14 +18,18 @@ export type OutputParser = (typeof OUTPUT_PARSERS)[number];
 
 const argList = z.array(z.string().max(4096)).max(100);
 
+/**
+ * Fields left out inherit from the built-in adapter of the same name (so `claude: {command: …}` is
+ * the same flags on another binary), or, for a custom engine, from the defaults in adapters.ts.
+ */
 export const engineConfig = z.strictObject({
-  command: z.string().min(1).max(4096),
-  args: argList.default(["{prompt}"]),
-  yoloArgs: argList.default([]),
+  command: z.string().min(1).max(4096).optional(),
+  args: argList.optional(),
+  yoloArgs: argList.optional(),
   /** how the prompt reaches the engine: an argv element, stdin, or a temp file (`{promptFile}`) */
-  prompt: z.enum(["arg", "stdin", "file"]).default("arg"),
-  output: z.enum(OUTPUT_PARSERS).default("text"),
-  versionArgs: argList.default(["--version"]),
+  prompt: z.enum(["arg", "stdin", "file"]).optional(),
+  output: z.enum(OUTPUT_PARSERS).optional(),
+  versionArgs: argList.optional(),
   slots: z.number().int().min(1).max(256).optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4096)).optional(),
 });
@@ -71,6 +76,13 @@ export function parseConfigText(text: string, file: string): AgentConfigFile {
     throw new UsageError(`--config ${file}: ${i.path.join(".") || "(top level)"}: ${i.message}`);
   }
   const v = r.data;
+  for (const [name, e] of Object.entries(v.engines ?? {})) {
+    if (e.command === undefined && !(name in BUILTIN_ADAPTERS)) {
+      throw new UsageError(
+        `--config ${file}: engines.${name}.command: required for a custom engine (only the built-ins ${Object.keys(BUILTIN_ADAPTERS).join(", ")} have one already)`,
+      );
+    }
+  }
   const out: AgentConfigFile = { engines: v.engines ?? {} };
   if (v.server !== undefined) out.server = validateServer(v.server, `--config ${file}: server`);
   if (v.name !== undefined) out.name = v.name;

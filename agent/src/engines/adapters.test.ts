@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_ADAPTERS, buildEngineCommand, resolveAdapters } from "./adapters";
+import { BUILTIN_ADAPTERS, buildEngineCommand, engineRunRefusal, resolveAdapters } from "./adapters";
 import { addCost, parseCostLine } from "./cost-parsers";
 
 const NASTY = `fix it $(rm -rf /) \`reboot\` "double" 'single' ; | & > out\n--dangerously-skip-permissions\n-p`;
@@ -58,6 +58,22 @@ describe("engine adapters", () => {
     const cmd = buildEngineCommand(a.s!, { prompt: "secret plan", yolo: false });
     expect(cmd.args).toEqual(["-", "{prompt}"]);
     expect(cmd.stdin).toBe("secret plan");
+  });
+
+  it("gemini trusts the worktree only for a yolo run (else headless gemini drops --yolo)", () => {
+    const g = BUILTIN_ADAPTERS.gemini!;
+    expect(buildEngineCommand(g, { prompt: "x", yolo: true }).env).toEqual({ GEMINI_CLI_TRUST_WORKSPACE: "true" });
+    expect(buildEngineCommand(g, { prompt: "x", yolo: false }).env).toEqual({});
+  });
+
+  it("claude yolo as root is refused before spawning, with what to do, unless IS_SANDBOX=1", () => {
+    const c = BUILTIN_ADAPTERS.claude!;
+    expect(engineRunRefusal(c, { yolo: true, uid: 0, env: {} })).toMatch(/claude refuses --dangerously-skip-permissions when run as root.*ordinary user.*IS_SANDBOX=1/);
+    expect(engineRunRefusal(c, { yolo: true, uid: 0, env: { IS_SANDBOX: "1" } })).toBeUndefined();
+    expect(engineRunRefusal(c, { yolo: true, uid: 1000, env: {} })).toBeUndefined();
+    expect(engineRunRefusal(c, { yolo: false, uid: 0, env: {} })).toBeUndefined();
+    expect(engineRunRefusal(c, { yolo: true, uid: undefined, env: {} })).toBeUndefined(); // Windows: no uid
+    expect(engineRunRefusal(BUILTIN_ADAPTERS.codex!, { yolo: true, uid: 0, env: {} })).toBeUndefined();
   });
 
   it("a config entry overrides a built-in", () => {

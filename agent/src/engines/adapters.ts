@@ -11,11 +11,15 @@
  *           (developers.openai.com/codex/noninteractive, codex sandbox.md; exec never prompts, the
  *           sandbox decides what it may write)
  *   gemini  --prompt=PROMPT --output-format stream-json [--yolo]   (geminicli.com/docs/cli/headless)
+ *           yolo also sets GEMINI_CLI_TRUST_WORKSPACE=true: headless gemini silently drops --yolo
+ *           back to "default" approval in a folder it does not trust, and a fresh worktree never is
  *   copilot --prompt=PROMPT [--allow-all-tools]                    (docs.github.com … cli-programmatic-reference)
  *   aider   --message=PROMPT --no-pretty [--yes-always]            (aider.chat/docs/scripting.html)
  *   devin   -p [--permission-mode dangerous] -- PROMPT             (cli.devin.ai/docs/reference/commands)
  *   shell   bash PROMPT_FILE (sh when bash is missing): the prompt body is the script
  * `--prompt=X` / `--message=X` forms keep a prompt that starts with '-' from being read as a flag.
+ * Last run against the real CLIs (`npm run check:clis`): claude 2.1.197, codex 0.169.0, gemini 0.61.0,
+ * copilot 1.0.102 — each accepted both argv forms and stopped only at its sign-in.
  */
 import type { EngineConfig, OutputParser } from "../config/config-file";
 
@@ -32,6 +36,13 @@ export interface EngineAdapter {
   versionArgs: string[];
   slots?: number;
   env?: Record<string, string>;
+  /** extra environment for a yolo run only */
+  yoloEnv?: Record<string, string>;
+  /**
+   * The CLI refuses its auto-approve flag when run as root unless this variable is "1": checked
+   * before spawning, so the job fails with what to do instead of the CLI's one-line refusal.
+   */
+  yoloRootOverrideEnv?: string;
 }
 
 const builtin = (a: Omit<EngineAdapter, "safeArgs" | "versionArgs"> & Partial<EngineAdapter>): EngineAdapter => ({
@@ -46,6 +57,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
     command: "claude",
     args: ["-p", "--output-format", "stream-json", "--verbose", "{yolo}", "--", "{prompt}"],
     yoloArgs: ["--dangerously-skip-permissions"],
+    yoloRootOverrideEnv: "IS_SANDBOX",
     prompt: "arg",
     output: "claude",
   }),
@@ -63,6 +75,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
     command: "gemini",
     args: ["--prompt={prompt}", "--output-format", "stream-json", "{yolo}"],
     yoloArgs: ["--yolo"],
+    yoloEnv: { GEMINI_CLI_TRUST_WORKSPACE: "true" },
     prompt: "arg",
     output: "gemini",
   }),
@@ -100,22 +113,39 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
   }),
 };
 
-/** Built-ins with the config file's overrides and custom engines applied. */
+/** What a custom engine gets for the fields its config leaves out. */
+const CUSTOM_DEFAULTS = { args: ["{prompt}"], yoloArgs: [], prompt: "arg", output: "text", versionArgs: ["--version"] } as const;
+
+/**
+ * Built-ins with the config file's overrides and custom engines applied. An override names only
+ * what it changes: the rest (flags, yolo environment, output parser) stays the built-in's.
+ */
 export function resolveAdapters(config: Record<string, EngineConfig> = {}): Record<string, EngineAdapter> {
   const out: Record<string, EngineAdapter> = { ...BUILTIN_ADAPTERS };
   for (const [name, c] of Object.entries(config)) {
-    const a: EngineAdapter = {
+    const base: EngineAdapter = BUILTIN_ADAPTERS[name] ?? {
       name,
-      command: c.command,
-      args: c.args,
-      yoloArgs: c.yoloArgs,
+      command: name,
+      args: [...CUSTOM_DEFAULTS.args],
+      yoloArgs: [],
       safeArgs: [],
-      prompt: c.prompt,
-      output: c.output,
-      versionArgs: c.versionArgs,
+      prompt: CUSTOM_DEFAULTS.prompt,
+      output: CUSTOM_DEFAULTS.output,
+      versionArgs: [...CUSTOM_DEFAULTS.versionArgs],
     };
+    const a: EngineAdapter = { ...base, name };
+    if (c.command !== undefined) a.command = c.command;
+    // New argv templates replace the built-in's safe-mode expansion too: it belonged to its flags.
+    if (c.args !== undefined) {
+      a.args = c.args;
+      a.safeArgs = [];
+    }
+    if (c.yoloArgs !== undefined) a.yoloArgs = c.yoloArgs;
+    if (c.prompt !== undefined) a.prompt = c.prompt;
+    if (c.output !== undefined) a.output = c.output;
+    if (c.versionArgs !== undefined) a.versionArgs = c.versionArgs;
     if (c.slots !== undefined) a.slots = c.slots;
-    if (c.env) a.env = c.env;
+    if (c.env) a.env = { ...base.env, ...c.env };
     out[name] = a;
   }
   return out;
@@ -124,6 +154,8 @@ export function resolveAdapters(config: Record<string, EngineConfig> = {}): Reco
 export interface EngineCommand {
   command: string;
   args: string[];
+  /** set on top of the agent's environment for this run */
+  env: Record<string, string>;
   /** written to the engine's stdin, then closed; undefined: stdin is /dev/null */
   stdin?: string;
 }
@@ -147,7 +179,24 @@ export function buildEngineCommand(
     if (input.promptFile !== undefined) v = v.split("{promptFile}").join(input.promptFile);
     args.push(v);
   }
-  const cmd: EngineCommand = { command: input.command ?? adapter.command, args };
+  const env = { ...adapter.env, ...(input.yolo ? adapter.yoloEnv : {}) };
+  const cmd: EngineCommand = { command: input.command ?? adapter.command, args, env };
   if (adapter.prompt === "stdin") cmd.stdin = input.prompt;
   return cmd;
+}
+
+/**
+ * Why this run cannot start as asked (undefined: it can). Today: an auto-approve flag the CLI refuses
+ * to honour for root, which the CLI itself reports only as one terse line after the job was placed.
+ */
+export function engineRunRefusal(
+  adapter: EngineAdapter,
+  input: { yolo: boolean; uid: number | undefined; env: Record<string, string | undefined> },
+): string | undefined {
+  const override = adapter.yoloRootOverrideEnv;
+  if (!input.yolo || !override || input.uid !== 0 || input.env[override] === "1") return undefined;
+  return (
+    `${adapter.name} refuses ${adapter.yoloArgs.join(" ")} when run as root, so this yolo job cannot run here. ` +
+    `Run fleet-agent as an ordinary user, or, if this machine is a throwaway sandbox, start it with ${override}=1.`
+  );
 }

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ClaimResponse, CompleteRequest, CostReport, Outcome, ScopeReport, VerifyReport } from "@/lib/protocol";
-import { buildEngineCommand, type EngineAdapter } from "../engines/adapters";
+import { buildEngineCommand, engineRunRefusal, type EngineAdapter } from "../engines/adapters";
 import { addCost, parseCostLine } from "../engines/cost-parsers";
 import { backoffDelay, sleep } from "../net/backoff";
 import type { CoordinatorClient } from "../net/client";
@@ -163,7 +163,12 @@ export class JobRun {
       });
       const env = {} as NodeJS.ProcessEnv;
       for (const [k, v] of Object.entries(this.o.env)) if (!PRIVATE_ENV.test(k)) env[k] = v;
-      Object.assign(env, this.o.adapter.env, { FLEET_JOB_ID: this.jobId, FLEET_LEASE_ID: this.leaseId, FLEET_ENGINE: this.o.engine });
+      const refusal = engineRunRefusal(this.o.adapter, { yolo: manifest.yolo, uid: process.getuid?.(), env });
+      if (refusal) {
+        this.logs.note(refusal);
+        return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
+      }
+      Object.assign(env, cmd.env, { FLEET_JOB_ID: this.jobId, FLEET_LEASE_ID: this.leaseId, FLEET_ENGINE: this.o.engine });
 
       this.events.push({ type: "stage", stage: "building" });
       let cost: CostReport = {};
