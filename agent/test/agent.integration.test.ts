@@ -205,6 +205,7 @@ describe.skipIf(process.platform === "win32")("fleet-agent against the real coor
     if (asRoot) {
       const refused = startAgent({ server: app.url, token: app.enrollmentToken, name: "int-root", sandbox: s, args: ["--engines", "claude"], env: { IS_SANDBOX: "" } });
       const id = await submit({ engine: "claude", cwd: s.dir, yolo: true }, prompt);
+      await until(async () => refused.stderr().includes("warning: claude refuses --dangerously-skip-permissions when run as root")); // said at start
       await stageIs(id, "failed", "dead_letter");
       const log = logLines(await streamText(id));
       expect(log).toContain("claude refuses --dangerously-skip-permissions when run as root");

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_ADAPTERS, buildEngineCommand, engineRunRefusal, resolveAdapters } from "./adapters";
+import { BUILTIN_ADAPTERS, buildEngineCommand, engineRunRefusal, resolveAdapters, yoloWarnings } from "./adapters";
 import { addCost, parseCostLine } from "./cost-parsers";
 
 const NASTY = `fix it $(rm -rf /) \`reboot\` "double" 'single' ; | & > out\n--dangerously-skip-permissions\n-p`;
@@ -74,6 +74,13 @@ describe("engine adapters", () => {
     expect(engineRunRefusal(c, { yolo: false, uid: 0, env: {} })).toBeUndefined();
     expect(engineRunRefusal(c, { yolo: true, uid: undefined, env: {} })).toBeUndefined(); // Windows: no uid
     expect(engineRunRefusal(BUILTIN_ADAPTERS.codex!, { yolo: true, uid: 0, env: {} })).toBeUndefined();
+  });
+
+  it("the start-up warning names the engine only when this process would be refused", () => {
+    const asRoot = process.getuid?.() === 0;
+    const w = yoloWarnings(BUILTIN_ADAPTERS, ["shell", "claude", "codex"], {});
+    expect(w).toEqual(asRoot ? [expect.stringMatching(/^warning: claude refuses/)] : []);
+    expect(yoloWarnings(BUILTIN_ADAPTERS, ["claude"], { IS_SANDBOX: "1" })).toEqual([]);
   });
 
   it("a config entry overrides a built-in", () => {

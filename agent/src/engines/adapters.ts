@@ -196,7 +196,17 @@ export function engineRunRefusal(
   const override = adapter.yoloRootOverrideEnv;
   if (!input.yolo || !override || input.uid !== 0 || input.env[override] === "1") return undefined;
   return (
-    `${adapter.name} refuses ${adapter.yoloArgs.join(" ")} when run as root, so this yolo job cannot run here. ` +
+    `${adapter.name} refuses ${adapter.yoloArgs.join(" ")} when run as root, so yolo jobs cannot run on ${adapter.name} here. ` +
     `Run fleet-agent as an ordinary user, or, if this machine is a throwaway sandbox, start it with ${override}=1.`
   );
+}
+
+/** Said once at start, so the operator learns before a job fails: what yolo jobs these engines will refuse. */
+export function yoloWarnings(adapters: Record<string, EngineAdapter>, engines: readonly string[], env: Record<string, string | undefined>): string[] {
+  const uid = process.getuid?.();
+  return engines.flatMap((e) => {
+    const a = adapters[e];
+    const why = a && engineRunRefusal(a, { yolo: true, uid, env });
+    return why ? [`warning: ${why}`] : [];
+  });
 }

@@ -17,7 +17,7 @@ import { FatalAgentError, UsageError } from "../cli/usage-error";
 import { credentialsFile, loadCredentials, saveCredentials, type FactoryCredentials } from "../config/credentials";
 import { RunningLeaseFile } from "../config/running-leases";
 import { detect, sameCapabilities, type Detection } from "../detect/detect";
-import type { EngineAdapter } from "../engines/adapters";
+import { yoloWarnings, type EngineAdapter } from "../engines/adapters";
 import { backoffDelay, jitter, sleep } from "../net/backoff";
 import { CoordinatorClient } from "../net/client";
 import { RejectedError, TransientError, UnauthorizedError } from "../net/errors";
@@ -79,6 +79,7 @@ export class FactoryAgent {
     this.detection = await detect({ adapters: this.d.adapters, ...(o.engines ? { engines: o.engines } : {}), max: o.max, tags: o.tags, env: this.d.env });
     if (this.detection.stations.length === 0) throw new UsageError("no engine found on this machine (and shell was not offered): check --engines");
     this.d.log(`${o.name}: ${this.detection.stations.map((s) => `${s.engine}×${s.slots}`).join(", ")}; max ${o.max}`);
+    for (const w of yoloWarnings(this.d.adapters, this.detection.stations.map((s) => s.engine), this.d.env)) this.d.log(w);
 
     await this.register();
     this.recoverLeftovers();

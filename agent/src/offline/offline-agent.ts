@@ -33,7 +33,7 @@ import type { FieldProblem, Priority } from "@/lib/types";
 import type { AgentOptions } from "../cli/args";
 import { UsageError } from "../cli/usage-error";
 import { detect, type Detection } from "../detect/detect";
-import type { EngineAdapter } from "../engines/adapters";
+import { yoloWarnings, type EngineAdapter } from "../engines/adapters";
 import { freeStations } from "../loop/stations";
 import { JobRun, type JobResult } from "../run/job-runner";
 import { FolderQueue, type StageDir } from "./folder";
@@ -122,6 +122,7 @@ export class OfflineAgent {
       throw new UsageError(`--offline: cannot create the queue folders in ${this.d.dir}: ${(e as Error).message}`);
     }
     this.d.log(`offline queue ${this.d.dir}: ${this.detection.stations.map((s) => `${s.engine}×${s.slots}`).join(", ")}; max ${o.max}`);
+    for (const w of yoloWarnings(this.d.adapters, this.detection.stations.map((s) => s.engine), this.d.env)) this.d.log(w);
 
     const pollMs = Number(this.d.env.FLEET_AGENT_OFFLINE_POLL_MS) || 1_000;
     while (this.state === "running") {
