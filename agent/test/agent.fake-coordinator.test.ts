@@ -37,6 +37,7 @@ function gitRepo(dir: string) {
 
 beforeAll(() => buildAgent(), 120_000);
 
+// win32: the fake engine's process-tree and signal checks (SIGKILL, SIGSTOP) are POSIX-only.
 describe.skipIf(process.platform === "win32")("fleet-agent against a protocol-checking coordinator", () => {
   it("registers once (token kept 0600), runs a job in a worktree, streams redacted logs, verifies, reports scope/cost/commits", async () => {
     const { coord, sandbox } = await setup();

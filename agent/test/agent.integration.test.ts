@@ -107,6 +107,7 @@ function gitRepo(dir: string) {
   return dir;
 }
 
+// win32: kill -9, SIGSTOP/SIGCONT and `sh` jobs are POSIX-only.
 describe.skipIf(process.platform === "win32")("fleet-agent against the real coordinator", () => {
   it("a job goes queued → building → testing (verify passed) → shipped, and a planted secret never reaches the store", async () => {
     const s = sandbox();

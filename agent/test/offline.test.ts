@@ -81,6 +81,7 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
+// win32: the jobs here are shell scripts and the repos are made with POSIX tools.
 describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () => {
   it("runs a shell job in a worktree of its repo: inbox → building → testing, with its log and result", async () => {
     const s = sandbox();

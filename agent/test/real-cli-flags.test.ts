@@ -83,6 +83,7 @@ function runUntil(bin: string, args: string[], env: Record<string, string>, reac
 for (const [engine, helps] of Object.entries(HELP_ARGS)) {
   const bin = which(engine);
   const adapter = BUILTIN_ADAPTERS[engine]!;
+  // Skipped where this CLI is not on PATH (CI has none): `npm run check:clis` installs the npm ones.
   describe.runIf(bin)(`${engine} (the real CLI at ${bin})`, () => {
     it("--help names every flag the adapter uses", () => {
       const help = helps.map((h) => execFileSync(bin!, h, { encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "pipe"] })).join("\n");
@@ -91,6 +92,7 @@ for (const [engine, helps] of Object.entries(HELP_ARGS)) {
       }
     });
 
+    // aider and devin: no known sign-in message to stop at, so only their --help is checked.
     it.runIf(REACHED_RUN[engine])("accepts our argv, safe and yolo, and goes on to want a login", async () => {
       for (const yolo of [false, true]) {
         const cmd = buildEngineCommand(adapter, { prompt: "Reply with the single word ok.", yolo });

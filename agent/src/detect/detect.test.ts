@@ -30,6 +30,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// win32: the fake CLIs here are `#!/bin/sh` scripts, which Windows cannot execute.
 describe.skipIf(process.platform === "win32")("detect", () => {
   it("finds engines on PATH with versions, tools, credential presence and tags", async () => {
     const d = await detect({

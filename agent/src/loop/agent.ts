@@ -17,14 +17,16 @@ import { FatalAgentError, UsageError } from "../cli/usage-error";
 import { credentialsFile, loadCredentials, saveCredentials, type FactoryCredentials } from "../config/credentials";
 import { RunningLeaseFile } from "../config/running-leases";
 import { detect, sameCapabilities, type Detection } from "../detect/detect";
-import { yoloWarnings, type EngineAdapter } from "../engines/adapters";
+import type { EngineAdapter } from "../engines/adapters";
 import { backoffDelay, jitter, sleep } from "../net/backoff";
 import { CoordinatorClient } from "../net/client";
 import { RejectedError, TransientError, UnauthorizedError } from "../net/errors";
 import { groupAlive, signalGroup } from "../run/process-group";
 import { JobRun } from "../run/job-runner";
 import { AGENT_VERSION } from "../version";
+import { detectAndAnnounce } from "./start-up";
 import { freeStations } from "./stations";
+import { WakeSignal } from "./wake-signal";
 
 export interface AgentDeps {
   options: AgentOptions & { server: string };
@@ -49,7 +51,7 @@ export class FactoryAgent {
   private heartbeatMs: number;
   private readonly stopAll = new AbortController();
   private claimAbort = new AbortController();
-  private wake: (() => void) | undefined;
+  private readonly wakeSignal = new WakeSignal();
   private readonly runningFile: RunningLeaseFile;
   private timers: NodeJS.Timeout[] = [];
 
@@ -76,10 +78,7 @@ export class FactoryAgent {
   /** Runs until drained, stopped or refused. Resolves with the process exit code. */
   async run(): Promise<number> {
     const o = this.d.options;
-    this.detection = await detect({ adapters: this.d.adapters, ...(o.engines ? { engines: o.engines } : {}), max: o.max, tags: o.tags, env: this.d.env });
-    if (this.detection.stations.length === 0) throw new UsageError("no engine found on this machine (and shell was not offered): check --engines");
-    this.d.log(`${o.name}: ${this.detection.stations.map((s) => `${s.engine}×${s.slots}`).join(", ")}; max ${o.max}`);
-    for (const w of yoloWarnings(this.d.adapters, this.detection.stations.map((s) => s.engine), this.d.env)) this.d.log(w);
+    this.detection = await detectAndAnnounce(this.d, o.name);
 
     await this.register();
     this.recoverLeftovers();
@@ -238,21 +237,8 @@ export class FactoryAgent {
     this.timers.push(t);
   }
 
-  /** Resolves when something changes (a job ended, a heartbeat answered, a signal) or after `ms`. */
-  private waitForChange(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        if (this.wake === done) this.wake = undefined;
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wake = done;
-    });
-  }
-
   private poke(): void {
-    this.wake?.();
+    this.wakeSignal.wake();
   }
 
   private async claimLoop(): Promise<void> {
@@ -261,12 +247,12 @@ export class FactoryAgent {
     while (this.state === "running" && !this.fatal) {
       if (this.d.options.once && claimedOnce) return;
       if (this.killSwitch || this.serverDrain) {
-        await this.waitForChange(this.heartbeatMs);
+        await this.wakeSignal.wait(this.heartbeatMs);
         continue;
       }
       const free = this.free();
       if (free.length === 0) {
-        await this.waitForChange(60_000);
+        await this.wakeSignal.wait(60_000);
         continue;
       }
       this.claimAbort = new AbortController();
@@ -281,7 +267,7 @@ export class FactoryAgent {
         if (failures === 1 || failures % 10 === 0) {
           this.d.log(`claim failed${e instanceof TransientError ? "" : " (refused)"}: ${(e as Error).message}; retrying in ${Math.round(wait / 1000)} s`);
         }
-        await this.waitForChange(wait);
+        await this.wakeSignal.wait(wait);
         continue;
       }
       if (res === null) {

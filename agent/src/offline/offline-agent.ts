@@ -32,9 +32,11 @@ import { stageAfterEngineExit, stageAfterVerify } from "@/lib/stages";
 import type { FieldProblem, Priority } from "@/lib/types";
 import type { AgentOptions } from "../cli/args";
 import { UsageError } from "../cli/usage-error";
-import { detect, type Detection } from "../detect/detect";
-import { yoloWarnings, type EngineAdapter } from "../engines/adapters";
+import type { Detection } from "../detect/detect";
+import type { EngineAdapter } from "../engines/adapters";
+import { detectAndAnnounce } from "../loop/start-up";
 import { freeStations } from "../loop/stations";
+import { WakeSignal } from "../loop/wake-signal";
 import { JobRun, type JobResult } from "../run/job-runner";
 import { FolderQueue, type StageDir } from "./folder";
 import { LocalLease } from "./local-lease";
@@ -91,7 +93,7 @@ export class OfflineAgent {
   private readonly cache = new Map<string, { key: string; loaded: Loaded }>();
   /** "cannot run here" reasons already logged, by stem */
   private readonly said = new Map<string, string>();
-  private wake: (() => void) | undefined;
+  private readonly wakeSignal = new WakeSignal();
   private processed = 0;
 
   constructor(private readonly d: OfflineDeps) {
@@ -108,44 +110,30 @@ export class OfflineAgent {
       this.d.log(`stopping now: cancelling ${this.jobs.size} running job(s)`);
       for (const j of this.jobs.values()) j.run.stop("cancelled", "agent stopped");
     }
-    this.wake?.();
+    this.wakeSignal.wake();
   }
 
   async run(): Promise<number> {
     const o = this.d.options;
-    this.detection = await detect({ adapters: this.d.adapters, ...(o.engines ? { engines: o.engines } : {}), max: o.max, tags: o.tags, env: this.d.env });
-    if (this.detection.stations.length === 0) throw new UsageError("no engine found on this machine (and shell was not offered): check --engines");
+    this.detection = await detectAndAnnounce(this.d, `offline queue ${this.d.dir}`);
     this.advertised = advertisedSet(this.detection.capabilities);
     try {
       this.queue.ensure();
     } catch (e) {
       throw new UsageError(`--offline: cannot create the queue folders in ${this.d.dir}: ${(e as Error).message}`);
     }
-    this.d.log(`offline queue ${this.d.dir}: ${this.detection.stations.map((s) => `${s.engine}×${s.slots}`).join(", ")}; max ${o.max}`);
-    for (const w of yoloWarnings(this.d.adapters, this.detection.stations.map((s) => s.engine), this.d.env)) this.d.log(w);
 
     const pollMs = Number(this.d.env.FLEET_AGENT_OFFLINE_POLL_MS) || 1_000;
     while (this.state === "running") {
       if (o.once && this.processed >= 1) break;
       const acted = this.fill();
       if (o.once && !acted && this.jobs.size === 0) break; // nothing to do now: a cron run ends
-      if (!acted) await this.waitForChange(pollMs * (0.5 + Math.random())); // jitter: agents on one folder drift apart
+      if (!acted) await this.wakeSignal.wait(pollMs * (0.5 + Math.random())); // jitter: agents on one folder drift apart
     }
     await Promise.all([...this.jobs.values()].map((j) => j.run.done.catch(() => undefined)));
     return this.state === "stopping" ? 143 : 0;
   }
 
-  private waitForChange(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        if (this.wake === done) this.wake = undefined;
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wake = done;
-    });
-  }
 
   // ---- reading job files -----------------------------------------------------------------------
 
@@ -360,7 +348,7 @@ export class OfflineAgent {
       .catch((e: Error) => this.d.log(`${stem}.md: ${e.stack ?? e.message}`))
       .finally(() => {
         this.jobs.delete(stem);
-        this.wake?.();
+        this.wakeSignal.wake();
       });
   }
 

@@ -132,8 +132,9 @@ export class JobRun {
     let workspace: Workspace | undefined;
     const tmp = mkdtempSync(path.join(os.tmpdir(), "fleet-job-"));
     try {
-      if (this.o.refuse) {
-        this.logs.note(this.o.refuse);
+      const refusal = this.o.refuse ?? engineRunRefusal(this.o.adapter, { yolo: manifest.yolo, uid: process.getuid?.(), env: this.o.env });
+      if (refusal) {
+        this.logs.note(refusal);
         return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
       }
       try {
@@ -163,11 +164,6 @@ export class JobRun {
       });
       const env = {} as NodeJS.ProcessEnv;
       for (const [k, v] of Object.entries(this.o.env)) if (!PRIVATE_ENV.test(k)) env[k] = v;
-      const refusal = engineRunRefusal(this.o.adapter, { yolo: manifest.yolo, uid: process.getuid?.(), env });
-      if (refusal) {
-        this.logs.note(refusal);
-        return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
-      }
       Object.assign(env, cmd.env, { FLEET_JOB_ID: this.jobId, FLEET_LEASE_ID: this.leaseId, FLEET_ENGINE: this.o.engine });
 
       this.events.push({ type: "stage", stage: "building" });

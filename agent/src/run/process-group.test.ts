@@ -23,6 +23,7 @@ async function waitFor(cond: () => boolean) {
   expect(cond()).toBe(true);
 }
 
+// win32: no POSIX process groups or signals; the agent kills the tree with taskkill there.
 describe.skipIf(process.platform === "win32")("process groups", () => {
   it("terminate() leaves no orphan, even a grandchild of an engine that ignores SIGTERM", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "fleet-pg-"));
