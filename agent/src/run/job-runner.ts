@@ -130,6 +130,8 @@ export class JobRun {
     this.events.start();
     this.scheduleRenew();
     let workspace: Workspace | undefined;
+    /** artifact paths the run reported: a scratch workspace holding one is kept */
+    const keep: string[] = [];
     const tmp = mkdtempSync(path.join(os.tmpdir(), "fleet-job-"));
     try {
       const refusal = this.o.refuse ?? engineRunRefusal(this.o.adapter, { yolo: manifest.yolo, uid: process.getuid?.(), env: this.o.env });
@@ -248,6 +250,7 @@ export class JobRun {
             buildLog: this.logs.tail.text(),
           });
           if (artifacts.length) complete.artifacts = artifacts;
+          for (const a of artifacts) if (a.path) keep.push(a.path);
         } catch (e) {
           this.logs.note(`scope report failed: ${(e as Error).message}`);
           this.logs.end();
@@ -259,7 +262,7 @@ export class JobRun {
       clearTimeout(this.renewTimer);
       this.events.abandon();
       rmSync(tmp, { recursive: true, force: true });
-      await workspace?.cleanup().catch((e: Error) => this.o.log(`worktree cleanup failed: ${e.message}`));
+      await workspace?.cleanup(keep).catch((e: Error) => this.o.log(`worktree cleanup failed: ${e.message}`));
     }
   }
 

@@ -2,10 +2,13 @@
  * Where a job runs. With `repo`: a per-factory cache (a bare clone under --workdir/repos, fetched
  * before every job) and one `git worktree` per lease on its own branch, so parallel jobs on one
  * repository never share a working directory and their commits survive the worktree's removal.
- * Without `repo`: the manifest's absolute `cwd`, which must exist.
+ * Without `repo`: the manifest's absolute `cwd`, which must exist. With neither: a scratch
+ * directory of its own per attempt (--workdir/scratch/<lease>), made a git repository with one
+ * empty commit so scope, diff, artifacts and commits work as they do in a checkout; it is removed
+ * after the run unless an artifact the run reported points into it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { git, isGitRepo } from "./git";
 
@@ -16,8 +19,11 @@ export interface Workspace {
   cwd: string;
   /** HEAD when the job started: the base for scope, commits and the diff */
   baseCommit?: string;
-  /** call after the job: removes the worktree (keeps its branch) */
-  cleanup(): Promise<void>;
+  /**
+   * Call after the job: removes the worktree (keeps its branch) or the scratch directory.
+   * `referenced`: paths the run reported (artifacts); a scratch directory holding one is kept.
+   */
+  cleanup(referenced?: readonly string[]): Promise<void>;
 }
 
 export class WorkspaceError extends Error {
@@ -47,7 +53,7 @@ export async function prepareWorkspace(input: {
   leaseId: string;
 }): Promise<Workspace> {
   if (!input.repo) {
-    if (!input.cwd) throw new WorkspaceError("the job sets neither repo nor cwd");
+    if (!input.cwd) return scratchWorkspace(input.workdir, input.leaseId);
     if (!path.isAbsolute(input.cwd)) throw new WorkspaceError(`cwd "${input.cwd}" must be absolute when repo is not set`);
     if (!existsSync(input.cwd) || !statSync(input.cwd).isDirectory()) {
       throw new WorkspaceError(`cwd "${input.cwd}" does not exist on this factory`);
@@ -96,6 +102,38 @@ export async function prepareWorkspace(input: {
     baseCommit,
     cleanup: () => withRepoLock(cache, () => git(["worktree", "remove", "--force", dir], cache).then(() => undefined)),
   };
+}
+
+async function scratchWorkspace(workdir: string, leaseId: string): Promise<Workspace> {
+  const dir = path.join(workdir, "scratch", safeRef(leaseId));
+  // A lease id is unique, so an existing directory is a leftover of this same lease (an agent
+  // restarted mid-job): start it over rather than run on top of half a previous attempt.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    await git(["-c", "init.defaultBranch=main", "init", "--quiet"], dir);
+    // Engines that commit need an identity, and a factory may have no user config at all.
+    await git(["config", "--local", "user.email", "fleet-agent@localhost"], dir);
+    await git(["config", "--local", "user.name", "fleet-agent"], dir);
+    await git(["commit", "--quiet", "--allow-empty", "--no-verify", "-m", "scratch workspace"], dir);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new WorkspaceError(`cannot create a scratch directory: ${(e as Error).message}`);
+  }
+  const baseCommit = (await git(["rev-parse", "HEAD"], dir)).trim();
+  return {
+    root: dir,
+    cwd: dir,
+    baseCommit,
+    cleanup: async (referenced = []) => {
+      if (referenced.some((p) => isInside(dir, path.resolve(p)))) return;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function isInside(dir: string, p: string): boolean {
+  return p === dir || p.startsWith(dir + path.sep);
 }
 
 /** A local path is used as is (absolute); anything else is a URL git understands. */
