@@ -6,6 +6,7 @@ import type { ApiTokenRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { newApiTokenId } from "./ids";
 import { openAlerts } from "./alerts";
+import { scrapeGauges } from "./fleet-metrics";
 import { factoryHealth } from "./views";
 
 /** Fleet-wide controls and bookkeeping: kill switch, API tokens, stats and metrics. */
@@ -120,10 +121,8 @@ export async function stats(ctx: CoordinatorContext, productId?: string) {
   };
 }
 
+/** Prometheus text: the state gauges are refreshed from the store, then the registry renders. */
 export async function metricsText(ctx: CoordinatorContext): Promise<string> {
-  // Read before this scrape's own store calls, so a bench can count a lifecycle's ops exactly.
-  const storeOps = { ...ctx.store.opCounts() };
-  const depth = await queueDepth(ctx);
-  const { health } = await factoryHealthCounts(ctx);
-  return ctx.metrics.render({ queueDepth: depth, factories: health, storeOps });
+  await scrapeGauges(ctx);
+  return ctx.metrics.render();
 }

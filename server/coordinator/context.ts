@@ -1,4 +1,5 @@
 import "server-only";
+import type { Priority } from "@/lib/types";
 import type { Store } from "@/server/store/port";
 import type { Settings } from "@/server/store/records";
 import type { Metrics } from "./metrics";
@@ -24,6 +25,8 @@ export interface CoordinatorContext {
   settings: SettingsCache;
   /** issue 5 policy settings (jitter source, stall and failure-spike thresholds); defaults in policies/config.ts */
   policy?: Partial<PolicyConfig>;
+  /** SLA targets per priority from the environment (FLEET_SLA); settings override them (sla.ts) */
+  sla?: Partial<Record<Priority, number>>;
 }
 
 /**

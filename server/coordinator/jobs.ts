@@ -46,7 +46,7 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
     now,
   });
   if (!created) return { job: jobView(job, { body: true }), created: false };
-  ctx.metrics.jobsSubmitted++;
+  ctx.metrics.jobsSubmitted.inc();
   await ctx.store.appendEvents(job.id, [{ type: "job:submitted", at: now, data: { stage, title: job.title, by } }]);
   ctx.notifier.jobChanged(job.id);
   if (stage === "queued") ctx.notifier.jobQueued();

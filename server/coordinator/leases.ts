@@ -6,6 +6,7 @@ import { isStoreFailure as isStoreError } from "@/server/http/errors";
 import type { NewEvent, NewLogChunk } from "@/server/store/port";
 import type { AttemptResult, FactoryRecord } from "@/server/store/records";
 import { chooseJobs } from "./choose-job";
+import { noteGrant, noteRunEnd } from "./metrics-notes";
 import { afterAttemptEnd, attemptEvents, attemptPatch } from "./attempt-end";
 import { recordLiveCost } from "./budgets";
 import { stageAfterAttempt } from "./completion";
@@ -43,8 +44,11 @@ export async function claim(
   try {
     for (;;) {
       latch.reset();
+      const roundStarted = performance.now();
       const granted = await tryClaim(ctx, factory, req.free);
       if (granted) {
+        // Only the round that granted: the long poll's idle time is not assignment latency.
+        ctx.metrics.assignLatency.observe((performance.now() - roundStarted) / 1000);
         ctx.metrics.observeClaim((ctx.now() - started) / 1000);
         return granted;
       }
@@ -99,7 +103,8 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         continue;
       }
       round.won(jobId, now);
-      ctx.metrics.leasesGranted++;
+      ctx.metrics.leasesGranted.inc();
+      noteGrant(ctx, grant.job, now);
       ctx.notifier.jobChanged(jobId);
       const remaining = remainingForClaim(grant.job.manifest.budget, grant.job.cost);
       return {
@@ -136,7 +141,7 @@ async function fenced<T>(ctx: CoordinatorContext, write: () => Promise<T>): Prom
   try {
     return await write();
   } catch (e) {
-    if (isStoreError(e, "lease_lost")) ctx.metrics.leasesLost++;
+    if (isStoreError(e, "lease_lost")) ctx.metrics.leasesLost.inc();
     throw e;
   }
 }
@@ -208,8 +213,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   const result = attemptResult(body);
   const events: NewEvent[] = [];
   if (result.verify) {
-    if (result.verify.passed) ctx.metrics.verifyPassed++;
-    else ctx.metrics.verifyFailed++;
+    ctx.metrics.verify.inc({ result: result.verify.passed ? "passed" : "failed" });
     if (!(await hasVerifyEvent(ctx, jobId, leaseId))) {
       events.push({ type: result.verify.passed ? "verify:passed" : "verify:failed", at: now, data: { exitCode: result.verify.exitCode, output: result.verify.output }, leaseId });
     }
@@ -240,6 +244,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     }),
   );
   if (!done.duplicate) {
+    noteRunEnd(ctx, done.job, done.run, now);
     noteAttemptEnd(ctx, factoryId, body.outcome, now);
     await afterAttemptEnd(ctx, done.job, next.cause);
     await afterStageChange(ctx, done.job);

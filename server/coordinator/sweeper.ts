@@ -21,7 +21,7 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   const jitter = policyOf(ctx).jitter;
   const reaped = await ctx.store.reapExpiredLeases(now, (job) => decideExpired(job, now, jitter));
   for (const r of reaped) {
-    ctx.metrics.leasesExpired++;
+    ctx.metrics.leasesExpired.inc();
     // The reap itself is the stage change; `to` says where the job went.
     await ctx.store.appendEvents(r.jobId, [{ type: "lease:expired", at: now, data: { leaseId: r.leaseId, epoch: r.epoch, to: r.stage } }]);
     if (r.stage === "dead_letter") {

@@ -261,7 +261,23 @@ export interface KillSwitch {
 export interface Settings {
   killSwitch: KillSwitch;
   pausedProducts: string[];
+  /** operator settings from the Admin page (alert sinks, SLA, scheduler weights, retention); absent until first saved */
+  operations?: OperationsSettings;
   version: number;
+}
+
+/**
+ * Operator settings saved on the Admin page. Each part overrides its environment default as a
+ * whole; the shapes are validated (lib/api/operations.ts) before they reach the store. Sink secrets
+ * are kept here and shown only as "set".
+ */
+export interface OperationsSettings {
+  alerts?: { webhookUrl?: string; webhookSecret?: string; slackUrl?: string; emailTo?: string[]; quietMs?: number };
+  slaMs?: Partial<Record<Priority, number>>;
+  schedulerWeights?: Record<string, number>;
+  retention?: { days?: number; logsDays?: number; eventsDays?: number };
+  updatedAt: EpochMs;
+  by: string;
 }
 
 export interface ProfileSnapshot {

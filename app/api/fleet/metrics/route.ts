@@ -3,11 +3,11 @@ import { route } from "@/server/http/route";
 
 export const dynamic = "force-dynamic";
 
-/** Prometheus text format, for a viewer or the FLEET_METRICS_TOKEN. */
+/** Prometheus text format (prom-client), for a viewer or the FLEET_METRICS_TOKEN. */
 export const GET = route({
   access: "metrics",
   handler: async ({ services }) =>
     new Response(await metricsText(services.ctx), {
-      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
+      headers: { "content-type": services.ctx.metrics.contentType, "cache-control": "no-store" },
     }),
 });
