@@ -2,42 +2,13 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { expect, it } from "vitest";
 import { forEachProvider } from "@/server/store/testing";
 import { metricsText } from "./admin";
+import { FLEET_SERIES } from "@/test/harness/metrics-series";
 import { scenario } from "./policies/scenario-harness";
 
 /**
  * /metrics over a real store: the text parses as Prometheus exposition format, carries every series
  * of issue 13, and its values follow what happened (a lifecycle driven in-process, a hand-moved clock).
  */
-export const FLEET_SERIES = [
-  "fleet_jobs",
-  "fleet_queue_depth",
-  "fleet_queue_oldest_age_seconds",
-  "fleet_queue_overdue",
-  "fleet_sla_target_seconds",
-  "fleet_pool_queued",
-  "fleet_pool_oldest_queued_age_seconds",
-  "fleet_product_queued",
-  "fleet_product_oldest_wait_seconds",
-  "fleet_assign_latency_seconds",
-  "fleet_claim_duration_seconds",
-  "fleet_run_duration_seconds",
-  "fleet_verify_total",
-  "fleet_verify_pass_rate",
-  "fleet_cost_usd_total",
-  "fleet_tokens_total",
-  "fleet_factory_utilization",
-  "fleet_factory_slots",
-  "fleet_factories",
-  "fleet_leases_expired_total",
-  "fleet_leases_lost_total",
-  "fleet_leases_granted_total",
-  "fleet_job_wait_seconds",
-  "fleet_store_ops_total",
-  "process_cpu_seconds_total",
-  "process_resident_memory_bytes",
-  "nodejs_heap_size_used_bytes",
-  "nodejs_eventloop_lag_seconds",
-];
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
 const family = (all: Families, name: string) => all.find((f) => f.name === name);
