@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// `npm start`: the whole loop on one machine. Builds the app if there is no build, starts the
-// control plane on the embedded SQLite store, registers ONE local fleet-agent (shell engine) as a
-// factory with the enrollment token the server keeps in the data dir, prints the URL and the admin
-// login, and on a fresh data dir files examples/first-run-shell.md so the newcomer sees a job go
-// queued → review/testing and ships it with one click. Ctrl-C stops both (the agent drains first).
+// `npm start`: the whole loop on one machine. Builds the app if there is no build (the build touches
+// no data), starts the control plane on the embedded SQLite store, registers ONE local fleet-agent
+// (shell engine) as a factory with the enrollment token the server keeps in the data dir, and prints,
+// after all the build and start-up output, the URL, the admin login, the enrollment token and the
+// command that adds another factory. On a fresh data dir it files examples/first-run-shell.md as is
+// (it names no repo: the factory runs it in a scratch directory) and says when it waits for Ship.
+// Ctrl-C stops both (the agent drains first).
 /* global fetch, setTimeout */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const env = { ...process.env };
+// Next's anonymous telemetry (and its banner in the middle of our output) is off for our scripts.
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const port = Number(env.PORT || 3000);
 const host = env.HOST || "127.0.0.1";
 const dataDir = path.resolve(root, env.FLEET_DATA_DIR || ".data");
@@ -40,6 +43,7 @@ mkdirSync(dataDir, { recursive: true });
 const freshStore = !existsSync(path.join(dataDir, "fleet.db"));
 // On a fresh data dir we choose the admin password so we can print it next to the URL; afterwards
 // the stored hash is kept (the server never stores or prints it again).
+const passwordFromEnv = Boolean(env.FLEET_ADMIN_PASSWORD);
 let adminPassword = env.FLEET_ADMIN_PASSWORD;
 if (!adminPassword && freshStore) adminPassword = env.FLEET_ADMIN_PASSWORD = randomBytes(9).toString("base64url");
 // A per-run admin API token lets this script file the first example; it dies with the process.
@@ -94,23 +98,9 @@ function enrollmentToken() {
   return secrets.enrollmentToken;
 }
 
-/** A small git repository for the example to work in (jobs run in a worktree of `repo` or in `cwd`). */
-function firstRunRepo() {
-  const dir = path.join(dataDir, "first-run-repo");
-  if (existsSync(path.join(dir, ".git"))) return dir;
-  mkdirSync(dir, { recursive: true });
-  const gitEnv = { ...env, GIT_AUTHOR_NAME: "gigafactory", GIT_AUTHOR_EMAIL: "gigafactory@localhost", GIT_COMMITTER_NAME: "gigafactory", GIT_COMMITTER_EMAIL: "gigafactory@localhost" };
-  const git = (...args) => spawnSync("git", args, { cwd: dir, env: gitEnv, stdio: "ignore" });
-  git("init", "-q", "-b", "main");
-  writeFileSync(path.join(dir, "README.md"), "# first run\n\nThe example job writes hello.txt here, in its own worktree.\n");
-  git("add", "README.md");
-  git("commit", "-q", "-m", "first run");
-  return dir;
-}
-
 async function fileFirstExample() {
-  // The example names no repo (paths differ per machine); the local sandbox repo is added here.
-  const text = readFileSync(path.join(root, "examples", "first-run-shell.md"), "utf8").replace(/^---\n/, `---\nrepo: ${JSON.stringify(firstRunRepo())}\n`);
+  // Filed exactly as a newcomer would paste it: it names no repo, so it runs in a scratch directory.
+  const text = readFileSync(path.join(root, "examples", "first-run-shell.md"), "utf8");
   const res = await fetch(`${url}/api/fleet/jobs`, {
     method: "POST",
     headers: { authorization: `Bearer ${env.FLEET_ADMIN_TOKEN}`, "content-type": "text/markdown" },
@@ -118,11 +108,26 @@ async function fileFirstExample() {
   });
   if (!res.ok) {
     say(`could not file the example job (${res.status}): ${await res.text()}`);
-    return;
+    return undefined;
   }
   const body = await res.json();
-  const job = body.job ?? body;
-  say(`filed the example job: ${url}/jobs/${job.id}`);
+  return (body.job ?? body).id;
+}
+
+/** Says once when the example job waits for Ship (or where it stopped instead). */
+async function reportExample(jobId) {
+  const until = Date.now() + 5 * 60_000;
+  while (!stopping && Date.now() < until) {
+    try {
+      const res = await fetch(`${url}/api/fleet/jobs/${jobId}`, { headers: { authorization: `Bearer ${env.FLEET_ADMIN_TOKEN}` } });
+      const job = res.ok ? await res.json() : undefined;
+      if (job?.stage === "testing") return say(`the example job passed verify and is in testing: open ${url}/jobs/${jobId} and press Ship`);
+      if (job && ["review", "failed", "dead_letter", "cancelled", "shipped"].includes(job.stage)) return say(`the example job is in ${job.stage}: ${url}/jobs/${jobId}`);
+    } catch {
+      // the server is stopping or busy; try again
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 start("control plane", process.execPath, [nextBin, "start", "-p", String(port), "-H", host]);
@@ -136,11 +141,27 @@ try {
     // The factory token of this local agent lives with the data dir, not in the user's config.
     { FLEET_AGENT_CONFIG_DIR: path.join(dataDir, "agent-config") },
   );
-  if (freshStore) await fileFirstExample();
-  console.log("");
-  say(`Gigafactory is running at ${url}`);
-  say(`sign in as: admin / ${adminPassword ?? "(the password printed on the first start, or set FLEET_ADMIN_PASSWORD)"}`);
-  say(`a local factory "${name}" runs shell jobs; Ctrl-C stops everything`);
+  const token = enrollmentToken();
+  const exampleId = freshStore ? await fileFirstExample() : undefined;
+  const password = passwordFromEnv
+    ? "the value of FLEET_ADMIN_PASSWORD"
+    : (adminPassword ?? "the one printed on the first start (or set FLEET_ADMIN_PASSWORD and start again)");
+  // Plain words, after everything the build and the server printed, so nobody digs in a log.
+  const lines = [
+    `Gigafactory is running at ${url}`,
+    "",
+    `Sign in:           user admin, password ${password}`,
+    `Enrollment token:  ${token}`,
+    `Local factory:     "${name}" runs shell jobs here`,
+    "Add a factory:     run this where it should work (from another machine, start with",
+    "                   HOST=0.0.0.0 and use this machine's address instead of 127.0.0.1):",
+    `  npx fleet-agent --server ${url} --token ${token} --name my-factory`,
+    ...(exampleId ? ["", `First job:         ${url}/jobs/${exampleId} (examples/first-run-shell.md)`] : []),
+    "",
+    "Ctrl-C stops everything.",
+  ];
+  console.log(["", "=".repeat(72), ...lines.map((l) => (l ? `  ${l}` : "")), "=".repeat(72), ""].join("\n"));
+  if (exampleId) await reportExample(exampleId);
 } catch (err) {
   say(String(err instanceof Error ? err.message : err));
   shutdown(1);

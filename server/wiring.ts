@@ -41,7 +41,17 @@ interface KeptSecrets {
 const KEY = Symbol.for("gigafactory.services");
 const holder = globalThis as unknown as { [KEY]?: Promise<Services> };
 
+/**
+ * `next build` loads route modules and prerenders pages in worker processes that see NEXT_PHASE.
+ * Nothing it runs may open the store, generate secrets or start the sweeper: a fresh clone's
+ * first `npm start` must find an untouched data dir (and print the first-start secrets itself).
+ */
+export function duringBuild(): boolean {
+  return process.env.NEXT_PHASE === "phase-production-build";
+}
+
 export function services(): Promise<Services> {
+  if (duringBuild()) return Promise.reject(new Error("the coordinator is not started during `next build` (a page that needs it must be dynamic)"));
   holder[KEY] ??= build().catch((err) => {
     // Let the next request try again (e.g. the store was briefly unreachable at start).
     holder[KEY] = undefined;
@@ -52,6 +62,7 @@ export function services(): Promise<Services> {
 
 /** Called from instrumentation.ts at server start: opens everything and starts the sweeper. */
 export async function startBackground(): Promise<void> {
+  if (duringBuild()) return;
   try {
     await services();
   } catch (err) {

@@ -6,6 +6,8 @@ import { signInErrorMessage } from "@/lib/ui/sign-in-error";
 import { services } from "@/server/wiring";
 
 export const metadata: Metadata = { title: "Sign in · Gigafactory" };
+// Reads the session per request; never prerendered at build time (the build opens no store).
+export const dynamic = "force-dynamic";
 
 /** Only same-site paths are followed after sign-in (no open redirect through callbackUrl). */
 function safeCallback(value: unknown): string {
