@@ -40,6 +40,10 @@ export const LIMITS = {
   waitMs: 30_000,
   cancel: 256,
   reason: 1_000,
+  /** warm repository checkouts one factory reports */
+  warm: 256,
+  /** USD per hour a factory says it costs (CONTRACT §3 --cost-per-hour) */
+  costPerHour: 10_000,
 } as const;
 
 const boundedString = (max: number) => z.string().max(max);
@@ -65,6 +69,10 @@ export type Station = z.infer<typeof station>;
 
 const stations = z.array(station).max(LIMITS.stations);
 
+/** `repo:<name>` for each repository the factory keeps a cache of (the scheduler's warm-checkout term). */
+const warmRepos = z.array(boundedString(LIMITS.capability).min(1)).max(LIMITS.warm);
+const costPerHour = z.number().min(0).max(LIMITS.costPerHour);
+
 // ---- POST /factories (enrollment token) -----------------------------------------------------------
 
 export const registerRequest = z.object({
@@ -77,6 +85,9 @@ export const registerRequest = z.object({
   stations,
   /** the agent's version (agent/package.json) */
   version: boundedString(LIMITS.version).min(1),
+  warm: warmRepos.optional(),
+  /** what an hour of this factory costs (USD), for the scheduler's cost-fit term; absent = 0 */
+  costPerHour: costPerHour.optional(),
 });
 export type RegisterRequest = z.infer<typeof registerRequest>;
 
@@ -106,6 +117,10 @@ export const heartbeatRequest = z.object({
   running: z.array(runningLease).max(LIMITS.running),
   /** present when the agent has re-detected its capabilities since registering */
   capabilities: z.array(boundedString(LIMITS.capability).min(1)).max(LIMITS.capabilities).optional(),
+  /** the repositories cached now; absent = unchanged */
+  warm: warmRepos.optional(),
+  /** absent = unchanged (an agent restarted with another --cost-per-hour keeps its token, not its price) */
+  costPerHour: costPerHour.optional(),
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequest>;
 

@@ -54,6 +54,10 @@ export const factoryView = z.object({
   capabilities: z.array(z.string()),
   stations: z.array(z.object({ engine: z.string(), slots: z.number() })),
   free: z.array(z.object({ engine: z.string(), slots: z.number() })),
+  /** repositories the factory keeps a cache of (`repo:web`): the warm-checkout score term */
+  warm: z.array(z.string()),
+  /** USD per hour, as the factory reports it (`--cost-per-hour`): the cost-fit score term */
+  costPerHour: z.number(),
   status: z.enum(["online", "offline", "draining", "revoked"]),
   health: z.enum(["online", "offline", "draining", "revoked"]),
   load: z.number(),

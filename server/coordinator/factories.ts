@@ -33,6 +33,8 @@ export async function registerFactory(ctx: CoordinatorContext, req: RegisterRequ
     stations: req.stations,
     version: req.version,
     tokenHash: hashToken(token),
+    ...(req.warm ? { warm: req.warm } : {}),
+    ...(req.costPerHour !== undefined ? { costPerHour: req.costPerHour } : {}),
     now,
   });
   ctx.notifier.fleetMessage({ kind: "factory", factoryId: f.id, status: f.status, load: 0, running: 0, at: now });
@@ -46,6 +48,10 @@ export async function heartbeat(ctx: CoordinatorContext, factoryId: string, path
     load: hb.load,
     free: hb.free,
     running: hb.running,
+    // Re-detected capabilities, the repositories cached now and the price: each absent = unchanged.
+    ...(hb.capabilities ? { capabilities: hb.capabilities } : {}),
+    ...(hb.warm ? { warm: hb.warm } : {}),
+    ...(hb.costPerHour !== undefined ? { costPerHour: hb.costPerHour } : {}),
     now,
   });
   const settings = await ctx.settings.get();

@@ -73,6 +73,8 @@ export function factoryView(f: FactoryRecord, now: number, offlineAfterMs: numbe
     capabilities: f.capabilities,
     stations: f.stations,
     free: f.free,
+    warm: f.warm,
+    costPerHour: f.costPerHour ?? 0,
     status: f.status,
     health: factoryHealth(f, now, offlineAfterMs),
     load: f.load,

@@ -221,6 +221,7 @@ export interface NewFactory {
   version: string;
   tokenHash: string;
   warm?: string[];
+  costPerHour?: number;
   now: EpochMs;
 }
 
@@ -228,7 +229,10 @@ export interface HeartbeatRequest {
   load: number;
   free: Station[];
   running: { leaseId: string; epoch: number }[];
+  /** each of these three, when absent, keeps what the record has */
+  capabilities?: string[];
   warm?: string[];
+  costPerHour?: number;
   now: EpochMs;
 }
 

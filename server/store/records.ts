@@ -222,6 +222,8 @@ export interface FactoryRecord {
   running: { leaseId: string; epoch: number }[];
   /** warm checkouts (`repo:web`) */
   warm: string[];
+  /** USD per hour, as the factory reports it; absent on records written before it existed (= 0) */
+  costPerHour?: number;
   registeredAt: EpochMs;
   updatedAt: EpochMs;
 }

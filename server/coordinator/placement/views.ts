@@ -111,7 +111,7 @@ export function toFactoryView(input: FactoryViewInput): FactoryView {
     // Failures lower the health score; only a factory we cannot reach is kept out (status, below).
     healthy: true,
     status: statusOf(health, input.free !== undefined),
-    costPerHour: 0,
+    costPerHour: f.costPerHour ?? 0,
     warmRepos: f.warm,
     running,
   };

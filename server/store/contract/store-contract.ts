@@ -534,6 +534,23 @@ export function storeContract(factory: StoreFactory): void {
       expect(await store.listFactories("p2")).toEqual([]);
     });
 
+    it("keeps what a heartbeat re-reports (capabilities, warm repos, cost) and what it leaves out", async () => {
+      const store = await newStore();
+      const f = await store.registerFactory({
+        id: "fw", productId: "p1", name: "lin-1", os: "linux", arch: "x64", capabilities: ["os:linux"],
+        stations: [{ engine: "shell", slots: 1 }], version: "1.0.0", tokenHash: "hw", warm: ["repo:api"], costPerHour: 2.5, now: 10,
+      });
+      expect(f).toMatchObject({ capabilities: ["os:linux"], warm: ["repo:api"], costPerHour: 2.5 });
+      const base = { load: 0, free: [], running: [] };
+      const changed = await store.heartbeat("fw", { ...base, capabilities: ["os:linux", "gpu"], warm: ["repo:api", "repo:web"], costPerHour: 4, now: 20 });
+      expect(changed).toMatchObject({ capabilities: ["os:linux", "gpu"], warm: ["repo:api", "repo:web"], costPerHour: 4 });
+      const kept = await store.heartbeat("fw", { ...base, now: 30 });
+      expect(kept).toMatchObject({ capabilities: ["os:linux", "gpu"], warm: ["repo:api", "repo:web"], costPerHour: 4, lastHeartbeatAt: 30 });
+      expect(await store.getFactoryByTokenHash("hw")).toEqual(kept);
+      const free = await store.heartbeat("fw", { ...base, warm: [], costPerHour: 0, now: 40 });
+      expect(free).toMatchObject({ warm: [], costPerHour: 0 });
+    });
+
     it("keeps API tokens, users, settings and profile snapshots", async () => {
       const store = await newStore();
       await store.createApiToken({ id: "t1", productId: "p1", name: "ci", role: "operator", tokenHash: "th", now: 1 });

@@ -670,7 +670,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const rec: FactoryRecord = clean({
       id: nf.id, productId: nf.productId, name: nf.name, os: nf.os, arch: nf.arch, capabilities: nf.capabilities,
       stations: nf.stations, free: nf.stations, load: 0, version: nf.version, tokenHash: nf.tokenHash,
-      status: "online" as const, lastHeartbeatAt: nf.now, running: [], warm: nf.warm ?? [], registeredAt: nf.now, updatedAt: nf.now,
+      status: "online" as const, lastHeartbeatAt: nf.now, running: [], warm: nf.warm ?? [], costPerHour: nf.costPerHour, registeredAt: nf.now, updatedAt: nf.now,
     });
     if (await this.readFactory(nf.id)) throw new StoreError("conflict", `factory ${nf.id} already exists`);
     try {
@@ -700,7 +700,8 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
     return this.updateFactory(factoryId, (f) => ({
-      ...f, load: hb.load, free: hb.free, running: hb.running, warm: hb.warm ?? f.warm,
+      ...f, load: hb.load, free: hb.free, running: hb.running, capabilities: hb.capabilities ?? f.capabilities,
+      warm: hb.warm ?? f.warm, costPerHour: hb.costPerHour ?? f.costPerHour,
       lastHeartbeatAt: hb.now, updatedAt: hb.now, status: f.status === "offline" ? "online" : f.status,
     }));
   }

@@ -496,6 +496,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       lastHeartbeatAt: f.now,
       running: [],
       warm: f.warm ?? [],
+      costPerHour: f.costPerHour,
       registeredAt: f.now,
       updatedAt: f.now,
     });
@@ -522,7 +523,9 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       load: hb.load,
       free: hb.free,
       running: hb.running,
+      capabilities: hb.capabilities ?? f.capabilities,
       warm: hb.warm ?? f.warm,
+      costPerHour: hb.costPerHour ?? f.costPerHour,
       lastHeartbeatAt: hb.now,
       updatedAt: hb.now,
       status: f.status === "offline" ? "online" : f.status,
