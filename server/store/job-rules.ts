@@ -6,11 +6,22 @@ import type {
   ClaimRequest,
   CompleteRequest,
   JobPatch,
+  NewEvent,
   NewJob,
+  PatchRequest,
   ReapDecision,
   TransitionRequest,
 } from "./port";
-import { ZERO_COST, type Cost, type EpochMs, type JobLease, type JobRecord, type LeaseRecord, type RunRecord } from "./records";
+import {
+  ZERO_COST,
+  type Cost,
+  type EpochMs,
+  type EventRecord,
+  type JobLease,
+  type JobRecord,
+  type LeaseRecord,
+  type RunRecord,
+} from "./records";
 
 /**
  * The rules of every job write, as pure functions from (current job, request) to the next job and
@@ -273,6 +284,74 @@ export function planTransition(job: JobRecord | undefined, jobId: string, req: T
     next.lease = { ...job.lease, cancelled: true };
   }
   return next;
+}
+
+/**
+ * A same-stage write (live cost, a new scheduler explanation): guarded by `from` and expectedVersion
+ * like a transition, but it never changes the stage, so it never cancels a lease.
+ */
+export function planPatch(job: JobRecord | undefined, jobId: string, req: PatchRequest): JobRecord {
+  if (!job) throw new StoreError("not_found", `no job ${jobId}`);
+  if (req.expectedVersion !== undefined && req.expectedVersion !== job.version) {
+    throw new StoreError("conflict", `job ${jobId} changed (version ${job.version}, expected ${req.expectedVersion})`);
+  }
+  if (req.from && !req.from.includes(job.stage)) {
+    throw new StoreError("illegal_transition", `job ${jobId} is ${job.stage}, expected one of ${req.from.join(", ")}`, {
+      details: { from: job.stage, to: job.stage },
+    });
+  }
+  const next: JobRecord = { ...job, updatedAt: req.now, version: job.version + 1 };
+  applyPatch(next, req.patch);
+  return next;
+}
+
+/** The events a transition writes with its stage change: the legacy single `event`, then `events`. */
+export function transitionEvents(req: Pick<TransitionRequest, "event" | "events">): NewEvent[] {
+  return [...(req.event ? [req.event] : []), ...(req.events ?? [])];
+}
+
+export interface SequencedEvents {
+  /** what the caller gets back, in request order (a repeated agent event: the stored one) */
+  out: EventRecord[];
+  /** the new records to store, seq ascending from `afterSeq + 1` with no gap */
+  fresh: EventRecord[];
+  /** the job's last seq after these */
+  lastSeq: number;
+}
+
+/**
+ * Numbers a batch of events of one job after `afterSeq`. Idempotent on (leaseId, agentSeq): `known`
+ * answers the stored event of a key (the provider's index), and a key repeated inside the batch is
+ * stored once. `fenceLeaseId` is the lease an agent's batch arrived under (its events carry it).
+ */
+export function sequenceEvents(
+  job: Pick<JobRecord, "id" | "productId">,
+  afterSeq: number,
+  events: NewEvent[],
+  fenceLeaseId: string | undefined,
+  known: (leaseId: string, agentSeq: number) => EventRecord | undefined,
+): SequencedEvents {
+  const out: EventRecord[] = [];
+  const fresh: EventRecord[] = [];
+  const inBatch = new Map<string, EventRecord>();
+  let seq = afterSeq;
+  for (const e of events) {
+    const leaseId = e.leaseId ?? fenceLeaseId;
+    const key = leaseId !== undefined && e.agentSeq !== undefined ? `${leaseId}\u0000${e.agentSeq}` : undefined;
+    const dup = key !== undefined ? (inBatch.get(key) ?? known(leaseId!, e.agentSeq!)) : undefined;
+    if (dup) {
+      out.push(dup);
+      continue;
+    }
+    seq += 1;
+    const rec: EventRecord = { jobId: job.id, productId: job.productId, seq, type: e.type, at: e.at, data: e.data ?? {} };
+    if (leaseId !== undefined) rec.leaseId = leaseId;
+    if (e.agentSeq !== undefined) rec.agentSeq = e.agentSeq;
+    if (key !== undefined) inBatch.set(key, rec);
+    out.push(rec);
+    fresh.push(rec);
+  }
+  return { out, fresh, lastSeq: seq };
 }
 
 export interface ReapPlan {

@@ -77,8 +77,8 @@ export interface ClaimRequest {
   profile?: ProfileRef;
   /**
    * Events recorded with the grant (`decision:made`, `lease:granted`…), built from it (epoch,
-   * expiry). SQLite writes them in the claim's own transaction; Cosmos just after its conditional
-   * write (like CompleteRequest.events). Not called when the claim is refused.
+   * expiry), in the same atomic write as the grant (SQLite: the claim's transaction; Cosmos: the
+   * job document's outbox). Not called when the claim is refused.
    */
   events?: (grant: ClaimGrant) => NewEvent[];
 }
@@ -156,7 +156,7 @@ export interface CompleteRequest {
     countAttempt: boolean;
     patch?: JobPatch;
   };
-  /** appended atomically-enough with the completion: on the same write on SQLite, just after on Cosmos */
+  /** written in the same atomic write as the completion's job write (like TransitionRequest.events) */
   events?: NewEvent[];
 }
 
@@ -174,7 +174,21 @@ export interface TransitionRequest {
   expectedVersion?: number;
   now: EpochMs;
   patch?: JobPatch;
+  /** one event, written before `events` (kept for older callers; prefer `events`) */
   event?: NewEvent;
+  /** written in the same atomic write as the stage change: both land, or neither does */
+  events?: NewEvent[];
+}
+
+/** A same-stage write of a job (live cost, a new explanation); see Store.patchJob. */
+export interface PatchRequest {
+  /** allowed current stages; omit for any */
+  from?: Stage[];
+  expectedVersion?: number;
+  now: EpochMs;
+  patch: JobPatch;
+  /** written in the same atomic write as the patch: both land, or neither does */
+  events?: NewEvent[];
 }
 
 export interface ReapDecision {
@@ -337,9 +351,20 @@ export interface Store {
    * Moves a job to another stage, guarded by lib/stages canTransition (→ `illegal_transition`), by
    * `from` (→ `illegal_transition`) and by expectedVersion (→ `conflict`). Leaving a leased stage
    * (assigned/building) for anything but building marks the lease cancelled (renew says `cancelled`).
+   * `event` / `events` are written in the same atomic write: a refused or failed transition leaves
+   * no event, and a transition never lands without its events (SQLite: one transaction; Cosmos: the
+   * events ride in the job document, see cosmos/event-outbox.ts).
    * Concurrency: one conditional write on the job.
    */
   transitionStage(jobId: string, req: TransitionRequest): Promise<JobRecord>;
+
+  /**
+   * Changes a job without changing its stage (live cost, the scheduler's latest explanation), with
+   * its events in the same atomic write. Guarded by `from` (→ `illegal_transition`) and
+   * expectedVersion (→ `conflict`); `not_found` for an unknown job. Never cancels a lease.
+   * Concurrency: one conditional write on the job, like transitionStage.
+   */
+  patchJob(jobId: string, req: PatchRequest): Promise<JobRecord>;
 
   /**
    * For every lease with expiresAt ≤ now: ends it (run outcome by `lease_expired`), releases the lock,

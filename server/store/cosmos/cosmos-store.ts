@@ -14,9 +14,12 @@ import {
   openRunOf,
   planClaim,
   planComplete,
+  planPatch,
   planReap,
   planRenew,
   planTransition,
+  sequenceEvents,
+  transitionEvents,
 } from "../job-rules";
 import { countOps } from "../op-counter";
 import type {
@@ -34,6 +37,7 @@ import type {
   NewJob,
   NewLogChunk,
   Page,
+  PatchRequest,
   ReapDecision,
   ReapedLease,
   Store,
@@ -59,7 +63,9 @@ import type {
 } from "../records";
 import { decodeCursor, defaultSettings, encodeCursor, logPos } from "../shared";
 import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
+import { LOST, withCas, writeIfUnchanged, type Lost } from "./cas";
 import { isConflict, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
+import { copyOutbox, mergeOutbox, outboxCopied, type OutboxFields } from "./event-outbox";
 import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
 import { createIfMissing, ensureContainers, type Containers } from "./containers";
 
@@ -70,13 +76,14 @@ import { createIfMissing, ensureContainers, type Containers } from "./containers
  * unique use deterministic ids and treat 409 as "exists". Nothing depends on transactional batch,
  * TTL, stored procedures or the change feed.
  *
- * Not atomic with the job write (documented trade-offs): the run / lease-history documents and the
- * fairness counters written right after a claim or completion, and `events` attached to complete or
- * transition. A crash between the two leaves the job correct and the side record missing; completion
- * rebuilds a missing run from the job's lease.
+ * Events are atomic with the job write: they are numbered and stored in the job document itself
+ * (event-outbox.ts), then copied to fleet_events. Not atomic with it (documented trade-offs): the run
+ * / lease-history documents and the fairness counters written right after a completion or reap. A
+ * crash between the two leaves the job correct and the side record missing; completion rebuilds a
+ * missing run from the job's lease.
  *
- * In-process maps (job → product, lease → job, next event seq) are caches only: every miss falls back
- * to a query, so several app instances on one account stay correct.
+ * In-process maps (job → product, lease → job, events copied) are caches only: every miss falls back
+ * to a read, so several app instances on one account stay correct.
  */
 export interface CosmosStoreOptions {
   endpoint: string;
@@ -108,6 +115,17 @@ export async function openCosmosStore(options: CosmosStoreOptions): Promise<Stor
 
 const CAS_ATTEMPTS = 25;
 
+/** A job as read for a write: the record, the etag to write against, and its event outbox. */
+interface JobRead {
+  job: JobRecord;
+  etag: string;
+  /** the job's last event seq; undefined on a document written before the outbox existed */
+  seq: number | undefined;
+  outbox: EventRecord[];
+}
+
+const agentKey = (leaseId: string, agentSeq: number) => `${leaseId}\u0000${agentSeq}`;
+
 type Sys = { _etag?: string; _rid?: string; _self?: string; _ts?: number; _attachments?: string };
 
 /** Removes Cosmos system fields and our index-only `x_` fields (and `id` where the record has none). */
@@ -120,9 +138,11 @@ function strip<T>(doc: object, dropId = false): T {
   return out as T;
 }
 
-function jobDoc(job: JobRecord) {
+function jobDoc(job: JobRecord, seq: number | undefined, outbox: EventRecord[]) {
   return {
     ...job,
+    x_seq: seq,
+    x_events: outbox,
     x_rank: PRIORITY_RANK[job.priority],
     x_title: job.title.toLowerCase(),
     x_leased: job.lease !== undefined,
@@ -149,7 +169,8 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly productOfJob = new Map<string, string>();
   private readonly jobOfLease = new Map<string, string>();
   private readonly productOfFactory = new Map<string, string>();
-  private readonly nextSeqHint = new Map<string, number>();
+  /** job → the highest event seq this instance has seen in fleet_events */
+  private readonly copiedThrough = new Map<string, number>();
 
   constructor(
     private readonly client: CosmosClient,
@@ -192,36 +213,85 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return row?.productId;
   }
 
-  private async readJob(jobId: string): Promise<{ job: JobRecord; etag: string } | undefined> {
+  private async readJob(jobId: string): Promise<JobRead | undefined> {
     const productId = await this.locateJob(jobId);
     if (productId === undefined) return undefined;
-    const r = await this.read<JobRecord>(this.c.jobs, jobId, productId);
-    return r ? { job: strip<JobRecord>(r.doc), etag: r.etag } : undefined;
-  }
-
-  /** Replace with If-Match; false when another writer changed the job first (412). */
-  private async replaceJob(job: JobRecord, etag: string): Promise<boolean> {
-    try {
-      await this.c.jobs.item(job.id, job.productId).replace(jobDoc(job), { accessCondition: { type: "IfMatch", condition: etag } });
-      return true;
-    } catch (e) {
-      if (isPreconditionFailed(e)) return false;
-      throw mapCosmosError(e);
-    }
+    const r = await this.read<JobRecord & OutboxFields>(this.c.jobs, jobId, productId);
+    return r ? { job: strip<JobRecord>(r.doc), etag: r.etag, seq: r.doc.x_seq, outbox: r.doc.x_events ?? [] } : undefined;
   }
 
   /**
-   * Read → plan → conditional replace, re-planned on 412. `plan` returns the next job (or throws a
-   * StoreError, or returns undefined for "nothing to write").
+   * The conditional replace of a job (If-Match on the etag it was read with), with the events it
+   * adds numbered into the same document (event-outbox.ts), then copied to fleet_events. LOST when
+   * another writer changed the job first: nothing was written, the caller re-reads and re-plans.
    */
-  private async casJob(jobId: string, plan: (job: JobRecord | undefined) => JobRecord | undefined): Promise<{ prev: JobRecord | undefined; next: JobRecord | undefined }> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const cur = await this.readJob(jobId);
-      const next = plan(cur?.job);
-      if (!next || !cur) return { prev: cur?.job, next: undefined };
-      if (await this.replaceJob(clean(next), cur.etag)) return { prev: cur.job, next: clean(next) };
+  private async commitJob(cur: JobRead, next: JobRecord, events: NewEvent[] = [], fenceLeaseId?: string): Promise<{ job: JobRecord; events: EventRecord[] } | Lost> {
+    const job = clean(next);
+    let seq = cur.seq;
+    let outbox = cur.outbox;
+    let out: EventRecord[] = [];
+    if (events.length > 0) {
+      if (!(await this.outboxSettled(cur))) await copyOutbox(this.c.events, cur.outbox);
+      const known = await this.knownAgentEvents(cur, events, fenceLeaseId);
+      const numbered = sequenceEvents(job, seq ?? (await this.maxSeq(job.id)), events, fenceLeaseId, (l, a) => known.get(agentKey(l, a)));
+      out = clean(numbered.out);
+      outbox = clean(numbered.fresh);
+      seq = numbered.lastSeq;
     }
-    throw new StoreError("busy", `job ${jobId} is too contended`, { retryAfterMs: 100 });
+    if ((await writeIfUnchanged(this.c.jobs, jobDoc(job, seq, outbox), job.productId, cur.etag)) === LOST) return LOST;
+    if (outbox !== cur.outbox && outbox.length > 0) {
+      await copyOutbox(this.c.events, outbox);
+      this.copiedThrough.set(job.id, seq!);
+    }
+    return { job, events: out };
+  }
+
+  /** Whether the outbox read with the job is in fleet_events already. */
+  private async outboxSettled(cur: JobRead): Promise<boolean> {
+    const last = cur.outbox[cur.outbox.length - 1];
+    if (!last || (this.copiedThrough.get(cur.job.id) ?? 0) >= last.seq) return true;
+    const copied = await outboxCopied(this.c.events, cur.job.id, cur.outbox);
+    if (copied) this.copiedThrough.set(cur.job.id, last.seq);
+    return copied;
+  }
+
+  /**
+   * The stored events of the agent keys in `events`: from the outbox, then fleet_events. Read after
+   * the job, so an identical event that landed before the job read is found in one of the two, and
+   * one landing after it changes the etag (our write is LOST and re-planned).
+   */
+  private async knownAgentEvents(cur: JobRead, events: NewEvent[], fenceLeaseId?: string): Promise<Map<string, EventRecord>> {
+    const known = new Map<string, EventRecord>();
+    const keys = events
+      .map((e) => ({ leaseId: e.leaseId ?? fenceLeaseId, agentSeq: e.agentSeq }))
+      .filter((k): k is { leaseId: string; agentSeq: number } => k.leaseId !== undefined && k.agentSeq !== undefined);
+    if (keys.length === 0) return known;
+    for (const e of cur.outbox) if (e.leaseId !== undefined && e.agentSeq !== undefined) known.set(agentKey(e.leaseId, e.agentSeq), e);
+    const rows = await this.query<EventRecord & { id: string }>(
+      this.c.events,
+      "SELECT * FROM c WHERE c.jobId = @pk AND ARRAY_CONTAINS(@leases, c.leaseId) AND ARRAY_CONTAINS(@seqs, c.agentSeq)",
+      [param("@leases", [...new Set(keys.map((k) => k.leaseId))]), param("@seqs", keys.map((k) => k.agentSeq))],
+      cur.job.id,
+    );
+    for (const r of rows) known.set(agentKey(r.leaseId!, r.agentSeq!), strip<EventRecord>(r, true));
+    return known;
+  }
+
+  /**
+   * Read → plan → commitJob, re-planned when the write is LOST. `plan` returns the next job and the
+   * events to write with it, or throws a StoreError; the job must exist (`not_found` otherwise).
+   */
+  private async casJob(
+    jobId: string,
+    plan: (job: JobRecord | undefined) => { job: JobRecord; events?: NewEvent[]; fenceLeaseId?: string },
+  ): Promise<{ prev: JobRecord; job: JobRecord; events: EventRecord[] }> {
+    return withCas(`job ${jobId}`, async () => {
+      const cur = await this.readJob(jobId);
+      const step = plan(cur?.job);
+      if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
+      const done = await this.commitJob(cur, step.job, step.events, step.fenceLeaseId);
+      return done === LOST ? LOST : { prev: cur.job, ...done };
+    });
   }
 
   private async locateLease(leaseId: string): Promise<string | undefined> {
@@ -289,7 +359,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const job = clean(newJobRecord(input, id));
     try {
       if (elsewhere === undefined) {
-        await this.c.jobs.items.create(jobDoc(job));
+        await this.c.jobs.items.create(jobDoc(job, 0, []));
         this.productOfJob.set(id, job.productId);
         return { job, created: true };
       }
@@ -331,18 +401,15 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       if (!lock) return null;
     }
     const next = clean(plan.job);
-    if (!(await this.replaceJob(next, cur.etag))) {
+    // The grant's events are built from it and ride in the same conditional write (event-outbox.ts).
+    const grant: ClaimGrant = { job: next, lease: next.lease!, run: clean(plan.run) };
+    if ((await this.commitJob(cur, next, req.events?.(grant) ?? [])) === LOST) {
       if (lockName !== undefined) await releaseLock(this.c.locks, lockName, req.leaseId, lock?.etag);
       return null; // somebody else changed the job first: next candidate
     }
     // The open run and lease live in the job document until the attempt ends (job-rules openRunOf):
     // a claim is one conditional write (plus the lock document when the job has a lock).
     this.jobOfLease.set(req.leaseId, cur.job.id);
-    const grant: ClaimGrant = { job: next, lease: next.lease!, run: clean(plan.run) };
-    // No transactional batch to rely on: the grant's events follow its conditional write, as a
-    // complete's do (the job document just written is the one they are appended to, no re-read).
-    const events = req.events?.(grant);
-    if (events?.length) await this.appendEventsTo(next, events);
     return grant;
   }
 
@@ -364,17 +431,27 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async renewLease(leaseId: string, epoch: number, now: number, ttlMs: number): Promise<{ expiresAt: number }> {
     const jobId = await this.locateLease(leaseId);
     if (jobId === undefined) throw new StoreError("lease_lost", `unknown lease ${leaseId}`);
-    const { next } = await this.casJob(jobId, (job) => planRenew(job, leaseId, epoch, now, ttlMs));
-    return { expiresAt: next!.lease!.expiresAt };
+    const { job } = await this.casJob(jobId, (cur) => ({ job: planRenew(cur, leaseId, epoch, now, ttlMs) }));
+    return { expiresAt: job.lease!.expiresAt };
   }
 
+  /**
+   * Through the job document (event-outbox.ts): the seqs are reserved by a conditional write of the
+   * job, which neither bumps its version nor its updatedAt, and the fence is checked in that write.
+   */
   async appendEvents(jobId: string, events: NewEvent[], fence?: Fence & { now: number }): Promise<EventRecord[]> {
-    const cur = await this.readJob(jobId);
-    if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
-    // Checked at read time: unlike SQLite, a reap landing between this check and the event create
-    // can let one last event of the old holder in (it still carries its leaseId and epoch-stale fence).
-    if (fence) checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
-    return this.appendEventsTo(cur.job, events, fence?.leaseId);
+    if (events.length === 0) {
+      const cur = await this.readJob(jobId);
+      if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
+      if (fence) checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
+      return [];
+    }
+    const done = await this.casJob(jobId, (job) => {
+      if (!job) throw new StoreError("not_found", `no job ${jobId}`);
+      if (fence) checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
+      return { job, events, ...(fence ? { fenceLeaseId: fence.leaseId } : {}) };
+    });
+    return done.events;
   }
 
   private async maxSeq(jobId: string): Promise<number> {
@@ -382,64 +459,16 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return max ?? 0;
   }
 
-  /**
-   * Per-job seq without a counter document: the event's id IS its seq inside the job's partition, so
-   * the create is the uniqueness check (409 → that seq is taken, try the next). A writer creates
-   * seq n only after seeing n - 1, so readers never observe a gap that fills in later.
-   * Idempotency on (leaseId, agentSeq) is a query before the create. Two identical agent events in
-   * flight at the same instant (a retry racing its original) can both land — the one gap this
-   * provider has against SQLite, where the unique index closes it.
-   */
-  private async appendEventsTo(job: JobRecord, events: NewEvent[], fenceLeaseId?: string): Promise<EventRecord[]> {
-    const agentKeys = events
-      .map((e) => ({ leaseId: e.leaseId ?? fenceLeaseId, agentSeq: e.agentSeq }))
-      .filter((k): k is { leaseId: string; agentSeq: number } => k.leaseId !== undefined && k.agentSeq !== undefined);
-    const known = new Map<string, EventRecord>();
-    if (agentKeys.length > 0) {
-      const rows = await this.query<EventRecord & { id: string }>(
-        this.c.events,
-        "SELECT * FROM c WHERE c.jobId = @pk AND ARRAY_CONTAINS(@leases, c.leaseId) AND ARRAY_CONTAINS(@seqs, c.agentSeq)",
-        [param("@leases", [...new Set(agentKeys.map((k) => k.leaseId))]), param("@seqs", agentKeys.map((k) => k.agentSeq))],
-        job.id,
-      );
-      for (const r of rows) known.set(`${r.leaseId}\u0000${r.agentSeq}`, strip<EventRecord>(r, true));
-    }
-    let seq = this.nextSeqHint.get(job.id) ?? (await this.maxSeq(job.id)) + 1;
-    const out: EventRecord[] = [];
-    for (const e of events) {
-      const leaseId = e.leaseId ?? fenceLeaseId;
-      const key = leaseId !== undefined && e.agentSeq !== undefined ? `${leaseId}\u0000${e.agentSeq}` : undefined;
-      const dup = key ? known.get(key) : undefined;
-      if (dup) {
-        out.push(dup);
-        continue;
-      }
-      for (;;) {
-        const rec: EventRecord = clean({ jobId: job.id, productId: job.productId, seq, type: e.type, at: e.at, data: e.data ?? {}, leaseId, agentSeq: e.agentSeq });
-        try {
-          await this.c.events.items.create({ id: String(seq).padStart(12, "0"), ...rec });
-          out.push(rec);
-          if (key) known.set(key, rec);
-          seq += 1;
-          break;
-        } catch (err) {
-          if (!isConflict(err)) throw mapCosmosError(err);
-          seq += 1; // another writer holds this seq; our hint was stale
-        }
-      }
-    }
-    this.nextSeqHint.set(job.id, seq);
-    return out;
-  }
-
+  /** The job document first, then fleet_events (event-outbox.ts: that order leaves no gap). */
   async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
+    const cur = await this.readJob(jobId);
     const rows = await this.query<EventRecord & { id: string }>(
       this.c.events,
       `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.jobId = @pk AND c.seq > @after ORDER BY c.seq ASC`,
       [param("@after", afterSeq)],
       jobId,
     );
-    return rows.map((r) => strip<EventRecord>(r, true));
+    return mergeOutbox(rows.map((r) => strip<EventRecord>(r, true)), cur?.outbox ?? [], afterSeq, Math.max(1, Math.floor(limit)));
   }
 
   /**
@@ -504,26 +533,26 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async completeAttempt(req: CompleteRequest): Promise<CompleteResult> {
     const jobId = await this.locateLease(req.leaseId);
     if (jobId === undefined) throw new StoreError("lease_lost", `unknown lease ${req.leaseId}`);
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    return withCas(`job ${jobId}`, async () => {
       const ended = await this.readRun(req.leaseId, jobId);
       const cur = await this.readJob(jobId);
       const existingRun = ended ?? (cur?.job.lease?.id === req.leaseId ? openRunOf(cur.job) : undefined);
       const plan = planComplete(cur?.job, existingRun, req);
       if ("duplicate" in plan) return { job: cur?.job ?? (await this.getJob(jobId))!, run: plan.duplicate, duplicate: true };
-      const next = clean(plan.job);
-      if (!(await this.replaceJob(next, cur!.etag))) continue;
+      const done = await this.commitJob(cur!, plan.job, req.events, req.leaseId);
+      if (done === LOST) return LOST;
       const endedRun = clean(plan.run);
       await this.recordEnd(cur!.job, endedRun, cur!.job.lease!.cancelled ? "cancelled" : "completed", req.now);
-      if (req.events?.length) await this.appendEventsTo(next, req.events, req.leaseId);
-      return { job: next, run: endedRun, duplicate: false };
-    }
-    throw new StoreError("busy", `job ${jobId} is too contended`, { retryAfterMs: 100 });
+      return { job: done.job, run: endedRun, duplicate: false };
+    });
   }
 
   async transitionStage(jobId: string, req: TransitionRequest): Promise<JobRecord> {
-    const { next } = await this.casJob(jobId, (job) => planTransition(job, jobId, req));
-    if (req.event) await this.appendEventsTo(next!, [req.event]);
-    return next!;
+    return (await this.casJob(jobId, (job) => ({ job: planTransition(job, jobId, req), events: transitionEvents(req) }))).job;
+  }
+
+  async patchJob(jobId: string, req: PatchRequest): Promise<JobRecord> {
+    return (await this.casJob(jobId, (job) => ({ job: planPatch(job, jobId, req), events: req.events ?? [] }))).job;
   }
 
   async reapExpiredLeases(now: number, decide: (job: JobRecord) => ReapDecision): Promise<ReapedLease[]> {
@@ -540,8 +569,9 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
         if (!cur?.job.lease) break;
         const plan = planReap(cur.job, openRunOf(cur.job), now, decide);
         if (!plan) break; // renewed in the meantime: it keeps its lease
-        const next = clean(plan.job);
-        if (!(await this.replaceJob(next, cur.etag))) continue;
+        const done = await this.commitJob(cur, plan.job);
+        if (done === LOST) continue;
+        const next = done.job;
         await this.recordEnd(cur.job, plan.run!, plan.cancelled ? "cancelled" : "expired", now);
         reaped.push({ jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage });
         break;

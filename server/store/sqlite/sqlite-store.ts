@@ -13,9 +13,12 @@ import {
   openLeaseRecordOf,
   openRunOf,
   planComplete,
+  planPatch,
   planRenew,
   planReap,
   planTransition,
+  sequenceEvents,
+  transitionEvents,
 } from "../job-rules";
 import { countOps } from "../op-counter";
 import type {
@@ -32,6 +35,7 @@ import type {
   NewJob,
   NewLogChunk,
   Page,
+  PatchRequest,
   ReapDecision,
   ReapedLease,
   Store,
@@ -268,36 +272,20 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     });
   }
 
-  /** Inside a write transaction: assigns seq = max + 1; a known (leaseId, agentSeq) returns the stored event. */
+  /** Inside a write transaction: numbers the events after the job's last seq (job-rules sequenceEvents). */
   private appendEventsIn(job: JobRecord, events: NewEvent[], fenceLeaseId?: string): EventRecord[] {
-    const out: EventRecord[] = [];
-    let seq = (this.s.maxSeq.get(job.id) as { m: number | null }).m ?? 0;
-    for (const e of events) {
-      const leaseId = e.leaseId ?? fenceLeaseId;
-      if (e.agentSeq !== undefined && leaseId !== undefined) {
-        const dup = parse<EventRecord>(this.s.eventByAgentSeq.get(leaseId, e.agentSeq) as Row | undefined);
-        if (dup) {
-          out.push(dup);
-          continue;
-        }
-      }
-      seq += 1;
+    const last = (this.s.maxSeq.get(job.id) as { m: number | null }).m ?? 0;
+    const known = (leaseId: string, agentSeq: number) => parse<EventRecord>(this.s.eventByAgentSeq.get(leaseId, agentSeq) as Row | undefined);
+    const { out, fresh } = sequenceEvents(job, last, events, fenceLeaseId, known);
+    const stored = new Map<EventRecord, EventRecord>();
+    for (const rec of fresh) {
       // Serialized once: the stored text is also what the returned record is read back from (the
       // same JSON-clean copy `clean()` made, without a second stringify of a large decision payload).
-      const doc = JSON.stringify({
-        jobId: job.id,
-        productId: job.productId,
-        seq,
-        type: e.type,
-        at: e.at,
-        data: e.data ?? {},
-        leaseId,
-        agentSeq: e.agentSeq,
-      });
-      this.s.insertEvent.run(job.id, seq, leaseId ?? null, e.agentSeq ?? null, doc);
-      out.push(JSON.parse(doc) as EventRecord);
+      const doc = JSON.stringify(rec);
+      this.s.insertEvent.run(job.id, rec.seq, rec.leaseId ?? null, rec.agentSeq ?? null, doc);
+      stored.set(rec, JSON.parse(doc) as EventRecord);
     }
-    return out;
+    return out.map((e) => stored.get(e) ?? e);
   }
 
   async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
@@ -364,12 +352,24 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     });
   }
 
+  /** The job row and its events in one BEGIN IMMEDIATE: any throw (a refused plan, a bad event) rolls both back. */
   async transitionStage(jobId: string, req: TransitionRequest): Promise<JobRecord> {
     return this.write(() => {
       const job = this.readJob(jobId);
       const next = clean(planTransition(job, jobId, req));
       this.replaceJob(job!, next);
-      if (req.event) this.appendEventsIn(next, [req.event]);
+      const events = transitionEvents(req);
+      if (events.length > 0) this.appendEventsIn(next, events);
+      return next;
+    });
+  }
+
+  async patchJob(jobId: string, req: PatchRequest): Promise<JobRecord> {
+    return this.write(() => {
+      const job = this.readJob(jobId);
+      const next = clean(planPatch(job, jobId, req));
+      this.replaceJob(job!, next);
+      if (req.events?.length) this.appendEventsIn(next, req.events);
       return next;
     });
   }
