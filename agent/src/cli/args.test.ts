@@ -45,6 +45,17 @@ describe("flags", () => {
     expect(bad(["--tags", "a b"])).toMatch(/^--tags: /);
     expect(bad(["--token", ""])).toMatch(/^--token needs a value/);
     expect(bad(["--frobnicate"])).toMatch(/--frobnicate/);
+    expect(bad(["--cost-per-hour=-1"])).toMatch(/^--cost-per-hour: /);
+    expect(bad(["--cost-per-hour", "1e3"])).toMatch(/^--cost-per-hour: /);
+    expect(bad(["--cost-per-hour", "10001"])).toMatch(/^--cost-per-hour: /);
+  });
+
+  it("--cost-per-hour: flag over config file over 0", () => {
+    const file = parseConfigText("costPerHour: 1.5\n", "/etc/fleet.yaml");
+    expect(resolveOptions(parseFlags([]), {}, undefined).costPerHour).toBe(0);
+    expect(resolveOptions(parseFlags([]), {}, file).costPerHour).toBe(1.5);
+    expect(resolveOptions(parseFlags(["--cost-per-hour", "2.25"]), {}, file).costPerHour).toBe(2.25);
+    expect(() => parseConfigText("costPerHour: -3\n", "c.yaml")).toThrow(/^--config c\.yaml: costPerHour: /);
   });
 
   it("takes the server and token from the environment when flags are absent", () => {

@@ -6,16 +6,17 @@ import type { Env } from "../version";
 import { parseArgs } from "node:util";
 import os from "node:os";
 import path from "node:path";
-import { parseCapability } from "@/lib/capability";
-import { engineName, factoryName } from "@/lib/protocol";
 import { UsageError } from "./usage-error";
 import type { AgentConfigFile } from "../config/config-file";
-
-export interface EngineRequest {
-  engine: string;
-  /** undefined: as many as --max allows */
-  slots?: number;
-}
+import {
+  parseEngineList,
+  parseTagList,
+  validateCostPerHour,
+  validateMax,
+  validateName,
+  validateServer,
+  type EngineRequest,
+} from "../config/values";
 
 export interface ParsedFlags {
   help: boolean;
@@ -31,6 +32,7 @@ export interface ParsedFlags {
   tags?: string[];
   offline?: string;
   config?: string;
+  costPerHour?: number;
 }
 
 const OPTIONS = {
@@ -47,6 +49,7 @@ const OPTIONS = {
   tags: { type: "string" },
   offline: { type: "string" },
   config: { type: "string" },
+  "cost-per-hour": { type: "string" },
 } as const;
 
 /** Parses argv (without node and the script). Throws UsageError naming the flag. */
@@ -88,62 +91,9 @@ export function parseFlags(argv: string[]): ParsedFlags {
   if (offline !== undefined) flags.offline = path.resolve(offline);
   const config = str("config");
   if (config !== undefined) flags.config = path.resolve(config);
+  const cost = str("cost-per-hour");
+  if (cost !== undefined) flags.costPerHour = validateCostPerHour(cost, "--cost-per-hour");
   return flags;
-}
-
-export function validateServer(value: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${what}: "${value}" is not a URL (expected e.g. http://127.0.0.1:3000)`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`${what}: "${value}" must start with http:// or https://`);
-  }
-  if (url.username || url.password) throw new UsageError(`${what}: put no credentials in the URL; use --token`);
-  return url.toString().replace(/\/+$/, "");
-}
-
-export function validateName(value: string, what: string): string {
-  const r = factoryName.safeParse(value);
-  if (!r.success) throw new UsageError(`${what}: "${value}": ${r.error.issues[0]?.message ?? "invalid name"}`);
-  return value;
-}
-
-export function validateMax(value: string | number, what: string): number {
-  const n = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`${what}: "${value}" must be a whole number from 1 to 256`);
-  return n;
-}
-
-/** `claude:2,shell` → [{engine: claude, slots: 2}, {engine: shell}] */
-export function parseEngineList(value: string, what: string): EngineRequest[] {
-  const out: EngineRequest[] = [];
-  for (const raw of value.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const [name = "", slots, extra] = raw.split(":");
-    if (extra !== undefined) throw new UsageError(`${what}: "${raw}" should be ENGINE or ENGINE:SLOTS`);
-    if (!engineName.safeParse(name).success) {
-      throw new UsageError(`${what}: "${name}" is not an engine name (lowercase letters, digits, '.', '_', '-')`);
-    }
-    if (out.some((e) => e.engine === name)) throw new UsageError(`${what}: "${name}" is listed twice`);
-    if (slots === undefined) out.push({ engine: name });
-    else out.push({ engine: name, slots: validateMax(slots, `${what} ${name}`) });
-  }
-  if (out.length === 0) throw new UsageError(`${what}: list at least one engine`);
-  return out;
-}
-
-export function parseTagList(value: string | string[], what: string): string[] {
-  const items = Array.isArray(value) ? value : value.split(",");
-  const out: string[] = [];
-  for (const raw of items.map((s) => s.trim()).filter(Boolean)) {
-    const p = parseCapability(raw);
-    if (!p.ok) throw new UsageError(`${what}: "${raw}": ${p.message}`);
-    if (p.cap.kind === "version") throw new UsageError(`${what}: "${raw}" is a constraint; advertise a value like node:20.11.1`);
-    out.push(p.canonical);
-  }
-  return out;
 }
 
 export interface AgentOptions {
@@ -156,6 +106,8 @@ export interface AgentOptions {
   tags: string[];
   once: boolean;
   heartbeatMs: number;
+  /** USD per hour, reported at register and on every heartbeat (0 unless --cost-per-hour or the config says) */
+  costPerHour: number;
 }
 
 function defaultName(): string {
@@ -190,6 +142,7 @@ export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFi
     tags: [...new Set([...(file?.tags ?? []), ...(flags.tags ?? [])])],
     once: flags.once,
     heartbeatMs,
+    costPerHour: flags.costPerHour ?? file?.costPerHour ?? 0,
   };
   if (server) opts.server = server;
   const token = flags.token ?? (env.FLEET_ENROLLMENT_TOKEN || undefined);

@@ -20,7 +20,9 @@ Options:
   --engines LIST     Engines to offer, comma-separated, optionally with slots: claude:2,shell.
                      Default: every engine found on PATH, plus shell.
   --tags LIST        Extra capabilities to advertise, comma-separated: region:eu,team:web.
-  --config FILE      JSON or YAML config: server, name, max, workdir, tags, engines
+  --cost-per-hour N  What an hour of this machine costs, in USD (default 0). Cheaper factories
+                     win cost-sensitive jobs (low priority, tight budget).
+  --config FILE      JSON or YAML config: server, name, max, workdir, tags, costPerHour, engines
                      (override an adapter or add a custom engine: command, args with {prompt},
                      yoloArgs, prompt: arg|stdin|file, output: text|claude|codex|gemini).
   --once             Claim at most one job, run it, and exit (tests and cron); with --offline,

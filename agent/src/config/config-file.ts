@@ -11,29 +11,8 @@ import { z } from "zod";
 import { engineName, factoryName } from "@/lib/protocol";
 import { UsageError } from "../cli/usage-error";
 import { BUILTIN_ADAPTERS } from "../engines/adapters";
-import { parseTagList, validateMax, validateServer } from "../cli/args";
-
-export const OUTPUT_PARSERS = ["text", "claude", "codex", "gemini"] as const;
-export type OutputParser = (typeof OUTPUT_PARSERS)[number];
-
-const argList = z.array(z.string().max(4096)).max(100);
-
-/**
- * Fields left out inherit from the built-in adapter of the same name (so `claude: {command: …}` is
- * the same flags on another binary), or, for a custom engine, from the defaults in adapters.ts.
- */
-export const engineConfig = z.strictObject({
-  command: z.string().min(1).max(4096).optional(),
-  args: argList.optional(),
-  yoloArgs: argList.optional(),
-  /** how the prompt reaches the engine: an argv element, stdin, or a temp file (`{promptFile}`) */
-  prompt: z.enum(["arg", "stdin", "file"]).optional(),
-  output: z.enum(OUTPUT_PARSERS).optional(),
-  versionArgs: argList.optional(),
-  slots: z.number().int().min(1).max(256).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4096)).optional(),
-});
-export type EngineConfig = z.infer<typeof engineConfig>;
+import { engineConfig, type EngineConfig } from "../engines/engine-config";
+import { parseTagList, validateCostPerHour, validateMax, validateServer } from "./values";
 
 const fileSchema = z.strictObject({
   server: z.string().optional(),
@@ -41,6 +20,7 @@ const fileSchema = z.strictObject({
   max: z.number().int().optional(),
   workdir: z.string().optional(),
   tags: z.union([z.string(), z.array(z.string())]).optional(),
+  costPerHour: z.number().optional(),
   engines: z.record(engineName, engineConfig).optional(),
 });
 
@@ -50,6 +30,7 @@ export interface AgentConfigFile {
   max?: number;
   workdir?: string;
   tags?: string[];
+  costPerHour?: number;
   engines: Record<string, EngineConfig>;
 }
 
@@ -89,5 +70,6 @@ export function parseConfigText(text: string, file: string): AgentConfigFile {
   if (v.max !== undefined) out.max = validateMax(v.max, `--config ${file}: max`);
   if (v.workdir !== undefined) out.workdir = path.resolve(path.dirname(file), v.workdir);
   if (v.tags !== undefined) out.tags = parseTagList(v.tags, `--config ${file}: tags`);
+  if (v.costPerHour !== undefined) out.costPerHour = validateCostPerHour(v.costPerHour, `--config ${file}: costPerHour`);
   return out;
 }

@@ -7,7 +7,7 @@ import type { Env } from "../version";
 import { advertisedSet } from "@/lib/capability";
 import type { Station } from "@/lib/protocol";
 import type { EngineAdapter } from "../engines/adapters";
-import type { EngineRequest } from "../cli/args";
+import type { EngineRequest } from "../config/values";
 import { UsageError } from "../cli/usage-error";
 import { detectCredentials } from "./credentials";
 import { probe, versionIn } from "./probe";

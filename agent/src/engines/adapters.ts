@@ -21,7 +21,7 @@
  * Last run against the real CLIs (`npm run check:clis`): claude 2.1.197, codex 0.169.0, gemini 0.61.0,
  * copilot 1.0.102 — each accepted both argv forms and stopped only at its sign-in.
  */
-import type { EngineConfig, OutputParser } from "../config/config-file";
+import type { EngineConfig, OutputParser } from "./engine-config";
 
 export interface EngineAdapter {
   name: string;

@@ -5,7 +5,7 @@
  * per-message and a per-result figure, so nothing is counted twice.
  */
 import type { CostReport } from "@/lib/protocol";
-import type { OutputParser } from "../config/config-file";
+import type { OutputParser } from "./engine-config";
 
 type Json = Record<string, unknown>;
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined);

@@ -17,6 +17,7 @@ import { FatalAgentError, UsageError } from "../cli/usage-error";
 import { credentialsFile, loadCredentials, saveCredentials, type FactoryCredentials } from "../config/credentials";
 import { RunningLeaseFile } from "../config/running-leases";
 import { detect, sameCapabilities, type Detection } from "../detect/detect";
+import { warmRepos } from "../detect/repo-caches";
 import type { EngineAdapter } from "../engines/adapters";
 import { backoffDelay, jitter, sleep } from "../net/backoff";
 import { CoordinatorClient } from "../net/client";
@@ -134,6 +135,8 @@ export class FactoryAgent {
           capabilities: this.detection.capabilities.slice(0, LIMITS.capabilities),
           stations: this.detection.stations,
           version: AGENT_VERSION,
+          warm: warmRepos(o.workdir),
+          costPerHour: o.costPerHour,
         });
         this.creds = { factoryId: r.factoryId, token: r.token, server: o.server };
         saveCredentials(o.name, this.creds, this.d.env);
@@ -187,6 +190,9 @@ export class FactoryAgent {
       load: Math.min(10_000, os.loadavg()[0]! / Math.max(1, os.cpus().length)),
       free: this.free(),
       running: this.running(),
+      // A job may have cloned a repository since the last beat; the price may differ from the one registered.
+      warm: warmRepos(this.d.options.workdir),
+      costPerHour: this.d.options.costPerHour,
     };
     if (this.capsChanged) body.capabilities = this.detection.capabilities.slice(0, LIMITS.capabilities);
     const r = await this.client.heartbeat(this.creds.factoryId, body);

@@ -7,9 +7,9 @@
  * empty commit so scope, diff, artifacts and commits work as they do in a checkout; it is removed
  * after the run unless an artifact the run reported points into it.
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
+import { repoCachePath } from "../detect/repo-caches";
 import { git, isGitRepo } from "./git";
 
 export interface Workspace {
@@ -71,8 +71,7 @@ export async function prepareWorkspace(input: {
   }
 
   const repo = resolveRepo(input.repo);
-  const key = createHash("sha256").update(repo).digest("hex").slice(0, 16);
-  const cache = path.join(input.workdir, "repos", `${safeRef(path.basename(repo).replace(/\.git$/, ""))}-${key}.git`);
+  const cache = repoCachePath(input.workdir, repo);
   await withRepoLock(cache, async () => {
     if (!existsSync(path.join(cache, "HEAD"))) {
       mkdirSync(path.dirname(cache), { recursive: true });
