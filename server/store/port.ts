@@ -1,6 +1,7 @@
 import "server-only";
 import type { Budget, Manifest, Stage } from "@/lib/types";
 import type { JobOrder } from "./job-order";
+import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
 import type {
   ApiTokenRecord,
   AttemptResult,
@@ -15,6 +16,7 @@ import type {
   LeaseRecord,
   LogChunkRecord,
   LogStream,
+  OperationsSettings,
   ProfileRef,
   ProfileSnapshot,
   RecentEvent,
@@ -433,6 +435,25 @@ export interface Store {
   getProfileSnapshot(productId: string, name: string, version: string): Promise<ProfileSnapshot | undefined>;
   /** Claims granted, leases running now and usage per product (usage grows at complete/reap by the run's wall time). */
   fairnessCounters(): Promise<FairnessCounters[]>;
+
+  // ── operations: alert episodes, the alert outbox, operator settings (issue 13) ─────────────────
+  /** Open alert episodes. Read-only. */
+  listAlertStates(): Promise<AlertStateRecord[]>;
+  /**
+   * `expectedVersion: null` creates (false when the id exists: another instance opened it first);
+   * otherwise replaces when the stored version equals it (false: lost the race). Stores version + 1.
+   */
+  saveAlertState(state: AlertStateRecord, expectedVersion: number | null): Promise<boolean>;
+  /** Deletes when the stored version equals expectedVersion; false otherwise (or when absent). */
+  deleteAlertState(id: string, expectedVersion: number): Promise<boolean>;
+  /** Idempotent on each record's id: an existing delivery is left as it is. */
+  enqueueDeliveries(deliveries: DeliveryRecord[]): Promise<void>;
+  /** With `dueBy`: pending deliveries with nextAttemptAt ≤ dueBy, soonest first; else the newest. Read-only. */
+  listDeliveries(q: { dueBy?: EpochMs; limit: number }): Promise<DeliveryRecord[]>;
+  /** Replaces when the stored version equals expectedVersion (false: another sender took it). Stores version + 1. */
+  saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean>;
+  /** Replaces the operator settings of the Admin page (alert sinks, SLA, weights, retention). */
+  saveOperationsSettings(ops: OperationsSettings): Promise<Settings>;
 
   // ── bookkeeping ────────────────────────────────────────────────────────────────────────────────
   opCounts(): OpCounts;

@@ -24,6 +24,7 @@ export const CONTAINERS = {
   users: "fleet_users",
   settings: "fleet_settings",
   counters: "fleet_counters",
+  ops: "fleet_ops",
 } as const;
 
 export type ContainerName = keyof typeof CONTAINERS;
@@ -41,6 +42,8 @@ const PARTITION: { [K in ContainerName]: string } = {
   users: "/id",
   settings: "/id",
   counters: "/productId",
+  // alert episodes and the alert outbox (cosmos-ops-docs.ts): each kind is listed on its own
+  ops: "/x_kind",
 };
 
 const asc = (path: string) => ({ path, order: "ascending" as const });
@@ -65,6 +68,7 @@ const INDEXING: Partial<{ [K in ContainerName]: IndexingPolicy }> = {
   },
   events: { compositeIndexes: [[asc("/at"), asc("/jobId"), asc("/seq")], [desc("/at"), desc("/jobId"), desc("/seq")]] },
   logs: { compositeIndexes: [[asc("/pos"), asc("/id")]] },
+  ops: { compositeIndexes: [[asc("/x_due"), asc("/id")], [desc("/createdAt"), desc("/id")]] },
 };
 
 export type Containers = { [K in ContainerName]: Container };

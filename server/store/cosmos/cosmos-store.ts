@@ -58,6 +58,7 @@ import type {
   RecentEvent,
   Role,
   RunRecord,
+  OperationsSettings,
   Settings,
   UserRecord,
 } from "../records";
@@ -68,6 +69,8 @@ import { isConflict, isPreconditionFailed, mapCosmosError } from "./cosmos-error
 import { copyOutbox, mergeOutbox, outboxCopied, type OutboxFields } from "./event-outbox";
 import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
 import { createIfMissing, ensureContainers, type Containers } from "./containers";
+import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
+import { CosmosOpsDocs } from "./cosmos-ops-docs";
 
 /**
  * The Cosmos DB provider. Every job write is read → plan (job-rules.ts) → replace with If-Match on
@@ -171,11 +174,14 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly productOfFactory = new Map<string, string>();
   /** job → the highest event seq this instance has seen in fleet_events */
   private readonly copiedThrough = new Map<string, number>();
+  private readonly ops: CosmosOpsDocs;
 
   constructor(
     private readonly client: CosmosClient,
     private readonly c: Containers,
-  ) {}
+  ) {
+    this.ops = new CosmosOpsDocs(c.ops);
+  }
 
   // ── plumbing ──
   /**
@@ -903,6 +909,35 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       e.runningNow += 1;
     }
     return [...byProduct.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  }
+
+  // ── operations (cosmos-ops-docs.ts) ──
+  listAlertStates(): Promise<AlertStateRecord[]> {
+    return this.ops.listAlertStates();
+  }
+
+  saveAlertState(state: AlertStateRecord, expectedVersion: number | null): Promise<boolean> {
+    return this.ops.saveAlertState(state, expectedVersion);
+  }
+
+  deleteAlertState(id: string, expectedVersion: number): Promise<boolean> {
+    return this.ops.deleteAlertState(id, expectedVersion);
+  }
+
+  enqueueDeliveries(deliveries: DeliveryRecord[]): Promise<void> {
+    return this.ops.enqueueDeliveries(deliveries);
+  }
+
+  listDeliveries(q: { dueBy?: number; limit: number }): Promise<DeliveryRecord[]> {
+    return this.ops.listDeliveries(q);
+  }
+
+  saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean> {
+    return this.ops.saveDelivery(delivery, expectedVersion);
+  }
+
+  saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
+    return this.changeSettings((s) => ({ ...s, operations: ops }));
   }
 
   async close(): Promise<void> {

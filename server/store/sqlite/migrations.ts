@@ -1,5 +1,6 @@
 import "server-only";
 import type Database from "better-sqlite3";
+import { OPS_DOCS_MIGRATION } from "./ops-docs";
 
 /**
  * Versioned schema. Append a migration, never edit a shipped one: `schema_migrations` records what ran.
@@ -104,6 +105,11 @@ CREATE INDEX jobs_by_updated ON jobs(updated_at, id);
 CREATE INDEX jobs_by_priority ON jobs(prio, created_at DESC, id DESC);
 CREATE INDEX jobs_by_title ON jobs(title_lower, created_at, id);
 `,
+  },
+  {
+    // Issue 13: alert episodes and the alert outbox (ops-docs.ts).
+    version: 4,
+    sql: OPS_DOCS_MIGRATION,
   },
 ];
 

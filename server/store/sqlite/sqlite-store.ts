@@ -56,6 +56,7 @@ import type {
   RecentEvent,
   Role,
   RunRecord,
+  OperationsSettings,
   Settings,
   UserRecord,
 } from "../records";
@@ -63,6 +64,8 @@ import { claimStatements } from "./claim-statement";
 import { migrate } from "./migrations";
 import { decodeCursor, encodeCursor, defaultSettings, logPos } from "../shared";
 import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
+import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
+import { SqliteOpsDocs } from "./ops-docs";
 
 /**
  * The embedded provider. One file, WAL, synchronous=NORMAL. Every write runs in a `BEGIN IMMEDIATE`
@@ -99,6 +102,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   /** one reusable transaction wrapper (creating one per call costs more than a claim's UPDATE) */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly claim: ReturnType<typeof claimStatements>;
+  private readonly ops: SqliteOpsDocs;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -116,6 +120,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     this.s = prepare(this.db);
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.claim = claimStatements(this.db);
+    this.ops = new SqliteOpsDocs(this.db);
   }
 
   /** Runs fn in BEGIN IMMEDIATE; a busy database surfaces as StoreError `busy`. */
@@ -679,6 +684,35 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       e.runningNow += r.n;
     }
     return [...byProduct.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  }
+
+  // ── operations (ops-docs.ts) ──
+  async listAlertStates(): Promise<AlertStateRecord[]> {
+    return this.ops.listAlertStates();
+  }
+
+  async saveAlertState(state: AlertStateRecord, expectedVersion: number | null): Promise<boolean> {
+    return this.ops.saveAlertState(state, expectedVersion);
+  }
+
+  async deleteAlertState(id: string, expectedVersion: number): Promise<boolean> {
+    return this.ops.deleteAlertState(id, expectedVersion);
+  }
+
+  async enqueueDeliveries(deliveries: DeliveryRecord[]): Promise<void> {
+    this.write(() => this.ops.enqueueDeliveries(deliveries));
+  }
+
+  async listDeliveries(q: { dueBy?: number; limit: number }): Promise<DeliveryRecord[]> {
+    return this.ops.listDeliveries(q);
+  }
+
+  async saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean> {
+    return this.ops.saveDelivery(delivery, expectedVersion);
+  }
+
+  async saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
+    return this.changeSettings((s) => ({ ...s, operations: ops }));
   }
 
   async close(): Promise<void> {
