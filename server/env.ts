@@ -37,6 +37,9 @@ export const envSchema = z
     FLEET_OFFLINE_AFTER_MS: ms(1000).default(30_000),
     /** a leased job with no log for this long raises a job_stalled alert */
     FLEET_STALL_MS: ms(1000).default(600_000),
+    /** this many failures (failed, dead-lettered, lease expired) within the window raise failure_spike */
+    FLEET_FAILURE_SPIKE: z.coerce.number().int().min(1).default(5),
+    FLEET_FAILURE_WINDOW_MS: ms(1000).default(600_000),
     FLEET_MAX_BODY_BYTES: ms(1024).default(1_048_576),
     NEXTAUTH_SECRET: optionalSecret,
     NEXTAUTH_URL: z.url().optional(),
@@ -45,6 +48,19 @@ export const envSchema = z
     AZURE_AD_CLIENT_ID: optionalSecret,
     AZURE_AD_CLIENT_SECRET: optionalSecret,
     AZURE_AD_TENANT_ID: optionalSecret,
+    /** alerts (server/alerts): a JSON webhook signed with the secret, a Slack incoming webhook, e-mail over SMTP */
+    FLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    FLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, "at least 16 characters").optional(),
+    FLEET_ALERT_SLACK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be smtp://… or smtps://…" }).optional(),
+    FLEET_ALERT_EMAIL_FROM: z.email().optional(),
+    FLEET_ALERT_EMAIL_TO: z
+      .string()
+      .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.email()).min(1).max(20))
+      .optional(),
+    FLEET_ALERT_QUIET_MS: ms(1000).default(3_600_000),
+    FLEET_ALERT_RETRY_MS: ms(10).default(5_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -52,6 +68,12 @@ export const envSchema = z
       for (const key of ["COSMOS_ENDPOINT", "COSMOS_KEY"] as const) {
         if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when FLEET_STORE=cosmos" });
       }
+    }
+    if (env.FLEET_ALERT_WEBHOOK_URL && !env.FLEET_ALERT_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["FLEET_ALERT_WEBHOOK_SECRET"], message: "required when FLEET_ALERT_WEBHOOK_URL is set (the body is HMAC-signed with it)" });
+    }
+    if (env.SMTP_URL && (!env.FLEET_ALERT_EMAIL_FROM || !env.FLEET_ALERT_EMAIL_TO)) {
+      ctx.addIssue({ code: "custom", path: [env.FLEET_ALERT_EMAIL_FROM ? "FLEET_ALERT_EMAIL_TO" : "FLEET_ALERT_EMAIL_FROM"], message: "required when SMTP_URL is set" });
     }
     if (env.FLEET_HEARTBEAT_MS >= env.FLEET_LEASE_TTL_MS) {
       ctx.addIssue({

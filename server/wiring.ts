@@ -150,7 +150,18 @@ async function build(): Promise<Services> {
     redactors: new LogRedactors(now),
     profiles: fileProfileSource(path.resolve("profiles"), now),
     settings: new SettingsCache(store, now),
-    policy: { stallMs: e.FLEET_STALL_MS },
+    policy: { stallMs: e.FLEET_STALL_MS, failureSpike: e.FLEET_FAILURE_SPIKE, failureWindowMs: e.FLEET_FAILURE_WINDOW_MS },
+    alerts: {
+      ...(e.FLEET_ALERT_WEBHOOK_URL ? { webhookUrl: e.FLEET_ALERT_WEBHOOK_URL } : {}),
+      ...(e.FLEET_ALERT_WEBHOOK_SECRET ? { webhookSecret: e.FLEET_ALERT_WEBHOOK_SECRET } : {}),
+      ...(e.FLEET_ALERT_SLACK_URL ? { slackUrl: e.FLEET_ALERT_SLACK_URL } : {}),
+      ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+      ...(e.FLEET_ALERT_EMAIL_FROM ? { emailFrom: e.FLEET_ALERT_EMAIL_FROM } : {}),
+      ...(e.FLEET_ALERT_EMAIL_TO ? { emailTo: e.FLEET_ALERT_EMAIL_TO } : {}),
+      quietMs: e.FLEET_ALERT_QUIET_MS,
+      retryMs: e.FLEET_ALERT_RETRY_MS,
+      baseUrl: process.env.NEXTAUTH_URL!,
+    },
   };
   const auth: AuthDeps = {
     store,

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Priority } from "@/lib/types";
+import type { AlertEnv } from "@/server/alerts/config";
 import type { Store } from "@/server/store/port";
 import type { Settings } from "@/server/store/records";
 import type { Metrics } from "./metrics";
@@ -27,6 +28,8 @@ export interface CoordinatorContext {
   policy?: Partial<PolicyConfig>;
   /** SLA targets per priority from the environment (FLEET_SLA); settings override them (sla.ts) */
   sla?: Partial<Record<Priority, number>>;
+  /** alert sinks and delivery knobs from the environment (server/alerts/config.ts) */
+  alerts?: AlertEnv;
 }
 
 /**

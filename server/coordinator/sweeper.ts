@@ -1,5 +1,6 @@
 import "server-only";
 import { log } from "@/server/log";
+import { alertStep } from "@/server/alerts";
 import { raiseStallAlerts } from "./alerts";
 import { afterAttemptEnd } from "./attempt-end";
 import { enforceWallBudgets } from "./budgets";
@@ -40,6 +41,8 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   await enforceWallBudgets(ctx);
   await raiseStallAlerts(ctx);
   ctx.redactors.prune(ctx.leaseTtlMs * 4);
+  // Last, and on its own: a sink that is down must not hold back the rest of the sweep.
+  await alertStep(ctx).catch((err: unknown) => log.warn({ err }, "alert step failed; retrying next sweep"));
   return { reaped: reaped.length, offline: offline.length, promoted };
 }
 

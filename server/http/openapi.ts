@@ -3,6 +3,7 @@ import { z } from "zod";
 import * as api from "@/lib/api";
 import * as protocol from "@/lib/protocol";
 import type { Access } from "@/server/auth/principal";
+import * as operations from "@/lib/api/operations";
 
 /**
  * The OpenAPI 3.1 document, generated with z.toJSONSchema from the very schemas the routes parse
@@ -49,6 +50,10 @@ export const ROUTE_DOCS: RouteDoc[] = [
   { method: "get", path: "/users", access: "admin", summary: "People who can sign in, with their roles", response: api.userList },
   { method: "put", path: "/users/{id}", access: "admin", summary: "Change a user's role (next request); 409 for the last admin", request: api.setUserRoleRequest, response: api.userView },
   { method: "post", path: "/products/{id}/pause", access: "admin", summary: "Pause (or resume) claims of one product's jobs; running work finishes", request: api.productPauseRequest, response: api.productPauseView },
+  { method: "get", path: "/alerts", access: "admin", summary: "Alert sinks (secrets only as set), open alerts, the latest deliveries" },
+  { method: "put", path: "/alerts/sinks", access: "admin", summary: "Set where alerts go (webhook, Slack, e-mail recipients, quiet period)", request: operations.alertSinksRequest },
+  { method: "post", path: "/alerts/test", access: "admin", summary: "Send a test alert to every configured sink now" },
+  { method: "post", path: "/alerts/deliveries/{id}/retry", access: "admin", summary: "Retry an undelivered alert now" },
   { method: "get", path: "/stats", access: "viewer", summary: "Queue depth, utilisation, pass rate, cost, open alerts", response: api.statsView },
   { method: "get", path: "/stream", access: "viewer", summary: "Fleet-wide SSE for the dashboard", responseType: "text/event-stream" },
   { method: "get", path: "/metrics", access: "metrics", summary: "Prometheus text format (viewer or metrics token)", responseType: "text/plain" },

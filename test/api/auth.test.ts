@@ -74,6 +74,10 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: () => "/users", access: "admin" },
   // the local admin stays admin: allowed callers get 200 and change nothing
   { method: "PUT", path: () => "/users/admin", access: "admin", json: () => ({ role: "admin" }) },
+  { method: "GET", path: () => "/alerts", access: "admin" },
+  { method: "PUT", path: () => "/alerts/sinks", access: "admin", json: () => ({}) },
+  { method: "POST", path: () => "/alerts/test", access: "admin" },
+  { method: "POST", path: () => "/alerts/deliveries/none/retry", access: "admin" },
   { method: "GET", path: () => "/stats", access: "viewer" },
   { method: "GET", path: () => "/stream", access: "viewer", stream: true },
   { method: "GET", path: () => "/metrics", access: "metrics" },

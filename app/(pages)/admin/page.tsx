@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { AlertSinksPanel } from "@/components/alert-panels";
 import { ApiTokensPanel, KillSwitchPanel, ProductPausePanel, UsersPanel } from "@/components/admin-panels";
 import { Forbidden } from "../_lib/forbidden";
 import { requireRole } from "../_lib/session";
@@ -18,6 +19,9 @@ export default async function AdminPage() {
       <div className="two-col" style={{ marginTop: 12 }}>
         <UsersPanel />
         <ApiTokensPanel />
+      </div>
+      <div style={{ marginTop: 12 }}>
+        <AlertSinksPanel />
       </div>
     </main>
   );
