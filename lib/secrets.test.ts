@@ -126,6 +126,68 @@ describe("findSecrets: hidden as base64", () => {
   });
 });
 
+describe("findSecrets: the gaps of issue 14", () => {
+  // The fleet's own token shape (server/auth/tokens.ts): prefix, 32 body characters, 6 of checksum.
+  const fleet = (prefix: string, seed: number) => `${prefix}_${rand(seed, 38, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}`;
+
+  it.each(["gfa", "gff", "gfe"])("the fleet's own %s_ token", (prefix) => {
+    const token = fleet(prefix, prefix.charCodeAt(2));
+    expect(redact(`Authorization header: ${token} sent`)).toBe("Authorization header: [REDACTED:fleet-token] sent");
+  });
+
+  it("a token with a terminal escape inside it", () => {
+    const colored = `${FAKE.ghp.slice(0, 12)}\u001b[1;31m${FAKE.ghp.slice(12, 20)}\u001b[0m${FAKE.ghp.slice(20)}`;
+    const text = `\u001b[32mtoken\u001b[39m ${colored} done`;
+    expect(redact(text)).toBe("\u001b[32mtoken\u001b[39m [REDACTED:github-token] done");
+    expect(redact(text)).not.toContain(FAKE.ghp.slice(20));
+  });
+
+  it("AWS SecretAccessKey in JSON (aws sts, credential files)", () => {
+    const key = rand(40, 40, B64);
+    const json = `{"Credentials": {"AccessKeyId": "x", "SecretAccessKey": "${key}", "Expiration": "2026"}}`;
+    expect(redact(json)).toBe('{"Credentials": {"AccessKeyId": "x", "SecretAccessKey": "[REDACTED:aws-secret-key]", "Expiration": "2026"}}');
+  });
+
+  it.each([
+    ["https://deploy:Zq8XwP4kLm2N@git.example.com/shop.git", "https://deploy:[REDACTED:url-password]@git.example.com/shop.git"],
+    ["postgres://app:hunter2secret@db:5432/shop", "postgres://app:[REDACTED:url-password]@db:5432/shop"],
+    ["redis://:s3cr3t@cache:6379", "redis://:[REDACTED:url-password]@cache:6379"],
+  ])("a password inside a URL: %s", (text, expected) => {
+    expect(redact(text)).toBe(expected);
+  });
+
+  it.each(["https://user:${PASSWORD}@host/x", "https://user:***@host", "http://localhost:3000/path@v2", "ssh://git@github.com:22/a/b"])("not a URL password: %s", (text) => {
+    expect(findSecrets(text)).toEqual([]);
+  });
+
+  it.each([
+    [`curl -H "Authorization: Bearer ${rand(41, 40)}" https://api.example.com`, 'curl -H "Authorization: Bearer [REDACTED:auth-header]" https://api.example.com'],
+    [`Authorization: Basic ${btoa("deploy:Zq8XwP4kLm2N")}`, "Authorization: Basic [REDACTED:auth-header]"],
+  ])("Bearer and Basic headers: %s", (text, expected) => {
+    expect(redact(text)).toBe(expected);
+  });
+
+  it("prose about Bearer tokens and Basic authentication is left alone", () => {
+    expect(findSecrets("Use Bearer authentication, or Basic authorization over TLS.")).toEqual([]);
+  });
+
+  it("a base64-wrapped key (76-column lines) decoded as one blob", () => {
+    const token = fleet("gff", 7);
+    // Place the token so that the line break of the wrapped base64 falls inside it.
+    const plain = `${"x".repeat(40)} factory token ${token} end of file\n`;
+    const wrapped = btoa(plain).match(/.{1,76}/g)!;
+    expect(wrapped.length).toBeGreaterThan(1);
+    for (const line of wrapped) expect(findSecrets(line)).toEqual([]);
+    const text = `config:\n${wrapped.join("\n")}\nafter\n`;
+    expect(redact(text)).toBe("config:\n[REDACTED:fleet-token-base64]\nafter\n");
+  });
+
+  it("a base64-wrapped private key", () => {
+    const wrapped = btoa(FAKE.pem).match(/.{1,76}/g)!.join("\n");
+    expect(findSecrets(wrapped).map((h) => h.kind)).toEqual(["private-key-base64"]);
+  });
+});
+
 describe("no false positives", () => {
   it.each([
     ["a git SHA", "commit 3f786850e387550fdab836ed7e6dc881de23001b"],

@@ -1,3 +1,5 @@
+import { LABELS, RULES } from "./secret-rules";
+
 /**
  * The secret detector, shared by every place a secret must not pass: manifests are refused when a
  * value looks like one, the agent redacts log chunks before they leave the machine, and the
@@ -16,103 +18,14 @@ export interface SecretHit {
   end: number;
 }
 
-interface Rule {
-  kind: string;
-  re: RegExp;
-  /** capture group holding the secret (default: the whole match) */
-  group?: number;
-  accept?: (value: string, text: string, start: number) => boolean;
-}
+export { entropy } from "./secret-rules";
 
-const B64 = "A-Za-z0-9+/";
-
-const RULES: Rule[] = [
-  {
-    kind: "private-key",
-    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
-  },
-  { kind: "aws-access-key", re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b/g },
-  {
-    kind: "aws-secret-key",
-    re: /aws[A-Za-z_-]{0,20}(?:secret|key)[A-Za-z_-]{0,20}["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
-    group: 1,
-  },
-  { kind: "github-token", re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,251}\b/g },
-  { kind: "github-token", re: /\bgithub_pat_[A-Za-z0-9_]{50,255}\b/g },
-  { kind: "anthropic-key", re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
-  { kind: "openai-key", re: /\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}/g },
-  { kind: "openai-key", re: /\bsk-[A-Za-z0-9]{32,}\b/g },
-  { kind: "stripe-key", re: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
-  { kind: "slack-token", re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
-  { kind: "slack-webhook", re: /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]+\/B[A-Za-z0-9_]+\/[A-Za-z0-9_]+/g },
-  { kind: "google-api-key", re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
-  { kind: "gitlab-token", re: /\bglpat-[A-Za-z0-9_-]{20,}/g },
-  { kind: "npm-token", re: /\bnpm_[A-Za-z0-9]{36}\b/g },
-  {
-    kind: "jwt",
-    re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g,
-  },
-  {
-    // Azure storage / Cosmos DB account keys: 64 random bytes in base64 (88 characters, ending ==).
-    kind: "azure-key",
-    re: new RegExp(`(?<![${B64}-])[${B64}]{86}==(?![${B64}=])`, "g"),
-    accept: (value, text, start) => !/sha512-$/i.test(text.slice(Math.max(0, start - 7), start)) && looksRandom(value),
-  },
-  {
-    kind: "assigned-secret",
-    re: /(?:^|[^A-Za-z0-9])(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|auth[_-]?token|access[_-]?token|client[_-]?secret|private[_-]?key|credentials?)["']?[ \t]*[:=][ \t]*["']?([A-Za-z0-9_\-+/=.~!@#%^&*]{8,200})/gi,
-    group: 1,
-    accept: (value) => looksRandom(value),
-  },
-];
-
-/** Shannon entropy in bits per character. */
-export function entropy(s: string): number {
-  const counts = new Map<string, number>();
-  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
-    h -= p * Math.log2(p);
-  }
-  return h;
-}
-
-/** A value that looks generated: mixed character classes and enough entropy, not a placeholder. */
-function looksRandom(value: string): boolean {
-  const v = value.replace(/[.,;]+$/, "");
-  if (v.length < 8) return false;
-  if (/^(?:x+|\*+|\.+|-+)$/i.test(v)) return false;
-  if (/^(?:changeme|password|secret|example|placeholder|redacted|undefined|null|true|false)/i.test(v)) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(v)).length;
-  if (classes < 2) return false;
-  return entropy(v) >= 3.0;
-}
-
-const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
-
-function decodeBase64(run: string): string | undefined {
-  let s = run.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-  if (s.length % 4 === 1) s = s.slice(0, -1);
-  s += "=".repeat((4 - (s.length % 4)) % 4);
-  if (s.length < 24) return undefined;
-  try {
-    const bin = atob(s);
-    // Only text is worth scanning: at least 90% printable ASCII.
-    let printable = 0;
-    for (let i = 0; i < bin.length; i++) {
-      const c = bin.charCodeAt(i);
-      if ((c >= 32 && c < 127) || c === 9 || c === 10 || c === 13) printable++;
-    }
-    return printable >= bin.length * 0.9 ? bin : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The rules with `d` (match indices) where a capture group holds the secret. */
+const COMPILED = RULES.map((r) => ({ ...r, re: r.group ? new RegExp(r.re.source, r.re.flags + "d") : r.re }));
 
 function directHits(text: string): SecretHit[] {
   const hits: SecretHit[] = [];
-  for (const rule of RULES) {
+  for (const rule of COMPILED) {
     rule.re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = rule.re.exec(text)) !== null) {
@@ -120,14 +33,152 @@ function directHits(text: string): SecretHit[] {
         rule.re.lastIndex++;
         continue;
       }
-      const value = rule.group ? m[rule.group] : m[0];
-      if (value === undefined) continue;
-      const start = rule.group ? m.index + m[0].lastIndexOf(value) : m.index;
-      if (rule.accept && !rule.accept(value, text, start)) continue;
-      hits.push({ kind: rule.kind, start, end: start + value.length });
+      const span: [number, number] | undefined = rule.group ? m.indices?.[rule.group] : [m.index, m.index + m[0].length];
+      if (!span) continue;
+      const [start, end] = span;
+      if (rule.accept && !rule.accept(text.slice(start, end), text, start)) continue;
+      hits.push({ kind: rule.kind, start, end });
     }
   }
   return hits;
+}
+
+/**
+ * Terminal escapes (colours, cursor moves, OSC titles): a token printed with a colour change inside
+ * it (`ghp_abc\x1b[0mdef…`) is still one token to a person reading the terminal. Every quantifier is
+ * bounded, so stripping is linear.
+ */
+// eslint-disable-next-line no-control-regex -- matching terminal escapes is the point
+const ANSI = /\x1b(?:\[[0-9;:?<=>]{0,32}[ -/]{0,4}[@-~]|\][^\x07\x1b]{0,1024}(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+
+/** Hits in `text` with its escapes removed, mapped back onto `text` (spans widened over escapes). */
+function hitsWithoutEscapes(text: string): SecretHit[] {
+  if (!text.includes("\x1b")) return [];
+  const kept = new Int32Array(text.length);
+  let plain = "";
+  let n = 0;
+  let pos = 0;
+  const keep = (upTo: number) => {
+    for (let i = pos; i < upTo; i++) kept[n++] = i;
+    plain += text.slice(pos, upTo);
+  };
+  ANSI.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ANSI.exec(text)) !== null) {
+    keep(m.index);
+    pos = m.index + m[0].length;
+  }
+  keep(text.length);
+  return directHits(plain).map((h) => ({ kind: h.kind, start: kept[h.start]!, end: kept[h.end - 1]! + 1 }));
+}
+
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+
+/** 6-bit values of the base64 and base64url alphabets (-1: not a base64 character). */
+const SEXTET = (() => {
+  const t = new Int8Array(128).fill(-1);
+  const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (let i = 0; i < abc.length; i++) t[abc.charCodeAt(i)] = i;
+  t[43] = t[45] = 62; // + -
+  t[47] = t[95] = 63; // / _
+  return t;
+})();
+
+/**
+ * Decodes a run of base64/base64url (whitespace and `=` skipped) in one pass, and only if it is text:
+ * at least 90% printable ASCII, given up as soon as that can no longer hold (binary blobs cost
+ * little). Hand-written because `replace`-then-`atob` grew super-linearly on megabyte runs.
+ */
+function decodeBase64(run: string): string | undefined {
+  let sextets = 0;
+  for (let i = 0; i < run.length; i++) if ((SEXTET[run.charCodeAt(i)] ?? -1) >= 0) sextets++;
+  const total = Math.floor((sextets * 6) / 8);
+  if (total < 18) return undefined;
+  const allowedBad = Math.floor(total * 0.1);
+  let bad = 0;
+  let acc = 0;
+  let bits = 0;
+  const parts: string[] = [];
+  let buf: number[] = [];
+  for (let i = 0; i < run.length; i++) {
+    const v = SEXTET[run.charCodeAt(i)] ?? -1;
+    if (v < 0) continue;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits < 8) continue;
+    bits -= 8;
+    const c = (acc >> bits) & 0xff;
+    if (!((c >= 32 && c < 127) || c === 9 || c === 10 || c === 13) && ++bad > allowedBad) return undefined;
+    buf.push(c);
+    if (buf.length === 8192) {
+      parts.push(String.fromCharCode(...buf));
+      buf = [];
+    }
+  }
+  parts.push(String.fromCharCode(...buf));
+  return parts.join("");
+}
+
+/** The kind of the first secret inside a base64 text, if it decodes to text that holds one. */
+function hiddenKind(encoded: string): string | undefined {
+  const decoded = decodeBase64(encoded);
+  if (decoded === undefined) return undefined;
+  const inner = directHits(decoded);
+  return inner.length > 0 ? `${settle(inner)[0]!.kind}-base64` : undefined;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+function lineBreakBetween(text: string, from: number, to: number): boolean {
+  const gap = text.slice(from, to);
+  return gap === "\n" || gap === "\r\n";
+}
+
+/**
+ * Base64 runs that decode to text holding a secret. Lines of one width (a multiple of 4) followed by
+ * a shorter last line are one wrapped blob (`base64` wraps at 76), decoded whole so a key split over
+ * two lines is seen; when the blob holds nothing each line is still tried alone. Runs that overlap a
+ * direct hit are skipped. `direct` is sorted and non-overlapping; one pointer walks it (linear).
+ */
+function base64Hits(text: string, direct: readonly SecretHit[]): SecretHit[] {
+  const runs: Span[] = [];
+  BASE64_RUN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = BASE64_RUN.exec(text)) !== null) runs.push({ start: m.index, end: m.index + m[0].length });
+  const out: SecretHit[] = [];
+  let d = 0;
+  const overlapsDirect = (s: Span): boolean => {
+    while (d < direct.length && direct[d]!.end <= s.start) d++;
+    return d < direct.length && direct[d]!.start < s.end;
+  };
+  const tryOne = (s: Span) => {
+    if (overlapsDirect(s)) return;
+    const kind = hiddenKind(text.slice(s.start, s.end));
+    if (kind) out.push({ kind, ...s });
+  };
+  for (let i = 0; i < runs.length; ) {
+    const width = runs[i]!.end - runs[i]!.start;
+    let j = i;
+    if (width % 4 === 0) {
+      while (j + 1 < runs.length && runs[j]!.end - runs[j]!.start === width && runs[j + 1]!.end - runs[j + 1]!.start <= width && lineBreakBetween(text, runs[j]!.end, runs[j + 1]!.start)) j++;
+    }
+    if (j > i) {
+      const blob = { start: runs[i]!.start, end: runs[j]!.end };
+      const dAt = d;
+      const kind = overlapsDirect(blob) ? undefined : hiddenKind(text.slice(blob.start, blob.end).replace(/\s/g, ""));
+      d = dAt;
+      if (kind) {
+        out.push({ kind, ...blob });
+        i = j + 1;
+        continue;
+      }
+    }
+    for (; i <= j; i++) tryOne(runs[i]!);
+  }
+  return out;
 }
 
 /** Non-overlapping hits, in order; where two overlap the one that starts first (then the longer) wins. */
@@ -145,22 +196,11 @@ function settle(hits: SecretHit[]): SecretHit[] {
   return out;
 }
 
-/** Every secret-looking span of `text`, in order, not overlapping. */
+/** Every secret-looking span of `text`, in order, not overlapping. Linear in the length of `text`. */
 export function findSecrets(text: string): SecretHit[] {
   if (typeof text !== "string" || text.length === 0) return [];
-  const hits = directHits(text);
-  BASE64_RUN.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = BASE64_RUN.exec(text)) !== null) {
-    const start = m.index;
-    const end = start + m[0].length;
-    if (hits.some((h) => h.start < end && start < h.end)) continue;
-    const decoded = decodeBase64(m[0]);
-    if (decoded === undefined) continue;
-    const inner = directHits(decoded);
-    if (inner.length > 0) hits.push({ kind: `${settle(inner)[0]!.kind}-base64`, start, end });
-  }
-  return settle(hits);
+  const direct = settle([...directHits(text), ...hitsWithoutEscapes(text)]);
+  return settle([...direct, ...base64Hits(text, direct)]);
 }
 
 export function containsSecret(text: string): boolean {
@@ -182,23 +222,6 @@ export function redact(text: string): string {
   return applyRedaction(text, findSecrets(text));
 }
 
-const LABELS: Record<string, string> = {
-  "private-key": "a private key",
-  "aws-access-key": "an AWS access key",
-  "aws-secret-key": "an AWS secret key",
-  "github-token": "a GitHub token",
-  "anthropic-key": "an Anthropic API key",
-  "openai-key": "an OpenAI API key",
-  "stripe-key": "a Stripe key",
-  "slack-token": "a Slack token",
-  "slack-webhook": "a Slack webhook URL",
-  "google-api-key": "a Google API key",
-  "gitlab-token": "a GitLab token",
-  "npm-token": "an npm token",
-  jwt: "a JWT",
-  "azure-key": "an Azure / Cosmos DB account key",
-  "assigned-secret": "a password or key assignment",
-};
 
 export function describeSecret(kind: string): string {
   const base = kind.endsWith("-base64") ? kind.slice(0, -"-base64".length) : kind;
@@ -275,13 +298,13 @@ export function createStreamRedactor(): StreamRedactor {
       let hits: SecretHit[] | undefined;
       const hitsOf = () => (hits ??= findSecrets(text));
       // A secret that straddles the cut stays held with the whole line it starts on (its context).
-      for (let moved = cut > 0; moved; ) {
-        moved = false;
-        for (const h of hitsOf()) {
-          if (h.start < cut && cut < h.end) {
-            cut = lineStart(text, h.start);
-            moved = true;
-          }
+      // Hits are sorted and disjoint, so one walk from the last one back settles the cut.
+      if (cut > 0) {
+        const all = hitsOf();
+        for (let i = all.length - 1; i >= 0 && cut > 0; i--) {
+          const h = all[i]!;
+          if (h.end <= cut && h.start < cut) break;
+          if (h.start < cut) cut = lineStart(text, h.start);
         }
       }
       if (text.length - cut > STREAM_MAX_HELD) cut = text.length - STREAM_HOLD;

@@ -225,7 +225,7 @@ describe("the other fields", () => {
     ["cwd: \"/a\\nb\"", "cwd", /control character/],
     ["repo: 'https://github.com/a b'", "repo", /no spaces/],
     ["repo: ftp://example.com/x.git", "repo", /not a git transport/],
-    ["repo: 'https://user:hunter2@example.com/x.git'", "repo", /contains a password/],
+    ["repo: 'https://user:hunter2@example.com/x.git'", "repo", /a password in a URL|contains a password/],
     ["repo: 'https://'", "repo", /not a valid URL|no host/],
     ["repo: 7", "repo", /expected a git URL or path/],
     ["yolo: yes", "yolo", /YAML 1\.2 reads yes as text/],

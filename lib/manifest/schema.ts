@@ -197,22 +197,40 @@ export function refuseSecrets(what: string) {
   };
 }
 
-/** Every string (and key) in a value that looks like a secret, with where it is. */
-export function scanForSecrets(value: unknown, path: (string | number)[], depth = 0): { path: (string | number)[]; kind: string }[] {
-  if (depth > 20) return [];
-  if (typeof value === "string") {
-    const found = findSecrets(value);
-    return found.length ? [{ path, kind: found[0]!.kind }] : [];
+/**
+ * Every string (and key) in a value that looks like a secret, with where it is. Iterative with an
+ * explicit stack: there is no depth past which a nested value goes unscanned, and no recursion for a
+ * deep value to overflow. Depth-first, in document order.
+ */
+export function scanForSecrets(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; kind: string }[] {
+  // A path is a parent link, spelled out only for a hit: copying it per node would make a deep
+  // value cost depth² instead of its size.
+  type Link = { key: string | number; up: Link | undefined } | undefined;
+  const spell = (link: Link, last?: string): (string | number)[] => {
+    const keys: (string | number)[] = last === undefined ? [] : [last];
+    for (let l = link; l; l = l.up) keys.push(l.key);
+    return [...path, ...keys.reverse()];
+  };
+  const out: { path: (string | number)[]; kind: string }[] = [];
+  const stack: { value: unknown; at: Link }[] = [{ value, at: undefined }];
+  while (stack.length > 0) {
+    const { value: v, at } = stack.pop()!;
+    if (typeof v === "string") {
+      const found = findSecrets(v);
+      if (found.length) out.push({ path: spell(at), kind: found[0]!.kind });
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], at: { key: i, up: at } });
+    } else if (v !== null && typeof v === "object") {
+      const children: { value: unknown; at: Link }[] = [];
+      for (const [k, child] of Object.entries(v)) {
+        const keyHit = findSecrets(k);
+        if (keyHit.length) out.push({ path: spell(at, "(a field name)"), kind: keyHit[0]!.kind });
+        else children.push({ value: child, at: { key: k, up: at } });
+      }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
   }
-  if (Array.isArray(value)) return value.flatMap((v, i) => scanForSecrets(v, [...path, i], depth + 1));
-  if (value !== null && typeof value === "object") {
-    return Object.entries(value).flatMap(([k, v]) => {
-      const keyHit = findSecrets(k);
-      if (keyHit.length) return [{ path: [...path, "(a field name)"], kind: keyHit[0]!.kind }];
-      return scanForSecrets(v, [...path, k], depth + 1);
-    });
-  }
-  return [];
+  return out;
 }
 
 function normalize(o: Parsed, ctx: z.core.$RefinementCtx<Parsed>): Manifest {

@@ -157,13 +157,15 @@ export function checkGlob(v: unknown): Check<string> {
   let s = v.trim();
   if (s === "") return bad("expected a glob like src/**, got an empty string");
   if (hasControl(s)) return bad("the glob contains a control character");
-  if (s.length > 500) return bad("the glob is longer than 500 characters");
+  if (s.length > 256) return bad("the glob is longer than 256 characters");
   const negated = s.startsWith("!");
   let body = negated ? s.slice(1) : s;
   while (body.startsWith("./")) body = body.slice(2);
   if (body === "") return bad(`"${clip(s)}" names no path`);
   if (isAbsolutePath(body)) return bad(`"${clip(s)}" is absolute: globs are relative to the repository, like src/**`);
   if (body.split("/").includes("..")) return bad(`"${clip(s)}" uses '..': a glob may not leave the repository`);
+  const tooComplex = globComplexity(body);
+  if (tooComplex) return bad(`"${clip(s)}" is too complex to match safely: ${tooComplex}`);
   let source: string;
   try {
     source = pm.makeRe(body).source;
@@ -173,6 +175,33 @@ export function checkGlob(v: unknown): Check<string> {
   if (source === "$^") return bad(`"${clip(s)}" is not a valid glob (an unbalanced '[' or '{', or a bad range?)`);
   s = negated ? `!${body}` : body;
   return ok(s);
+}
+
+/**
+ * Bounds on a glob, so that matching it against paths a job reports cannot backtrack for long
+ * (picomatch compiles globs to backtracking regexes: five `*` in one segment took seconds on a
+ * 128-character name). Each wildcard in a segment multiplies the work by the segment's length.
+ */
+export const GLOB_LIMITS = { wildcardsPerSegment: 2, globstars: 4, braces: 2, braceAlternatives: 16 } as const;
+
+/** Why a glob is too complex, or undefined. Extglobs are refused outright. */
+export function globComplexity(glob: string): string | undefined {
+  if (/[@!+*?]\(/.test(glob)) return "extglobs like @(a|b) or +(x) are not supported; use braces {a,b}";
+  let globstars = 0;
+  for (const seg of glob.split("/")) {
+    if (seg === "**") {
+      globstars++;
+      continue;
+    }
+    const wildcards = (seg.match(/\*+|\?/g) ?? []).length;
+    if (wildcards > GLOB_LIMITS.wildcardsPerSegment) return `at most ${GLOB_LIMITS.wildcardsPerSegment} wildcards (* or ?) in one path segment`;
+  }
+  if (globstars > GLOB_LIMITS.globstars) return `at most ${GLOB_LIMITS.globstars} ** segments`;
+  const braces = (glob.match(/\{/g) ?? []).length;
+  if (braces > GLOB_LIMITS.braces) return `at most ${GLOB_LIMITS.braces} brace groups`;
+  const alternatives = (glob.match(/,/g) ?? []).length + braces;
+  if (alternatives > GLOB_LIMITS.braceAlternatives) return `at most ${GLOB_LIMITS.braceAlternatives} brace alternatives`;
+  return undefined;
 }
 
 export const ARTIFACT_KINDS = ["diff", "coverage", "screenshots", "build-logs"] as const;

@@ -1,4 +1,5 @@
 import "server-only";
+import { redact } from "@/lib/secrets";
 import { transitionCause } from "@/lib/stages";
 import { sha256Hex, stableStringify } from "@/lib/hash";
 import type { ListJobsQuery } from "@/lib/api/jobs";
@@ -33,8 +34,9 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
   const { job, created } = await ctx.store.submitJob({
     id,
     productId,
-    title: spec.title,
-    body: spec.body,
+    // Titles and bodies are free text from strangers: a secret in them is redacted before it is stored.
+    title: redact(spec.title),
+    body: redact(spec.body),
     manifest,
     contentHash: rawHash,
     ...(key ? { idempotencyKey: key } : {}),

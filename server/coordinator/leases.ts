@@ -267,7 +267,7 @@ function attemptResult(body: CompleteRequest): AttemptResult {
   const r: AttemptResult = { outcome: body.outcome };
   if (body.exitCode !== undefined && body.exitCode !== null) r.exitCode = body.exitCode;
   if (body.verify) r.verify = redactDeep({ passed: body.verify.passed, exitCode: body.verify.exitCode ?? -1, output: body.verify.output });
-  if (body.scope) r.scope = body.scope;
+  if (body.scope) r.scope = redactDeep(body.scope);
   if (body.cost) r.cost = body.cost;
   if (body.commits) r.commits = body.commits;
   if (body.artifacts) r.artifacts = redactDeep(body.artifacts);

@@ -14,6 +14,8 @@ import type { ScopeReport } from "@/server/store/records";
  *   before that is refused (approval_required) unless an admin overrides with a reason.
  */
 
+const MAX_SEGMENT = 255;
+
 /**
  * Files the attempt changed outside `allowed-scope`: what the agent flagged, plus anything in its
  * `changed` list that no glob admits (the coordinator does not take the agent's word alone).
@@ -24,7 +26,9 @@ export function outOfScopeFiles(allowed: readonly string[], scope: ScopeReport |
   const flagged = new Set(scope.outOfScope);
   if (allowed.length > 0) {
     const inScope = pm([...allowed], { dot: true });
-    for (const f of scope.changed) if (!inScope(f)) flagged.add(f);
+    // No file system has a name over 255 bytes: such a path is out of scope without being matched
+    // (the globs' wildcards are bounded per segment, so matching costs O(segment²) at most).
+    for (const f of scope.changed) if (f.split("/").some((seg) => seg.length > MAX_SEGMENT) || !inScope(f)) flagged.add(f);
   }
   return [...flagged].sort();
 }
