@@ -40,6 +40,10 @@ export const envSchema = z
     /** this many failures (failed, dead-lettered, lease expired) within the window raise failure_spike */
     FLEET_FAILURE_SPIKE: z.coerce.number().int().min(1).default(5),
     FLEET_FAILURE_WINDOW_MS: ms(1000).default(600_000),
+    /** retention: prune logs and events of jobs terminal for longer than this many days (off when unset) */
+    FLEET_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+    FLEET_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+    FLEET_RETENTION_EVENTS_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     FLEET_MAX_BODY_BYTES: ms(1024).default(1_048_576),
     NEXTAUTH_SECRET: optionalSecret,
     NEXTAUTH_URL: z.url().optional(),

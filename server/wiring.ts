@@ -151,6 +151,11 @@ async function build(): Promise<Services> {
     profiles: fileProfileSource(path.resolve("profiles"), now),
     settings: new SettingsCache(store, now),
     policy: { stallMs: e.FLEET_STALL_MS, failureSpike: e.FLEET_FAILURE_SPIKE, failureWindowMs: e.FLEET_FAILURE_WINDOW_MS },
+    retention: {
+      ...(e.FLEET_RETENTION_DAYS !== undefined ? { days: e.FLEET_RETENTION_DAYS } : {}),
+      ...(e.FLEET_RETENTION_LOGS_DAYS !== undefined ? { logsDays: e.FLEET_RETENTION_LOGS_DAYS } : {}),
+      ...(e.FLEET_RETENTION_EVENTS_DAYS !== undefined ? { eventsDays: e.FLEET_RETENTION_EVENTS_DAYS } : {}),
+    },
     alerts: {
       ...(e.FLEET_ALERT_WEBHOOK_URL ? { webhookUrl: e.FLEET_ALERT_WEBHOOK_URL } : {}),
       ...(e.FLEET_ALERT_WEBHOOK_SECRET ? { webhookSecret: e.FLEET_ALERT_WEBHOOK_SECRET } : {}),

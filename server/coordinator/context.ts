@@ -1,6 +1,7 @@
 import "server-only";
 import type { Priority } from "@/lib/types";
 import type { AlertEnv } from "@/server/alerts/config";
+import type { RetentionEnv } from "@/server/retention";
 import type { Store } from "@/server/store/port";
 import type { Settings } from "@/server/store/records";
 import type { Metrics } from "./metrics";
@@ -30,6 +31,8 @@ export interface CoordinatorContext {
   sla?: Partial<Record<Priority, number>>;
   /** alert sinks and delivery knobs from the environment (server/alerts/config.ts) */
   alerts?: AlertEnv;
+  /** retention limits from the environment (server/retention); off when absent */
+  retention?: RetentionEnv;
 }
 
 /**

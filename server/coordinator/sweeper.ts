@@ -1,6 +1,7 @@
 import "server-only";
 import { log } from "@/server/log";
 import { alertStep } from "@/server/alerts";
+import { retentionStep } from "@/server/retention";
 import { raiseStallAlerts } from "./alerts";
 import { afterAttemptEnd } from "./attempt-end";
 import { enforceWallBudgets } from "./budgets";
@@ -43,6 +44,11 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   ctx.redactors.prune(ctx.leaseTtlMs * 4);
   // Last, and on its own: a sink that is down must not hold back the rest of the sweep.
   await alertStep(ctx).catch((err: unknown) => log.warn({ err }, "alert step failed; retrying next sweep"));
+  await retentionStep(ctx)
+    .then((r) => {
+      if (r.logs.length || r.events.length) log.info({ logsOf: r.logs.length, eventsOf: r.events.length }, "retention pruned terminal jobs");
+    })
+    .catch((err: unknown) => log.warn({ err }, "retention step failed; retrying next sweep"));
   return { reaped: reaped.length, offline: offline.length, promoted };
 }
 

@@ -220,6 +220,12 @@ export interface JobFilter {
   dependsOn?: string;
 }
 
+export interface PruneRequest {
+  what: "logs" | "events";
+  terminalBefore: EpochMs;
+  limit: number;
+}
+
 export interface Page<T> {
   items: T[];
   /** opaque; absent on the last page */
@@ -452,6 +458,14 @@ export interface Store {
   listDeliveries(q: { dueBy?: EpochMs; limit: number }): Promise<DeliveryRecord[]>;
   /** Replaces when the stored version equals expectedVersion (false: another sender took it). Stores version + 1. */
   saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Retention: deletes the log chunks (`logs`) or the events (`events`) of up to `limit` jobs that
+   * are in a terminal stage (shipped, dead_letter, cancelled) and were last written before
+   * `terminalBefore`, and returns their ids. A job in any other stage is never touched; the job
+   * document itself stays. Call again for the next batch (a pruned job no longer qualifies).
+   * Concurrency: each job's deletion is idempotent; two sweepers may prune the same job harmlessly.
+   */
+  pruneJobHistory(req: PruneRequest): Promise<string[]>;
   /** Replaces the operator settings of the Admin page (alert sinks, SLA, weights, retention). */
   saveOperationsSettings(ops: OperationsSettings): Promise<Settings>;
 

@@ -37,6 +37,7 @@ import type {
   NewJob,
   NewLogChunk,
   Page,
+  PruneRequest,
   PatchRequest,
   ReapDecision,
   ReapedLease,
@@ -71,6 +72,7 @@ import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-lock
 import { createIfMissing, ensureContainers, type Containers } from "./containers";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { CosmosOpsDocs } from "./cosmos-ops-docs";
+import { cosmosPrune } from "./cosmos-retention";
 
 /**
  * The Cosmos DB provider. Every job write is read → plan (job-rules.ts) → replace with If-Match on
@@ -934,6 +936,10 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean> {
     return this.ops.saveDelivery(delivery, expectedVersion);
+  }
+
+  pruneJobHistory(req: PruneRequest): Promise<string[]> {
+    return cosmosPrune(this.c, req);
   }
 
   saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {

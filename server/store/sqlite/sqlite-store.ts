@@ -35,6 +35,7 @@ import type {
   NewJob,
   NewLogChunk,
   Page,
+  PruneRequest,
   PatchRequest,
   ReapDecision,
   ReapedLease,
@@ -66,6 +67,7 @@ import { decodeCursor, encodeCursor, defaultSettings, logPos } from "../shared";
 import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { SqliteOpsDocs } from "./ops-docs";
+import { sqlitePruner } from "./retention";
 
 /**
  * The embedded provider. One file, WAL, synchronous=NORMAL. Every write runs in a `BEGIN IMMEDIATE`
@@ -103,6 +105,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly claim: ReturnType<typeof claimStatements>;
   private readonly ops: SqliteOpsDocs;
+  private readonly prune: ReturnType<typeof sqlitePruner>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -121,6 +124,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.claim = claimStatements(this.db);
     this.ops = new SqliteOpsDocs(this.db);
+    this.prune = sqlitePruner(this.db);
   }
 
   /** Runs fn in BEGIN IMMEDIATE; a busy database surfaces as StoreError `busy`. */
@@ -709,6 +713,10 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean> {
     return this.ops.saveDelivery(delivery, expectedVersion);
+  }
+
+  async pruneJobHistory(req: PruneRequest): Promise<string[]> {
+    return this.write(() => this.prune(req));
   }
 
   async saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
