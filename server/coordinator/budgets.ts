@@ -1,6 +1,6 @@
 import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
-import { isStoreFailure as isStoreError } from "@/server/http/errors";
+import { isStoreError } from "@/server/store/errors";
 import type { JobRecord } from "@/server/store/records";
 import { alertEvent } from "./alerts";
 import type { CoordinatorContext } from "./context";

@@ -1,5 +1,5 @@
 import "server-only";
-import { isStoreFailure as isStoreError } from "@/server/http/errors";
+import { isStoreError } from "@/server/store/errors";
 import type { JobRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { pendingForBlocked, unmetReasons } from "./policies/deps";

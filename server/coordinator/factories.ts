@@ -4,7 +4,7 @@ import type { HeartbeatRequest, HeartbeatResponse, RegisterRequest, RegisterResp
 import { FleetError } from "@/server/http/errors";
 import { forgetFactoryTokens } from "@/server/auth/factory-token-cache";
 import { generateToken, hashToken } from "@/server/auth/tokens";
-import { isStoreFailure as isStoreError } from "@/server/http/errors";
+import { isStoreError } from "@/server/store/errors";
 import type { FactoryRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { newFactoryId, parseLeaseId } from "./ids";

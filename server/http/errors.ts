@@ -2,7 +2,7 @@ import "server-only";
 import { PROBLEM_CONTENT_TYPE, type Problem } from "@/lib/api/problem";
 import type { FieldProblem } from "@/lib/types";
 import { log } from "@/server/log";
-import { STORE_ERROR_CODES, type StoreError, type StoreErrorCode } from "@/server/store/errors";
+import { isStoreError, type StoreError, type StoreErrorCode } from "@/server/store/errors";
 
 /**
  * The one error type the HTTP layer knows. Coordinator and auth code throw it (or a StoreError, mapped
@@ -56,14 +56,9 @@ export function isFleetError(e: unknown, code?: FleetErrorCode): e is FleetError
   return e instanceof FleetError && (code === undefined || e.code === code);
 }
 
-/**
- * By name and code, not instanceof: Next bundles instrumentation.ts and each route apart, so the
- * store (built once, kept on globalThis) may throw a StoreError class from another bundle.
- */
+/** Cross-bundle safe: store/errors isStoreError checks a brand, not instanceof. */
 function asStoreError(e: unknown): StoreError | undefined {
-  if (!(e instanceof Error) || e.name !== "StoreError") return undefined;
-  const code = (e as { code?: unknown }).code;
-  return typeof code === "string" && (STORE_ERROR_CODES as readonly string[]).includes(code) ? (e as StoreError) : undefined;
+  return isStoreError(e) ? e : undefined;
 }
 
 const TITLES: Record<FleetErrorCode, string> = {
@@ -157,10 +152,4 @@ export function formatPath(path: readonly PropertyKey[], root = "(body)"): strin
     else out += out === "" ? String(seg) : `.${String(seg)}`;
   }
   return out;
-}
-
-/** isStoreError that works across bundles (see asStoreError). */
-export function isStoreFailure(e: unknown, code?: StoreErrorCode): boolean {
-  const se = asStoreError(e);
-  return se !== undefined && (code === undefined || se.code === code);
 }

@@ -18,12 +18,20 @@ export const STORE_ERROR_CODES = [
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
+/**
+ * Marks every StoreError. `Symbol.for` is one symbol per JS realm, shared by every bundle: Next
+ * builds instrumentation.ts and each route apart, so the store (built once, kept on globalThis) may
+ * throw a StoreError class from another bundle, and `instanceof` would answer false there.
+ */
+const STORE_ERROR_BRAND = Symbol.for("gigafactory.store.StoreError");
+
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
   /** only for `busy`: how long the caller should wait before trying again */
   readonly retryAfterMs?: number;
   /** extra facts for the caller (e.g. the existing job id of an idempotency conflict) */
   readonly details?: Record<string, unknown>;
+  readonly [STORE_ERROR_BRAND] = true;
 
   constructor(
     code: StoreErrorCode,
@@ -38,6 +46,12 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * The one check for a store error (optionally of one code), safe across bundles: by the brand and a
+ * known code, never by `instanceof`. Use it wherever a StoreError is caught.
+ */
 export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError {
-  return e instanceof StoreError && (code === undefined || e.code === code);
+  if (typeof e !== "object" || e === null || (e as { [STORE_ERROR_BRAND]?: unknown })[STORE_ERROR_BRAND] !== true) return false;
+  const actual = (e as { code?: unknown }).code;
+  return (STORE_ERROR_CODES as readonly unknown[]).includes(actual) && (code === undefined || actual === code);
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
 import { findPreemption, PREEMPTED } from "@/server/scheduler";
-import { isStoreFailure as isStoreError } from "@/server/http/errors";
+import { isStoreError } from "@/server/store/errors";
 import { log } from "@/server/log";
 import type { CoordinatorContext } from "../context";
 import { stageChanged } from "../jobs";
