@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { compileRequirements, createIndex, describeFactoryOffer, placeJob, rankForFactory, resolveConfig, staticReasons } from "@/server/scheduler";
-import type { FactoryView, JobView, Snapshot } from "@/server/scheduler";
+import type { FactoryInput, JobInput, Snapshot } from "@/server/scheduler";
 import { manifest } from "@/server/scheduler/fixtures/build";
 import { mulberry32 } from "@/server/scheduler/prng";
 import { PRIORITIES } from "@/lib/types";
@@ -23,8 +23,8 @@ function pick<T>(rand: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rand() * xs.length)]!;
 }
 
-export function buildFleet(rand: () => number): FactoryView[] {
-  const out: FactoryView[] = [];
+export function buildFleet(rand: () => number): FactoryInput[] {
+  const out: FactoryInput[] = [];
   for (let i = 0; i < FACTORIES; i++) {
     const kind = i % 20 === 0 ? "gpu" : i % 10 === 1 ? "mac" : i % 50 === 3 ? "win" : "linux";
     const os = kind === "mac" ? "mac" : kind === "win" ? "windows" : "linux";
@@ -56,8 +56,8 @@ export function buildFleet(rand: () => number): FactoryView[] {
 
 const REQUIREMENTS = [[], [], [], ["os:linux"], ["os:mac", "has:xcode"], ["gpu"], ["node>=20"], ["node>=20", "docker"], ["cred:github"], ["os:windows"], ["region:eu"]];
 
-export function buildQueue(rand: () => number, now: number): JobView[] {
-  const out: JobView[] = [];
+export function buildQueue(rand: () => number, now: number): JobInput[] {
+  const out: JobInput[] = [];
   for (let i = 0; i < JOBS; i++) {
     const useClass = rand() < 0.5;
     out.push({
@@ -115,7 +115,7 @@ export async function run(): Promise<Record<string, number>> {
   const buildMs = performance.now() - t;
 
   const claimers = factories.filter((f) => f.status === "online" && f.healthy && f.stations.some((s) => s.free > 0));
-  const claim = (f: FactoryView, into: number[]) => {
+  const claim = (f: FactoryInput, into: number[]) => {
     const snap = { ...base, jobs };
     t = performance.now();
     const r = rankForFactory(snap, f.id, { index });

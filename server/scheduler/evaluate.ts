@@ -4,10 +4,9 @@
  * (rankForFactory), explanations and preemption so they can never disagree.
  */
 import type { DecisionContext } from "./context";
-import { dynamicCheck } from "./feasibility";
+import { dynamicCheck, factoryTerms, total } from "./pipeline";
 import { REASON } from "./reasons";
 import type { FactoryEntry, JobEntry } from "./scheduler-index";
-import { factoryTerms, total } from "./scorers";
 import type { Reason, ScoreTerm } from "./types";
 
 export type FactoryFit =
@@ -18,7 +17,7 @@ export function evaluateOnFactory(entry: JobEntry, fe: FactoryEntry, ctx: Decisi
   const st = ctx.index.staticFor(entry.group, fe.offer);
   const dyn = dynamicCheck(entry.group.req, fe.factory);
   if (st.reasons.length === 0 && dyn.engine !== null) {
-    const terms = factoryTerms(entry.job, entry.group.req, fe.factory, fe.offer, st.capFit, ctx);
+    const terms = factoryTerms({ job: entry.job, req: entry.group.req, factory: fe.factory, offer: fe.offer, capFit: st.capFit }, ctx);
     return { ok: true, engine: dyn.engine, terms, score: total(terms) };
   }
   // With no station for the job's engines at all, "no free station" would only repeat it.

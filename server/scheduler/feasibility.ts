@@ -2,17 +2,18 @@
  * The feasibility checks: each is a named function with a constant reason code (reasons.ts).
  * Job-level checks fail whatever the factory; static factory checks depend only on the job's
  * requirement signature and the factory's capability signature (so they are cached by the index);
- * dynamic factory checks look at the factory's state right now. A decision runs all of them and
- * keeps every failure, never only the first, so "why is this waiting?" has a complete answer.
+ * dynamic factory checks look at the factory's state right now. pipeline.ts declares them in
+ * tables; a decision runs all of them and keeps every failure, never only the first, so "why is
+ * this waiting?" has a complete answer.
  */
 import { satisfies, type Capability } from "@/lib/capability";
 import { REASON } from "./reasons";
 import type { Requirements, FactoryOffer } from "./requirements";
-import type { FactoryView, JobView, Reason, Snapshot } from "./types";
+import type { FactoryInput, JobInput, Reason, Snapshot } from "./types";
 
 // ── job-level ────────────────────────────────────────────────────────────────────────────────
 
-export function checkQueued(job: JobView): Reason | null {
+export function checkQueued(job: JobInput): Reason | null {
   if (job.stage === "queued") return null;
   if (job.stage === "blocked") return null; // reported as deps_unmet by checkDepsMet
   return { code: REASON.notQueued, detail: `job is ${job.stage}, not queued` };
@@ -22,16 +23,16 @@ export function checkKillSwitch(snapshot: Snapshot): Reason | null {
   return snapshot.killSwitch ? { code: REASON.killSwitch, detail: "the kill switch is on" } : null;
 }
 
-export function checkProductPaused(job: JobView, paused: ReadonlySet<string>): Reason | null {
+export function checkProductPaused(job: JobInput, paused: ReadonlySet<string>): Reason | null {
   return paused.has(job.productId) ? { code: REASON.productPaused, detail: `product ${job.productId} is paused` } : null;
 }
 
-export function checkDepsMet(job: JobView): Reason | null {
+export function checkDepsMet(job: JobInput): Reason | null {
   if (job.depsMet && job.stage !== "blocked") return null;
   return { code: REASON.depsUnmet, detail: `waiting for deps: ${job.manifest.deps.join(", ") || "(unknown)"}` };
 }
 
-export function checkBudgetLeft(job: JobView): Reason | null {
+export function checkBudgetLeft(job: JobInput): Reason | null {
   const b = job.budgetRemaining;
   if (!b) return null;
   const spent: string[] = [];
@@ -41,7 +42,7 @@ export function checkBudgetLeft(job: JobView): Reason | null {
   return spent.length ? { code: REASON.budgetExhausted, detail: `budget exhausted: ${spent.join(", ")}` } : null;
 }
 
-export function checkLockFree(job: JobView, locks: Readonly<Record<string, string>>): Reason | null {
+export function checkLockFree(job: JobInput, locks: Readonly<Record<string, string>>): Reason | null {
   const lock = job.manifest.lock;
   if (!lock) return null;
   const holder = Object.hasOwn(locks, lock) ? locks[lock] : undefined;
@@ -61,29 +62,6 @@ export function checkEngineResolved(req: Requirements): Reason | null {
 export interface JobCheckContext {
   snapshot: Snapshot;
   paused: ReadonlySet<string>;
-}
-
-/** The first failure that depends on the job alone (cached per job by the index), or null. */
-export function selfReason(job: JobView, req: Requirements): Reason | null {
-  return checkQueued(job) ?? checkDepsMet(job) ?? checkBudgetLeft(job) ?? checkCapabilitiesValid(req) ?? checkEngineResolved(req);
-}
-
-/** Every job-level failure, in a fixed order. */
-export function jobLevelReasons(job: JobView, req: Requirements, ctx: JobCheckContext): Reason[] {
-  const out: Reason[] = [];
-  for (const r of [
-    checkQueued(job),
-    checkKillSwitch(ctx.snapshot),
-    checkProductPaused(job, ctx.paused),
-    checkDepsMet(job),
-    checkBudgetLeft(job),
-    checkLockFree(job, ctx.snapshot.locks),
-    checkCapabilitiesValid(req),
-    checkEngineResolved(req),
-  ]) {
-    if (r) out.push(r);
-  }
-  return out;
 }
 
 // ── factory-level, static ────────────────────────────────────────────────────────────────────
@@ -127,20 +105,9 @@ export function checkEngineInstalled(req: Requirements, offer: FactoryOffer): Re
   return { code: REASON.engineUnavailable, detail: `no station for ${req.engines.join(" | ")}` };
 }
 
-export function staticReasons(req: Requirements, offer: FactoryOffer): Reason[] {
-  const out: Reason[] = [];
-  for (const { cap, canonical } of req.caps) {
-    const r = checkCapability(cap, canonical, offer);
-    if (r) out.push(r);
-  }
-  const e = checkEngineInstalled(req, offer);
-  if (e) out.push(e);
-  return out;
-}
-
 // ── factory-level, dynamic ───────────────────────────────────────────────────────────────────
 
-export function checkFactoryStatus(factory: FactoryView): Reason | null {
+export function checkFactoryStatus(factory: FactoryInput): Reason | null {
   switch (factory.status) {
     case "online":
       return null;
@@ -151,14 +118,14 @@ export function checkFactoryStatus(factory: FactoryView): Reason | null {
   }
 }
 
-export function checkFactoryHealth(factory: FactoryView): Reason | null {
+export function checkFactoryHealth(factory: FactoryInput): Reason | null {
   return factory.healthy
     ? null
     : { code: REASON.factoryUnhealthy, detail: `${factory.name} unhealthy (${factory.recentFailures} recent failures)` };
 }
 
 /** The first engine of the job's list with a free slot on this factory, or why there is none. */
-export function pickFreeStation(req: Requirements, factory: FactoryView): { engine: string } | Reason {
+export function pickFreeStation(req: Requirements, factory: FactoryInput): { engine: string } | Reason {
   const busy: string[] = [];
   for (const engine of req.engines) {
     let slots = 0;
@@ -176,16 +143,4 @@ export function pickFreeStation(req: Requirements, factory: FactoryView): { engi
 
 export function isReason(x: { engine: string } | Reason): x is Reason {
   return "code" in x;
-}
-
-/** Dynamic failures of a factory that passed the static checks; the engine when there are none. */
-export function dynamicCheck(req: Requirements, factory: FactoryView): { engine: string | null; reasons: Reason[] } {
-  const reasons: Reason[] = [];
-  const status = checkFactoryStatus(factory);
-  if (status) reasons.push(status);
-  const health = checkFactoryHealth(factory);
-  if (health) reasons.push(health);
-  const station = pickFreeStation(req, factory);
-  if (isReason(station)) reasons.push(station);
-  return { engine: reasons.length === 0 && !isReason(station) ? station.engine : null, reasons };
 }

@@ -11,5 +11,5 @@ export { SchedulerIndex } from "./scheduler-index";
 export { DEFAULT_CONFIG, DEFAULT_ENGINE_CLASSES, resolveConfig, type SchedulerConfig, type SchedulerConfigInput } from "./config";
 export { REASON, type ReasonCode } from "./reasons";
 export { compileRequirements, describeFactoryOffer, repoKey } from "./requirements";
-export { staticReasons } from "./feasibility";
+export { staticReasons, JOB_CHECKS, FACTORY_CHECKS, SCORERS, type JobCheck, type FactoryCheck, type Scorer } from "./pipeline";
 export * from "./types";

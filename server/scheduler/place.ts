@@ -5,11 +5,10 @@
  */
 import { prepare, type DecisionContext, type SchedulerOptions } from "./context";
 import { evaluateOnFactory } from "./evaluate";
-import { jobLevelReasons } from "./feasibility";
 import { tieBreak } from "./prng";
 import { REASON } from "./reasons";
 import type { JobEntry } from "./scheduler-index";
-import { jobTerms, total } from "./scorers";
+import { jobLevelReasons, jobTerms, total } from "./pipeline";
 import { unplacedSentence, type RejectionWithStatic } from "./sentence";
 import type { Candidate, Decision, Reason, ReasonCounts, Snapshot } from "./types";
 
@@ -32,7 +31,7 @@ export function compareCandidates(a: RankedCandidate, b: RankedCandidate): numbe
 export function evaluateJob(entry: JobEntry, ctx: DecisionContext): JobEvaluation {
   const job = entry.job;
   const jobReasons = jobLevelReasons(job, entry.group.req, ctx);
-  const jt = jobTerms(job, ctx);
+  const jt = jobTerms({ job }, ctx);
   const feasible: RankedCandidate[] = [];
   const rejections: RejectionWithStatic[] = [];
   for (const fe of ctx.index.factories()) {

@@ -13,7 +13,7 @@ import { evaluateOnFactory } from "./evaluate";
 import { evaluateJob } from "./place";
 import { tieBreak } from "./prng";
 import { REASON } from "./reasons";
-import { factoryScore } from "./scorers";
+import { factoryScore } from "./pipeline";
 import type { Snapshot } from "./types";
 
 export const PREEMPTED = "preempted" as const;
@@ -70,7 +70,7 @@ export function findPreemption(snapshot: Snapshot, jobId: string, options?: Sche
         factoryName: fe.factory.name,
         engine: lease.engine,
         startedAt: lease.startedAt,
-        factoryScore: factoryScore(entry.job, entry.group.req, fe.factory, fe.offer, st.capFit, ctx),
+        factoryScore: factoryScore({ job: entry.job, req: entry.group.req, factory: fe.factory, offer: fe.offer, capFit: st.capFit }, ctx),
         tie: tieBreak(snapshot.seed, jobId, lease.leaseId),
       });
     }

@@ -5,18 +5,18 @@
  */
 import { PRIORITIES, type Priority } from "@/lib/types";
 import type { SchedulerConfig } from "./config";
-import type { JobView } from "./types";
+import type { JobInput } from "./types";
 
 /** 0 = critical … 3 = low */
 export function priorityRank(p: Priority): number {
   return PRIORITIES.indexOf(p);
 }
 
-export function waitedMs(job: JobView, now: number): number {
+export function waitedMs(job: JobInput, now: number): number {
   return Math.max(0, now - job.queuedAt);
 }
 
-export function agedPriority(job: JobView, now: number, config: SchedulerConfig): Priority {
+export function agedPriority(job: JobInput, now: number, config: SchedulerConfig): Priority {
   const base = job.manifest.priority;
   const rank = priorityRank(base);
   if (rank <= 1) return base;
@@ -26,6 +26,6 @@ export function agedPriority(job: JobView, now: number, config: SchedulerConfig)
 }
 
 /** Whether the job has waited past its aging threshold (it is then never deferred). */
-export function pastAgingThreshold(job: JobView, now: number, config: SchedulerConfig): boolean {
+export function pastAgingThreshold(job: JobInput, now: number, config: SchedulerConfig): boolean {
   return waitedMs(job, now) >= config.agingMs[job.manifest.priority];
 }

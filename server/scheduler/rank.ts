@@ -10,12 +10,27 @@
  */
 import type { Priority } from "@/lib/types";
 import { prepare, type DecisionContext, type SchedulerOptions } from "./context";
-import { checkFactoryHealth, checkFactoryStatus, checkKillSwitch, checkLockFree, checkProductPaused, isReason, pickFreeStation } from "./feasibility";
+import { checkKillSwitch } from "./feasibility";
+import {
+  activeFleetChecks,
+  factoryAvailable,
+  factoryScore,
+  factoryStateReasons,
+  factoryTerms,
+  fleetBlocked,
+  freeEngine,
+  groupScore,
+  jobFactoryScore,
+  jobScore,
+  jobTerms,
+  stationReasons,
+  type ScoreInput,
+} from "./pipeline";
 import { agedPriority, pastAgingThreshold, priorityRank, waitedMs } from "./priority";
 import { tieBreak } from "./prng";
 import { REASON } from "./reasons";
 import type { FactoryEntry, JobEntry } from "./scheduler-index";
-import { costFit, costSensitivity, factoryScore, factoryScoreWithoutCost, factoryTerms, fairness, jobTerms, starvation, total } from "./scorers";
+import { costSensitivity } from "./scorers";
 import { Heap } from "./top-k";
 import type { Reason, ScoreTerm, Snapshot } from "./types";
 
@@ -76,9 +91,8 @@ function tieOf(entry: JobEntry, seed: string): number {
 
 function factoryBlocks(fe: FactoryEntry | undefined, factoryId: string, snapshot: Snapshot): Reason[] {
   if (!fe) return [{ code: REASON.factoryOffline, detail: `factory ${factoryId} is not in the snapshot` }];
-  const out: Reason[] = [];
-  for (const r of [checkKillSwitch(snapshot), checkFactoryStatus(fe.factory), checkFactoryHealth(fe.factory)]) if (r) out.push(r);
-  return out;
+  const kill = checkKillSwitch(snapshot);
+  return [...(kill ? [kill] : []), ...factoryStateReasons(fe.factory)];
 }
 
 /** Factories that could start *something* right now: the only possible deferral targets. */
@@ -86,7 +100,7 @@ function availableFactories(ctx: DecisionContext, claimer: FactoryEntry): Factor
   const out: FactoryEntry[] = [];
   for (const fe of ctx.index.factories()) {
     const f = fe.factory;
-    if (fe === claimer || f.status !== "online" || !f.healthy) continue;
+    if (fe === claimer || !factoryAvailable(f)) continue;
     if (f.stations.some((s) => s.free > 0)) out.push(fe);
   }
   return out;
@@ -98,8 +112,8 @@ function bestIdleElsewhere(entry: JobEntry, available: readonly FactoryEntry[], 
   const { group, job } = entry;
   for (const fe of available) {
     const st = ctx.index.staticFor(group, fe.offer);
-    if (st.reasons.length > 0 || isReason(pickFreeStation(group.req, fe.factory))) continue;
-    const score = factoryScore(job, group.req, fe.factory, fe.offer, st.capFit, ctx);
+    if (st.reasons.length > 0 || stationReasons(group.req, fe.factory).length > 0) continue;
+    const score = factoryScore({ job, req: group.req, factory: fe.factory, offer: fe.offer, capFit: st.capFit }, ctx);
     if (!best || score > best.score) best = { fe, score };
   }
   return best;
@@ -124,25 +138,27 @@ export function rankForFactory(snapshot: Snapshot, factoryId: string, options: R
   const blocks = factoryBlocks(fe, factoryId, snapshot);
   if (!fe || blocks.length > 0) return { factoryId, ranked: [], deferred: [], factoryReasons: blocks, eligible: 0 };
 
-  const { weights } = ctx.config;
   const rows: Row[] = [];
-  const paused = ctx.paused;
-  const locks = snapshot.locks;
+  const fleetChecks = activeFleetChecks(ctx);
   for (const { group, capFit } of ctx.index.feasibleGroups(fe.offer)) {
-    const station = pickFreeStation(group.req, fe.factory);
-    if (isReason(station)) continue;
-    // Every factory-dependent term except cost is the same for the whole group: compute it once.
-    const groupPart = factoryScoreWithoutCost(group.req, fe.factory, fe.offer, capFit, ctx);
+    const engine = freeEngine(group.req, fe.factory);
+    if (engine === null) continue;
+    // The pipeline's `group` scorers are the same for every job of the group: compute them once.
+    const groupInput = { req: group.req, factory: fe.factory, offer: fe.offer, capFit };
+    const groupPart = groupScore(groupInput, ctx);
+    // One input object per group, its job swapped per row: the claim path's hot loop allocates nothing per job.
+    let input: ScoreInput | undefined;
     for (const entry of group.jobs.values()) {
-      // jobLevelReasons, split for speed: the job-only checks are cached on the entry (selfReason), the
-      // kill switch was checked above, the product pause and the lock are checked here.
+      // The job checks, split by scope: `self` ones are cached on the entry (selfBlocked), the `fleet`
+      // ones that can fail in this snapshot run here (the kill switch also blocked the claim above).
       if (entry.selfBlocked) continue;
       const job = entry.job;
-      if (paused.size > 0 && checkProductPaused(job, paused) !== null) continue;
-      if (job.manifest.lock !== undefined && checkLockFree(job, locks) !== null) continue;
-      const fScore = groupPart + weights["cost-fit"] * costFit(costSensitivity(job, ctx.config), fe.factory, ctx.maxCostPerHour);
-      const score = fScore + weights.starvation * starvation(job, ctx) + weights.fairness * fairness(job, ctx);
-      rows.push({ entry, engine: station.engine, rank: priorityRank(agedPriority(job, ctx.now, ctx.config)), score, factoryScore: fScore });
+      if (fleetChecks.length > 0 && fleetBlocked(fleetChecks, job, group.req, ctx)) continue;
+      if (input) input.job = job;
+      else input = { ...groupInput, job };
+      const fScore = groupPart + jobFactoryScore(input, ctx);
+      const score = fScore + jobScore(input, ctx);
+      rows.push({ entry, engine, rank: priorityRank(agedPriority(job, ctx.now, ctx.config)), score, factoryScore: fScore });
     }
   }
   const eligible = rows.length;
@@ -174,17 +190,16 @@ export function rankForFactory(snapshot: Snapshot, factoryId: string, options: R
         continue;
       }
     }
-    const terms = [
-      ...factoryTerms(job, row.entry.group.req, fe.factory, fe.offer, ctx.index.staticFor(row.entry.group, fe.offer).capFit, ctx),
-      ...jobTerms(job, ctx),
-    ];
+    const input = { job, req: row.entry.group.req, factory: fe.factory, offer: fe.offer, capFit: ctx.index.staticFor(row.entry.group, fe.offer).capFit };
+    const terms = [...factoryTerms(input, ctx), ...jobTerms(input, ctx)];
     ranked.push({
       jobId: job.id,
       productId: job.productId,
       engine: row.engine,
       basePriority: job.manifest.priority,
       priority: agedPriority(job, ctx.now, ctx.config),
-      score: total(terms),
+      // The fast path's own sum; the property tests hold it equal to Σ of the explained terms.
+      score: row.score,
       terms,
       waitedMs: waitedMs(job, ctx.now),
     });

@@ -5,7 +5,7 @@
  */
 import { parseCapability, type Capability } from "@/lib/capability";
 import type { SchedulerConfig } from "./config";
-import type { FactoryView, JobView } from "./types";
+import type { FactoryInput, JobInput } from "./types";
 
 export interface Requirements {
   /** parsed hard requirements, `os:any` dropped (it matches everything) */
@@ -44,7 +44,7 @@ export function repoKey(repo: string): string {
   return (slash >= 0 ? r.slice(slash + 1) : r).toLowerCase();
 }
 
-function resolveEngines(job: JobView, config: SchedulerConfig): { engines: string[]; problem?: string } {
+function resolveEngines(job: JobInput, config: SchedulerConfig): { engines: string[]; problem?: string } {
   const m = job.manifest;
   if (m.engine) return { engines: [m.engine] };
   if (job.preferEngines.length > 0) return { engines: [...job.preferEngines] };
@@ -54,7 +54,7 @@ function resolveEngines(job: JobView, config: SchedulerConfig): { engines: strin
   return { engines: [...engines] };
 }
 
-export function compileRequirements(job: JobView, config: SchedulerConfig): Requirements {
+export function compileRequirements(job: JobInput, config: SchedulerConfig): Requirements {
   // Deduplicated and sorted, so that equivalent requirement lists share one signature.
   const byCanonical = new Map<string, Capability>();
   const invalid: string[] = [];
@@ -101,7 +101,7 @@ export function compileRequirements(job: JobView, config: SchedulerConfig): Requ
   };
 }
 
-export function describeFactoryOffer(factory: FactoryView): FactoryOffer {
+export function describeFactoryOffer(factory: FactoryInput): FactoryOffer {
   const advertised = new Set<string>();
   for (const text of factory.capabilities) {
     const p = parseCapability(text);

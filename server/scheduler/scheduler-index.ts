@@ -10,10 +10,10 @@
  * with respect to the snapshot it is used with.
  */
 import type { SchedulerConfig } from "./config";
-import { selfReason, staticReasons } from "./feasibility";
+import { selfReason, staticReasons } from "./pipeline";
 import { compileRequirements, describeFactoryOffer, type FactoryOffer, type Requirements } from "./requirements";
 import { capabilityFit, countsForRarity } from "./scorers";
-import type { FactoryView, JobView, Reason, Snapshot } from "./types";
+import type { FactoryInput, JobInput, Reason, Snapshot } from "./types";
 
 export interface StaticResult {
   reasons: Reason[];
@@ -31,7 +31,7 @@ export interface JobGroup {
 }
 
 export interface JobEntry {
-  job: JobView;
+  job: JobInput;
   group: JobGroup;
   seen: number;
   /** some check that depends on the job alone fails (not queued, deps, budget, …) */
@@ -48,7 +48,7 @@ export interface FeasibleGroup {
 }
 
 export interface FactoryEntry {
-  factory: FactoryView;
+  factory: FactoryInput;
   offer: FactoryOffer;
   seen: number;
 }
@@ -97,7 +97,7 @@ export class SchedulerIndex {
     }
   }
 
-  upsertJob(job: JobView): JobEntry {
+  upsertJob(job: JobInput): JobEntry {
     const old = this.jobEntries.get(job.id);
     // Requirements depend on the manifest and profile engines only; reuse them when those are unchanged.
     const sameReq = old && old.job.manifest === job.manifest && old.job.preferEngines === job.preferEngines;
@@ -136,7 +136,7 @@ export class SchedulerIndex {
     }
   }
 
-  upsertFactory(factory: FactoryView): FactoryEntry {
+  upsertFactory(factory: FactoryInput): FactoryEntry {
     const old = this.factoryEntries.get(factory.id);
     // Snapshots rebuilt from the store bring new arrays each time: compare contents, not references.
     const sameCaps =
@@ -255,7 +255,7 @@ export class SchedulerIndex {
 }
 
 /** A job whose revision is unchanged needs no recompiling (the caller bumps it on every change). */
-function sameRevision(a: JobView, b: JobView): boolean {
+function sameRevision(a: JobInput, b: JobInput): boolean {
   return a.revision !== undefined && a.revision === b.revision && a.stage === b.stage;
 }
 
@@ -266,7 +266,7 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-function sameStations(a: FactoryView, b: FactoryView): boolean {
+function sameStations(a: FactoryInput, b: FactoryInput): boolean {
   if (a.stations === b.stations) return true;
   if (a.stations.length !== b.stations.length) return false;
   return a.stations.every((s, i) => s.engine === b.stations[i]!.engine && (s.slots > 0) === (b.stations[i]!.slots > 0));

@@ -29,7 +29,7 @@ export interface RunningLeaseView {
   startedAt: number;
 }
 
-export interface FactoryView {
+export interface FactoryInput {
   id: string;
   name: string;
   os: "mac" | "linux" | "windows";
@@ -55,7 +55,7 @@ export interface BudgetRemaining {
   wall?: number;
 }
 
-export interface JobView {
+export interface JobInput {
   id: string;
   productId: string;
   manifest: Manifest;
@@ -87,8 +87,8 @@ export interface Snapshot {
   now: number;
   /** mixed with each job id to break ties; the same seed gives the same decisions */
   seed: string;
-  jobs: readonly JobView[];
-  factories: readonly FactoryView[];
+  jobs: readonly JobInput[];
+  factories: readonly FactoryInput[];
   /** lock name → id of the job holding it */
   locks: Readonly<Record<string, string>>;
   killSwitch: boolean;

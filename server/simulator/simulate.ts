@@ -17,8 +17,8 @@ import {
   createIndex,
   findPreemption,
   rankForFactory,
-  type FactoryView,
-  type JobView,
+  type FactoryInput,
+  type JobInput,
   type RunningLeaseView,
   type SchedulerIndex,
   type Snapshot,
@@ -70,7 +70,7 @@ interface SimFactory {
   leases: Map<string, Lease>;
   warm: string[];
   advertised: Set<string>;
-  view: FactoryView | null;
+  view: FactoryInput | null;
 }
 
 interface SimJob {
@@ -81,7 +81,7 @@ interface SimJob {
   arrived: boolean;
   readyAt: number;
   /** set while queued */
-  view: JobView | null;
+  view: JobInput | null;
   revision: number;
   preempted: number;
   outcome?: JobOutcome;
@@ -153,7 +153,7 @@ export function runSimulation(trace: Trace, policy: Policy, capable: ReadonlyMap
     queue.set(j.trace.id, j);
   };
 
-  const viewOf = (f: SimFactory): FactoryView => {
+  const viewOf = (f: SimFactory): FactoryInput => {
     f.view ??= factoryView(
       f.trace,
       f.free,

@@ -1,10 +1,10 @@
 /** The scheduler's view of trace jobs and factories (seconds in the trace, milliseconds in the scheduler). */
-import type { FactoryView, JobView, RunningLeaseView } from "@/server/scheduler";
+import type { FactoryInput, JobInput, RunningLeaseView } from "@/server/scheduler";
 import type { TraceFactory, TraceJob } from "./trace";
 
 export const MS = 1000;
 
-export function jobView(j: TraceJob, readyAt: number, revision = 0): JobView {
+export function jobView(j: TraceJob, readyAt: number, revision = 0): JobInput {
   return {
     id: j.id,
     productId: j.product,
@@ -25,7 +25,7 @@ export function factoryView(
   free: readonly number[] = f.stations.map((s) => s.slots),
   running: readonly RunningLeaseView[] = [],
   warm: readonly string[] = f.warm,
-): FactoryView {
+): FactoryInput {
   return {
     id: f.name,
     name: f.name,

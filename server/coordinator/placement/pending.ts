@@ -4,7 +4,7 @@ import type { Stage } from "@/lib/types";
 import type { JobRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "../context";
 import { placementOf } from "./service";
-import { toJobView } from "./views";
+import { toJobInput } from "./inputs";
 
 /**
  * Why a job waits, for GET /jobs/{id} (computed on read against the current snapshot with the job
@@ -22,7 +22,7 @@ export async function explainWaiting(ctx: CoordinatorContext, job: JobRecord): P
   if (!WAITING_STAGES.includes(job.stage)) return undefined;
   const svc = placementOf(ctx);
   const now = ctx.now();
-  const snapshot = svc.source.withJob(await svc.source.snapshot(now), toJobView(job));
+  const snapshot = svc.source.withJob(await svc.source.snapshot(now), toJobInput(job));
   const explained = explainPending(snapshot, job.id, { index: svc.explainIndex });
   // A job still held by a cancelled lease (preempted, requeued by an operator) waits for that first.
   if (job.lease?.cancelled) {

@@ -1,10 +1,10 @@
 import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
 import type { Station } from "@/lib/protocol";
-import type { FactoryView, JobView, ProductCounters, RunningLeaseView, Snapshot } from "@/server/scheduler";
+import type { FactoryInput, JobInput, ProductCounters, RunningLeaseView, Snapshot } from "@/server/scheduler";
 import type { Store } from "@/server/store/port";
 import type { FactoryRecord, Settings } from "@/server/store/records";
-import { runningLeaseOf, toFactoryView, toJobView } from "./views";
+import { runningLeaseOf, toFactoryInput, toJobInput } from "./inputs";
 
 /**
  * The scheduler's snapshot, assembled from the store and cached in this process so a claim does not
@@ -42,10 +42,10 @@ export class SnapshotSource {
   private readonly ttlMs: number;
   private readonly window: number;
   private readonly leasedLimit: number;
-  private jobs = new Map<string, JobView>();
-  private jobList: JobView[] | undefined;
+  private jobs = new Map<string, JobInput>();
+  private jobList: JobInput[] | undefined;
   private factoryRecords: FactoryRecord[] = [];
-  private factoryViews: FactoryView[] = [];
+  private factoryViews: FactoryInput[] = [];
   private running = new Map<string, RunningLeaseView[]>();
   private locks: Record<string, string> = {};
   private fairness: Record<string, ProductCounters> = {};
@@ -82,7 +82,7 @@ export class SnapshotSource {
 
   /** The same snapshot with the claimer as it describes itself right now (its free stations). */
   forClaimer(snapshot: Snapshot, factory: FactoryRecord, free: readonly Station[], now: number): Snapshot {
-    const view = toFactoryView({
+    const view = toFactoryInput({
       record: factory,
       running: this.running.get(factory.id) ?? [],
       recentFailures: this.deps.recentFailures(factory.id, now),
@@ -99,14 +99,14 @@ export class SnapshotSource {
   }
 
   /** With `job` as the store has it now (added when outside the window): for explaining one job. */
-  withJob(snapshot: Snapshot, job: JobView): Snapshot {
+  withJob(snapshot: Snapshot, job: JobInput): Snapshot {
     const jobs = snapshot.jobs.filter((j) => j.id !== job.id);
     jobs.push(job);
     return { ...snapshot, jobs };
   }
 
   /** A cached view of a queued job, when it is inside the window. */
-  job(jobId: string): JobView | undefined {
+  job(jobId: string): JobInput | undefined {
     return this.jobs.get(jobId);
   }
 
@@ -132,7 +132,7 @@ export class SnapshotSource {
     if (rec) this.factoryViews = this.factoryViews.map((f) => (f.id === factoryId ? this.viewOf(rec, this.readAt) : f));
   }
 
-  private jobArray(): JobView[] {
+  private jobArray(): JobInput[] {
     this.jobList ??= [...this.jobs.values()];
     return this.jobList;
   }
@@ -168,12 +168,12 @@ export class SnapshotSource {
     ]);
     this.refreshes++;
     for (const [id, at] of this.recentlyClaimed) if (now - at > CLAIMED_MEMORY_MS) this.recentlyClaimed.delete(id);
-    const jobs = new Map<string, JobView>();
+    const jobs = new Map<string, JobInput>();
     for (const rec of candidates) {
       if (this.recentlyClaimed.has(rec.id)) continue;
       const old = this.jobs.get(rec.id);
       // Same version, same view object: the scheduler index then skips it entirely.
-      jobs.set(rec.id, old && old.revision === rec.version ? old : toJobView(rec));
+      jobs.set(rec.id, old && old.revision === rec.version ? old : toJobInput(rec));
     }
     const running = new Map<string, RunningLeaseView[]>();
     const locks: Record<string, string> = {};
@@ -200,8 +200,8 @@ export class SnapshotSource {
     this.factoryViews = this.factoryRecords.map((f) => this.viewOf(f, now));
   }
 
-  private viewOf(f: FactoryRecord, now: number): FactoryView {
-    return toFactoryView({
+  private viewOf(f: FactoryRecord, now: number): FactoryInput {
+    return toFactoryInput({
       record: f,
       running: this.running.get(f.id) ?? [],
       recentFailures: this.deps.recentFailures(f.id, now),

@@ -1,11 +1,11 @@
 import "server-only";
 import type { Station } from "@/lib/protocol";
-import type { BudgetRemaining, FactoryView, JobView, RunningLeaseView } from "@/server/scheduler";
+import type { BudgetRemaining, FactoryInput, JobInput, RunningLeaseView } from "@/server/scheduler";
 import type { FactoryRecord, JobRecord } from "@/server/store/records";
 import { factoryHealth } from "../views";
 
 /**
- * Store records → the scheduler's read-only views. Pure: the snapshot source calls these with the
+ * Store records → the scheduler's read-only inputs. Pure: the snapshot source calls these with the
  * records it read and the coordinator's clock, so a view never reflects anything the store did not say.
  */
 
@@ -27,7 +27,7 @@ function budgetRemaining(job: JobRecord): BudgetRemaining | undefined {
   return left;
 }
 
-export function toJobView(job: JobRecord): JobView {
+export function toJobInput(job: JobRecord): JobInput {
   const budget = budgetRemaining(job);
   return {
     id: job.id,
@@ -48,7 +48,7 @@ export function toJobView(job: JobRecord): JobView {
   };
 }
 
-export function osOf(os: string): FactoryView["os"] {
+export function osOf(os: string): FactoryInput["os"] {
   const o = os.toLowerCase();
   if (o === "mac" || o === "darwin" || o === "macos" || o === "osx") return "mac";
   if (o === "windows" || o === "win32" || o === "win") return "windows";
@@ -62,13 +62,13 @@ export function runningLeaseOf(job: JobRecord): RunningLeaseView | undefined {
 }
 
 /** A factory that is claiming right now is alive, whatever its last heartbeat says; a drained one stays drained. */
-function statusOf(health: ReturnType<typeof factoryHealth>, claiming: boolean): FactoryView["status"] {
+function statusOf(health: ReturnType<typeof factoryHealth>, claiming: boolean): FactoryInput["status"] {
   if (health === "draining") return "draining";
   if (health === "online" || (claiming && health === "offline")) return "online";
   return "offline";
 }
 
-export interface FactoryViewInput {
+export interface FactoryInputArgs {
   record: FactoryRecord;
   /** the leases this factory holds now (from the store) */
   running: readonly RunningLeaseView[];
@@ -84,7 +84,7 @@ export interface FactoryViewInput {
  * Free slots: the claimer's own report when it is the one claiming; otherwise the stations minus the
  * leases the store says it holds (a heartbeat's `free` is up to a heartbeat old, the leases are not).
  */
-export function toFactoryView(input: FactoryViewInput): FactoryView {
+export function toFactoryInput(input: FactoryInputArgs): FactoryInput {
   const { record: f, running } = input;
   const health = factoryHealth(f, input.now, input.offlineAfterMs);
   const stations = f.stations.map((s) => {
