@@ -1,6 +1,6 @@
 import "server-only";
 import type { Budget, Manifest, Stage } from "@/lib/types";
-import type { JobOrder } from "./job-order";
+import type { JobOrder } from "./rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
 import type {
   ApiTokenRecord,

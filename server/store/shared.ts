@@ -1,6 +1,5 @@
 import "server-only";
 import { StoreError } from "./errors";
-import type { Settings } from "./records";
 
 /** Cursors are opaque to callers: base64url JSON of the provider's keyset position. */
 export function encodeCursor(position: unknown[]): string {
@@ -20,8 +19,4 @@ export function decodeCursor(cursor: string): unknown[] {
 /** Orders log chunks across attempts: epoch-major, then the agent's per-lease seq (< 1e9). */
 export function logPos(epoch: number, seq: number): number {
   return epoch * 1_000_000_000 + seq;
-}
-
-export function defaultSettings(): Settings {
-  return { killSwitch: { on: false, reason: "", by: "", at: 0 }, pausedProducts: [], version: 0 };
 }

@@ -1,12 +1,11 @@
 import "server-only";
-import { CosmosClient, type Container, type JSONValue, type SqlParameter } from "@azure/cosmos";
+import { CosmosClient, type SqlParameter } from "@azure/cosmos";
 import { createHash } from "node:crypto";
 import https from "node:https";
 import type { Stage } from "@/lib/types";
-import { StoreError } from "../errors";
+import { StoreError, isStoreError } from "../errors";
 import { jobIdForKey } from "../ids";
 import {
-  PRIORITY_RANK,
   checkFence,
   clean,
   newJobRecord,
@@ -20,7 +19,13 @@ import {
   planTransition,
   sequenceEvents,
   transitionEvents,
-} from "../job-rules";
+} from "../rules/jobs";
+import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
+import { factoryExists, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
+import { fairnessOf, planFairnessBump } from "../rules/fairness";
+import { logChunkRecords } from "../rules/log";
+import { defaultSettings, killSwitchChange, planSettings, productPausedChange, type SettingsChange } from "../rules/settings";
+import { ORDER_PATH, jobDoc, param, query, read, strip, type Sys } from "./documents";
 import { countOps } from "../op-counter";
 import type {
   ClaimCandidateQuery,
@@ -63,11 +68,11 @@ import type {
   Settings,
   UserRecord,
 } from "../records";
-import { decodeCursor, defaultSettings, encodeCursor, logPos } from "../shared";
-import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
+import { decodeCursor, encodeCursor, logPos } from "../shared";
+import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder } from "../rules/job-order";
 import { LOST, withCas, writeIfUnchanged, type Lost } from "./cas";
-import { isConflict, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
-import { copyOutbox, mergeOutbox, outboxCopied, type OutboxFields } from "./event-outbox";
+import { isConflict, mapCosmosError } from "./cosmos-errors";
+import { agentKey, copyOutbox, knownAgentEvents, mergeOutbox, outboxCopied, type OutboxFields } from "./event-outbox";
 import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
 import { createIfMissing, ensureContainers, type Containers } from "./containers";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
@@ -75,7 +80,7 @@ import { CosmosOpsDocs } from "./cosmos-ops-docs";
 import { cosmosPrune } from "./cosmos-retention";
 
 /**
- * The Cosmos DB provider. Every job write is read → plan (job-rules.ts) → replace with If-Match on
+ * The Cosmos DB provider. Every job write is read → plan (store/rules) → replace with If-Match on
  * the etag; a 412 means another writer got there first: claims give up (the caller tries the next
  * candidate), other writes re-read and re-plan a bounded number of times. Creates that must be
  * unique use deterministic ids and treat 409 as "exists". Nothing depends on transactional batch,
@@ -118,9 +123,10 @@ export async function openCosmosStore(options: CosmosStoreOptions): Promise<Stor
   }
 }
 
-const CAS_ATTEMPTS = 25;
-
 /** A job as read for a write: the record, the etag to write against, and its event outbox. */
+/** The per-product counter document of ended attempts (field names kept from its first version). */
+type FairnessDoc = { id: string; productId: string; claimsGranted: number; runningNow: number; usageMs: number };
+
 interface JobRead {
   job: JobRecord;
   etag: string;
@@ -128,46 +134,6 @@ interface JobRead {
   seq: number | undefined;
   outbox: EventRecord[];
 }
-
-const agentKey = (leaseId: string, agentSeq: number) => `${leaseId}\u0000${agentSeq}`;
-
-type Sys = { _etag?: string; _rid?: string; _self?: string; _ts?: number; _attachments?: string };
-
-/** Removes Cosmos system fields and our index-only `x_` fields (and `id` where the record has none). */
-function strip<T>(doc: object, dropId = false): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) {
-    if (k.startsWith("_") || k.startsWith("x_") || (dropId && k === "id")) continue;
-    out[k] = v;
-  }
-  return out as T;
-}
-
-function jobDoc(job: JobRecord, seq: number | undefined, outbox: EventRecord[]) {
-  return {
-    ...job,
-    x_seq: seq,
-    x_events: outbox,
-    x_rank: PRIORITY_RANK[job.priority],
-    x_title: job.title.toLowerCase(),
-    x_leased: job.lease !== undefined,
-    x_notBefore: job.notBefore ?? 0,
-    x_factory: job.lease?.factoryId ?? null,
-    x_profile: job.manifest.profile ?? null,
-  };
-}
-
-/** listJobs order columns → document paths (x_rank and x_title are written by jobDoc). */
-const ORDER_PATH: Record<OrderColumnName, string> = {
-  createdAt: "c.createdAt",
-  updatedAt: "c.updatedAt",
-  rank: "c.x_rank",
-  stage: "c.stage",
-  title: "c.x_title",
-  id: "c.id",
-};
-
-const param = (name: string, value: unknown): SqlParameter => ({ name, value: value as JSONValue });
 
 class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   readonly kind = "cosmos" as const;
@@ -186,37 +152,10 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   // ── plumbing ──
-  /**
-   * With `partitionKey`, the query must also filter on it (as `@pk`): the test server ignores the
-   * partitionKey option and would otherwise answer from every partition.
-   */
-  private async query<T>(container: Container, query: string, parameters: SqlParameter[] = [], partitionKey?: string): Promise<T[]> {
-    try {
-      const { resources } = await container.items
-        .query<T>(
-          { query, parameters: partitionKey !== undefined ? [...parameters, param("@pk", partitionKey)] : parameters },
-          partitionKey !== undefined ? { partitionKey } : {},
-        )
-        .fetchAll();
-      return resources;
-    } catch (e) {
-      throw mapCosmosError(e);
-    }
-  }
-
-  private async read<T>(container: Container, id: string, pk: string): Promise<{ doc: T & Sys; etag: string } | undefined> {
-    try {
-      const { resource, etag } = await container.item(id, pk).read<T & Sys>();
-      return resource ? { doc: resource, etag } : undefined;
-    } catch (e) {
-      throw mapCosmosError(e);
-    }
-  }
-
   private async locateJob(jobId: string): Promise<string | undefined> {
     const cached = this.productOfJob.get(jobId);
     if (cached !== undefined) return cached;
-    const [row] = await this.query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.id = @id", [param("@id", jobId)]);
+    const [row] = await query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.id = @id", [param("@id", jobId)]);
     if (row) this.productOfJob.set(jobId, row.productId);
     return row?.productId;
   }
@@ -224,7 +163,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private async readJob(jobId: string): Promise<JobRead | undefined> {
     const productId = await this.locateJob(jobId);
     if (productId === undefined) return undefined;
-    const r = await this.read<JobRecord & OutboxFields>(this.c.jobs, jobId, productId);
+    const r = await read<JobRecord & OutboxFields>(this.c.jobs, jobId, productId);
     return r ? { job: strip<JobRecord>(r.doc), etag: r.etag, seq: r.doc.x_seq, outbox: r.doc.x_events ?? [] } : undefined;
   }
 
@@ -240,7 +179,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     let out: EventRecord[] = [];
     if (events.length > 0) {
       if (!(await this.outboxSettled(cur))) await copyOutbox(this.c.events, cur.outbox);
-      const known = await this.knownAgentEvents(cur, events, fenceLeaseId);
+      const known = await knownAgentEvents(this.c.events, cur.job.id, cur.outbox, events, fenceLeaseId);
       const numbered = sequenceEvents(job, seq ?? (await this.maxSeq(job.id)), events, fenceLeaseId, (l, a) => known.get(agentKey(l, a)));
       out = clean(numbered.out);
       outbox = clean(numbered.fresh);
@@ -264,28 +203,6 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   /**
-   * The stored events of the agent keys in `events`: from the outbox, then fleet_events. Read after
-   * the job, so an identical event that landed before the job read is found in one of the two, and
-   * one landing after it changes the etag (our write is LOST and re-planned).
-   */
-  private async knownAgentEvents(cur: JobRead, events: NewEvent[], fenceLeaseId?: string): Promise<Map<string, EventRecord>> {
-    const known = new Map<string, EventRecord>();
-    const keys = events
-      .map((e) => ({ leaseId: e.leaseId ?? fenceLeaseId, agentSeq: e.agentSeq }))
-      .filter((k): k is { leaseId: string; agentSeq: number } => k.leaseId !== undefined && k.agentSeq !== undefined);
-    if (keys.length === 0) return known;
-    for (const e of cur.outbox) if (e.leaseId !== undefined && e.agentSeq !== undefined) known.set(agentKey(e.leaseId, e.agentSeq), e);
-    const rows = await this.query<EventRecord & { id: string }>(
-      this.c.events,
-      "SELECT * FROM c WHERE c.jobId = @pk AND ARRAY_CONTAINS(@leases, c.leaseId) AND ARRAY_CONTAINS(@seqs, c.agentSeq)",
-      [param("@leases", [...new Set(keys.map((k) => k.leaseId))]), param("@seqs", keys.map((k) => k.agentSeq))],
-      cur.job.id,
-    );
-    for (const r of rows) known.set(agentKey(r.leaseId!, r.agentSeq!), strip<EventRecord>(r, true));
-    return known;
-  }
-
-  /**
    * Read → plan → commitJob, re-planned when the write is LOST. `plan` returns the next job and the
    * events to write with it, or throws a StoreError; the job must exist (`not_found` otherwise).
    */
@@ -306,7 +223,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const cached = this.jobOfLease.get(leaseId);
     if (cached !== undefined) return cached;
     // an active lease lives on its job; an ended one has its run document
-    const [active] = await this.query<{ id: string; productId: string }>(
+    const [active] = await query<{ id: string; productId: string }>(
       this.c.jobs,
       "SELECT c.id, c.productId FROM c WHERE c.x_leased = true AND c.lease.id = @id",
       [param("@id", leaseId)],
@@ -314,37 +231,26 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     if (active) this.productOfJob.set(active.id, active.productId);
     const jobId =
       active?.id ??
-      (await this.query<{ jobId: string }>(this.c.runs, "SELECT c.jobId FROM c WHERE c.id = @id", [param("@id", leaseId)]))[0]?.jobId;
+      (await query<{ jobId: string }>(this.c.runs, "SELECT c.jobId FROM c WHERE c.id = @id", [param("@id", leaseId)]))[0]?.jobId;
     if (jobId !== undefined) this.jobOfLease.set(leaseId, jobId);
     return jobId;
   }
 
   private async readRun(leaseId: string, jobId: string): Promise<RunRecord | undefined> {
-    const r = await this.read<RunRecord>(this.c.runs, leaseId, jobId);
+    const r = await read<RunRecord>(this.c.runs, leaseId, jobId);
     return r ? strip<RunRecord>(r.doc) : undefined;
   }
 
-  private async bumpFairness(productId: string, claims: number, running: number, usageMs: number): Promise<void> {
-    // Counters are scheduling hints, not correctness: a bounded CAS loop, then give up quietly.
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const cur = await this.read<FairnessCounters & { id: string }>(this.c.counters, "fairness", productId);
-      const base = cur ? strip<FairnessCounters>(cur.doc, true) : { productId, claimsGranted: 0, runningNow: 0, usageMs: 0 };
-      const next = {
-        id: "fairness",
-        productId,
-        claimsGranted: base.claimsGranted + claims,
-        runningNow: base.runningNow + running,
-        usageMs: base.usageMs + usageMs,
-      };
-      try {
-        if (cur) await this.c.counters.item("fairness", productId).replace(next, { accessCondition: { type: "IfMatch", condition: cur.etag } });
-        else await this.c.counters.items.create(next);
-        return;
-      } catch (e) {
-        if (isPreconditionFailed(e) || isConflict(e)) continue;
-        throw mapCosmosError(e);
-      }
-    }
+  /** Counters are scheduling hints, not correctness: after the bounded loop, give up quietly. */
+  private async bumpFairness(productId: string, claims: number, usageMs: number): Promise<void> {
+    await withCas(`fairness of ${productId}`, async () => {
+      const cur = await read<FairnessDoc>(this.c.counters, "fairness", productId);
+      const next = planFairnessBump(cur && { productId, claims: cur.doc.claimsGranted, usageMs: cur.doc.usageMs }, productId, claims, usageMs);
+      const doc: FairnessDoc = { id: "fairness", productId, claimsGranted: next.claims, runningNow: 0, usageMs: next.usageMs };
+      return writeIfUnchanged(this.c.counters, doc, productId, cur?.etag);
+    }).catch((e: unknown) => {
+      if (!isStoreError(e, "busy")) throw e;
+    });
   }
 
   /**
@@ -355,7 +261,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     await this.c.runs.items.upsert(clean(run));
     await this.c.leases.items.upsert(openLeaseRecordOf(prev, { state, at: now })!);
     if (prev.lock !== undefined) await releaseLock(this.c.locks, prev.lock, run.leaseId);
-    await this.bumpFairness(prev.productId, 1, 0, run.cost.wallMs);
+    await this.bumpFairness(prev.productId, 1, run.cost.wallMs);
   }
 
   // ── jobs ──
@@ -386,7 +292,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   private currentLeaseOf = async (jobId: string, productId: string): Promise<string | undefined> => {
-    const r = await this.read<JobRecord>(this.c.jobs, jobId, productId);
+    const r = await read<JobRecord>(this.c.jobs, jobId, productId);
     return r?.doc.lease?.id;
   };
 
@@ -415,7 +321,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       if (lockName !== undefined) await releaseLock(this.c.locks, lockName, req.leaseId, lock?.etag);
       return null; // somebody else changed the job first: next candidate
     }
-    // The open run and lease live in the job document until the attempt ends (job-rules openRunOf):
+    // The open run and lease live in the job document until the attempt ends (rules/jobs openRunOf):
     // a claim is one conditional write (plus the lock document when the job has a lock).
     this.jobOfLease.set(req.leaseId, cur.job.id);
     return grant;
@@ -424,7 +330,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async listClaimCandidates(q: ClaimCandidateQuery): Promise<JobRecord[]> {
     if (q.productIds && q.productIds.length === 0) return [];
     const limit = Math.max(1, Math.floor(q.limit));
-    const rows = await this.query<JobRecord & Sys>(
+    const rows = await query<JobRecord & Sys>(
       this.c.jobs,
       `SELECT TOP ${limit} * FROM c WHERE c.stage = 'queued' AND c.x_leased = false AND c.x_notBefore <= @now
        ${q.productIds ? "AND ARRAY_CONTAINS(@products, c.productId)" : ""}
@@ -463,14 +369,14 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   private async maxSeq(jobId: string): Promise<number> {
-    const [max] = await this.query<number | null>(this.c.events, "SELECT VALUE MAX(c.seq) FROM c WHERE c.jobId = @pk", [], jobId);
+    const [max] = await query<number | null>(this.c.events, "SELECT VALUE MAX(c.seq) FROM c WHERE c.jobId = @pk", [], jobId);
     return max ?? 0;
   }
 
   /** The job document first, then fleet_events (event-outbox.ts: that order leaves no gap). */
   async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
     const cur = await this.readJob(jobId);
-    const rows = await this.query<EventRecord & { id: string }>(
+    const rows = await query<EventRecord & { id: string }>(
       this.c.events,
       `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.jobId = @pk AND c.seq > @after ORDER BY c.seq ASC`,
       [param("@after", afterSeq)],
@@ -489,11 +395,11 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     let rows: (EventRecord & { id: string })[];
     if (afterCursor === undefined) {
       rows = (
-        await this.query<EventRecord & { id: string }>(this.c.events, `SELECT TOP ${top} * FROM c ORDER BY c.at DESC, c.jobId DESC, c.seq DESC`)
+        await query<EventRecord & { id: string }>(this.c.events, `SELECT TOP ${top} * FROM c ORDER BY c.at DESC, c.jobId DESC, c.seq DESC`)
       ).reverse();
     } else {
       const [at, jobId, seq] = decodeCursor(afterCursor) as [number, string, number];
-      rows = await this.query<EventRecord & { id: string }>(
+      rows = await query<EventRecord & { id: string }>(
         this.c.events,
         `SELECT TOP ${top} * FROM c WHERE c.at > @at OR (c.at = @at AND (c.jobId > @job OR (c.jobId = @job AND c.seq > @seq)))
          ORDER BY c.at ASC, c.jobId ASC, c.seq ASC`,
@@ -507,21 +413,10 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const cur = await this.readJob(jobId);
     if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
     checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
-    for (const c of chunks) {
-      const rec: LogChunkRecord = {
-        jobId,
-        productId: cur.job.productId,
-        leaseId: fence.leaseId,
-        epoch: fence.epoch,
-        seq: c.seq,
-        pos: logPos(fence.epoch, c.seq),
-        stream: c.stream,
-        text: c.text,
-        at: c.at,
-      };
+    for (const rec of logChunkRecords(cur.job, fence, chunks)) {
       try {
         // (leaseId, seq) is the document id: a repeated chunk is a 409 and ignored.
-        await this.c.logs.items.create({ id: `${fence.leaseId}:${c.seq}`, ...rec });
+        await this.c.logs.items.create({ id: `${rec.leaseId}:${rec.seq}`, ...rec });
       } catch (e) {
         if (!isConflict(e)) throw mapCosmosError(e);
       }
@@ -529,7 +424,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async readLog(jobId: string, afterPos: number, limit: number): Promise<LogChunkRecord[]> {
-    const rows = await this.query<LogChunkRecord & { id: string }>(
+    const rows = await query<LogChunkRecord & { id: string }>(
       this.c.logs,
       `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.jobId = @pk AND c.pos > @after ORDER BY c.pos ASC`,
       [param("@after", afterPos)],
@@ -564,7 +459,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async reapExpiredLeases(now: number, decide: (job: JobRecord) => ReapDecision): Promise<ReapedLease[]> {
-    const due = await this.query<{ id: string; productId: string }>(
+    const due = await query<{ id: string; productId: string }>(
       this.c.jobs,
       "SELECT c.id, c.productId FROM c WHERE c.x_leased = true AND c.lease.expiresAt <= @now",
       [param("@now", now)],
@@ -572,18 +467,19 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const reaped: ReapedLease[] = [];
     for (const { id, productId } of due) {
       this.productOfJob.set(id, productId);
-      for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const r = await withCas(`job ${id}`, async () => {
         const cur = await this.readJob(id);
-        if (!cur?.job.lease) break;
-        const plan = planReap(cur.job, openRunOf(cur.job), now, decide);
-        if (!plan) break; // renewed in the meantime: it keeps its lease
+        const plan = cur?.job.lease ? planReap(cur.job, openRunOf(cur.job), now, decide) : null;
+        if (!cur || !plan) return undefined; // gone, or renewed in the meantime: it keeps its lease
         const done = await this.commitJob(cur, plan.job);
-        if (done === LOST) continue;
-        const next = done.job;
+        if (done === LOST) return LOST;
         await this.recordEnd(cur.job, plan.run!, plan.cancelled ? "cancelled" : "expired", now);
-        reaped.push({ jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage });
-        break;
-      }
+        return { jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: done.job.stage };
+      }).catch((e: unknown) => {
+        if (isStoreError(e, "busy")) return undefined; // the next sweep tries again
+        throw e;
+      });
+      if (r) reaped.push(r);
     }
     return reaped;
   }
@@ -618,7 +514,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     }
     const top = Math.max(1, Math.floor(limit)) + 1;
     const orderBy = cols.map((c) => `${ORDER_PATH[c.col]} ${c.desc ? "DESC" : "ASC"}`).join(", ");
-    const rows = await this.query<JobRecord & Sys>(
+    const rows = await query<JobRecord & Sys>(
       this.c.jobs,
       `SELECT TOP ${top} * FROM c ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderBy}`,
       params,
@@ -634,17 +530,17 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async getJobByKey(productId: string, key: string): Promise<JobRecord | undefined> {
     const id = jobIdForKey(productId, key);
-    const r = await this.read<JobRecord>(this.c.jobs, id, productId);
+    const r = await read<JobRecord>(this.c.jobs, id, productId);
     return r ? strip<JobRecord>(r.doc) : undefined;
   }
 
   async listDependents(jobId: string): Promise<JobRecord[]> {
-    const rows = await this.query<JobRecord & Sys>(this.c.jobs, "SELECT * FROM c WHERE ARRAY_CONTAINS(c.deps, @id)", [param("@id", jobId)]);
+    const rows = await query<JobRecord & Sys>(this.c.jobs, "SELECT * FROM c WHERE ARRAY_CONTAINS(c.deps, @id)", [param("@id", jobId)]);
     return rows.map((r) => strip<JobRecord>(r)).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
 
   async listRuns(jobId: string): Promise<RunRecord[]> {
-    const rows = await this.query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
+    const rows = await query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
     const job = await this.getJob(jobId);
     const open = job ? openRunOf(job) : undefined;
     const ended = rows.map((r) => strip<RunRecord>(r)).filter((r) => r.id !== open?.id);
@@ -652,7 +548,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
-    const rows = await this.query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
+    const rows = await query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
     const job = await this.getJob(jobId);
     const open = job ? openLeaseRecordOf(job) : undefined;
     const ended = rows.map((r) => strip<LeaseRecord>(r)).filter((r) => r.id !== open?.id);
@@ -662,7 +558,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async lockHolders(locks: string[]): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const lock of new Set(locks)) {
-      const doc = await this.read<LockDoc>(this.c.locks, lockDocId(lock), lockDocId(lock));
+      const doc = await read<LockDoc>(this.c.locks, lockDocId(lock), lockDocId(lock));
       // The lock document may outlive its lease (released lazily): held only while the job carries it.
       if (doc && (await this.currentLeaseOf(doc.doc.jobId, doc.doc.productId)) === doc.doc.leaseId) out[lock] = doc.doc.jobId;
     }
@@ -670,7 +566,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async lastLogAt(jobId: string, epoch: number): Promise<number | undefined> {
-    const rows = await this.query<{ at: number }>(
+    const rows = await query<{ at: number }>(
       this.c.logs,
       "SELECT TOP 1 c.at FROM c WHERE c.jobId = @pk AND c.pos > @lo AND c.pos < @hi ORDER BY c.pos DESC",
       [param("@lo", logPos(epoch, 0)), param("@hi", logPos(epoch + 1, 0))],
@@ -681,7 +577,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async countJobsByStage(productId?: string): Promise<Partial<Record<Stage, number>>> {
     // The test server has no GROUP BY: project the stage only and count here.
-    const rows = await this.query<{ stage: Stage }>(
+    const rows = await query<{ stage: Stage }>(
       this.c.jobs,
       `SELECT c.stage FROM c ${productId !== undefined ? "WHERE c.productId = @p" : ""}`,
       productId !== undefined ? [param("@p", productId)] : [],
@@ -695,64 +591,43 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private async readFactory(id: string): Promise<{ f: FactoryRecord; etag: string } | undefined> {
     let productId = this.productOfFactory.get(id);
     if (productId === undefined) {
-      const [row] = await this.query<{ productId: string }>(this.c.factories, "SELECT c.productId FROM c WHERE c.id = @id", [param("@id", id)]);
+      const [row] = await query<{ productId: string }>(this.c.factories, "SELECT c.productId FROM c WHERE c.id = @id", [param("@id", id)]);
       if (!row) return undefined;
       productId = row.productId;
       this.productOfFactory.set(id, productId);
     }
-    const r = await this.read<FactoryRecord>(this.c.factories, id, productId);
+    const r = await read<FactoryRecord>(this.c.factories, id, productId);
     return r ? { f: strip<FactoryRecord>(r.doc), etag: r.etag } : undefined;
   }
 
   async registerFactory(nf: NewFactory): Promise<FactoryRecord> {
-    const rec: FactoryRecord = clean({
-      id: nf.id, productId: nf.productId, name: nf.name, os: nf.os, arch: nf.arch, capabilities: nf.capabilities,
-      stations: nf.stations, free: nf.stations, load: 0, version: nf.version, tokenHash: nf.tokenHash,
-      status: "online" as const, lastHeartbeatAt: nf.now, running: [], warm: nf.warm ?? [], costPerHour: nf.costPerHour, registeredAt: nf.now, updatedAt: nf.now,
-    });
-    if (await this.readFactory(nf.id)) throw new StoreError("conflict", `factory ${nf.id} already exists`);
-    try {
-      await this.c.factories.items.create(rec);
-    } catch (e) {
-      if (isConflict(e)) throw new StoreError("conflict", `factory ${nf.id} already exists`);
-      throw mapCosmosError(e);
-    }
+    const rec = newFactoryRecord(nf);
+    // The id is unique fleet-wide, but Cosmos only enforces it per partition: refuse a known id first.
+    if (await this.readFactory(nf.id)) throw factoryExists(nf.id);
+    if ((await writeIfUnchanged(this.c.factories, rec, rec.productId, undefined)) === LOST) throw factoryExists(nf.id);
     this.productOfFactory.set(rec.id, rec.productId);
     return rec;
   }
 
   private async updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): Promise<FactoryRecord> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    return withCas(`factory ${id}`, async () => {
       const cur = await this.readFactory(id);
-      if (!cur) throw new StoreError("not_found", `no factory ${id}`);
+      if (!cur) throw noFactory(id);
       const next = clean(change(cur.f));
-      try {
-        await this.c.factories.item(id, next.productId).replace(next, { accessCondition: { type: "IfMatch", condition: cur.etag } });
-        return next;
-      } catch (e) {
-        if (!isPreconditionFailed(e)) throw mapCosmosError(e);
-      }
-    }
-    throw new StoreError("busy", `factory ${id} is too contended`, { retryAfterMs: 100 });
-  }
-
-  async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => ({
-      ...f, load: hb.load, free: hb.free, running: hb.running, capabilities: hb.capabilities ?? f.capabilities,
-      warm: hb.warm ?? f.warm, costPerHour: hb.costPerHour ?? f.costPerHour,
-      lastHeartbeatAt: hb.now, updatedAt: hb.now, status: f.status === "offline" ? "online" : f.status,
-    }));
-  }
-
-  async setFactoryStatus(factoryId: string, status: FactoryStatus, now: number): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => {
-      if (f.status === "revoked" && status !== "revoked") throw new StoreError("conflict", `factory ${factoryId} is revoked`);
-      return { ...f, status, updatedAt: now };
+      return (await writeIfUnchanged(this.c.factories, next, next.productId, cur.etag)) === LOST ? LOST : next;
     });
   }
 
+  async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
+    return this.updateFactory(factoryId, (f) => planHeartbeat(f, hb));
+  }
+
+  async setFactoryStatus(factoryId: string, status: FactoryStatus, now: number): Promise<FactoryRecord> {
+    return this.updateFactory(factoryId, (f) => planFactoryStatus(f, status, now));
+  }
+
   async listFactories(productId?: string): Promise<FactoryRecord[]> {
-    const rows = await this.query<FactoryRecord & Sys>(
+    const rows = await query<FactoryRecord & Sys>(
       this.c.factories,
       `SELECT * FROM c ${productId !== undefined ? "WHERE c.productId = @p" : ""}`,
       productId !== undefined ? [param("@p", productId)] : [],
@@ -765,110 +640,80 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async getFactoryByTokenHash(tokenHash: string): Promise<FactoryRecord | undefined> {
-    const [row] = await this.query<FactoryRecord & Sys>(this.c.factories, "SELECT * FROM c WHERE c.tokenHash = @h", [param("@h", tokenHash)]);
+    const [row] = await query<FactoryRecord & Sys>(this.c.factories, "SELECT * FROM c WHERE c.tokenHash = @h", [param("@h", tokenHash)]);
     return row ? strip<FactoryRecord>(row) : undefined;
   }
 
-  // ── tokens, users ──
+  // ── tokens, users (rules/accounts.ts) ──
   async createApiToken(t: NewApiToken): Promise<ApiTokenRecord> {
-    const rec: ApiTokenRecord = { id: t.id, productId: t.productId, name: t.name, role: t.role, tokenHash: t.tokenHash, createdAt: t.now };
-    if (await this.findApiTokenByHash(t.tokenHash)) throw new StoreError("conflict", "an API token with this hash exists");
-    try {
-      await this.c.tokens.items.create(rec);
-    } catch (e) {
-      if (isConflict(e)) throw new StoreError("conflict", `API token ${t.id} already exists`);
-      throw mapCosmosError(e);
-    }
+    const rec = newApiTokenRecord(t);
+    if (await this.findApiTokenByHash(t.tokenHash)) throw tokenExists(t.id);
+    if ((await writeIfUnchanged(this.c.tokens, rec, rec.id, undefined)) === LOST) throw tokenExists(t.id);
     return rec;
   }
 
   async findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined> {
-    const [row] = await this.query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c WHERE c.tokenHash = @h", [param("@h", tokenHash)]);
+    const [row] = await query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c WHERE c.tokenHash = @h", [param("@h", tokenHash)]);
     return row ? strip<ApiTokenRecord>(row) : undefined;
   }
 
   async revokeApiToken(id: string, now: number): Promise<ApiTokenRecord> {
-    const cur = await this.read<ApiTokenRecord>(this.c.tokens, id, id);
-    if (!cur) throw new StoreError("not_found", `no API token ${id}`);
-    const t = strip<ApiTokenRecord>(cur.doc);
-    if (t.revokedAt !== undefined) return t;
-    const next = { ...t, revokedAt: now };
-    try {
-      await this.c.tokens.item(id, id).replace(next, { accessCondition: { type: "IfMatch", condition: cur.etag } });
-    } catch (e) {
-      if (isPreconditionFailed(e)) return this.revokeApiToken(id, now);
-      throw mapCosmosError(e);
-    }
-    return next;
+    return withCas(`API token ${id}`, async () => {
+      const cur = await read<ApiTokenRecord>(this.c.tokens, id, id);
+      const t = cur && strip<ApiTokenRecord>(cur.doc);
+      const next = planRevoke(t, id, now);
+      if (!next) return t!;
+      return (await writeIfUnchanged(this.c.tokens, next, id, cur!.etag)) === LOST ? LOST : next;
+    });
   }
 
   async listApiTokens(): Promise<ApiTokenRecord[]> {
-    const rows = await this.query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c");
+    const rows = await query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c");
     return rows.map((r) => strip<ApiTokenRecord>(r)).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async upsertUser(u: UserInput): Promise<UserRecord> {
-    const prev = await this.getUser(u.id);
-    const rec: UserRecord = clean({
-      id: u.id, productId: u.productId, name: u.name, role: u.role, passwordHash: u.passwordHash, provider: u.provider,
-      createdAt: prev?.createdAt ?? u.now, updatedAt: u.now,
-    });
+    const rec = userRecord(u, await this.getUser(u.id));
     await this.c.users.items.upsert(rec);
     return rec;
   }
 
   async getUser(id: string): Promise<UserRecord | undefined> {
-    const r = await this.read<UserRecord>(this.c.users, id, id);
+    const r = await read<UserRecord>(this.c.users, id, id);
     return r ? strip<UserRecord>(r.doc) : undefined;
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    const rows = await this.query<UserRecord & Sys>(this.c.users, "SELECT * FROM c");
+    const rows = await query<UserRecord & Sys>(this.c.users, "SELECT * FROM c");
     return rows.map((r) => strip<UserRecord>(r)).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   async setUserRole(id: string, role: Role, now: number): Promise<UserRecord> {
-    const u = await this.getUser(id);
-    if (!u) throw new StoreError("not_found", `no user ${id}`);
-    const next = { ...u, role, updatedAt: now };
+    const next = planUserRole(await this.getUser(id), id, role, now);
     await this.c.users.items.upsert(next);
     return next;
   }
 
-  // ── settings, profiles, fairness ──
+  // ── settings, profiles, fairness (rules/settings.ts, rules/fairness.ts) ──
   async getSettings(): Promise<Settings> {
-    const r = await this.read<Settings>(this.c.settings, "settings", "settings");
+    const r = await read<Settings>(this.c.settings, "settings", "settings");
     return r ? strip<Settings>(r.doc, true) : defaultSettings();
   }
 
-  private async changeSettings(change: (s: Settings) => Settings): Promise<Settings> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const cur = await this.read<Settings>(this.c.settings, "settings", "settings");
-      const base = cur ? strip<Settings>(cur.doc, true) : defaultSettings();
-      const next = { ...change(base), version: base.version + 1 };
-      try {
-        if (cur) {
-          await this.c.settings.item("settings", "settings").replace({ id: "settings", ...next }, { accessCondition: { type: "IfMatch", condition: cur.etag } });
-        } else {
-          await this.c.settings.items.create({ id: "settings", ...next });
-        }
-        return next;
-      } catch (e) {
-        if (!isPreconditionFailed(e) && !isConflict(e)) throw mapCosmosError(e);
-      }
-    }
-    throw new StoreError("busy", "settings are too contended", { retryAfterMs: 100 });
+  private async changeSettings(change: SettingsChange): Promise<Settings> {
+    return withCas("settings", async () => {
+      const cur = await read<Settings>(this.c.settings, "settings", "settings");
+      const next = planSettings(cur && strip<Settings>(cur.doc, true), change);
+      return (await writeIfUnchanged(this.c.settings, { id: "settings", ...next }, "settings", cur?.etag)) === LOST ? LOST : next;
+    });
   }
 
   async setKillSwitch(k: { on: boolean; reason: string; by: string; now: number }): Promise<Settings> {
-    return this.changeSettings((s) => ({ ...s, killSwitch: { on: k.on, reason: k.reason, by: k.by, at: k.now } }));
+    return this.changeSettings(killSwitchChange(k));
   }
 
   async setProductPaused(productId: string, paused: boolean): Promise<Settings> {
-    return this.changeSettings((s) => {
-      const others = s.pausedProducts.filter((p) => p !== productId);
-      return { ...s, pausedProducts: paused ? [...others, productId].sort() : others };
-    });
+    return this.changeSettings(productPausedChange(productId, paused));
   }
 
   private profileDocId(name: string, version: string): string {
@@ -886,31 +731,18 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async getProfileSnapshot(productId: string, name: string, version: string): Promise<ProfileSnapshot | undefined> {
-    const r = await this.read<ProfileSnapshot>(this.c.profiles, this.profileDocId(name, version), productId);
+    const r = await read<ProfileSnapshot>(this.c.profiles, this.profileDocId(name, version), productId);
     return r ? strip<ProfileSnapshot>(r.doc, true) : undefined;
   }
 
+  /** Counter documents hold ENDED attempts and usage; running leases are counted from the jobs. */
   async fairnessCounters(): Promise<FairnessCounters[]> {
-    // counter documents hold ENDED attempts and usage; running leases are counted from the jobs
-    const ended = await this.query<FairnessCounters & Sys & { id: string }>(this.c.counters, "SELECT * FROM c");
-    const running = await this.query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.x_leased = true");
-    const byProduct = new Map<string, FairnessCounters>();
-    const entry = (productId: string) => {
-      let e = byProduct.get(productId);
-      if (!e) byProduct.set(productId, (e = { productId, claimsGranted: 0, runningNow: 0, usageMs: 0 }));
-      return e;
-    };
-    for (const r of ended) {
-      const e = entry(r.productId);
-      e.claimsGranted += r.claimsGranted;
-      e.usageMs += r.usageMs;
-    }
-    for (const r of running) {
-      const e = entry(r.productId);
-      e.claimsGranted += 1;
-      e.runningNow += 1;
-    }
-    return [...byProduct.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
+    const ended = await query<FairnessDoc>(this.c.counters, "SELECT * FROM c");
+    const running = await query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.x_leased = true");
+    return fairnessOf(
+      ended.map((r) => ({ productId: r.productId, claims: r.claimsGranted, usageMs: r.usageMs })),
+      running.map((r) => ({ productId: r.productId, n: 1 })),
+    );
   }
 
   // ── operations (cosmos-ops-docs.ts) ──

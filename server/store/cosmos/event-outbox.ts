@@ -1,7 +1,9 @@
 import "server-only";
 import type { Container } from "@azure/cosmos";
+import type { NewEvent } from "../port";
 import type { EventRecord } from "../records";
 import { isConflict, isNotFound, mapCosmosError } from "./cosmos-errors";
+import { param, query, strip } from "./documents";
 
 /**
  * Events written in the same atomic write as a job, without transactional batch (the test server
@@ -66,4 +68,34 @@ export function mergeOutbox(stored: EventRecord[], outbox: EventRecord[], afterS
   for (const e of stored) bySeq.set(e.seq, e);
   for (const e of outbox) if (e.seq > afterSeq && !bySeq.has(e.seq)) bySeq.set(e.seq, e);
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(0, limit);
+}
+
+export const agentKey = (leaseId: string, agentSeq: number) => `${leaseId}\u0000${agentSeq}`;
+
+/**
+ * The stored events of the agent keys in `events`: from the outbox, then fleet_events. Call it after
+ * reading the job, so an identical event that landed before the job read is found in one of the two,
+ * and one landing after it changes the job's etag (the write is LOST and re-planned).
+ */
+export async function knownAgentEvents(
+  events: Container,
+  jobId: string,
+  outbox: EventRecord[],
+  batch: NewEvent[],
+  fenceLeaseId: string | undefined,
+): Promise<Map<string, EventRecord>> {
+  const known = new Map<string, EventRecord>();
+  const keys = batch
+    .map((e) => ({ leaseId: e.leaseId ?? fenceLeaseId, agentSeq: e.agentSeq }))
+    .filter((k): k is { leaseId: string; agentSeq: number } => k.leaseId !== undefined && k.agentSeq !== undefined);
+  if (keys.length === 0) return known;
+  for (const e of outbox) if (e.leaseId !== undefined && e.agentSeq !== undefined) known.set(agentKey(e.leaseId, e.agentSeq), e);
+  const rows = await query<EventRecord & { id: string }>(
+    events,
+    "SELECT * FROM c WHERE c.jobId = @pk AND ARRAY_CONTAINS(@leases, c.leaseId) AND ARRAY_CONTAINS(@seqs, c.agentSeq)",
+    [param("@leases", [...new Set(keys.map((k) => k.leaseId))]), param("@seqs", keys.map((k) => k.agentSeq))],
+    jobId,
+  );
+  for (const r of rows) known.set(agentKey(r.leaseId!, r.agentSeq!), strip<EventRecord>(r, true));
+  return known;
 }

@@ -6,7 +6,6 @@ import type { Stage } from "@/lib/types";
 import { StoreError } from "../errors";
 import { jobIdForKey } from "../ids";
 import {
-  PRIORITY_RANK,
   checkFence,
   clean,
   newJobRecord,
@@ -19,7 +18,13 @@ import {
   planTransition,
   sequenceEvents,
   transitionEvents,
-} from "../job-rules";
+} from "../rules/jobs";
+import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
+import { factoryExists, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
+import { fairnessOf } from "../rules/fairness";
+import { logChunkRecords } from "../rules/log";
+import { defaultSettings, killSwitchChange, planSettings, productPausedChange, type SettingsChange } from "../rules/settings";
+import { ORDER_COLUMN, jobColumns, prepare } from "./statements";
 import { countOps } from "../op-counter";
 import type {
   ClaimGrant,
@@ -63,8 +68,8 @@ import type {
 } from "../records";
 import { claimStatements } from "./claim-statement";
 import { migrate } from "./migrations";
-import { decodeCursor, encodeCursor, defaultSettings, logPos } from "../shared";
-import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder, type OrderColumnName } from "../job-order";
+import { decodeCursor, encodeCursor, logPos } from "../shared";
+import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder } from "../rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { SqliteOpsDocs } from "./ops-docs";
 import { sqlitePruner } from "./retention";
@@ -72,7 +77,7 @@ import { sqlitePruner } from "./retention";
 /**
  * The embedded provider. One file, WAL, synchronous=NORMAL. Every write runs in a `BEGIN IMMEDIATE`
  * transaction: SQLite then serializes writers across all connections and processes on the file, so
- * the read-plan-write of job-rules.ts is atomic; the `WHERE version = ?` on the UPDATE is a second
+ * the read-plan-write of store/rules is atomic; the `WHERE version = ?` on the UPDATE is a second
  * guard that turns any bug in that reasoning into a loud conflict rather than a double grant.
  */
 export interface SqliteStoreOptions {
@@ -281,7 +286,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     });
   }
 
-  /** Inside a write transaction: numbers the events after the job's last seq (job-rules sequenceEvents). */
+  /** Inside a write transaction: numbers the events after the job's last seq (rules/jobs sequenceEvents). */
   private appendEventsIn(job: JobRecord, events: NewEvent[], fenceLeaseId?: string): EventRecord[] {
     const last = (this.s.maxSeq.get(job.id) as { m: number | null }).m ?? 0;
     const known = (leaseId: string, agentSeq: number) => parse<EventRecord>(this.s.eventByAgentSeq.get(leaseId, agentSeq) as Row | undefined);
@@ -318,22 +323,8 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       const job = this.readJob(jobId);
       if (!job) throw new StoreError("not_found", `no job ${jobId}`);
       checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
-      for (const c of chunks) {
-        const pos = logPos(fence.epoch, c.seq);
-        const rec: LogChunkRecord = {
-          jobId,
-          productId: job.productId,
-          leaseId: fence.leaseId,
-          epoch: fence.epoch,
-          seq: c.seq,
-          pos,
-          stream: c.stream,
-          text: c.text,
-          at: c.at,
-        };
-        // (leaseId, seq) is the primary key: a repeated chunk is ignored.
-        this.s.insertLog.run(fence.leaseId, c.seq, jobId, pos, JSON.stringify(rec));
-      }
+      // (leaseId, seq) is the primary key: a repeated chunk is ignored.
+      for (const rec of logChunkRecords(job, fence, chunks)) this.s.insertLog.run(rec.leaseId, rec.seq, jobId, rec.pos, JSON.stringify(rec));
     });
   }
 
@@ -487,30 +478,11 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
   }
 
-  // ── factories ──
+  // ── factories (rules/factories.ts) ──
   async registerFactory(f: NewFactory): Promise<FactoryRecord> {
-    const rec: FactoryRecord = clean({
-      id: f.id,
-      productId: f.productId,
-      name: f.name,
-      os: f.os,
-      arch: f.arch,
-      capabilities: f.capabilities,
-      stations: f.stations,
-      free: f.stations,
-      load: 0,
-      version: f.version,
-      tokenHash: f.tokenHash,
-      status: "online" as const,
-      lastHeartbeatAt: f.now,
-      running: [],
-      warm: f.warm ?? [],
-      costPerHour: f.costPerHour,
-      registeredAt: f.now,
-      updatedAt: f.now,
-    });
+    const rec = newFactoryRecord(f);
     this.write(() => {
-      if (this.s.factoryById.get(f.id)) throw new StoreError("conflict", `factory ${f.id} already exists`);
+      if (this.s.factoryById.get(f.id)) throw factoryExists(f.id);
       this.s.insertFactory.run(rec.id, rec.productId, rec.tokenHash, JSON.stringify(rec));
     });
     return rec;
@@ -519,7 +491,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): FactoryRecord {
     return this.write(() => {
       const f = parse<FactoryRecord>(this.s.factoryById.get(id) as Row | undefined);
-      if (!f) throw new StoreError("not_found", `no factory ${id}`);
+      if (!f) throw noFactory(id);
       const next = clean(change(f));
       this.s.updateFactory.run(next.tokenHash, JSON.stringify(next), id);
       return next;
@@ -527,25 +499,11 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => ({
-      ...f,
-      load: hb.load,
-      free: hb.free,
-      running: hb.running,
-      capabilities: hb.capabilities ?? f.capabilities,
-      warm: hb.warm ?? f.warm,
-      costPerHour: hb.costPerHour ?? f.costPerHour,
-      lastHeartbeatAt: hb.now,
-      updatedAt: hb.now,
-      status: f.status === "offline" ? "online" : f.status,
-    }));
+    return this.updateFactory(factoryId, (f) => planHeartbeat(f, hb));
   }
 
   async setFactoryStatus(factoryId: string, status: FactoryStatus, now: number): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => {
-      if (f.status === "revoked" && status !== "revoked") throw new StoreError("conflict", `factory ${factoryId} is revoked`);
-      return { ...f, status, updatedAt: now };
-    });
+    return this.updateFactory(factoryId, (f) => planFactoryStatus(f, status, now));
   }
 
   async listFactories(productId?: string): Promise<FactoryRecord[]> {
@@ -561,13 +519,11 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return parse<FactoryRecord>(this.s.factoryByToken.get(tokenHash) as Row | undefined);
   }
 
-  // ── tokens, users ──
+  // ── tokens, users (rules/accounts.ts) ──
   async createApiToken(t: NewApiToken): Promise<ApiTokenRecord> {
-    const rec: ApiTokenRecord = { id: t.id, productId: t.productId, name: t.name, role: t.role, tokenHash: t.tokenHash, createdAt: t.now };
+    const rec = newApiTokenRecord(t);
     this.write(() => {
-      if (this.s.tokenById.get(t.id) || this.s.tokenByHash.get(t.tokenHash)) {
-        throw new StoreError("conflict", `API token ${t.id} already exists`);
-      }
+      if (this.s.tokenById.get(t.id) || this.s.tokenByHash.get(t.tokenHash)) throw tokenExists(t.id);
       this.s.insertToken.run(t.id, t.tokenHash, JSON.stringify(rec));
     });
     return rec;
@@ -580,11 +536,9 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async revokeApiToken(id: string, now: number): Promise<ApiTokenRecord> {
     return this.write(() => {
       const t = parse<ApiTokenRecord>(this.s.tokenById.get(id) as Row | undefined);
-      if (!t) throw new StoreError("not_found", `no API token ${id}`);
-      if (t.revokedAt !== undefined) return t;
-      const next = { ...t, revokedAt: now };
-      this.s.updateToken.run(JSON.stringify(next), id);
-      return next;
+      const next = planRevoke(t, id, now);
+      if (next) this.s.updateToken.run(JSON.stringify(next), id);
+      return next ?? t!;
     });
   }
 
@@ -594,17 +548,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async upsertUser(u: UserInput): Promise<UserRecord> {
     return this.write(() => {
-      const prev = parse<UserRecord>(this.s.userById.get(u.id) as Row | undefined);
-      const rec: UserRecord = clean({
-        id: u.id,
-        productId: u.productId,
-        name: u.name,
-        role: u.role,
-        passwordHash: u.passwordHash,
-        provider: u.provider,
-        createdAt: prev?.createdAt ?? u.now,
-        updatedAt: u.now,
-      });
+      const rec = userRecord(u, parse<UserRecord>(this.s.userById.get(u.id) as Row | undefined));
       this.s.upsertUser.run(u.id, JSON.stringify(rec));
       return rec;
     });
@@ -620,37 +564,31 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async setUserRole(id: string, role: Role, now: number): Promise<UserRecord> {
     return this.write(() => {
-      const u = parse<UserRecord>(this.s.userById.get(id) as Row | undefined);
-      if (!u) throw new StoreError("not_found", `no user ${id}`);
-      const next = { ...u, role, updatedAt: now };
+      const next = planUserRole(parse<UserRecord>(this.s.userById.get(id) as Row | undefined), id, role, now);
       this.s.upsertUser.run(id, JSON.stringify(next));
       return next;
     });
   }
 
-  // ── settings, profiles, fairness ──
+  // ── settings, profiles, fairness (rules/settings.ts, rules/fairness.ts) ──
   async getSettings(): Promise<Settings> {
     return parse<Settings>(this.s.settings.get() as Row | undefined) ?? defaultSettings();
   }
 
-  private changeSettings(change: (s: Settings) => Settings): Settings {
+  private changeSettings(change: SettingsChange): Settings {
     return this.write(() => {
-      const cur = parse<Settings>(this.s.settings.get() as Row | undefined) ?? defaultSettings();
-      const next = { ...change(cur), version: cur.version + 1 };
+      const next = planSettings(parse<Settings>(this.s.settings.get() as Row | undefined), change);
       this.s.upsertSettings.run(JSON.stringify(next));
       return next;
     });
   }
 
   async setKillSwitch(k: { on: boolean; reason: string; by: string; now: number }): Promise<Settings> {
-    return this.changeSettings((s) => ({ ...s, killSwitch: { on: k.on, reason: k.reason, by: k.by, at: k.now } }));
+    return this.changeSettings(killSwitchChange(k));
   }
 
   async setProductPaused(productId: string, paused: boolean): Promise<Settings> {
-    return this.changeSettings((s) => {
-      const others = s.pausedProducts.filter((p) => p !== productId);
-      return { ...s, pausedProducts: paused ? [...others, productId].sort() : others };
-    });
+    return this.changeSettings(productPausedChange(productId, paused));
   }
 
   async saveProfileSnapshot(p: ProfileSnapshot): Promise<ProfileSnapshot> {
@@ -666,28 +604,15 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return parse<ProfileSnapshot>(this.s.profile.get(productId, name, version) as Row | undefined);
   }
 
-  /**
-   * `fairness` rows count ENDED attempts and their usage (written when an attempt ends); running
-   * leases are counted from the leased-jobs index. So a claim writes nothing but the job row.
-   */
+  /** `fairness` rows: ended attempts, bumped in SQL when one ends; running leases from the leased-jobs index. */
   async fairnessCounters(): Promise<FairnessCounters[]> {
-    const byProduct = new Map<string, FairnessCounters>();
-    const entry = (productId: string) => {
-      let e = byProduct.get(productId);
-      if (!e) byProduct.set(productId, (e = { productId, claimsGranted: 0, runningNow: 0, usageMs: 0 }));
-      return e;
-    };
-    for (const r of this.s.fairness.all() as { product_id: string; claims: number; usage_ms: number }[]) {
-      const e = entry(r.product_id);
-      e.claimsGranted += r.claims;
-      e.usageMs += r.usage_ms;
-    }
-    for (const r of this.s.runningByProduct.all() as { product_id: string; n: number }[]) {
-      const e = entry(r.product_id);
-      e.claimsGranted += r.n;
-      e.runningNow += r.n;
-    }
-    return [...byProduct.values()].sort((a, b) => (a.productId < b.productId ? -1 : 1));
+    const ended = (this.s.fairness.all() as { product_id: string; claims: number; usage_ms: number }[]).map((r) => ({
+      productId: r.product_id,
+      claims: r.claims,
+      usageMs: r.usage_ms,
+    }));
+    const running = (this.s.runningByProduct.all() as { product_id: string; n: number }[]).map((r) => ({ productId: r.product_id, n: r.n }));
+    return fairnessOf(ended, running);
   }
 
   // ── operations (ops-docs.ts) ──
@@ -726,104 +651,4 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-/** listJobs order columns → SQL columns (`updated_at` is generated from the doc, migration 3). */
-const ORDER_COLUMN: Record<OrderColumnName, string> = {
-  createdAt: "created_at",
-  updatedAt: "updated_at",
-  rank: "prio",
-  stage: "stage",
-  title: "title_lower",
-  id: "id",
-};
-
-function jobColumns(job: JobRecord) {
-  return {
-    id: job.id,
-    product_id: job.productId,
-    idem_key: job.idempotencyKey ?? null,
-    stage: job.stage,
-    prio: PRIORITY_RANK[job.priority],
-    created_at: job.createdAt,
-    not_before: job.notBefore ?? 0,
-    lock: job.lock ?? null,
-    lease_id: job.lease?.id ?? null,
-    lease_expires_at: job.lease?.expiresAt ?? null,
-    factory_id: job.lease?.factoryId ?? null,
-    profile: job.manifest.profile ?? null,
-    title_lower: job.title.toLowerCase(),
-    version: job.version,
-    doc: JSON.stringify(job),
-  };
-}
-
-function prepare(db: Database.Database) {
-  const p = (sql: string) => db.prepare(sql);
-  return {
-    jobById: p("SELECT doc FROM jobs WHERE id = ?"),
-    insertJob: p(`INSERT INTO jobs (id, product_id, idem_key, stage, prio, created_at, not_before, lock, lease_id,
-      lease_expires_at, factory_id, profile, title_lower, version, doc) VALUES (@id, @product_id, @idem_key, @stage,
-      @prio, @created_at, @not_before, @lock, @lease_id, @lease_expires_at, @factory_id, @profile, @title_lower,
-      @version, @doc)`),
-    // Only the mutable columns: an index whose columns are not SET is left alone, which keeps a claim
-    // to a handful of page writes (priority, lock, title, profile and product never change).
-    updateJob: p(`UPDATE jobs SET stage = @stage, not_before = @not_before, lease_id = @lease_id,
-      lease_expires_at = @lease_expires_at, factory_id = @factory_id, version = @version, doc = @doc
-      WHERE id = @id AND version = @prevVersion`),
-    insertDep: p("INSERT OR IGNORE INTO job_deps (dep_id, job_id) VALUES (?, ?)"),
-    deleteDeps: p("DELETE FROM job_deps WHERE job_id = ?"),
-    dependents: p("SELECT j.doc FROM job_deps d JOIN jobs j ON j.id = d.job_id WHERE d.dep_id = ? ORDER BY j.created_at, j.id"),
-    lockHolder: p("SELECT id FROM jobs WHERE lock = ? AND lease_id IS NOT NULL LIMIT 1"),
-    lastLog: p("SELECT doc FROM logs WHERE job_id = ? AND pos > ? AND pos < ? ORDER BY pos DESC LIMIT 1"),
-    // INDEXED BY: without statistics the planner prefers jobs_by_stage and sorts 100,000 rows.
-    candidates: p(`SELECT doc FROM jobs INDEXED BY jobs_claimable WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
-      ORDER BY prio, created_at, id LIMIT ?`),
-    jobIdByLease: p("SELECT id FROM jobs WHERE lease_id = ?"),
-    // the partial index holds only leased jobs (the running ones), so this scan stays small
-    expiredLeases: p(
-      "SELECT id FROM jobs INDEXED BY jobs_by_lease WHERE lease_id IS NOT NULL AND lease_expires_at <= ? ORDER BY lease_expires_at",
-    ),
-    runById: p("SELECT doc FROM runs WHERE id = ?"),
-    insertRun: p("INSERT INTO runs (id, job_id, product_id, attempt, doc, lease_doc) VALUES (?, ?, ?, ?, ?, ?)"),
-    runsOfJob: p("SELECT doc FROM runs WHERE job_id = ? ORDER BY attempt"),
-    leasesOfJob: p("SELECT lease_doc FROM runs WHERE job_id = ? ORDER BY attempt"),
-    maxSeq: p("SELECT MAX(seq) AS m FROM events WHERE job_id = ?"),
-    eventByAgentSeq: p("SELECT doc FROM events WHERE lease_id = ? AND agent_seq = ?"),
-    insertEvent: p("INSERT INTO events (job_id, seq, lease_id, agent_seq, doc) VALUES (?, ?, ?, ?, ?)"),
-    eventsAfter: p("SELECT doc FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
-    latestEvents: p("SELECT gid, doc FROM events ORDER BY gid DESC LIMIT ?"),
-    eventsAfterGid: p("SELECT gid, doc FROM events WHERE gid > ? ORDER BY gid LIMIT ?"),
-    insertLog: p("INSERT OR IGNORE INTO logs (lease_id, seq, job_id, pos, doc) VALUES (?, ?, ?, ?, ?)"),
-    logAfter: p("SELECT doc FROM logs WHERE job_id = ? AND pos > ? ORDER BY pos LIMIT ?"),
-    countByStage: p("SELECT stage, COUNT(*) AS n FROM jobs GROUP BY stage"),
-    countByStageOf: p("SELECT stage, COUNT(*) AS n FROM jobs WHERE product_id = ? GROUP BY stage"),
-    factoryById: p("SELECT doc FROM factories WHERE id = ?"),
-    factoryByToken: p("SELECT doc FROM factories WHERE token_hash = ?"),
-    insertFactory: p("INSERT INTO factories (id, product_id, token_hash, doc) VALUES (?, ?, ?, ?)"),
-    updateFactory: p("UPDATE factories SET token_hash = ?, doc = ? WHERE id = ?"),
-    allFactories: p("SELECT doc FROM factories ORDER BY id"),
-    factoriesOf: p("SELECT doc FROM factories WHERE product_id = ? ORDER BY id"),
-    tokenById: p("SELECT doc FROM api_tokens WHERE id = ?"),
-    tokenByHash: p("SELECT doc FROM api_tokens WHERE token_hash = ?"),
-    insertToken: p("INSERT INTO api_tokens (id, token_hash, doc) VALUES (?, ?, ?)"),
-    updateToken: p("UPDATE api_tokens SET doc = ? WHERE id = ?"),
-    allTokens: p("SELECT doc FROM api_tokens ORDER BY id"),
-    userById: p("SELECT doc FROM users WHERE id = ?"),
-    upsertUser: p("INSERT INTO users (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"),
-    allUsers: p("SELECT doc FROM users ORDER BY id"),
-    settings: p("SELECT doc FROM settings WHERE id = 'settings'"),
-    upsertSettings: p(
-      "INSERT INTO settings (id, doc) VALUES ('settings', ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
-    ),
-    profile: p("SELECT doc FROM profiles WHERE product_id = ? AND name = ? AND version = ?"),
-    insertProfile: p("INSERT INTO profiles (product_id, name, version, doc) VALUES (?, ?, ?, ?)"),
-    bumpFairness: p(`INSERT INTO fairness (product_id, claims, running, usage_ms) VALUES (@productId, @claims, @running, @usageMs)
-      ON CONFLICT (product_id) DO UPDATE SET claims = claims + @claims, running = running + @running,
-      usage_ms = usage_ms + @usageMs`),
-    fairness: p("SELECT product_id, claims, usage_ms FROM fairness"),
-    runningByProduct: p(
-      "SELECT product_id, COUNT(*) AS n FROM jobs INDEXED BY jobs_by_lease WHERE lease_id IS NOT NULL GROUP BY product_id",
-    ),
-  };
 }

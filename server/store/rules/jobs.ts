@@ -1,7 +1,7 @@
 import "server-only";
 import { canTransition, LEASED_STAGES } from "@/lib/stages";
-import type { Priority, Stage } from "@/lib/types";
-import { StoreError } from "./errors";
+import type { Stage } from "@/lib/types";
+import { StoreError } from "../errors";
 import type {
   ClaimRequest,
   CompleteRequest,
@@ -11,7 +11,7 @@ import type {
   PatchRequest,
   ReapDecision,
   TransitionRequest,
-} from "./port";
+} from "../port";
 import {
   ZERO_COST,
   type Cost,
@@ -21,7 +21,7 @@ import {
   type JobRecord,
   type LeaseRecord,
   type RunRecord,
-} from "./records";
+} from "../records";
 
 /**
  * The rules of every job write, as pure functions from (current job, request) to the next job and
@@ -38,8 +38,6 @@ import {
  *                   engine may still run; renew answers `cancelled`; complete or reap ends it)
  * A job with any lease is never claimable, so its `lock` stays held until the agent stops.
  */
-
-export const PRIORITY_RANK: { readonly [P in Priority]: number } = { critical: 0, high: 1, medium: 2, low: 3 };
 
 export function newJobRecord(input: NewJob, id: string): JobRecord {
   const job: JobRecord = {

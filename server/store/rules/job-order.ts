@@ -1,9 +1,9 @@
 import "server-only";
 import type { JobSortKey, SortOrder } from "@/lib/api/jobs";
-import { StoreError } from "./errors";
-import { PRIORITY_RANK } from "./job-rules";
-import type { JobRecord } from "./records";
-import { encodeCursor } from "./shared";
+import { StoreError } from "../errors";
+import type { JobRecord } from "../records";
+import { encodeCursor } from "../shared";
+import { PRIORITY_RANK } from "./priority";
 
 /**
  * The orders of listJobs, shared by both providers so they agree row for row. Each order is a list

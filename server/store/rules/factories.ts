@@ -1,0 +1,59 @@
+import "server-only";
+import { StoreError } from "../errors";
+import type { HeartbeatRequest, NewFactory } from "../port";
+import type { EpochMs, FactoryRecord, FactoryStatus } from "../records";
+import { clean } from "./jobs";
+
+/**
+ * The rules of factory documents, as plans from (current record, request) to the next record. Each
+ * provider applies them inside its own atomic write (SQLite: BEGIN IMMEDIATE; Cosmos: cas.ts).
+ * Status machine: online ⇄ offline (a heartbeat brings an offline factory back), online/offline →
+ * draining, anything → revoked, and revoked is final.
+ */
+
+export function newFactoryRecord(f: NewFactory): FactoryRecord {
+  return clean({
+    id: f.id,
+    productId: f.productId,
+    name: f.name,
+    os: f.os,
+    arch: f.arch,
+    capabilities: f.capabilities,
+    stations: f.stations,
+    free: f.stations,
+    load: 0,
+    version: f.version,
+    tokenHash: f.tokenHash,
+    status: "online" as const,
+    lastHeartbeatAt: f.now,
+    running: [],
+    warm: f.warm ?? [],
+    costPerHour: f.costPerHour,
+    registeredAt: f.now,
+    updatedAt: f.now,
+  });
+}
+
+export const factoryExists = (id: string) => new StoreError("conflict", `factory ${id} already exists`);
+export const noFactory = (id: string) => new StoreError("not_found", `no factory ${id}`);
+
+/** What the agent re-detected replaces what it had; an absent field keeps the stored value. */
+export function planHeartbeat(f: FactoryRecord, hb: HeartbeatRequest): FactoryRecord {
+  return {
+    ...f,
+    load: hb.load,
+    free: hb.free,
+    running: hb.running,
+    capabilities: hb.capabilities ?? f.capabilities,
+    warm: hb.warm ?? f.warm,
+    costPerHour: hb.costPerHour ?? f.costPerHour,
+    lastHeartbeatAt: hb.now,
+    updatedAt: hb.now,
+    status: f.status === "offline" ? "online" : f.status,
+  };
+}
+
+export function planFactoryStatus(f: FactoryRecord, status: FactoryStatus, now: EpochMs): FactoryRecord {
+  if (f.status === "revoked" && status !== "revoked") throw new StoreError("conflict", `factory ${f.id} is revoked`);
+  return { ...f, status, updatedAt: now };
+}
