@@ -179,9 +179,15 @@ export function stationReasons(req: Requirements, factory: FactoryInput): Reason
   return out;
 }
 
+/** Whether every station check passes (stationReasons without building the list: the deferral scan's test). */
+export function stationsOk(req: Requirements, factory: FactoryInput): boolean {
+  for (const c of STATION_CHECKS) if (c.fn(req, factory)) return false;
+  return true;
+}
+
 /** The engine the job would run with on this factory when the station checks pass, else null. */
 export function freeEngine(req: Requirements, factory: FactoryInput): string | null {
-  if (stationReasons(req, factory).length > 0) return null;
+  if (!stationsOk(req, factory)) return null;
   // The station checks passed, so one of the job's engines has a free station here.
   return (pickFreeStation(req, factory) as { engine: string }).engine;
 }

@@ -23,7 +23,7 @@ import {
   jobFactoryScore,
   jobScore,
   jobTerms,
-  stationReasons,
+  stationsOk,
   type ScoreInput,
 } from "./pipeline";
 import { agedPriority, pastAgingThreshold, priorityRank, waitedMs } from "./priority";
@@ -112,7 +112,7 @@ function bestIdleElsewhere(entry: JobEntry, available: readonly FactoryEntry[], 
   const { group, job } = entry;
   for (const fe of available) {
     const st = ctx.index.staticFor(group, fe.offer);
-    if (st.reasons.length > 0 || stationReasons(group.req, fe.factory).length > 0) continue;
+    if (st.reasons.length > 0 || !stationsOk(group.req, fe.factory)) continue;
     const score = factoryScore({ job, req: group.req, factory: fe.factory, offer: fe.offer, capFit: st.capFit }, ctx);
     if (!best || score > best.score) best = { fe, score };
   }
