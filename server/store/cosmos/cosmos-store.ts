@@ -1,5 +1,5 @@
 import "server-only";
-import { CosmosClient, type SqlParameter } from "@azure/cosmos";
+import { CosmosClient } from "@azure/cosmos";
 import { createHash } from "node:crypto";
 import https from "node:https";
 import type { Stage } from "@/lib/types";
@@ -17,7 +17,6 @@ import {
   planReap,
   planRenew,
   planTransition,
-  sequenceEvents,
   transitionEvents,
 } from "../rules/jobs";
 import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
@@ -25,7 +24,7 @@ import { factoryExists, newFactoryRecord, noFactory, planFactoryStatus, planHear
 import { fairnessOf, planFairnessBump } from "../rules/fairness";
 import { logChunkRecords } from "../rules/log";
 import { defaultSettings, killSwitchChange, planSettings, productPausedChange, type SettingsChange } from "../rules/settings";
-import { ORDER_PATH, jobDoc, param, query, read, strip, type Sys } from "./documents";
+import { jobDoc, param, query, read, strip, type Sys } from "./documents";
 import { countOps } from "../op-counter";
 import type {
   ClaimCandidateQuery,
@@ -68,11 +67,13 @@ import type {
   Settings,
   UserRecord,
 } from "../records";
-import { decodeCursor, encodeCursor, logPos } from "../shared";
-import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder } from "../rules/job-order";
-import { LOST, withCas, writeIfUnchanged, type Lost } from "./cas";
+import { encodeCursor, logPos } from "../shared";
+import { DEFAULT_JOB_ORDER, pageOf, type JobOrder } from "../rules/job-order";
+import { listJobsQuery, recentEventsQuery } from "./queries";
+import { LOST, withCas, writeIfUnchanged } from "./cas";
 import { isConflict, mapCosmosError } from "./cosmos-errors";
-import { agentKey, copyOutbox, knownAgentEvents, mergeOutbox, outboxCopied, type OutboxFields } from "./event-outbox";
+import { mergeOutbox } from "./event-outbox";
+import { JobDocuments } from "./job-documents";
 import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
 import { createIfMissing, ensureContainers, type Containers } from "./containers";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
@@ -123,25 +124,16 @@ export async function openCosmosStore(options: CosmosStoreOptions): Promise<Stor
   }
 }
 
-/** A job as read for a write: the record, the etag to write against, and its event outbox. */
 /** The per-product counter document of ended attempts (field names kept from its first version). */
 type FairnessDoc = { id: string; productId: string; claimsGranted: number; runningNow: number; usageMs: number };
 
-interface JobRead {
-  job: JobRecord;
-  etag: string;
-  /** the job's last event seq; undefined on a document written before the outbox existed */
-  seq: number | undefined;
-  outbox: EventRecord[];
-}
 
 class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   readonly kind = "cosmos" as const;
-  private readonly productOfJob = new Map<string, string>();
   private readonly jobOfLease = new Map<string, string>();
   private readonly productOfFactory = new Map<string, string>();
-  /** job → the highest event seq this instance has seen in fleet_events */
-  private readonly copiedThrough = new Map<string, number>();
+  /** reading and conditionally writing job documents with their events (job-documents.ts) */
+  private readonly jobDocs: JobDocuments;
   private readonly ops: CosmosOpsDocs;
 
   constructor(
@@ -149,76 +141,10 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     private readonly c: Containers,
   ) {
     this.ops = new CosmosOpsDocs(c.ops);
+    this.jobDocs = new JobDocuments(c.jobs, c.events);
   }
 
   // ── plumbing ──
-  private async locateJob(jobId: string): Promise<string | undefined> {
-    const cached = this.productOfJob.get(jobId);
-    if (cached !== undefined) return cached;
-    const [row] = await query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.id = @id", [param("@id", jobId)]);
-    if (row) this.productOfJob.set(jobId, row.productId);
-    return row?.productId;
-  }
-
-  private async readJob(jobId: string): Promise<JobRead | undefined> {
-    const productId = await this.locateJob(jobId);
-    if (productId === undefined) return undefined;
-    const r = await read<JobRecord & OutboxFields>(this.c.jobs, jobId, productId);
-    return r ? { job: strip<JobRecord>(r.doc), etag: r.etag, seq: r.doc.x_seq, outbox: r.doc.x_events ?? [] } : undefined;
-  }
-
-  /**
-   * The conditional replace of a job (If-Match on the etag it was read with), with the events it
-   * adds numbered into the same document (event-outbox.ts), then copied to fleet_events. LOST when
-   * another writer changed the job first: nothing was written, the caller re-reads and re-plans.
-   */
-  private async commitJob(cur: JobRead, next: JobRecord, events: NewEvent[] = [], fenceLeaseId?: string): Promise<{ job: JobRecord; events: EventRecord[] } | Lost> {
-    const job = clean(next);
-    let seq = cur.seq;
-    let outbox = cur.outbox;
-    let out: EventRecord[] = [];
-    if (events.length > 0) {
-      if (!(await this.outboxSettled(cur))) await copyOutbox(this.c.events, cur.outbox);
-      const known = await knownAgentEvents(this.c.events, cur.job.id, cur.outbox, events, fenceLeaseId);
-      const numbered = sequenceEvents(job, seq ?? (await this.maxSeq(job.id)), events, fenceLeaseId, (l, a) => known.get(agentKey(l, a)));
-      out = clean(numbered.out);
-      outbox = clean(numbered.fresh);
-      seq = numbered.lastSeq;
-    }
-    if ((await writeIfUnchanged(this.c.jobs, jobDoc(job, seq, outbox), job.productId, cur.etag)) === LOST) return LOST;
-    if (outbox !== cur.outbox && outbox.length > 0) {
-      await copyOutbox(this.c.events, outbox);
-      this.copiedThrough.set(job.id, seq!);
-    }
-    return { job, events: out };
-  }
-
-  /** Whether the outbox read with the job is in fleet_events already. */
-  private async outboxSettled(cur: JobRead): Promise<boolean> {
-    const last = cur.outbox[cur.outbox.length - 1];
-    if (!last || (this.copiedThrough.get(cur.job.id) ?? 0) >= last.seq) return true;
-    const copied = await outboxCopied(this.c.events, cur.job.id, cur.outbox);
-    if (copied) this.copiedThrough.set(cur.job.id, last.seq);
-    return copied;
-  }
-
-  /**
-   * Read → plan → commitJob, re-planned when the write is LOST. `plan` returns the next job and the
-   * events to write with it, or throws a StoreError; the job must exist (`not_found` otherwise).
-   */
-  private async casJob(
-    jobId: string,
-    plan: (job: JobRecord | undefined) => { job: JobRecord; events?: NewEvent[]; fenceLeaseId?: string },
-  ): Promise<{ prev: JobRecord; job: JobRecord; events: EventRecord[] }> {
-    return withCas(`job ${jobId}`, async () => {
-      const cur = await this.readJob(jobId);
-      const step = plan(cur?.job);
-      if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
-      const done = await this.commitJob(cur, step.job, step.events, step.fenceLeaseId);
-      return done === LOST ? LOST : { prev: cur.job, ...done };
-    });
-  }
-
   private async locateLease(leaseId: string): Promise<string | undefined> {
     const cached = this.jobOfLease.get(leaseId);
     if (cached !== undefined) return cached;
@@ -228,7 +154,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       "SELECT c.id, c.productId FROM c WHERE c.x_leased = true AND c.lease.id = @id",
       [param("@id", leaseId)],
     );
-    if (active) this.productOfJob.set(active.id, active.productId);
+    if (active) this.jobDocs.remember(active.id, active.productId);
     const jobId =
       active?.id ??
       (await query<{ jobId: string }>(this.c.runs, "SELECT c.jobId FROM c WHERE c.id = @id", [param("@id", leaseId)]))[0]?.jobId;
@@ -269,18 +195,18 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const id = input.idempotencyKey !== undefined ? jobIdForKey(input.productId, input.idempotencyKey) : input.id;
     if (!id) throw new StoreError("conflict", "a job needs an id or an idempotency key");
     // A job id is unique fleet-wide, but Cosmos only enforces it per partition: refuse a known id first.
-    const elsewhere = await this.locateJob(id);
+    const elsewhere = await this.jobDocs.locate(id);
     const job = clean(newJobRecord(input, id));
     try {
       if (elsewhere === undefined) {
         await this.c.jobs.items.create(jobDoc(job, 0, []));
-        this.productOfJob.set(id, job.productId);
+        this.jobDocs.remember(id, job.productId);
         return { job, created: true };
       }
     } catch (e) {
       if (!isConflict(e)) throw mapCosmosError(e);
     }
-    const existing = await this.readJob(id);
+    const existing = await this.jobDocs.read(id);
     if (existing && input.idempotencyKey !== undefined && existing.job.contentHash === input.contentHash) {
       return { job: existing.job, created: false };
     }
@@ -297,7 +223,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   };
 
   async claimJob(req: ClaimRequest): Promise<ClaimGrant | null> {
-    const cur = await this.readJob(req.jobId);
+    const cur = await this.jobDocs.read(req.jobId);
     if (!cur) return null;
     const plan = planClaim(cur.job, req);
     if (!plan) return null;
@@ -317,7 +243,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const next = clean(plan.job);
     // The grant's events are built from it and ride in the same conditional write (event-outbox.ts).
     const grant: ClaimGrant = { job: next, lease: next.lease!, run: clean(plan.run) };
-    if ((await this.commitJob(cur, next, req.events?.(grant) ?? [])) === LOST) {
+    if ((await this.jobDocs.commit(cur, next, req.events?.(grant) ?? [])) === LOST) {
       if (lockName !== undefined) await releaseLock(this.c.locks, lockName, req.leaseId, lock?.etag);
       return null; // somebody else changed the job first: next candidate
     }
@@ -338,14 +264,14 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       [param("@now", q.now), ...(q.productIds ? [param("@products", q.productIds)] : [])],
     );
     // the next call is usually a claim of one of these: spare it the cross-partition lookup
-    for (const r of rows) this.productOfJob.set(r.id, r.productId);
+    for (const r of rows) this.jobDocs.remember(r.id, r.productId);
     return rows.map((r) => strip<JobRecord>(r));
   }
 
   async renewLease(leaseId: string, epoch: number, now: number, ttlMs: number): Promise<{ expiresAt: number }> {
     const jobId = await this.locateLease(leaseId);
     if (jobId === undefined) throw new StoreError("lease_lost", `unknown lease ${leaseId}`);
-    const { job } = await this.casJob(jobId, (cur) => ({ job: planRenew(cur, leaseId, epoch, now, ttlMs) }));
+    const { job } = await this.jobDocs.cas(jobId, (cur) => ({ job: planRenew(cur, leaseId, epoch, now, ttlMs) }));
     return { expiresAt: job.lease!.expiresAt };
   }
 
@@ -355,12 +281,12 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
    */
   async appendEvents(jobId: string, events: NewEvent[], fence?: Fence & { now: number }): Promise<EventRecord[]> {
     if (events.length === 0) {
-      const cur = await this.readJob(jobId);
+      const cur = await this.jobDocs.read(jobId);
       if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
       if (fence) checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
       return [];
     }
-    const done = await this.casJob(jobId, (job) => {
+    const done = await this.jobDocs.cas(jobId, (job) => {
       if (!job) throw new StoreError("not_found", `no job ${jobId}`);
       if (fence) checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
       return { job, events, ...(fence ? { fenceLeaseId: fence.leaseId } : {}) };
@@ -368,14 +294,9 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return done.events;
   }
 
-  private async maxSeq(jobId: string): Promise<number> {
-    const [max] = await query<number | null>(this.c.events, "SELECT VALUE MAX(c.seq) FROM c WHERE c.jobId = @pk", [], jobId);
-    return max ?? 0;
-  }
-
   /** The job document first, then fleet_events (event-outbox.ts: that order leaves no gap). */
   async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
-    const cur = await this.readJob(jobId);
+    const cur = await this.jobDocs.read(jobId);
     const rows = await query<EventRecord & { id: string }>(
       this.c.events,
       `SELECT TOP ${Math.max(1, Math.floor(limit))} * FROM c WHERE c.jobId = @pk AND c.seq > @after ORDER BY c.seq ASC`,
@@ -391,26 +312,13 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
    * returned by a poller already past it. Callers should pass their own clock's `at`.
    */
   async readRecentEvents(afterCursor: string | undefined, limit: number): Promise<RecentEvent[]> {
-    const top = Math.max(1, Math.floor(limit));
-    let rows: (EventRecord & { id: string })[];
-    if (afterCursor === undefined) {
-      rows = (
-        await query<EventRecord & { id: string }>(this.c.events, `SELECT TOP ${top} * FROM c ORDER BY c.at DESC, c.jobId DESC, c.seq DESC`)
-      ).reverse();
-    } else {
-      const [at, jobId, seq] = decodeCursor(afterCursor) as [number, string, number];
-      rows = await query<EventRecord & { id: string }>(
-        this.c.events,
-        `SELECT TOP ${top} * FROM c WHERE c.at > @at OR (c.at = @at AND (c.jobId > @job OR (c.jobId = @job AND c.seq > @seq)))
-         ORDER BY c.at ASC, c.jobId ASC, c.seq ASC`,
-        [param("@at", at), param("@job", jobId), param("@seq", seq)],
-      );
-    }
-    return rows.map((r) => ({ cursor: encodeCursor([r.at, r.jobId, r.seq]), event: strip<EventRecord>(r, true) }));
+    const q = recentEventsQuery(afterCursor, limit);
+    const rows = await query<EventRecord & { id: string }>(this.c.events, q.text, q.params);
+    return (q.newestFirst ? rows.reverse() : rows).map((r) => ({ cursor: encodeCursor([r.at, r.jobId, r.seq]), event: strip<EventRecord>(r, true) }));
   }
 
   async appendLog(jobId: string, fence: Fence & { now: number }, chunks: NewLogChunk[]): Promise<void> {
-    const cur = await this.readJob(jobId);
+    const cur = await this.jobDocs.read(jobId);
     if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
     checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
     for (const rec of logChunkRecords(cur.job, fence, chunks)) {
@@ -438,11 +346,11 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     if (jobId === undefined) throw new StoreError("lease_lost", `unknown lease ${req.leaseId}`);
     return withCas(`job ${jobId}`, async () => {
       const ended = await this.readRun(req.leaseId, jobId);
-      const cur = await this.readJob(jobId);
+      const cur = await this.jobDocs.read(jobId);
       const existingRun = ended ?? (cur?.job.lease?.id === req.leaseId ? openRunOf(cur.job) : undefined);
       const plan = planComplete(cur?.job, existingRun, req);
       if ("duplicate" in plan) return { job: cur?.job ?? (await this.getJob(jobId))!, run: plan.duplicate, duplicate: true };
-      const done = await this.commitJob(cur!, plan.job, req.events, req.leaseId);
+      const done = await this.jobDocs.commit(cur!, plan.job, req.events, req.leaseId);
       if (done === LOST) return LOST;
       const endedRun = clean(plan.run);
       await this.recordEnd(cur!.job, endedRun, cur!.job.lease!.cancelled ? "cancelled" : "completed", req.now);
@@ -451,11 +359,11 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async transitionStage(jobId: string, req: TransitionRequest): Promise<JobRecord> {
-    return (await this.casJob(jobId, (job) => ({ job: planTransition(job, jobId, req), events: transitionEvents(req) }))).job;
+    return (await this.jobDocs.cas(jobId, (job) => ({ job: planTransition(job, jobId, req), events: transitionEvents(req) }))).job;
   }
 
   async patchJob(jobId: string, req: PatchRequest): Promise<JobRecord> {
-    return (await this.casJob(jobId, (job) => ({ job: planPatch(job, jobId, req), events: req.events ?? [] }))).job;
+    return (await this.jobDocs.cas(jobId, (job) => ({ job: planPatch(job, jobId, req), events: req.events ?? [] }))).job;
   }
 
   async reapExpiredLeases(now: number, decide: (job: JobRecord) => ReapDecision): Promise<ReapedLease[]> {
@@ -466,12 +374,12 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     );
     const reaped: ReapedLease[] = [];
     for (const { id, productId } of due) {
-      this.productOfJob.set(id, productId);
+      this.jobDocs.remember(id, productId);
       const r = await withCas(`job ${id}`, async () => {
-        const cur = await this.readJob(id);
+        const cur = await this.jobDocs.read(id);
         const plan = cur?.job.lease ? planReap(cur.job, openRunOf(cur.job), now, decide) : null;
         if (!cur || !plan) return undefined; // gone, or renewed in the meantime: it keeps its lease
-        const done = await this.commitJob(cur, plan.job);
+        const done = await this.jobDocs.commit(cur, plan.job);
         if (done === LOST) return LOST;
         await this.recordEnd(cur.job, plan.run!, plan.cancelled ? "cancelled" : "expired", now);
         return { jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: done.job.stage };
@@ -486,46 +394,13 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   /** Keyset paging in one of job-order.ts's orders (each backed by a composite index, containers.ts). */
   async listJobs(filter: JobFilter, cursor: string | undefined, limit: number, order: JobOrder = DEFAULT_JOB_ORDER): Promise<Page<JobRecord>> {
-    const where: string[] = [];
-    const params: SqlParameter[] = [];
-    const add = (clause: string, name: string, value: unknown) => {
-      where.push(clause);
-      params.push(param(name, value));
-    };
-    if (filter.stage !== undefined) {
-      const stages = Array.isArray(filter.stage) ? filter.stage : [filter.stage];
-      if (stages.length === 0) return { items: [] };
-      add("ARRAY_CONTAINS(@stages, c.stage)", "@stages", stages);
-    }
-    if (filter.productId !== undefined) add("c.productId = @product", "@product", filter.productId);
-    if (filter.profile !== undefined) add("c.x_profile = @profile", "@profile", filter.profile);
-    if (filter.factoryId !== undefined) add("c.x_factory = @factory", "@factory", filter.factoryId);
-    if (filter.q !== undefined && filter.q !== "") add("CONTAINS(c.x_title, @q)", "@q", filter.q.toLowerCase());
-    if (filter.dependsOn !== undefined) add("ARRAY_CONTAINS(c.deps, @dep)", "@dep", filter.dependsOn);
-    const cols = orderColumns(order);
-    if (cursor !== undefined) {
-      const values = decodeJobCursor(order, cursor);
-      let n = 0;
-      where.push(keysetCondition(cols, values, (c) => ORDER_PATH[c], (v) => {
-        const name = `@k${n++}`;
-        params.push(param(name, v));
-        return name;
-      }));
-    }
-    const top = Math.max(1, Math.floor(limit)) + 1;
-    const orderBy = cols.map((c) => `${ORDER_PATH[c.col]} ${c.desc ? "DESC" : "ASC"}`).join(", ");
-    const rows = await query<JobRecord & Sys>(
-      this.c.jobs,
-      `SELECT TOP ${top} * FROM c ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY ${orderBy}`,
-      params,
-    );
-    const items = rows.slice(0, limit).map((r) => strip<JobRecord>(r));
-    const last = items[items.length - 1];
-    return rows.length > limit && last ? { items, nextCursor: encodeJobCursor(order, last) } : { items };
+    const q = listJobsQuery(filter, cursor, limit, order);
+    if (!q) return { items: [] };
+    return pageOf((await query<JobRecord & Sys>(this.c.jobs, q.text, q.params)).map((r) => strip<JobRecord>(r)), limit, order);
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
-    return (await this.readJob(jobId))?.job;
+    return (await this.jobDocs.read(jobId))?.job;
   }
 
   async getJobByKey(productId: string, key: string): Promise<JobRecord | undefined> {

@@ -85,6 +85,13 @@ export function decodeJobCursor(order: JobOrder, cursor: string): (string | numb
   return values as (string | number)[];
 }
 
+/** A page from `limit + 1` rows in order: the extra row only says that a next page exists. */
+export function pageOf(rows: JobRecord[], limit: number, order: JobOrder): { items: JobRecord[]; nextCursor?: string } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return rows.length > limit && last ? { items, nextCursor: encodeJobCursor(order, last) } : { items };
+}
+
 /**
  * The keyset condition "after the cursor row" as SQL text, for any dialect: `expr` names a column,
  * `param` binds a value and returns its placeholder. For columns c1..cn (`<` where descending):

@@ -260,16 +260,22 @@ export function planComplete(
   return { job: next, run };
 }
 
-export function planTransition(job: JobRecord | undefined, jobId: string, req: TransitionRequest): JobRecord {
+/** The guards of a coordinator write: the job exists, has the version it was read at, is in `from`. */
+function guardWrite(job: JobRecord | undefined, jobId: string, req: { from?: Stage[]; expectedVersion?: number }, to?: Stage): JobRecord {
   if (!job) throw new StoreError("not_found", `no job ${jobId}`);
   if (req.expectedVersion !== undefined && req.expectedVersion !== job.version) {
     throw new StoreError("conflict", `job ${jobId} changed (version ${job.version}, expected ${req.expectedVersion})`);
   }
   if (req.from && !req.from.includes(job.stage)) {
     throw new StoreError("illegal_transition", `job ${jobId} is ${job.stage}, expected one of ${req.from.join(", ")}`, {
-      details: { from: job.stage, to: req.to },
+      details: { from: job.stage, to: to ?? job.stage },
     });
   }
+  return job;
+}
+
+export function planTransition(current: JobRecord | undefined, jobId: string, req: TransitionRequest): JobRecord {
+  const job = guardWrite(current, jobId, req, req.to);
   if (req.to === "assigned" && job.stage !== "assigned") {
     throw new StoreError("illegal_transition", "only a claim assigns a job", { details: { from: job.stage, to: req.to } });
   }
@@ -288,16 +294,8 @@ export function planTransition(job: JobRecord | undefined, jobId: string, req: T
  * A same-stage write (live cost, a new scheduler explanation): guarded by `from` and expectedVersion
  * like a transition, but it never changes the stage, so it never cancels a lease.
  */
-export function planPatch(job: JobRecord | undefined, jobId: string, req: PatchRequest): JobRecord {
-  if (!job) throw new StoreError("not_found", `no job ${jobId}`);
-  if (req.expectedVersion !== undefined && req.expectedVersion !== job.version) {
-    throw new StoreError("conflict", `job ${jobId} changed (version ${job.version}, expected ${req.expectedVersion})`);
-  }
-  if (req.from && !req.from.includes(job.stage)) {
-    throw new StoreError("illegal_transition", `job ${jobId} is ${job.stage}, expected one of ${req.from.join(", ")}`, {
-      details: { from: job.stage, to: job.stage },
-    });
-  }
+export function planPatch(current: JobRecord | undefined, jobId: string, req: PatchRequest): JobRecord {
+  const job = guardWrite(current, jobId, req);
   const next: JobRecord = { ...job, updatedAt: req.now, version: job.version + 1 };
   applyPatch(next, req.patch);
   return next;

@@ -69,7 +69,7 @@ import type {
 import { claimStatements } from "./claim-statement";
 import { migrate } from "./migrations";
 import { decodeCursor, encodeCursor, logPos } from "../shared";
-import { DEFAULT_JOB_ORDER, decodeJobCursor, encodeJobCursor, keysetCondition, orderColumns, type JobOrder } from "../rules/job-order";
+import { DEFAULT_JOB_ORDER, decodeJobCursor, keysetCondition, orderColumns, pageOf, type JobOrder } from "../rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { SqliteOpsDocs } from "./ops-docs";
 import { sqlitePruner } from "./retention";
@@ -424,10 +424,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     // Each order has an index in its column order (migration 3), so a page is an index range scan.
     const sql = `SELECT doc FROM jobs ${where.length ? "WHERE " + where.join(" AND ") : ""}
       ORDER BY ${cols.map((c) => `${ORDER_COLUMN[c.col]} ${c.desc ? "DESC" : "ASC"}`).join(", ")} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, limit + 1) as Row[];
-    const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as JobRecord);
-    const last = items[items.length - 1];
-    return rows.length > limit && last ? { items, nextCursor: encodeJobCursor(order, last) } : { items };
+    return pageOf((this.db.prepare(sql).all(...args, limit + 1) as Row[]).map((r) => JSON.parse(r.doc) as JobRecord), limit, order);
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
