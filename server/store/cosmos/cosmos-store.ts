@@ -17,7 +17,10 @@ import {
   planReap,
   planRenew,
   planTransition,
+  replayOrConflict,
+  submitIdOf,
   transitionEvents,
+  withOpen,
 } from "../rules/jobs";
 import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
 import { factoryExists, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
@@ -192,8 +195,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   // ── jobs ──
   async submitJob(input: NewJob): Promise<SubmitResult> {
-    const id = input.idempotencyKey !== undefined ? jobIdForKey(input.productId, input.idempotencyKey) : input.id;
-    if (!id) throw new StoreError("conflict", "a job needs an id or an idempotency key");
+    const id = submitIdOf(input);
     // A job id is unique fleet-wide, but Cosmos only enforces it per partition: refuse a known id first.
     const elsewhere = await this.jobDocs.locate(id);
     const job = clean(newJobRecord(input, id));
@@ -206,15 +208,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     } catch (e) {
       if (!isConflict(e)) throw mapCosmosError(e);
     }
-    const existing = await this.jobDocs.read(id);
-    if (existing && input.idempotencyKey !== undefined && existing.job.contentHash === input.contentHash) {
-      return { job: existing.job, created: false };
-    }
-    throw new StoreError(
-      "conflict",
-      input.idempotencyKey !== undefined ? `idempotency key "${input.idempotencyKey}" was used for different content` : `job ${id} already exists`,
-      { details: { jobId: id } },
-    );
+    return replayOrConflict((await this.jobDocs.read(id))?.job, input, id);
   }
 
   private currentLeaseOf = async (jobId: string, productId: string): Promise<string | undefined> => {
@@ -417,17 +411,13 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async listRuns(jobId: string): Promise<RunRecord[]> {
     const rows = await query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
     const job = await this.getJob(jobId);
-    const open = job ? openRunOf(job) : undefined;
-    const ended = rows.map((r) => strip<RunRecord>(r)).filter((r) => r.id !== open?.id);
-    return [...ended, ...(open ? [open] : [])].sort((a, b) => a.attempt - b.attempt);
+    return withOpen(rows.map((r) => strip<RunRecord>(r)), job && openRunOf(job));
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
     const rows = await query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
     const job = await this.getJob(jobId);
-    const open = job ? openLeaseRecordOf(job) : undefined;
-    const ended = rows.map((r) => strip<LeaseRecord>(r)).filter((r) => r.id !== open?.id);
-    return [...ended, ...(open ? [open] : [])].sort((a, b) => a.epoch - b.epoch);
+    return withOpen(rows.map((r) => strip<LeaseRecord>(r)), job && openLeaseRecordOf(job));
   }
 
   async lockHolders(locks: string[]): Promise<Record<string, string>> {

@@ -2,6 +2,7 @@ import "server-only";
 import { canTransition, LEASED_STAGES } from "@/lib/stages";
 import type { Stage } from "@/lib/types";
 import { StoreError } from "../errors";
+import { jobIdForKey } from "../ids";
 import type {
   ClaimRequest,
   CompleteRequest,
@@ -10,6 +11,7 @@ import type {
   NewJob,
   PatchRequest,
   ReapDecision,
+  SubmitResult,
   TransitionRequest,
 } from "../port";
 import {
@@ -65,6 +67,25 @@ export function newJobRecord(input: NewJob, id: string): JobRecord {
   if (input.manifest.lock !== undefined) job.lock = input.manifest.lock;
   if (input.pendingReason !== undefined) job.pendingReason = input.pendingReason;
   return job;
+}
+
+/** The id a submit creates: derived from (productId, key) with an idempotency key (ids.ts), else the given id. */
+export function submitIdOf(input: NewJob): string {
+  const id = input.idempotencyKey !== undefined ? jobIdForKey(input.productId, input.idempotencyKey) : input.id;
+  if (!id) throw new StoreError("conflict", "a job needs an id or an idempotency key");
+  return id;
+}
+
+/** A submit whose id is taken: the same key with the same content replays the job; anything else is `conflict`. */
+export function replayOrConflict(existing: JobRecord | undefined, input: NewJob, id: string): SubmitResult {
+  if (existing && input.idempotencyKey !== undefined && existing.contentHash === input.contentHash) return { job: existing, created: false };
+  const why = input.idempotencyKey !== undefined ? `idempotency key "${input.idempotencyKey}" was used for different content` : `job ${id} already exists`;
+  throw new StoreError("conflict", why, { details: { jobId: id } });
+}
+
+/** Ended records (stored when their attempt ends) and the open one derived from the job, in attempt order. */
+export function withOpen<T extends { id: string; epoch: number }>(ended: T[], open: T | undefined): T[] {
+  return [...ended.filter((r) => r.id !== open?.id), ...(open ? [open] : [])].sort((a, b) => a.epoch - b.epoch);
 }
 
 /** Whether a claim may take this job now (the claim itself re-checks inside its conditional write). */

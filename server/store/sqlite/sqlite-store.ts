@@ -16,7 +16,10 @@ import {
   planRenew,
   planReap,
   planTransition,
+  replayOrConflict,
   sequenceEvents,
+  submitIdOf,
+  withOpen,
   transitionEvents,
 } from "../rules/jobs";
 import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
@@ -188,18 +191,10 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async submitJob(input: NewJob): Promise<SubmitResult> {
-    const id = input.idempotencyKey !== undefined ? jobIdForKey(input.productId, input.idempotencyKey) : input.id;
-    if (!id) throw new StoreError("conflict", "a job needs an id or an idempotency key");
+    const id = submitIdOf(input);
     return this.write(() => {
       const existing = this.readJob(id);
-      if (existing) {
-        if (input.idempotencyKey !== undefined && existing.contentHash === input.contentHash) {
-          return { job: existing, created: false };
-        }
-        throw new StoreError("conflict", input.idempotencyKey !== undefined
-          ? `idempotency key "${input.idempotencyKey}" was used for different content`
-          : `job ${id} already exists`, { details: { jobId: id } });
-      }
+      if (existing) return replayOrConflict(existing, input, id);
       const job = clean(newJobRecord(input, id));
       this.insertJob(job);
       return { job, created: true };
@@ -442,15 +437,13 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async listRuns(jobId: string): Promise<RunRecord[]> {
     const ended = (this.s.runsOfJob.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as RunRecord);
     const job = this.readJob(jobId);
-    const open = job ? openRunOf(job) : undefined;
-    return open ? [...ended, open] : ended;
+    return withOpen(ended, job && openRunOf(job));
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
     const ended = (this.s.leasesOfJob.all(jobId) as { lease_doc: string }[]).map((r) => JSON.parse(r.lease_doc) as LeaseRecord);
     const job = this.readJob(jobId);
-    const open = job ? openLeaseRecordOf(job) : undefined;
-    return open ? [...ended, open] : ended;
+    return withOpen(ended, job && openLeaseRecordOf(job));
   }
 
   async lockHolders(locks: string[]): Promise<Record<string, string>> {
