@@ -5,7 +5,7 @@ import { createStreamRedactor, redact } from "./secrets";
 /**
  * The detector runs on text a job controls, on the coordinator's event loop: its cost must grow
  * linearly with the input. Each case times `redact` at n and at 8n (n = 128 KiB, so 8n = 1 MiB;
- * a first pair at 16 KiB/128 KiB stops a quadratic rule early instead of running for minutes) and
+ * a first pair at 32 KiB/256 KiB stops a quadratic rule early instead of running for minutes) and
  * asserts the ratio, not a wall time: linear is ~8, quadratic ~64.
  */
 const KiB = 1024;
@@ -18,7 +18,7 @@ function fill(unit: string, n: number): string {
  * Best-of-k times of `small` and `large`, measured alternately so that a busy neighbour (CI runs
  * test files in parallel on two cores) slows both alike; the minimum drops GC pauses and preemption.
  */
-function bestPair(small: () => void, large: () => void, runs = 7): [number, number] {
+function bestPair(small: () => void, large: () => void, runs = 9): [number, number] {
   let a = Infinity;
   let b = Infinity;
   for (let i = 0; i < runs; i++) {
@@ -41,7 +41,7 @@ const MAX_RATIO = 20;
 /** time(8n)/time(n) for two pairs of sizes; throws on the first pair that grows super-linearly. */
 function expectLinear(make: (n: number) => string, run: (s: string) => void = redact): number[] {
   const ratios: number[] = [];
-  for (const n of [16 * KiB, 128 * KiB]) {
+  for (const n of [32 * KiB, 128 * KiB]) {
     const small = make(n);
     const large = make(8 * n);
     run(small); // warm the JIT on this shape

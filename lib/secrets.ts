@@ -239,6 +239,8 @@ export interface StreamRedactor {
   push(chunk: string): string;
   /** Returns whatever is still held back, redacted. Call once at the end of the stream. */
   flush(): string;
+  /** An independent copy of this redactor's state (to try a chunk without committing to it). */
+  fork(): StreamRedactor;
 }
 
 /** How much of an over-long line is kept back when it must be released before it ends. */
@@ -270,10 +272,10 @@ function lineStart(text: string, index: number): number {
  * a private key block still open is redacted and the rest of it dropped up to its END line. Within
  * these bounds the concatenated output equals `redact(whole text)`.
  */
-export function createStreamRedactor(): StreamRedactor {
-  let held = "";
+export function createStreamRedactor(state: { held: string; inPrivateKey: boolean } = { held: "", inPrivateKey: false }): StreamRedactor {
+  let held = state.held;
   /** A private key block was released unterminated: drop text until its END line. */
-  let inPrivateKey = false;
+  let inPrivateKey = state.inPrivateKey;
 
   function skipKeyRest(text: string): string {
     const end = PEM_END.exec(text);
@@ -328,6 +330,9 @@ export function createStreamRedactor(): StreamRedactor {
       held = "";
       inPrivateKey = false;
       return redact(text);
+    },
+    fork(): StreamRedactor {
+      return createStreamRedactor({ held, inPrivateKey });
     },
   };
 }

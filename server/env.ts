@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { DEFAULT_ATTEMPT_LOG_BYTES } from "@/lib/limits";
 
 /**
  * Every setting of the control plane, parsed once. A bad value stops the process at start with a
@@ -45,6 +46,8 @@ export const envSchema = z
     FLEET_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     FLEET_RETENTION_EVENTS_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     FLEET_MAX_BODY_BYTES: ms(1024).default(1_048_576),
+    /** log text stored per attempt; past it the truncation marker, then only the last 64 KiB (lib/limits.ts) */
+    FLEET_MAX_LOG_BYTES: ms(65_536).default(DEFAULT_ATTEMPT_LOG_BYTES),
     NEXTAUTH_SECRET: optionalSecret,
     NEXTAUTH_URL: z.url().optional(),
     GITHUB_ID: optionalSecret,

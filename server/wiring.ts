@@ -147,7 +147,7 @@ async function build(): Promise<Services> {
     pollMs: 1_000,
     notifier: new Notifier(),
     metrics: new Metrics(),
-    redactors: new LogRedactors(now),
+    redactors: new LogRedactors(now, e.FLEET_MAX_LOG_BYTES),
     profiles: fileProfileSource(path.resolve("profiles"), now),
     settings: new SettingsCache(store, now),
     policy: { stallMs: e.FLEET_STALL_MS, failureSpike: e.FLEET_FAILURE_SPIKE, failureWindowMs: e.FLEET_FAILURE_WINDOW_MS },

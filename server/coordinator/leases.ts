@@ -129,6 +129,14 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
   return undefined;
 }
 
+/** Refuses a write whose (lease, epoch) is not the job's current, unexpired lease. */
+function checkCurrentLease(job: { lease?: { id: string; epoch: number; expiresAt: number } } | undefined, leaseId: string, epoch: number, now: number): void {
+  const lease = job?.lease;
+  if (!lease || lease.id !== leaseId || lease.epoch !== epoch || now >= lease.expiresAt) {
+    throw new FleetError("lease_lost", `lease ${leaseId} (epoch ${epoch}) is not the job's current lease`);
+  }
+}
+
 /** The job of a lease the calling factory owns; another factory's lease is refused. */
 function ownLease(factoryId: string, leaseId: string): string {
   const owner = parseLeaseId(leaseId);
@@ -156,14 +164,17 @@ export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: stri
   const jobId = ownLease(factoryId, leaseId);
   const now = ctx.now();
   const fence = { leaseId, epoch: body.epoch, now };
+  // The fence first, from one read: a stale or foreign batch costs no scanning and leaves the
+  // redactors alone (the store checks the fence again, atomically, when it writes).
+  checkCurrentLease(await ctx.store.getJob(jobId), leaseId, body.epoch, now);
+  const batch = ctx.redactors.begin(leaseId);
   const logs: NewLogChunk[] = [];
   const events: NewEvent[] = [];
   let engineStarted = false;
   for (const e of body.events) {
     if (e.type === "log") {
       // Redacted before it is stored: nothing secret ever reaches the store or a stream.
-      const text = ctx.redactors.push(leaseId, e.stream, e.seq, e.text);
-      if (text !== undefined) logs.push({ seq: e.seq, stream: e.stream, text, at: now });
+      for (const c of batch.push(e.stream, e.seq, e.text)) logs.push({ ...c, at: now });
       continue;
     }
     const typed = typedFromAgent(e);
@@ -174,6 +185,8 @@ export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: stri
     if (logs.length > 0) await ctx.store.appendLog(jobId, fence, logs);
     if (events.length > 0) await ctx.store.appendEvents(jobId, events, fence);
   });
+  // Stored: only now does the redactor state move on (a failed write leaves it for the re-send).
+  batch.commit();
   if (engineStarted) await markBuilding(ctx, jobId, leaseId, now);
   // Cost reports count against the budget at once (a breach pauses the job and cancels this lease).
   if (events.some((e) => e.type === "run:cost")) await recordLiveCost(ctx, jobId, leaseId);
@@ -204,8 +217,10 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   const fence = { leaseId, epoch: body.epoch, now };
   const job = await ctx.store.getJob(jobId);
   if (!job) throw new FleetError("not_found", "no such lease");
-  const tails = ctx.redactors.flush(leaseId);
-  if (tails.length > 0 && job.lease?.id === leaseId) {
+  // Only the current lease's complete may store the held-back tails (a stale one must not touch them).
+  const current = job.lease?.id === leaseId && job.lease.epoch === body.epoch;
+  const tails = current ? ctx.redactors.tails(leaseId) : [];
+  if (tails.length > 0) {
     await fenced(ctx, () => ctx.store.appendLog(jobId, fence, tails.map((t) => ({ ...t, at: now }))));
   }
   const next = stageAfterAttempt(job, body, now, policyOf(ctx).jitter);
@@ -243,6 +258,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
       events,
     }),
   );
+  if (current) ctx.redactors.forget(leaseId);
   if (!done.duplicate) {
     noteRunEnd(ctx, done.job, done.run, now);
     noteAttemptEnd(ctx, factoryId, body.outcome, now);

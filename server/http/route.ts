@@ -41,6 +41,8 @@ interface RouteSpec<B, Q, A extends Access> {
   /** POST /jobs: `text/markdown` or `application/json`, parsed by the coordinator (lib/manifest) */
   jobBody?: true;
   query?: z.ZodType<Q>;
+  /** a body limit of its own (the lease routes: lib/limits LEASE_BODY_BYTES), else FLEET_MAX_BODY_BYTES */
+  maxBodyBytes?: number;
   handler: (call: Call<B, Q, A>) => Promise<unknown>;
 }
 
@@ -70,8 +72,9 @@ export function route<B = undefined, Q = undefined, A extends Access = Access>(s
       const params = Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : (v ?? "")]));
       const query = spec.query ? parseQuery(spec.query, req) : (undefined as Q);
       let body = undefined as B;
-      if (spec.jobBody) body = (await readJobBody(req, svc.env.FLEET_MAX_BODY_BYTES)) as B;
-      else if (spec.body) body = await readJson(spec.body, req, svc.env.FLEET_MAX_BODY_BYTES);
+      const maxBytes = spec.maxBodyBytes ?? svc.env.FLEET_MAX_BODY_BYTES;
+      if (spec.jobBody) body = (await readJobBody(req, maxBytes)) as B;
+      else if (spec.body) body = await readJson(spec.body, req, maxBytes);
       const result = await spec.handler({ req, params, principal, body, query, services: svc });
       if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204, headers: { "cache-control": "no-store, no-transform" } });
