@@ -1,7 +1,9 @@
 import "server-only";
 import type { Container, JSONValue } from "@azure/cosmos";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
-import { isConflict, isNotFound, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
+import { LOST, writeIfUnchanged } from "./cas";
+import { isNotFound, isPreconditionFailed, mapCosmosError } from "./cosmos-errors";
+import { strip } from "./documents";
 
 /**
  * The operations documents (alert episodes, the alert outbox) on Cosmos: one container partitioned
@@ -10,12 +12,6 @@ import { isConflict, isNotFound, isPreconditionFailed, mapCosmosError } from "./
  * etag (412: another instance wrote first). `x_due` indexes the pending deliveries.
  */
 type Doc = { id: string; x_kind: string; version: number; x_due?: number | null; createdAt?: number; openedAt?: number } & Record<string, unknown>;
-
-function strip<T>(doc: Record<string, unknown>): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) if (!k.startsWith("_") && !k.startsWith("x_")) out[k] = v;
-  return out as T;
-}
 
 export class CosmosOpsDocs {
   constructor(private readonly c: Container) {}
@@ -84,18 +80,9 @@ export class CosmosOpsDocs {
   }
 
   private async save(kind: string, rec: { id: string; version: number }, due: number | null, expected: number | null): Promise<boolean> {
-    try {
-      if (expected === null) {
-        await this.c.items.create({ ...rec, x_kind: kind, version: 1, x_due: due });
-        return true;
-      }
-      const cur = await this.read(kind, rec.id);
-      if (!cur || cur.doc.version !== expected) return false;
-      await this.c.item(rec.id, kind).replace({ ...rec, x_kind: kind, version: expected + 1, x_due: due }, { accessCondition: { type: "IfMatch", condition: cur.etag } });
-      return true;
-    } catch (e) {
-      if (isConflict(e) || isPreconditionFailed(e)) return false;
-      throw mapCosmosError(e);
-    }
+    if (expected === null) return (await writeIfUnchanged(this.c, { ...rec, x_kind: kind, version: 1, x_due: due }, kind, undefined)) !== LOST;
+    const cur = await this.read(kind, rec.id);
+    if (!cur || cur.doc.version !== expected) return false;
+    return (await writeIfUnchanged(this.c, { ...rec, x_kind: kind, version: expected + 1, x_due: due }, kind, cur.etag)) !== LOST;
   }
 }

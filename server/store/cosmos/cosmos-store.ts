@@ -186,9 +186,9 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
    * The end of an attempt, after the job replace that decided it: its run and lease-history
    * documents (upserts, so a retry after a crash converges), the lock, the fairness counters.
    */
-  private async recordEnd(prev: JobRecord, run: RunRecord, state: LeaseRecord["state"], now: number): Promise<void> {
+  private async recordEnd(prev: JobRecord, run: RunRecord, lease: LeaseRecord): Promise<void> {
     await this.c.runs.items.upsert(clean(run));
-    await this.c.leases.items.upsert(openLeaseRecordOf(prev, { state, at: now })!);
+    await this.c.leases.items.upsert(lease);
     if (prev.lock !== undefined) await releaseLock(this.c.locks, prev.lock, run.leaseId);
     await this.bumpFairness(prev.productId, 1, run.cost.wallMs);
   }
@@ -347,7 +347,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       const done = await this.jobDocs.commit(cur!, plan.job, req.events, req.leaseId);
       if (done === LOST) return LOST;
       const endedRun = clean(plan.run);
-      await this.recordEnd(cur!.job, endedRun, cur!.job.lease!.cancelled ? "cancelled" : "completed", req.now);
+      await this.recordEnd(cur!.job, endedRun, plan.lease);
       return { job: done.job, run: endedRun, duplicate: false };
     });
   }
@@ -375,7 +375,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
         if (!cur || !plan) return undefined; // gone, or renewed in the meantime: it keeps its lease
         const done = await this.jobDocs.commit(cur, plan.job);
         if (done === LOST) return LOST;
-        await this.recordEnd(cur.job, plan.run!, plan.cancelled ? "cancelled" : "expired", now);
+        await this.recordEnd(cur.job, plan.run!, plan.lease);
         return { jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: done.job.stage };
       }).catch((e: unknown) => {
         if (isStoreError(e, "busy")) return undefined; // the next sweep tries again

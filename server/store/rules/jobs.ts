@@ -240,6 +240,8 @@ function assertHops(from: Stage, hops: Stage[]): void {
 export interface CompletePlan {
   job: JobRecord;
   run: RunRecord;
+  /** the lease-history record of the ended lease (`completed`, or `cancelled` if an operator moved the job) */
+  lease: LeaseRecord;
 }
 
 /**
@@ -278,7 +280,7 @@ export function planComplete(
   if (r.scope !== undefined) run.scope = r.scope;
   if (r.commits !== undefined) run.commits = r.commits;
   if (r.artifacts !== undefined) run.artifacts = r.artifacts;
-  return { job: next, run };
+  return { job: next, run, lease: openLeaseRecordOf(job!, { state: lease.cancelled ? "cancelled" : "completed", at: req.now })! };
 }
 
 /** The guards of a coordinator write: the job exists, has the version it was read at, is in `from`. */
@@ -377,6 +379,8 @@ export interface ReapPlan {
   leaseId: string;
   epoch: number;
   cancelled: boolean;
+  /** the lease-history record of the ended lease (`expired`, or `cancelled`) */
+  lease: LeaseRecord;
 }
 
 /** null when the job's lease is absent or not yet expired at `now` (a renew won the race). */
@@ -404,7 +408,8 @@ export function planReap(
     endedRun = { ...run, endedAt: now, endedBy: "lease_expired", cost: { ...run.cost, wallMs: now - run.startedAt } };
     next.cost = addCost(next.cost, { wallMs: now - run.startedAt });
   }
-  return { job: next, run: endedRun, leaseId: lease.id, epoch: lease.epoch, cancelled: lease.cancelled === true };
+  const ended = openLeaseRecordOf(job, { state: lease.cancelled ? "cancelled" : "expired", at: now })!;
+  return { job: next, run: endedRun, leaseId: lease.id, epoch: lease.epoch, cancelled: lease.cancelled === true, lease: ended };
 }
 
 /** JSON round trip without `undefined` members, so both providers return identical shapes. */

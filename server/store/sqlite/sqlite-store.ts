@@ -340,7 +340,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       const next = JSON.parse(jobDoc) as JobRecord;
       const run = JSON.parse(runDoc) as RunRecord;
       this.replaceJob(job!, next, jobDoc);
-      this.insertEndedRun(run, openLeaseRecordOf(job!, { state: job!.lease!.cancelled ? "cancelled" : "completed", at: req.now })!, runDoc);
+      this.insertEndedRun(run, plan.lease, runDoc);
       this.bumpFairness(job!.productId, 1, 0, run.cost.wallMs);
       if (req.events?.length) this.appendEventsIn(next, req.events, req.leaseId);
       return { job: next, run, duplicate: false };
@@ -381,7 +381,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
         if (!plan) return undefined;
         const next = clean(plan.job);
         this.replaceJob(job, next);
-        this.insertEndedRun(plan.run!, openLeaseRecordOf(job, { state: plan.cancelled ? "cancelled" : "expired", at: now })!);
+        this.insertEndedRun(plan.run!, plan.lease);
         this.bumpFairness(job.productId, 1, 0, plan.run?.cost.wallMs ?? 0);
         return { jobId, productId: job.productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage };
       });
