@@ -8,6 +8,7 @@ import type { Env } from "@/server/env";
 import type { Store } from "@/server/store/port";
 import { log } from "@/server/log";
 import { verifyPassword } from "./password";
+import { safeRedirect } from "./redirect";
 
 /** The local admin's user id (users are otherwise keyed by lower-cased e-mail). */
 export const LOCAL_ADMIN = "admin";
@@ -66,6 +67,11 @@ export function buildAuthOptions(deps: { store: Store; env: Env; secret: string;
     // app/signin shows the code as a sentence (lib/ui/sign-in-error.ts).
     pages: { signIn: "/signin", error: "/signin" },
     callbacks: {
+      // Same-origin only: next-auth's default lets `/\evil.example` through (browsers read it as
+      // //evil.example).
+      redirect({ url, baseUrl }) {
+        return safeRedirect(url, baseUrl);
+      },
       async signIn({ user, account }) {
         if (!account || account.provider === "credentials") return true;
         const email = user.email?.toLowerCase();

@@ -47,7 +47,35 @@ export function mediaType(req: Request): string {
   return (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
+/**
+ * How deeply a JSON body may nest. No body of ours needs more than a dozen levels; a crafted one of
+ * thousands would reach code that walks values recursively (a stack overflow is a 500).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** The deepest nesting of `[`/`{` in a JSON text, in one linear pass (strings skipped). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
 export function parseJsonText(text: string): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new FleetError("validation", `the body nests deeper than ${MAX_JSON_DEPTH} levels`, {
+      errors: [{ path: "(body)", message: `at most ${MAX_JSON_DEPTH} levels of nesting` }],
+    });
+  }
   try {
     return JSON.parse(text);
   } catch {
