@@ -55,8 +55,12 @@ env.HOST = host;
 env.NODE_ENV = "production";
 
 const children = [];
-function start(name, cmd, args, extraEnv = {}) {
-  const child = spawn(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+// What the control plane needs and the local agent must never hold (its jobs run hostile text).
+const ADMIN_SECRETS = ["FLEET_ADMIN_TOKEN", "FLEET_ADMIN_PASSWORD", "NEXTAUTH_SECRET", "AUTH_SECRET", "COSMOS_KEY"];
+function start(name, cmd, args, extraEnv = {}, drop = []) {
+  const childEnv = { ...env, ...extraEnv };
+  for (const k of drop) delete childEnv[k];
+  const child = spawn(cmd, args, { cwd: root, env: childEnv, stdio: ["ignore", "inherit", "inherit"] });
   child.on("exit", (code, signal) => {
     say(`${name} exited (${signal ?? code})`);
     if (!stopping) shutdown(code ?? 1);
@@ -137,9 +141,12 @@ try {
   start(
     "fleet-agent",
     process.execPath,
-    [agentBin, "--server", url, "--token", enrollmentToken(), "--name", name, "--engines", "shell:2", "--max", "2", "--workdir", path.join(dataDir, "agent-work")],
-    // The factory token of this local agent lives with the data dir, not in the user's config.
-    { FLEET_AGENT_CONFIG_DIR: path.join(dataDir, "agent-config") },
+    [agentBin, "--server", url, "--name", name, "--engines", "shell:2", "--max", "2", "--workdir", path.join(dataDir, "agent-work")],
+    // The factory token of this local agent lives with the data dir, not in the user's config. The
+    // enrollment token goes in the environment (the agent drops it once read), never in argv, and
+    // the admin secrets are not passed at all.
+    { FLEET_AGENT_CONFIG_DIR: path.join(dataDir, "agent-config"), FLEET_ENROLLMENT_TOKEN: enrollmentToken() },
+    ADMIN_SECRETS,
   );
   const token = enrollmentToken();
   const exampleId = freshStore ? await fileFirstExample() : undefined;

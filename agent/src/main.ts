@@ -32,6 +32,11 @@ async function main(argv: string[]): Promise<number> {
   // started with flags alone, and an idle agent should not carry them (agent_rss_mb).
   const file = flags.config ? (await import("./config/config-file")).loadConfigFile(flags.config) : undefined;
   const options = resolveOptions(flags, process.env, file);
+  // Read once; no child of this process (a job, git) may inherit it.
+  delete process.env.FLEET_ENROLLMENT_TOKEN;
+  if (flags.token) {
+    process.stderr.write("fleet-agent: warning: --token puts the enrollment token in this process's command line, visible to other processes; prefer --token-file FILE (or - for stdin) or FLEET_ENROLLMENT_TOKEN\n");
+  }
   const adapters = resolveAdapters(file?.engines);
   if (flags.detect) {
     const d = await detect({ adapters, ...(options.engines ? { engines: options.engines } : {}), max: options.max, tags: options.tags });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../config/config-file";
 import { BUILTIN_ADAPTERS, resolveAdapters } from "../engines/adapters";
@@ -59,8 +62,8 @@ describe("flags", () => {
   });
 
   it("takes the server and token from the environment when flags are absent", () => {
-    const o = resolveOptions(parseFlags([]), { FLEET_SERVER: "http://h:1", FLEET_ENROLLMENT_TOKEN: "t" }, undefined);
-    expect(o.server).toBe("http://h:1");
+    const o = resolveOptions(parseFlags([]), { FLEET_SERVER: "https://h:1", FLEET_ENROLLMENT_TOKEN: "t" }, undefined);
+    expect(o.server).toBe("https://h:1");
     expect(o.enrollmentToken).toBe("t");
     expect(o.max).toBe(1);
     expect(() => resolveOptions(parseFlags([]), { FLEET_SERVER: "nope" }, undefined)).toThrow(/^FLEET_SERVER: /);
@@ -68,9 +71,9 @@ describe("flags", () => {
   });
 
   it("lets flags win over the config file", () => {
-    const file = parseConfigText("server: http://cfg:1\nname: cfg-name\nmax: 4\ntags: [team:web]\n", "/etc/fleet.yaml");
+    const file = parseConfigText("server: https://cfg:1\nname: cfg-name\nmax: 4\ntags: [team:web]\n", "/etc/fleet.yaml");
     const o = resolveOptions(parseFlags(["--max", "2", "--tags", "region:eu"]), {}, file);
-    expect(o).toMatchObject({ server: "http://cfg:1", name: "cfg-name", max: 2, tags: ["team:web", "region:eu"] });
+    expect(o).toMatchObject({ server: "https://cfg:1", name: "cfg-name", max: 2, tags: ["team:web", "region:eu"] });
   });
 });
 
@@ -103,5 +106,36 @@ describe("config file", () => {
     expect(() => parseConfigText("engines:\n  x:\n    command: a\n    prompt: shell\n", "c.yaml")).toThrow(/engines\.x\.prompt/);
     expect(() => parseConfigText("max: 1000\n", "c.yaml")).toThrow(/max/);
     expect(() => parseConfigText("{", "c.json")).toThrow(/not valid JSON/);
+  });
+});
+
+describe("transport and token hygiene", () => {
+  it("refuses plain http to another machine unless --insecure-http; loopback and https pass", () => {
+    const run = (argv: string[]) => resolveOptions(parseFlags(argv), {}, undefined).server;
+    expect(() => run(["--server", "http://10.0.0.5:3000"])).toThrow(/^--server: .*--insecure-http/);
+    expect(() => resolveOptions(parseFlags([]), { FLEET_SERVER: "http://fleet.example" }, undefined)).toThrow(/plain http/);
+    expect(run(["--server", "http://10.0.0.5:3000", "--insecure-http"])).toBe("http://10.0.0.5:3000");
+    for (const ok of ["http://127.0.0.1:3000", "http://localhost:3000", "http://[::1]:3000", "http://127.8.9.10", "https://fleet.example"]) {
+      expect(run(["--server", ok])).toBe(ok.replace(/\/$/, ""));
+    }
+    // a host that only starts like loopback is not loopback
+    expect(() => run(["--server", "http://127.0.0.1.evil.example"])).toThrow(/plain http/);
+  });
+
+  it("--token-file reads the enrollment token from a file (never argv); empty or several words are refused", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "fleet-tokfile-"));
+    try {
+      const f = path.join(dir, "token");
+      writeFileSync(f, "gfe_abc123\n");
+      expect(resolveOptions(parseFlags(["--token-file", f]), {}, undefined).enrollmentToken).toBe("gfe_abc123");
+      writeFileSync(f, "  \n");
+      expect(() => resolveOptions(parseFlags(["--token-file", f]), {}, undefined)).toThrow(/^--token-file: .* is empty/);
+      writeFileSync(f, "a b\n");
+      expect(() => resolveOptions(parseFlags(["--token-file", f]), {}, undefined)).toThrow(/more than one word/);
+      expect(() => resolveOptions(parseFlags(["--token-file", path.join(dir, "missing")]), {}, undefined)).toThrow(/^--token-file: cannot read/);
+      expect(() => parseFlags(["--token", "x", "--token-file", f])).toThrow(/^--token-file: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Env } from "../version";
 import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { UsageError } from "./usage-error";
@@ -33,6 +34,8 @@ export interface ParsedFlags {
   offline?: string;
   config?: string;
   costPerHour?: number;
+  insecureHttp: boolean;
+  tokenFile?: string;
 }
 
 const OPTIONS = {
@@ -50,6 +53,8 @@ const OPTIONS = {
   offline: { type: "string" },
   config: { type: "string" },
   "cost-per-hour": { type: "string" },
+  "insecure-http": { type: "boolean" },
+  "token-file": { type: "string" },
 } as const;
 
 /** Parses argv (without node and the script). Throws UsageError naming the flag. */
@@ -72,6 +77,7 @@ export function parseFlags(argv: string[]): ParsedFlags {
     version: values.version === true,
     detect: values.detect === true,
     once: values.once === true,
+    insecureHttp: values["insecure-http"] === true,
   };
   const server = str("server");
   if (server !== undefined) flags.server = validateServer(server, "--server");
@@ -93,7 +99,45 @@ export function parseFlags(argv: string[]): ParsedFlags {
   if (config !== undefined) flags.config = path.resolve(config);
   const cost = str("cost-per-hour");
   if (cost !== undefined) flags.costPerHour = validateCostPerHour(cost, "--cost-per-hour");
+  const tokenFile = str("token-file");
+  if (tokenFile !== undefined) {
+    if (flags.token !== undefined) throw new UsageError("--token-file: pass the enrollment token once, with --token or --token-file");
+    flags.tokenFile = tokenFile === "-" ? "-" : path.resolve(tokenFile);
+  }
   return flags;
+}
+
+/** Loopback hosts, where plain http never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * A factory token sent over plain http to another machine can be read and replayed by anyone on
+ * the path, and the jobs it receives can be rewritten: refused unless the user says so.
+ */
+export function checkTransport(server: string, insecureHttp: boolean): void {
+  const url = new URL(server);
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !insecureHttp) {
+    throw new UsageError(
+      `--server: ${server} is plain http to another machine: tokens and jobs would cross the network unencrypted. Use https, or pass --insecure-http if this network is trusted`,
+    );
+  }
+}
+
+/** The enrollment token from --token-file (a file, or "-" for stdin), trimmed; never from argv. */
+export function readTokenFile(file: string, readStdin: () => string): string {
+  let text: string;
+  try {
+    text = file === "-" ? readStdin() : readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`--token-file: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const token = text.trim();
+  if (!token) throw new UsageError(`--token-file: ${file} is empty`);
+  if (/\s/.test(token)) throw new UsageError(`--token-file: ${file} holds more than one word; put only the enrollment token in it`);
+  return token;
 }
 
 export interface AgentOptions {
@@ -144,8 +188,11 @@ export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFi
     heartbeatMs,
     costPerHour: flags.costPerHour ?? file?.costPerHour ?? 0,
   };
-  if (server) opts.server = server;
-  const token = flags.token ?? (env.FLEET_ENROLLMENT_TOKEN || undefined);
+  if (server) {
+    checkTransport(server, flags.insecureHttp);
+    opts.server = server;
+  }
+  const token = flags.token ?? (flags.tokenFile ? readTokenFile(flags.tokenFile, () => readFileSync(0, "utf8")) : undefined) ?? (env.FLEET_ENROLLMENT_TOKEN || undefined);
   if (token) opts.enrollmentToken = token;
   if (flags.engines) opts.engines = flags.engines;
   return opts;

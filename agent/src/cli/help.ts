@@ -13,6 +13,10 @@ Options:
   --token TOKEN      Enrollment token, used only on first start to register; the factory token
                      the coordinator returns is kept in the user config directory, per --name,
                      with mode 0600, and reused afterwards (env FLEET_ENROLLMENT_TOKEN).
+  --token-file FILE  Read the enrollment token from FILE ("-": stdin) instead of the command line,
+                     where every process on the machine can read it.
+  --insecure-http    Allow a plain http:// coordinator that is not on this machine (tokens and
+                     jobs then cross the network unencrypted; loopback http is always allowed).
   --name NAME        Factory name (letters, digits, '.', '_', '-'; default: the host name).
   --max N            Jobs run at the same time on this machine, over all engines (1-256, default 1).
   --workdir DIR      Where repository caches and per-job worktrees live
@@ -39,5 +43,7 @@ Signals: the first SIGTERM/SIGINT drains (finish running jobs, claim nothing new
 a second one stops now (engines killed, leases completed as cancelled).
 
 Environment: FLEET_SERVER, FLEET_ENROLLMENT_TOKEN, FLEET_HEARTBEAT_MS (heartbeat interval),
-FLEET_AGENT_CONFIG_DIR (where the factory token is kept), FLEET_AGENT_KILL_GRACE_MS (SIGTERM → SIGKILL).
+FLEET_AGENT_CONFIG_DIR (where the factory token is kept), FLEET_AGENT_KILL_GRACE_MS (SIGTERM → SIGKILL),
+FLEET_AGENT_PASS_ENV (extra variable names a job may see: jobs get an allowlisted environment,
+HOME and TMPDIR in a scratch directory, and only their own engine's credential variables).
 `;

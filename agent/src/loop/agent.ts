@@ -22,7 +22,7 @@ import type { EngineAdapter } from "../engines/adapters";
 import { backoffDelay, jitter, sleep } from "../net/backoff";
 import { CoordinatorClient } from "../net/client";
 import { RejectedError, TransientError, UnauthorizedError } from "../net/errors";
-import { groupAlive, signalGroup } from "../run/process-group";
+import { groupAlive, signalGroup, startedByUs } from "../run/process-group";
 import { JobRun } from "../run/job-runner";
 import { AGENT_VERSION } from "../version";
 import { detectAndAnnounce } from "./start-up";
@@ -159,7 +159,9 @@ export class FactoryAgent {
   private recoverLeftovers(): void {
     const left = this.runningFile.loadLeftovers();
     for (const l of left) {
-      if (l.pgid && groupAlive(l.pgid)) {
+      // The file is data a job could have written (isolation none): kill only a group this agent
+      // started, i.e. one whose leader still carries that lease's FLEET_LEASE_ID.
+      if (l.pgid && groupAlive(l.pgid) && startedByUs(l.pgid, l.leaseId)) {
         this.d.log(`killing engine process group ${l.pgid} left running by a previous agent (lease ${l.leaseId})`);
         signalGroup(l.pgid, "SIGKILL");
       }

@@ -4,9 +4,16 @@
  * seqs (the coordinator ignores a repeated seq), so a retry never duplicates. A flush runs at
  * least every 250 ms while anything is pending; sources (the log chunker) are drained into the
  * queue right before each flush so their text leaves within the same tick.
+ *
+ * Batches are cut by count AND by JSON bytes (lib/limits AGENT_BATCH_BYTES, which the coordinator's
+ * lease routes accept), so no batch is refused for its size. A batch the coordinator still refuses
+ * as malformed (4xx other than 409: a 413 from a proxy with a smaller limit, a 400) is never
+ * re-sent as is, which would wedge the whole log behind it: it is split in halves and re-sent, and
+ * one event refused on its own is dropped (and said so). A transient failure keeps the batch.
  */
+import { AGENT_BATCH_BYTES, utf8Bytes } from "@/lib/limits";
 import { LIMITS, type AgentEvent, type AgentEventBody } from "@/lib/protocol";
-import { LeaseLostError } from "./errors";
+import { LeaseLostError, RejectedError } from "./errors";
 
 export type PostEvents = (events: AgentEvent[]) => Promise<void>;
 
@@ -15,6 +22,10 @@ export interface EventStreamOptions {
   flushMs?: number;
   /** the lease is gone (409): the job must stop */
   onLeaseLost: (e: LeaseLostError) => void;
+  /** an event the coordinator refused even alone (it is dropped; the rest goes on) */
+  onDropped?: (event: AgentEvent, e: RejectedError) => void;
+  /** per-batch JSON byte budget (tests use a small one) */
+  batchBytes?: number;
 }
 
 export class EventStream {
@@ -73,21 +84,47 @@ export class EventStream {
     await this.inFlight;
   }
 
+  /** The next batch: at most `max` events and the byte budget, but always at least one event. */
+  private nextBatch(max: number): AgentEvent[] {
+    const budget = (this.opts.batchBytes ?? AGENT_BATCH_BYTES) - 64; // the {"epoch":N,"events":[…]} envelope
+    let bytes = 0;
+    let n = 0;
+    for (const e of this.queue) {
+      if (n >= max) break;
+      const size = utf8Bytes(JSON.stringify(e)) + 1;
+      if (n > 0 && bytes + size > budget) break;
+      bytes += size;
+      n++;
+    }
+    return this.queue.slice(0, n);
+  }
+
   private async sendAll(): Promise<void> {
+    let max: number = LIMITS.eventsPerBatch;
     while (this.queue.length && !this.lost) {
-      const batch = this.queue.slice(0, LIMITS.eventsPerBatch);
+      const batch = this.nextBatch(max);
       try {
         await this.opts.post(batch);
         this.queue.splice(0, batch.length);
         this.failures = 0;
+        // `max` stays where a refusal left it for the rest of this round: the size that fits.
       } catch (e) {
         if (e instanceof LeaseLostError) {
           this.lost = true;
           this.queue = [];
           this.opts.onLeaseLost(e);
-        } else {
-          this.failures++;
+          return;
         }
+        if (e instanceof RejectedError) {
+          if (batch.length > 1) {
+            max = Math.ceil(batch.length / 2);
+          } else {
+            this.queue.shift();
+            this.opts.onDropped?.(batch[0]!, e);
+          }
+          continue;
+        }
+        this.failures++;
         return;
       }
     }

@@ -11,7 +11,7 @@
  *   - lease lost (409 on any write, or renewals failing past the TTL): same kill, and NOTHING
  *     more is sent — the lease belongs to someone else now.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ClaimResponse, CompleteRequest, CostReport, Outcome, ScopeReport, VerifyReport } from "@/lib/protocol";
@@ -26,6 +26,7 @@ import { LogChunker } from "./log-chunker";
 import { spawnInGroup, type GroupProcess } from "./process-group";
 import { commitsSince, listChanges, scopeReport } from "./scope";
 import { runVerify } from "./verify";
+import { buildJobEnv } from "./sandbox/job-env";
 import { prepareWorkspace, type Workspace } from "./workspace";
 
 /** What a run needs from the coordinator: the lease writes. The offline queue supplies a local one. */
@@ -56,8 +57,6 @@ export interface JobResult {
   exitCode: number | null;
 }
 
-/** Variables an engine must never see: the agent's own credentials. */
-const PRIVATE_ENV = /^(FLEET_ENROLLMENT_TOKEN|FLEET_TOKEN|FLEET_ADMIN_TOKEN|FLEET_ADMIN_PASSWORD|NEXTAUTH_SECRET)$/;
 
 export class JobRun {
   readonly leaseId: string;
@@ -82,6 +81,7 @@ export class JobRun {
     this.events = new EventStream({
       post: (events) => o.client.events(this.leaseId, this.epoch, events),
       onLeaseLost: (e) => this.stop("lease_lost", e.code),
+      onDropped: (ev, e) => o.log(`job ${this.jobId}: the coordinator refused event ${ev.seq} (${ev.type}) on its own: dropped (${e.message})`),
     });
     this.logs = new LogChunker(this.events);
     this.done = this.run();
@@ -164,9 +164,19 @@ export class JobRun {
         promptFile,
         ...(this.o.command ? { command: this.o.command } : {}),
       });
-      const env = {} as NodeJS.ProcessEnv;
-      for (const [k, v] of Object.entries(this.o.env)) if (!PRIVATE_ENV.test(k)) env[k] = v;
-      Object.assign(env, cmd.env, { FLEET_JOB_ID: this.jobId, FLEET_LEASE_ID: this.leaseId, FLEET_ENGINE: this.o.engine });
+      // An allowlist of the agent's environment, HOME and TMPDIR in the job's own scratch (job-env.ts says why).
+      const home = path.join(tmp, "home");
+      const jobTmp = path.join(tmp, "tmp");
+      mkdirSync(home, { mode: 0o700 });
+      mkdirSync(jobTmp, { mode: 0o700 });
+      const env: NodeJS.ProcessEnv = buildJobEnv({
+        env: this.o.env,
+        engine: this.o.engine,
+        home,
+        tmp: jobTmp,
+        extra: cmd.env,
+        job: { jobId: this.jobId, leaseId: this.leaseId },
+      }) as NodeJS.ProcessEnv;
 
       this.events.push({ type: "stage", stage: "building" });
       let cost: CostReport = {};

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { spawnInGroup } from "./process-group";
+import { groupAlive, spawnInGroup, startedByUs } from "./process-group";
 
 const FAKE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/fixtures/fake-engine.mjs");
 const dirs: string[] = [];
@@ -63,5 +63,30 @@ describe.skipIf(process.platform === "win32")("process groups", () => {
     await p.done;
     expect(out).toBe("from-stdin\n");
     await expect(spawnInGroup("/nonexistent/engine", [], { cwd: os.tmpdir(), env: process.env }).done).rejects.toThrow(/ENOENT/);
+  });
+});
+
+// A job under --isolation none can write the running-leases file: its pgid must not aim our kill.
+describe.skipIf(process.platform !== "linux")("which process groups the agent may kill after a restart", () => {
+  it("only a group whose leader carries that lease's FLEET_LEASE_ID; never pid 1, never our own", async () => {
+    const p = spawnInGroup(process.execPath, [FAKE, "fake: print ready\nfake: sleep 60000"], {
+      cwd: os.tmpdir(),
+      env: { PATH: process.env.PATH, FLEET_LEASE_ID: "lease-A" } as unknown as NodeJS.ProcessEnv,
+    });
+    let out = "";
+    p.child.stdout!.on("data", (d) => (out += d));
+    await waitFor(() => out.includes("ready"));
+    try {
+      expect(startedByUs(p.pid, "lease-A")).toBe(true);
+      expect(startedByUs(p.pid, "lease-B")).toBe(false);
+      expect(startedByUs(1, "lease-A")).toBe(false);
+      expect(startedByUs(process.pid, "lease-A")).toBe(false);
+      expect(startedByUs(-1, "lease-A")).toBe(false);
+      expect(groupAlive(1)).toBe(false);
+      expect(groupAlive(0)).toBe(false);
+    } finally {
+      await p.terminate(200);
+    }
+    expect(alive(p.pid)).toBe(false);
   });
 });

@@ -5,12 +5,23 @@
  * grandchild an engine left behind does not outlive the job. On Windows, `taskkill /T /F`.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export interface GroupSpawnOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** written then closed; undefined: stdin is /dev/null */
   stdin?: string;
+  /** run as this user (isolation `user`; the agent must be root) */
+  uid?: number;
+  gid?: number;
+  /**
+   * The command is bwrap, which reports its sandbox's PID 1 as JSON on fd 3. bwrap's
+   * `--new-session` puts the job in that process's session and group, so a graceful stop signals
+   * THAT group (SIGTERM to bwrap itself would end the sandbox at once, without a grace period),
+   * and the final SIGKILL to the sandbox's PID 1 takes the whole PID namespace down with it.
+   */
+  infoFd?: boolean;
 }
 
 export interface GroupProcess {
@@ -23,6 +34,8 @@ export interface GroupProcess {
 }
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  // kill(-1) is every process we may signal, kill(-0) our own group: never a job's group.
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) return;
   if (process.platform === "win32") {
     if (signal === "SIGKILL" || signal === "SIGTERM") spawnSync("taskkill", ["/pid", String(pid), "/T", "/F"], { windowsHide: true });
     return;
@@ -34,7 +47,24 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Whether the group led by `pgid` is an engine this agent started for `leaseId`: never the init
+ * process, never our own group, and (Linux) a leader whose environment carries FLEET_LEASE_ID of
+ * that lease. Elsewhere, without /proc, nothing is proven: the group is left alone.
+ */
+export function startedByUs(pgid: number, leaseId: string): boolean {
+  if (!Number.isSafeInteger(pgid) || pgid <= 1 || pgid === process.pid) return false;
+  if (process.platform !== "linux") return false;
+  try {
+    const environ = readFileSync(`/proc/${pgid}/environ`, "latin1").split("\0");
+    return environ.includes(`FLEET_LEASE_ID=${leaseId}`);
+  } catch {
+    return false;
+  }
+}
+
 export function groupAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   try {
     process.kill(process.platform === "win32" ? pid : -pid, 0);
     return true;
@@ -48,9 +78,39 @@ export function spawnInGroup(command: string, args: string[], opts: GroupSpawnOp
     cwd: opts.cwd,
     env: opts.env,
     detached: true,
-    stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    stdio: opts.infoFd ? [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe"] : [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     windowsHide: true,
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
   });
+  let inner: number | undefined;
+  if (opts.infoFd) {
+    let info = "";
+    const fd3 = child.stdio[3] as NodeJS.ReadableStream | null;
+    fd3?.setEncoding("utf8");
+    fd3?.on("data", (d: string) => {
+      info += d;
+      const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+      if (m && inner === undefined) inner = Number(m[1]);
+    });
+    fd3?.on("error", () => {});
+  }
+  const signalJob = (signal: NodeJS.Signals) => {
+    if (pid === undefined) return;
+    if (inner !== undefined && inner > 1) {
+      signalGroup(inner, signal);
+      if (signal === "SIGKILL") {
+        try {
+          process.kill(inner, "SIGKILL");
+        } catch {
+          // already gone
+        }
+        signalGroup(pid, "SIGKILL");
+      }
+      return;
+    }
+    signalGroup(pid, signal);
+  };
   if (opts.stdin !== undefined && child.stdin) {
     child.stdin.on("error", () => {}); // EPIPE when the engine never reads its input
     child.stdin.end(opts.stdin);
@@ -68,15 +128,15 @@ export function spawnInGroup(command: string, args: string[], opts: GroupSpawnOp
   const done = exit.then(async (r) => {
     // Leftover group members would keep our pipes open (and run on unsupervised): end them.
     if (pid !== undefined) {
-      signalGroup(pid, "SIGTERM");
-      signalGroup(pid, "SIGKILL");
+      signalJob("SIGTERM");
+      signalJob("SIGKILL");
     }
     await closed;
     return r;
   });
   const terminate = async (graceMs: number) => {
     if (pid === undefined) return;
-    signalGroup(pid, "SIGTERM");
+    signalJob("SIGTERM");
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       exit.catch(() => undefined),
@@ -86,7 +146,7 @@ export function spawnInGroup(command: string, args: string[], opts: GroupSpawnOp
     ]);
     clearTimeout(timer);
     // Even if the leader obeyed, a member may have ignored SIGTERM.
-    signalGroup(pid, "SIGKILL");
+    signalJob("SIGKILL");
     if (!exited) await exit.catch(() => undefined);
   };
   if (pid === undefined) {

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { repoCachePath } from "../detect/repo-caches";
-import { git, isGitRepo } from "./git";
+import { git, gitNetwork, isGitRepo } from "./git";
 
 export interface Workspace {
   /** the checkout root (scope is computed against it); undefined when cwd is not in a git repo */
@@ -75,9 +75,9 @@ export async function prepareWorkspace(input: {
   await withRepoLock(cache, async () => {
     if (!existsSync(path.join(cache, "HEAD"))) {
       mkdirSync(path.dirname(cache), { recursive: true });
-      await git(["clone", "--bare", "--quiet", repo, cache], input.workdir, 30 * 60_000);
+      await gitNetwork(["clone", "--bare", "--quiet", repo, cache], input.workdir, 30 * 60_000);
     } else {
-      await git(["fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*"], cache, 30 * 60_000);
+      await gitNetwork(["fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*"], cache, 30 * 60_000);
     }
   });
 
