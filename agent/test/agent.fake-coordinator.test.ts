@@ -82,7 +82,8 @@ describe.skipIf(process.platform === "win32")("fleet-agent against a protocol-ch
     expect(done.verify!.output).toContain("verified");
     expect(done.scope).toEqual({ changed: ["notes.txt", "src/b.ts"], outOfScope: ["notes.txt"] });
     expect(done.cost).toEqual({ usd: 0.25, tokensIn: 100, tokensOut: 40 });
-    expect(done.commits).toHaveLength(1);
+    // the engine's own commit, then the agent's commit of what it left uncommitted (notes.txt)
+    expect(done.commits).toHaveLength(2);
     expect(done.artifacts?.[0]).toMatchObject({ name: "diff", kind: "diff" });
     expect(done.artifacts?.[0]?.content).toContain("+export const b = 2;");
     expect(events.some((e) => e.type === "scope")).toBe(true);

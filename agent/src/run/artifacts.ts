@@ -14,7 +14,13 @@ import type { Change } from "./scope";
 import { escapesRoot } from "./scope";
 
 export async function diffSince(root: string, base: string | undefined, changes: Change[]): Promise<string> {
-  let text = base ? await git(["diff", "--no-color", "--no-ext-diff", "-M", base, "--"], root) : "";
+  let text = base ? await git(["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", base, "--"], root) : "";
+  const undone = changes.filter((c) => c.status === "undone").map((c) => c.path);
+  if (base && undone.length) {
+    // Invisible in the sum but delivered in the commits: shown commit by commit.
+    text += `\n# changed by the delivered commits, though not in their end result (${undone.length} path(s)):\n`;
+    text += await git(["log", "-p", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--reverse", "--format=# commit %H", `${base}..HEAD`, "--", ...undone.slice(0, 500)], root);
+  }
   for (const c of changes.filter((c) => c.status === "untracked" || (!base && c.status === "added")).slice(0, 500)) {
     if (escapesRoot(root, c.path)) continue;
     // `git diff --no-index` exits 1 when files differ, which is always here.

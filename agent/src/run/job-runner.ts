@@ -24,7 +24,7 @@ import { EventStream } from "../net/event-stream";
 import { collectArtifacts } from "./artifacts";
 import { LogChunker } from "./log-chunker";
 import { spawnInGroup, type GroupProcess } from "./process-group";
-import { commitsSince, listChanges, scopeReport } from "./scope";
+import { commitLeftovers, commitsSince, listChanges, scopeReport } from "./scope";
 import { runVerify } from "./verify";
 import { buildJobEnv } from "./sandbox/job-env";
 import { prepareWorkspace, type Workspace } from "./workspace";
@@ -246,6 +246,11 @@ export class JobRun {
       if (Object.keys(cost).length) complete.cost = cost;
       if (workspace.root) {
         try {
+          // In its own checkout (repo mode) the job's leftovers become a commit first, so scope, the
+          // diff and the commits delivered all judge the same thing: base..HEAD.
+          if (manifest.repo && workspace.baseCommit && (await commitLeftovers(workspace.root))) {
+            this.logs.note("committed the changes the job left uncommitted");
+          }
           const changes = await listChanges(workspace.root, workspace.baseCommit);
           const scope: ScopeReport = scopeReport(workspace.root, changes, manifest["allowed-scope"]);
           this.events.push({ type: "scope", ...scope });

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { diffSince } from "./artifacts";
-import { commitsSince, escapesRoot, listChanges, scopeReport } from "./scope";
+import { commitLeftovers, commitsSince, escapesRoot, listChanges, scopeReport } from "./scope";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -61,6 +61,31 @@ describe("scope report", () => {
     const diff = await diffSince(root, head, changes);
     expect(diff).toContain("+changed");
     expect(diff).toContain("src/new.ts"); // untracked files are in the diff too
+  });
+
+  it("commit-then-revert cannot hide an out-of-scope change: scope, diff and commits judge base..HEAD", async () => {
+    const { root, head } = repo();
+    mkdirSync(path.join(root, ".github/workflows"), { recursive: true });
+    writeFileSync(path.join(root, ".github/workflows/x.yml"), "on: push\n");
+    sh(root, "add", "-A");
+    sh(root, "commit", "-q", "-m", "sneak");
+    sh(root, "rm", "-q", ".github/workflows/x.yml");
+    sh(root, "commit", "-q", "-m", "hide");
+    writeFileSync(path.join(root, "src/a.ts"), "in scope\n"); // left uncommitted
+
+    expect(await commitLeftovers(root)).toBe(true);
+    expect(sh(root, "status", "--porcelain")).toBe("");
+    const changes = await listChanges(root, head);
+    const report = scopeReport(root, changes, ["src/**"]);
+    expect(report.changed).toEqual([".github/workflows/x.yml", "src/a.ts"]);
+    expect(report.outOfScope).toEqual([".github/workflows/x.yml"]);
+    const commits = await commitsSince(root, head);
+    expect(commits).toHaveLength(3); // sneak, hide, and the leftovers
+    expect(sh(root, "log", "-1", "--format=%s")).toBe("fleet-agent: changes the job left uncommitted");
+    const diff = await diffSince(root, head, changes);
+    expect(diff).toContain("+in scope");
+    expect(diff).toContain("+on: push"); // the hidden file is shown, commit by commit
+    expect(await commitLeftovers(root)).toBe(false); // nothing left: no empty commit
   });
 
   it("flags symlinks that point outside the checkout, whatever the globs say", async () => {

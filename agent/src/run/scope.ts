@@ -11,7 +11,8 @@ import type { ScopeReport } from "@/lib/protocol";
 import { git } from "./git";
 
 export interface Change {
-  status: "added" | "modified" | "deleted" | "renamed" | "untracked" | "typechange";
+  /** `undone`: changed by a commit of the run but not in its end result (commit-then-revert) */
+  status: "added" | "modified" | "deleted" | "renamed" | "untracked" | "typechange" | "undone";
   path: string;
   from?: string;
 }
@@ -35,6 +36,17 @@ export async function listChanges(root: string, base: string | undefined): Promi
       } else {
         out.push({ status: kind, path: parts[i++] ?? "" });
       }
+    }
+  }
+  if (base) {
+    // What ships is the commits, not only their sum: a path added in one commit and removed in the
+    // next leaves no trace in `base` vs the tree, yet both commits are delivered with it.
+    const seen = new Set(out.flatMap((c) => (c.from ? [c.path, c.from] : [c.path])));
+    const raw = await git(["log", "--format=", "--name-only", "-z", "--no-renames", "--diff-merges=first-parent", `${base}..HEAD`, "--"], root);
+    for (const p of raw.split(/[\0\n]/).filter(Boolean)) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      out.push({ status: "undone", path: p });
     }
   }
   const untracked = await git(["ls-files", "--others", "--exclude-standard", "-z"], root);
@@ -86,6 +98,21 @@ export function scopeReport(root: string, changes: Change[], allowedScope: strin
   const all = [...changed].sort();
   const outOfScope = all.filter((p) => escapesRoot(root, p) || (allowedScope.length > 0 && !allowed(p)));
   return { changed: all, outOfScope };
+}
+
+/**
+ * Commits what the job left uncommitted in its own checkout (hooks off: ./git.ts), so the commits
+ * reported, judged and delivered carry everything the diff shows. True when it made a commit.
+ */
+export async function commitLeftovers(root: string): Promise<boolean> {
+  const status = await git(["status", "--porcelain", "-z", "--untracked-files=all"], root);
+  if (!status) return false;
+  await git(["add", "-A"], root);
+  await git(
+    ["-c", "user.name=fleet-agent", "-c", "user.email=fleet-agent@localhost", "commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "fleet-agent: changes the job left uncommitted"],
+    root,
+  );
+  return true;
 }
 
 /** Commits made on top of `base` during the run, oldest first. */
