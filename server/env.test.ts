@@ -39,6 +39,11 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ FLEET_LEASE_TTL_MS: "5000", FLEET_HEARTBEAT_MS: "5000" })).toThrow(/FLEET_HEARTBEAT_MS/);
   });
 
+  it("refuses an admin password shorter than 12 characters", () => {
+    expect(() => parseEnv({ FLEET_ADMIN_PASSWORD: "short" })).toThrow(/FLEET_ADMIN_PASSWORD: at least 12/);
+    expect(parseEnv({ FLEET_ADMIN_PASSWORD: "a-long-enough-pw" }).FLEET_ADMIN_PASSWORD).toBe("a-long-enough-pw");
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ PORT: "", FLEET_ADMIN_TOKEN: "" }).PORT).toBe(3000);
   });

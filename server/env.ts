@@ -29,7 +29,11 @@ export const envSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-', up to 64")
       .default("default"),
     FLEET_ENROLLMENT_TOKEN: optionalSecret,
-    FLEET_ADMIN_PASSWORD: optionalSecret,
+    FLEET_ADMIN_PASSWORD: z.string().min(12, "at least 12 characters (unset, one is generated)").optional(),
+    /** password sign-in backoff per user name (server/limits/sign-in-throttle.ts) */
+    FLEET_SIGNIN_FREE_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+    FLEET_SIGNIN_BACKOFF_MS: ms(100).default(1_000),
+    FLEET_SIGNIN_MAX_BACKOFF_MS: ms(1000).default(900_000),
     FLEET_ADMIN_TOKEN: optionalSecret,
     FLEET_METRICS_TOKEN: optionalSecret,
     FLEET_LEASE_TTL_MS: ms(1000).default(60_000),

@@ -8,7 +8,8 @@ import { startApp, type StartedApp } from "../harness/app";
 let app: StartedApp;
 
 beforeAll(async () => {
-  app = await startApp();
+  // A small free allowance and a long lock, so the throttle test sees the lock hold.
+  app = await startApp({ env: { FLEET_SIGNIN_FREE_FAILURES: "3", FLEET_SIGNIN_BACKOFF_MS: "60000" } });
 }, 120_000);
 
 afterAll(async () => {
@@ -61,6 +62,39 @@ describe("sign-in callbackUrl stays on this origin", () => {
     const html = await (await fetch(`${app.url}/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`)).text();
     // The form's prop in the page's payload (Next also echoes the page's own query, which is harmless).
     expect(html).toContain('\\"callbackUrl\\":\\"/\\"');
+  });
+});
+
+describe("failed sign-ins back off", () => {
+  async function attempt(username: string, password: string): Promise<Response> {
+    const csrf = await fetch(`${app.url}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const cookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    return fetch(`${app.url}/api/auth/callback/credentials`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ csrfToken, username, password, json: "true" }),
+    });
+  }
+
+  it("after the free failures a name gets 429 with Retry-After, even with the right password; other names are not locked", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await attempt("locked-user", `wrong-${i}`)).status);
+    expect(statuses.slice(0, 4).every((s) => s !== 429)).toBe(true);
+    const locked = await attempt("locked-user", "again");
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The real admin is another name: still signs in.
+    const ok = await attempt("admin", app.adminPassword);
+    expect(ok.headers.getSetCookie().some((c) => c.startsWith("next-auth.session-token="))).toBe(true);
+  });
+
+  it("a locked admin name is refused before the password is checked", async () => {
+    for (let i = 0; i < 4; i++) await attempt("ADMIN", `wrong-${i}`);
+    const res = await attempt("admin", app.adminPassword);
+    expect(res.status).toBe(429);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("next-auth.session-token="))).toBe(false);
   });
 });
 
