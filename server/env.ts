@@ -72,6 +72,8 @@ export const envSchema = z
       .optional(),
     FLEET_ALERT_QUIET_MS: ms(1000).default(3_600_000),
     FLEET_ALERT_RETRY_MS: ms(10).default(5_000),
+    /** "1": validate every API answer against its route's declared schema (on by default unless NODE_ENV=production) */
+    FLEET_CHECK_RESPONSES: z.enum(["0", "1"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -118,6 +120,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     );
   }
   return result.data;
+}
+
+/** Check mode of the route builder (server/http/check.ts): tests and development, never silently off there. */
+export function checkResponses(e: Env): boolean {
+  return e.FLEET_CHECK_RESPONSES === undefined ? e.NODE_ENV !== "production" : e.FLEET_CHECK_RESPONSES === "1";
 }
 
 let cached: Env | undefined;

@@ -66,3 +66,4 @@ export const factoryView = z.object({
   secondsSinceHeartbeat: z.number(),
 });
 export const factoryList = z.object({ items: z.array(factoryView) });
+export const apiTokenList = z.object({ items: z.array(apiTokenView) });

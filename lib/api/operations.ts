@@ -29,3 +29,15 @@ export const retentionSchema = z.strictObject({
   logsDays: z.number().int().min(1).max(36_500).optional(),
   eventsDays: z.number().int().min(1).max(36_500).optional(),
 });
+
+/** `GET /alerts` (and `PUT /alerts/sinks`): sinks (secrets only as set), open episodes, latest deliveries. */
+export const alertsOverviewView = z.object({
+  sinks: z.looseObject({ webhook: z.looseObject({ set: z.boolean() }), slack: z.looseObject({ set: z.boolean() }), email: z.looseObject({ set: z.boolean() }), quietMs: z.number() }),
+  open: z.array(z.object({ kind: z.string(), subject: z.string(), message: z.string(), openedAt: z.string(), notices: z.number() })),
+  deliveries: z.array(z.looseObject({ id: z.string() })),
+  undelivered: z.number().int(),
+});
+/** `POST /alerts/test`: one delivery per configured sink, after its first try. */
+export const testAlertView = z.object({ sent: z.array(z.looseObject({ id: z.string() })) });
+/** `POST /alerts/deliveries/{id}/retry`: the delivery after the try. */
+export const deliveryRetryView = z.object({ id: z.string(), delivered: z.boolean(), attempts: z.number().int(), lastError: z.string().optional() });

@@ -1,4 +1,5 @@
 import "server-only";
+import type { ProfileSummary } from "@/lib/api/system";
 import { parseJobFile, parseJobObject } from "@/lib/manifest";
 import type { JobSpec } from "@/lib/types";
 import { FleetError } from "@/server/http/errors";
@@ -15,7 +16,7 @@ export interface ProfileInfo {
   name: string;
   version: string;
   /** what the API shows of it (GET /profiles) */
-  summary: Record<string, unknown>;
+  summary: ProfileSummary;
 }
 
 /** The profile catalog as the coordinator needs it (server/coordinator/profiles.ts adapts server/profiles). */

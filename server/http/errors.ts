@@ -139,7 +139,7 @@ export function toFleetError(e: unknown, context: { method: string; path: string
 /** zod issues → field problems (`retry.on[1]`), prefixed by where they came from. */
 export function fieldProblems(
   issues: readonly { path: readonly PropertyKey[]; message: string }[],
-  root: "(body)" | "(query)" = "(body)",
+  root: "(body)" | "(query)" | "(path)" = "(body)",
 ): FieldProblem[] {
   return issues.map((i) => ({ path: formatPath(i.path, root), message: i.message }));
 }

@@ -3,15 +3,20 @@ import type { NextRequest } from "next/server";
 import type { z } from "zod";
 import { authorize, type Access, type Principal } from "@/server/auth/principal";
 import { services, type Services } from "@/server/wiring";
+import { checkResponses, env } from "@/server/env";
 import { mediaType, parseJsonText, readBodyText } from "./body";
+import { driftResponse, jsonDrift, problemDrift, rawDrift } from "./check";
 import { FleetError, fieldProblems, problemResponse, toFleetError } from "./errors";
+import type { Responses, SpecCore } from "./spec";
 
 /**
- * The ONE route builder. Every /api/fleet route is `export const POST = route({...})`: it
- * authenticates and authorizes (in the handler, never only in middleware), checks the content type
- * and size, reads and zod-parses the body and query, runs the handler, and maps every error to
- * application/problem+json in one place. Handlers return data (200 JSON), `reply(...)` for another
- * status, `undefined` for 204, or a ready Response (streams, text).
+ * The ONE route builder. Every /api/fleet route is `export const POST = route({...spec, handler})`:
+ * it authenticates and authorizes (in the handler, never only in middleware), checks the content
+ * type and size, reads and zod-parses the path, query and body, runs the handler, and maps every
+ * error to application/problem+json in one place. Handlers return data (200 JSON), `reply(...)` for
+ * another status, `undefined` for 204, or a ready Response (streams, text); the types hold each to
+ * the route's declared `responses`, and check mode (check.ts) holds the bytes to them as well. The
+ * spec rides on the handler (`GET.spec`): the OpenAPI document is generated from it (openapi.ts).
  */
 type PrincipalFor<A extends Access> = A extends "public"
   ? Principal | undefined
@@ -25,65 +30,120 @@ type PrincipalFor<A extends Access> = A extends "public"
 
 export type JobBody = { kind: "markdown"; text: string } | { kind: "json"; value: unknown };
 
-export interface Call<B, Q, A extends Access> {
+export interface Call<P, Q, B, J, A extends Access, St extends boolean> {
   req: NextRequest;
-  params: Record<string, string>;
+  params: P;
   principal: PrincipalFor<A>;
   body: B;
+  /** POST /jobs only: the job file or `{manifest, body}` as sent, for the coordinator to parse */
+  jobBody: J extends z.ZodType ? JobBody : undefined;
   query: Q;
-  services: Services;
+  services: St extends false ? undefined : Services;
 }
 
-interface RouteSpec<B, Q, A extends Access> {
-  access: A;
-  /** a JSON body parsed with this schema */
-  body?: z.ZodType<B>;
-  /** POST /jobs: `text/markdown` or `application/json`, parsed by the coordinator (lib/manifest) */
-  jobBody?: true;
-  query?: z.ZodType<Q>;
-  /** a body limit of its own (the lease routes: lib/limits LEASE_BODY_BYTES), else FLEET_MAX_BODY_BYTES */
-  maxBodyBytes?: number;
-  handler: (call: Call<B, Q, A>) => Promise<unknown>;
-}
-
-export class Reply {
+export class Reply<S extends number = number, D = unknown> {
   constructor(
-    readonly status: number,
-    readonly data: unknown,
+    readonly status: S,
+    readonly data: D,
     readonly headers?: Record<string, string>,
   ) {}
 }
 
-export function reply(status: number, data: unknown, headers?: Record<string, string>): Reply {
+export function reply<S extends number, D>(status: S, data: D, headers?: Record<string, string>): Reply<S, D> {
   return new Reply(status, data, headers);
+}
+
+/** The JSON a declared answer carries (its schema's wire shape), or never for a non-JSON answer. */
+type JsonOf<R> = R extends { type: "application/json"; schema: infer S extends z.ZodType } ? z.input<S> : never;
+/**
+ * What a handler may return, checked against its own `responses`: the 200 body as is, `reply(status,
+ * body)` for another declared status, `undefined` when 204 is declared, or a ready Response.
+ */
+type HandlerResult<Rs extends Responses> =
+  | (200 extends keyof Rs ? JsonOf<Rs[200]> : never)
+  | { [K in keyof Rs & number]: Reply<K, JsonOf<Rs[K]>> }[keyof Rs & number]
+  | (204 extends keyof Rs ? undefined : never)
+  | Response;
+
+export interface RouteSpec<P, Q, B, J extends z.ZodType | undefined, A extends Access, Rs extends Responses, St extends boolean>
+  extends Omit<SpecCore<A>, "params" | "query" | "body" | "jobBody" | "responses" | "store"> {
+  params?: z.ZodType<P> & z.ZodObject;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  jobBody?: J;
+  responses: Rs;
+  store?: St;
+  handler: (call: Call<P, Q, B, J, A, St>) => Promise<HandlerResult<Rs>> | HandlerResult<Rs>;
 }
 
 type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
 
-export function route<B = undefined, Q = undefined, A extends Access = Access>(spec: RouteSpec<B, Q, A>) {
-  return async function handle(req: NextRequest, context: RouteContext): Promise<Response> {
+/** A route handler as Next calls it, carrying its spec (app/api/fleet/openapi.json lists them). */
+export type RouteHandler = ((req: NextRequest, context: RouteContext) => Promise<Response>) & { spec: SpecCore };
+
+export function route<
+  P = Record<string, never>,
+  Q = undefined,
+  B = undefined,
+  J extends z.ZodType | undefined = undefined,
+  A extends Access = Access,
+  Rs extends Responses = Responses,
+  St extends boolean = true,
+>(spec: RouteSpec<P, Q, B, J, A, Rs, St>): RouteHandler {
+  const core = spec as unknown as SpecCore;
+  const handle = async function handle(req: NextRequest, context: RouteContext): Promise<Response> {
     const path = new URL(req.url).pathname;
+    let check = false;
     try {
-      const svc = await services().catch(() => {
-        throw new FleetError("unavailable", "the coordinator is starting or its store is unreachable");
-      });
-      const principal = (await authorize(req, spec.access, svc.auth)) as PrincipalFor<A>;
-      const rawParams = (await context.params) ?? {};
-      const params = Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : (v ?? "")]));
+      check = checkResponses(env());
+      const svc =
+        spec.store === false
+          ? undefined
+          : await services().catch(() => {
+              throw new FleetError("unavailable", "the coordinator is starting or its store is unreachable");
+            });
+      const principal = (svc ? await authorize(req, spec.access, svc.auth) : undefined) as PrincipalFor<A>;
+      const params = parseParams(spec.params, await context.params) as P;
       const query = spec.query ? parseQuery(spec.query, req) : (undefined as Q);
-      let body = undefined as B;
-      const maxBytes = spec.maxBodyBytes ?? svc.env.FLEET_MAX_BODY_BYTES;
-      if (spec.jobBody) body = (await readJobBody(req, maxBytes)) as B;
-      else if (spec.body) body = await readJson(spec.body, req, maxBytes);
-      const result = await spec.handler({ req, params, principal, body, query, services: svc });
-      if (result instanceof Response) return result;
-      if (result === undefined) return new Response(null, { status: 204, headers: { "cache-control": "no-store, no-transform" } });
-      if (result instanceof Reply) return json(result.data, result.status, result.headers);
-      return json(result, 200);
+      const maxBytes = spec.maxBodyBytes ?? svc?.env.FLEET_MAX_BODY_BYTES ?? 0;
+      const jobBody = (spec.jobBody ? await readJobBody(req, maxBytes) : undefined) as Call<P, Q, B, J, A, St>["jobBody"];
+      const body = spec.body ? await readJson(spec.body, req, maxBytes) : (undefined as B);
+      const services_ = svc as Call<P, Q, B, J, A, St>["services"];
+      const result: unknown = await spec.handler({ req, params, principal, body, jobBody, query, services: services_ });
+      if (result instanceof Response) return check ? (answerDrift(rawDrift(core, result)) ?? result) : result;
+      if (result === undefined) {
+        const res = new Response(null, { status: 204, headers: { "cache-control": "no-store, no-transform" } });
+        return check ? (answerDrift(rawDrift(core, res)) ?? res) : res;
+      }
+      const [status, data, headers] = result instanceof Reply ? [result.status, result.data, result.headers] : [200, result, undefined];
+      if (check) {
+        const drift = answerDrift(jsonDrift(core, status, data));
+        if (drift) return drift;
+      }
+      return json(data, status, headers);
     } catch (e) {
-      return problemResponse(toFleetError(e, { method: req.method, path }));
+      const err = toFleetError(e, { method: req.method, path });
+      if (check) {
+        const drift = answerDrift(problemDrift(core, err.code));
+        if (drift) return drift;
+      }
+      return problemResponse(err);
     }
   };
+  return Object.assign(handle, { spec: core });
+}
+
+function answerDrift(message: string | undefined): Response | undefined {
+  return message === undefined ? undefined : driftResponse(message);
+}
+
+/** Next's params (a catch-all segment is an array) → strings, parsed with the route's schema. */
+function parseParams(schema: z.ZodType | undefined, raw: Record<string, string | string[] | undefined> | undefined): unknown {
+  const flat = Object.fromEntries(Object.entries(raw ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : (v ?? "")]));
+  if (!schema) return flat;
+  const r = schema.safeParse(flat);
+  if (!r.success) throw new FleetError("validation", "invalid path", { errors: fieldProblems(r.error.issues, "(path)") });
+  return r.data;
 }
 
 /**

@@ -84,6 +84,8 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartedApp> 
     FLEET_OFFLINE_AFTER_MS: "4000",
     LOG_LEVEL: "warn",
     NEXT_TELEMETRY_DISABLED: "1",
+    // every answer is checked against its route's declared schema (server/http/check.ts)
+    FLEET_CHECK_RESPONSES: "1",
     ...opts.env,
   };
   const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");

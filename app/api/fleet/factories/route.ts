@@ -2,16 +2,28 @@ import { registerRequest } from "@/lib/protocol";
 import { listFactories, registerFactory } from "@/server/coordinator";
 import { reply, route } from "@/server/http/route";
 
+import { factoryList } from "@/lib/api";
+import { registerResponse } from "@/lib/protocol";
+import { json } from "@/server/http/spec";
 export const dynamic = "force-dynamic";
 
 export const GET = route({
+  method: "GET",
+  path: "/factories",
   access: "viewer",
+  summary: "Factories with health, load, last heartbeat, capabilities",
+  responses: { 200: json(factoryList, "Factories") },
   handler: ({ services }) => listFactories(services.ctx),
 });
 
 /** Enrollment: the enrollment token registers a machine and gets back its own factory token. */
 export const POST = route({
+  method: "POST",
+  path: "/factories",
   access: "enrollment",
+  summary: "Register a factory (enrollment token)",
+  responses: { 201: json(registerResponse, "The factory id and its own token") },
+  errors: ["conflict"],
   body: registerRequest,
   handler: async ({ services, body }) => reply(201, await registerFactory(services.ctx, body)),
 });

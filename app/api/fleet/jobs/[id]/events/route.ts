@@ -2,6 +2,8 @@ import { z } from "zod";
 import { jobEvents } from "@/server/coordinator";
 import { route } from "@/server/http/route";
 
+import { eventList, idParams } from "@/lib/api";
+import { json } from "@/server/http/spec";
 export const dynamic = "force-dynamic";
 
 const query = z.object({
@@ -10,7 +12,13 @@ const query = z.object({
 });
 
 export const GET = route({
+  method: "GET",
+  path: "/jobs/{id}/events",
   access: "viewer",
+  summary: "The job's append-only event log",
+  params: idParams,
+  responses: { 200: json(eventList, "Events after `after`, oldest first") },
+  errors: ["not_found"],
   query,
-  handler: ({ services, params, query }) => jobEvents(services.ctx, params.id!, query.after, query.limit),
+  handler: ({ services, params, query }) => jobEvents(services.ctx, params.id, query.after, query.limit),
 });

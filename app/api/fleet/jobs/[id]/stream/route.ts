@@ -3,13 +3,22 @@ import { route } from "@/server/http/route";
 import { sseResponse } from "@/server/http/sse";
 import { log } from "@/server/log";
 
+import { idParams } from "@/lib/api";
+import { eventStream } from "@/server/http/spec";
+import { z } from "zod";
 export const dynamic = "force-dynamic";
 
 /** SSE of the job's events and log lines; resumes from Last-Event-ID (`<event seq>.<log pos>`). */
 export const GET = route({
+  method: "GET",
+  path: "/jobs/{id}/stream",
   access: "viewer",
+  summary: "SSE of events and log lines (Last-Event-ID resumes)",
+  params: idParams,
+  responses: { 200: eventStream(z.unknown(), "Events and log lines, live") },
+  errors: ["not_found"],
   handler: async ({ services, params, req }) => {
-    const jobId = params.id!;
+    const jobId = params.id;
     await requireJob(services.ctx, jobId);
     const resumeFrom = req.headers.get("last-event-id") ?? req.nextUrl.searchParams.get("lastEventId");
     return sseResponse(req.signal, (send, signal) => streamJob(services.ctx, jobId, resumeFrom, send, signal), {
