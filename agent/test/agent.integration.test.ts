@@ -187,6 +187,29 @@ describe.skipIf(process.platform === "win32")("fleet-agent against the real coor
     expect(stopped.stderr()).not.toMatch(/job \S+: succeeded/);
   });
 
+  it("a job sees an allowlisted environment: none of the agent's tokens or unknown variables, HOME in its own scratch", async () => {
+    const s = sandbox();
+    // the agent gets its token by environment (not argv) and a variable it has no reason to pass on
+    const agent = startAgent({
+      server: app.url,
+      name: "int-env",
+      sandbox: s,
+      env: { FLEET_ENROLLMENT_TOKEN: app.enrollmentToken, FLEET_ADMIN_TOKEN: app.adminToken, AGENT_ONLY_SETTING: "x" },
+    });
+    // names only: a value could be hidden by redaction, a name cannot
+    const id = await submit({ engine: "shell", cwd: s.dir }, `env | cut -d= -f1 | sort | sed 's/^/name:/'\necho "home:$HOME"\necho "end"`);
+    await stageIs(id, "review", "testing");
+    const log = logLines(await streamText(id));
+    expect(log).toContain("end");
+    const names = [...log.matchAll(/^name:(\S+)$/gm)].map((m) => m[1]);
+    expect(names).toContain("FLEET_JOB_ID");
+    expect(names).toContain("PATH");
+    for (const n of ["FLEET_ENROLLMENT_TOKEN", "FLEET_ADMIN_TOKEN", "AGENT_ONLY_SETTING", "FLEET_AGENT_CONFIG_DIR", "FLEET_HEARTBEAT_MS"]) expect(names).not.toContain(n);
+    const home = /^home:(.*)$/m.exec(log)?.[1] ?? "";
+    expect(home).toMatch(/fleet-job-[^/]+\/home$/);
+    expect(agent.stderr()).not.toContain(app.enrollmentToken);
+  });
+
   it("timeout kills the whole process tree", async () => {
     const s = sandbox();
     startAgent({ server: app.url, token: app.enrollmentToken, name: "int-5", sandbox: s });
