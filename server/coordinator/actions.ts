@@ -7,7 +7,7 @@ import type { JobRecord, Role } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { afterStageChange, requireJob, stageChanged } from "./jobs";
 import { budgetBreaches, raiseBudget, spendOf } from "./policies/budget";
-import { checkShip, decideApproval, missingApprovals, outOfScopeFiles } from "./policies/gates";
+import { checkShip, decideApproval, deliveredOutOfScope, missingApprovals } from "./policies/gates";
 import { jobView } from "./views";
 
 /**
@@ -73,7 +73,7 @@ async function ship(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest,
   if (req.override && !req.reason) {
     throw new FleetError("validation", "an override needs a reason", { errors: [{ path: "reason", message: "say why the gate is overridden" }] });
   }
-  const outOfScope = outOfScopeFiles(job.manifest["allowed-scope"], await lastScope(ctx, job.id));
+  const outOfScope = deliveredOutOfScope(job.manifest["allowed-scope"], await lastScope(ctx, job.id));
   const gate = checkShip(job.manifest["review-policy"], job.approvals, outOfScope, req.override ? { admin: actor.role === "admin", ...(req.reason ? { reason: req.reason } : {}) } : undefined);
   if (!gate.ok) {
     throw new FleetError(gate.code, gate.reason, {

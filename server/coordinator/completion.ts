@@ -4,7 +4,7 @@ import type { Stage } from "@/lib/types";
 import type { ReapDecision } from "@/server/store/port";
 import type { JobRecord } from "@/server/store/records";
 import { budgetBreaches, spendOf } from "./policies/budget";
-import { outOfScopeFiles, stageAfterGreenVerify } from "./policies/gates";
+import { deliveredOutOfScope, stageAfterGreenVerify } from "./policies/gates";
 import { decideFailure, decideLeaseLost, type FailureKind, type Jitter } from "./policies/retry";
 
 /**
@@ -37,7 +37,7 @@ export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: num
   if (report.outcome === "succeeded") {
     if (!report.verify) return { stage: "review", countAttempt: true, cause: "the engine exited 0; waiting for review" };
     if (report.verify.passed) {
-      const outOfScope = outOfScopeFiles(m["allowed-scope"], report.scope);
+      const outOfScope = deliveredOutOfScope(m["allowed-scope"], report.scope);
       const green = stageAfterGreenVerify(m["review-policy"], outOfScope);
       return { ...green, countAttempt: true, ...(outOfScope.length ? { outOfScope } : {}) };
     }

@@ -33,6 +33,19 @@ export function outOfScopeFiles(allowed: readonly string[], scope: ScopeReport |
   return [...flagged].sort();
 }
 
+/** Stands in the out-of-scope list when an attempt under allowed-scope sent no scope report. */
+export const UNJUDGED_SCOPE = "(no scope report: the delivered commits were not checked against allowed-scope)";
+
+/**
+ * The gate on what ships: the agent's scope covers every path a delivered commit touched
+ * (base..HEAD, so a commit-then-revert still counts). Under an allowed-scope, no scope report means
+ * nothing was judged, so it cannot ship without an admin override.
+ */
+export function deliveredOutOfScope(allowed: readonly string[], scope: ScopeReport | undefined): string[] {
+  if (allowed.length > 0 && !scope) return [UNJUDGED_SCOPE];
+  return outOfScopeFiles(allowed, scope);
+}
+
 export type GreenNext = { stage: "shipped"; via: ["review", "testing"]; cause: string } | { stage: "testing"; via: ["review"]; cause: string };
 
 export function stageAfterGreenVerify(policy: ReviewPolicy, outOfScope: readonly string[]): GreenNext {
