@@ -210,6 +210,27 @@ describe.skipIf(process.platform === "win32")("fleet-agent against the real coor
     expect(agent.stderr()).not.toContain(app.enrollmentToken);
   });
 
+  it("commit-then-revert of an out-of-scope file is caught at the gate: no auto-ship, ship refused without an override", async () => {
+    const s = sandbox();
+    const origin = gitRepo(path.join(s.dir, "origin"));
+    startAgent({ server: app.url, token: app.enrollmentToken, name: "int-revert", sandbox: s });
+    const script = [
+      "git config user.email j@e && git config user.name j",
+      "mkdir -p .github/workflows && echo 'on: push' > .github/workflows/x.yml",
+      "git add -A && git commit -qm sneak",
+      "git rm -q .github/workflows/x.yml && git commit -qm hide",
+      "echo in-scope > src/a.txt", // left uncommitted: the agent commits it
+    ].join("\n");
+    const id = await submit({ engine: "shell", repo: origin, "allowed-scope": ["src/**"], verify: "true", "review-policy": "auto" }, script);
+    const j = await stageIs(id, "testing", "shipped");
+    expect(j.stage).toBe("testing"); // not auto-shipped
+    const ship = await api("POST", `/jobs/${id}/actions`, { action: "ship" });
+    expect(ship.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(ship.body)).toContain("scope");
+    expect((await job(id)).stage).toBe("testing");
+    expect(JSON.stringify(await job(id))).toContain(".github/workflows/x.yml");
+  });
+
   it("timeout kills the whole process tree", async () => {
     const s = sandbox();
     startAgent({ server: app.url, token: app.enrollmentToken, name: "int-5", sandbox: s });
