@@ -105,6 +105,8 @@ export async function startFleet(): Promise<FleetUnderTest> {
     FLEET_SWEEP_MS: "500",
     FLEET_OFFLINE_AFTER_MS: "5000",
     LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+    // every answer the browser reads is checked against its route's declared schema (server/http/check.ts)
+    FLEET_CHECK_RESPONSES: "1",
   };
   const server = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
