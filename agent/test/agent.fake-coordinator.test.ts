@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { AGENT_BATCH_BYTES } from "@/lib/limits";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { agentSandbox, alive, buildAgent, killAllAgents, startAgent } from "./agent-process";
 import { baseManifest, FakeCoordinator } from "./fake-coordinator";
@@ -95,6 +96,26 @@ describe.skipIf(process.platform === "win32")("fleet-agent against a protocol-ch
     // the worktree is gone, the repo cache stays
     expect(existsSync(path.join(sandbox.workdir, "jobs", lease.id))).toBe(false);
   });
+
+  it("a 20 MB burst is delivered in batches that fit the body limit, and the line after it still arrives", async () => {
+    const { coord, sandbox } = await setup();
+    coord.enqueue({
+      id: "job-burst",
+      engine: "shell",
+      manifest: baseManifest({ cwd: sandbox.dir, engine: "shell" }),
+      prompt: `head -c 20000000 /dev/zero | tr '\\0' 'x' | fold -w 1000\necho AFTER-BURST`,
+    });
+    const agent = startAgent({ server: coord.url, token: coord.enrollmentToken, name: "it-burst", sandbox, args: ["--once"] });
+    expect(await agent.exited).toBe(0);
+    const done = coord.completions.get(coord.leaseOf("job-burst")!.id)!;
+    expect(done.outcome).toBe("succeeded");
+    const log = coord.logText("job-burst");
+    expect(log.endsWith("AFTER-BURST\n")).toBe(true);
+    expect(log.length).toBeGreaterThanOrEqual(20_000_000);
+    const events = coord.events.get(coord.leaseOf("job-burst")!.id)!;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(Math.max(...coord.bodies.map((b) => Buffer.byteLength(b)))).toBeLessThanOrEqual(AGENT_BATCH_BYTES);
+  }, 120_000);
 
   it("timeout ends the whole process tree (grandchild included) and reports `timeout`", async () => {
     const { coord, sandbox } = await setup();
