@@ -73,12 +73,3 @@ export function useSse({ url, onMessage, onStatus, lastEventId }: SseOptions): v
     };
   }, [url]);
 }
-
-/** Parses `data` as JSON, or returns undefined (a comment or a malformed message is ignored). */
-export function parseData(msg: EventSourceMessage): unknown {
-  try {
-    return JSON.parse(msg.data);
-  } catch {
-    return undefined;
-  }
-}

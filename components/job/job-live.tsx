@@ -14,7 +14,8 @@ import { appendChunk, emptyLogBuffer, type LogBufferState } from "@/lib/ui/log-b
 import { getJson } from "../api-client";
 import { PriorityBadge, StageBadge } from "../badges";
 import { CostBar } from "../cost-bar";
-import { parseData, useSse, type StreamStatus } from "../use-sse";
+import { jobStreamMessage, parseStreamMessage } from "@/lib/api/stream";
+import { useSse, type StreamStatus } from "../use-sse";
 import { approvalState, budgetPause, deadLetterOf } from "@/lib/ui/policy-views";
 import { ActionButtons } from "./action-buttons";
 import { ApprovalStatus } from "./approval-status";
@@ -27,19 +28,12 @@ import { Timeline } from "./timeline";
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Reads one SSE message as a log chunk, an event, or nothing we know. */
+/** Reads one SSE message (lib/api/stream.ts jobStreamMessage) as a log chunk, an event, or nothing we know. */
 export function classifyMessage(msg: EventSourceMessage): { log?: { stream: "stdout" | "stderr"; text: string }; event?: EventView } {
-  const data = parseData(msg);
-  if (!isObj(data)) return {};
-  const inner = isObj(data.data) ? data.data : data;
-  const isLog = msg.event === "run:log" || msg.event === "log" || data.type === "run:log" || data.type === "log";
-  if (isLog && typeof inner.text === "string") {
-    return { log: { stream: inner.stream === "stderr" ? "stderr" : "stdout", text: inner.text } };
-  }
-  if (typeof data.type === "string" && typeof data.seq === "number") {
-    return { event: { seq: data.seq, type: data.type, at: String(data.at ?? new Date().toISOString()), data: data.data } };
-  }
-  return {};
+  const m = parseStreamMessage(jobStreamMessage, msg);
+  if (!m) return {};
+  if (m.event === "run:log") return { log: { stream: m.data.stream, text: m.data.text } };
+  return { event: m.data };
 }
 
 /** The latest `decision:made` event's data: the explanation when the job record carries none. */

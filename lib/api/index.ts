@@ -6,3 +6,4 @@ export * from "./users";
 export * from "./system";
 export * from "./params";
 export * from "./operations";
+export * from "./stream";

@@ -1,5 +1,5 @@
 import "server-only";
-import type { SseSend } from "@/server/http/sse";
+import type { FleetStreamMessage, JobStreamMessage, StreamSend } from "@/lib/api/stream";
 import type { CoordinatorContext } from "./context";
 import { requireJob } from "./jobs";
 import { WakeLatch, type FleetMessage } from "./notifier";
@@ -25,7 +25,7 @@ export async function streamJob(
   ctx: CoordinatorContext,
   jobId: string,
   lastEventId: string | null,
-  send: SseSend,
+  send: StreamSend<JobStreamMessage>,
   signal: AbortSignal,
 ): Promise<void> {
   let { seq, pos } = parseJobCursor(lastEventId);
@@ -37,7 +37,7 @@ export async function streamJob(
       const events = await ctx.store.readEvents(jobId, seq, PAGE);
       for (const e of events) {
         seq = e.seq;
-        send({ id: `${seq}.${pos}`, event: e.type, data: eventView(e) });
+        send({ id: `${seq}.${pos}`, event: e.type as Exclude<JobStreamMessage["event"], "run:log">, data: eventView(e) });
       }
       const chunks = await ctx.store.readLog(jobId, pos, PAGE);
       for (const c of chunks) {
@@ -54,7 +54,7 @@ export async function streamJob(
 }
 
 /** The dashboard's stream: every job event fleet-wide (from the store) plus factory heartbeats (live only). */
-export async function streamFleet(ctx: CoordinatorContext, lastEventId: string | null, send: SseSend, signal: AbortSignal): Promise<void> {
+export async function streamFleet(ctx: CoordinatorContext, lastEventId: string | null, send: StreamSend<FleetStreamMessage>, signal: AbortSignal): Promise<void> {
   let cursor: string | undefined = lastEventId || undefined;
   const latch = new WakeLatch();
   const pending: FleetMessage[] = [];

@@ -1,4 +1,5 @@
 import "server-only";
+import type { StreamSend } from "@/lib/api/stream";
 
 /**
  * Server-sent events over a web ReadableStream. The producer runs until the client goes away (the
@@ -12,11 +13,10 @@ export interface SseMessage {
   data: unknown;
 }
 
-export type SseSend = (msg: SseMessage) => void;
-
-export function sseResponse(
+/** M: the stream's message union (lib/api/stream.ts), which the producer's send is typed by. */
+export function sseResponse<M extends SseMessage>(
   requestSignal: AbortSignal,
-  producer: (send: SseSend, signal: AbortSignal) => Promise<void>,
+  producer: (send: StreamSend<M>, signal: AbortSignal) => Promise<void>,
   opts: { heartbeatMs?: number; onError?: (err: unknown) => void } = {},
 ): Response {
   const abort = new AbortController();
@@ -38,7 +38,7 @@ export function sseResponse(
           stop();
         }
       };
-      const send: SseSend = (msg) => {
+      const send: StreamSend<M> = (msg) => {
         let out = "";
         if (msg.id !== undefined) out += `id: ${msg.id}\n`;
         if (msg.event !== undefined) out += `event: ${msg.event}\n`;

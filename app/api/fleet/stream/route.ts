@@ -4,7 +4,7 @@ import { sseResponse } from "@/server/http/sse";
 import { log } from "@/server/log";
 
 import { eventStream } from "@/server/http/spec";
-import { z } from "zod";
+import { fleetStreamMessage } from "@/lib/api/stream";
 export const dynamic = "force-dynamic";
 
 /** The dashboard's SSE: job events fleet-wide and factory heartbeats. */
@@ -13,7 +13,7 @@ export const GET = route({
   path: "/stream",
   access: "viewer",
   summary: "Fleet-wide SSE for the dashboard: job events and factory heartbeats",
-  responses: { 200: eventStream(z.unknown(), "Job events and factory heartbeats, live") },
+  responses: { 200: eventStream(fleetStreamMessage, "Job events and factory heartbeats, live") },
   handler: async ({ services, req }) =>
     sseResponse(req.signal, (send, signal) => streamFleet(services.ctx, req.headers.get("last-event-id"), send, signal), {
       onError: (err) => log.warn({ err }, "fleet stream ended with an error"),

@@ -3,9 +3,8 @@ import { route } from "@/server/http/route";
 import { sseResponse } from "@/server/http/sse";
 import { log } from "@/server/log";
 
-import { idParams } from "@/lib/api";
+import { idParams, jobStreamMessage } from "@/lib/api";
 import { eventStream } from "@/server/http/spec";
-import { z } from "zod";
 export const dynamic = "force-dynamic";
 
 /** SSE of the job's events and log lines; resumes from Last-Event-ID (`<event seq>.<log pos>`). */
@@ -15,7 +14,7 @@ export const GET = route({
   access: "viewer",
   summary: "SSE of events and log lines (Last-Event-ID resumes)",
   params: idParams,
-  responses: { 200: eventStream(z.unknown(), "Events and log lines, live") },
+  responses: { 200: eventStream(jobStreamMessage, "Events and log lines, live") },
   errors: ["not_found"],
   handler: async ({ services, params, req }) => {
     const jobId = params.id;
