@@ -65,5 +65,6 @@ export const factoryView = z.object({
   lastHeartbeatAt: z.string(),
   secondsSinceHeartbeat: z.number(),
 });
+export type FactoryView = z.infer<typeof factoryView>;
 export const factoryList = z.object({ items: z.array(factoryView) });
 export const apiTokenList = z.object({ items: z.array(apiTokenView) });

@@ -122,6 +122,7 @@ export const eventView = z.object({
   data: z.unknown(),
   leaseId: z.string().optional(),
 });
+export type EventView = z.infer<typeof eventView>;
 export const eventList = z.object({ items: z.array(eventView) });
 
 export const dagView = z.object({

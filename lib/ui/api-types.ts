@@ -5,12 +5,10 @@
  * strings while the pages compute ages.
  */
 import type { z } from "zod";
-import type { alertView, dagView, eventView, factoryView, jobView } from "../api";
+import type { alertView, dagView, JobView } from "../api";
 
-export type { Role } from "../api";
-export type JobView = z.infer<typeof jobView>;
-export type EventView = z.infer<typeof eventView>;
-export type FactoryView = z.infer<typeof factoryView>;
+// the same types the server's views are declared with (server/coordinator/views.ts)
+export type { EventView, FactoryView, JobView, Role } from "../api";
 export type DagView = z.infer<typeof dagView>;
 
 export interface JobsPage {

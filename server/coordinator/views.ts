@@ -1,10 +1,11 @@
 import "server-only";
+import type { EventView, FactoryView, JobView } from "@/lib/api";
 import type { EventRecord, FactoryRecord, JobRecord, RunRecord } from "@/server/store/records";
 
 /** Store records → API shapes: ISO times, no internal bookkeeping (token hashes, versions). */
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[] } = {}) {
+export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[] } = {}): JobView {
   return {
     id: job.id,
     productId: job.productId,
@@ -46,7 +47,7 @@ export function runView(run: RunRecord) {
   return { ...rest, startedAt: iso(startedAt), ...(endedAt !== undefined ? { endedAt: iso(endedAt) } : {}) };
 }
 
-export function eventView(e: EventRecord) {
+export function eventView(e: EventRecord): EventView {
   return {
     seq: e.seq,
     type: e.type,
@@ -63,7 +64,7 @@ export function factoryHealth(f: FactoryRecord, now: number, offlineAfterMs: num
   return now - f.lastHeartbeatAt > offlineAfterMs ? "offline" : "online";
 }
 
-export function factoryView(f: FactoryRecord, now: number, offlineAfterMs: number) {
+export function factoryView(f: FactoryRecord, now: number, offlineAfterMs: number): FactoryView {
   return {
     id: f.id,
     name: f.name,
