@@ -34,6 +34,12 @@ export const envSchema = z
     FLEET_SIGNIN_FREE_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     FLEET_SIGNIN_BACKOFF_MS: ms(100).default(1_000),
     FLEET_SIGNIN_MAX_BACKOFF_MS: ms(1000).default(900_000),
+    /** abuse limits (server/limits): 429 with Retry-After past them */
+    FLEET_MAX_STREAMS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(10_000).default(16),
+    FLEET_MAX_CLAIMS_PER_FACTORY: z.coerce.number().int().min(1).max(1_000).default(4),
+    FLEET_REGISTRATIONS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+    /** "1": a newly registered factory is held (status pending, no work) until an admin approves it */
+    FLEET_APPROVE_NEW_FACTORIES: z.enum(["0", "1"]).default("0"),
     FLEET_ADMIN_TOKEN: optionalSecret,
     FLEET_METRICS_TOKEN: optionalSecret,
     FLEET_LEASE_TTL_MS: ms(1000).default(60_000),

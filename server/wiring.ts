@@ -13,6 +13,7 @@ import type { AuthDeps } from "./auth/principal";
 import { generateToken, hashToken } from "./auth/tokens";
 import { LogRedactors, Metrics, Notifier, SettingsCache, startSweeper, type CoordinatorContext } from "./coordinator";
 import { fileProfileSource } from "./coordinator/profiles";
+import { buildRequestLimits, type RequestLimits } from "./limits";
 
 /**
  * The one module that builds the singletons: env → store → coordinator context → sweeper. Kept on
@@ -29,6 +30,8 @@ export interface Services {
   ctx: CoordinatorContext;
   auth: AuthDeps;
   authOptions: AuthOptions;
+  /** per-process abuse limits of the HTTP layer (server/limits) */
+  limits: RequestLimits;
   /** stops background work and closes the store (tests, graceful shutdown) */
   stop(): Promise<void>;
 }
@@ -185,6 +188,7 @@ async function build(): Promise<Services> {
     ctx,
     auth,
     authOptions,
+    limits: buildRequestLimits(e),
     async stop() {
       sweeper.stop();
       await store.close();

@@ -15,7 +15,8 @@ import { hashToken, matchesHash, tokenKind } from "./tokens";
 export type Principal =
   | { kind: "person"; id: string; role: Role; via: "session" | "token" }
   | { kind: "factory"; factoryId: string; factory: FactoryRecord }
-  | { kind: "enrollment" }
+  /** tokenId: a stored enrollment token (Admin page); absent for the configured FLEET_ENROLLMENT_TOKEN */
+  | { kind: "enrollment"; tokenId?: string }
   | { kind: "metrics" };
 
 /** What a route admits. Roles admit people (session or API token) at that role or above. */

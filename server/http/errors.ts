@@ -26,6 +26,7 @@ export const FLEET_ERROR_STATUS = {
   budget_exceeded: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   busy: 503,
   unavailable: 503,
   internal: 500,
@@ -77,6 +78,7 @@ const TITLES: Record<FleetErrorCode, string> = {
   budget_exceeded: "Budget exceeded",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
+  rate_limited: "Too many requests",
   busy: "Store busy",
   unavailable: "Service unavailable",
   internal: "Internal error",
@@ -111,7 +113,7 @@ export function problemResponse(err: FleetError, headers?: HeadersInit): Respons
   const h = new Headers(headers);
   h.set("content-type", PROBLEM_CONTENT_TYPE);
   h.set("cache-control", "no-store");
-  if (err.code === "busy" || err.code === "unavailable") {
+  if (err.code === "busy" || err.code === "unavailable" || err.code === "rate_limited") {
     h.set("retry-after", String(Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000))));
   }
   if (err.code === "unauthorized") h.set("www-authenticate", 'Bearer realm="gigafactory"');

@@ -1,6 +1,7 @@
 import { registerRequest } from "@/lib/protocol";
 import { listFactories, registerFactory } from "@/server/coordinator";
 import { reply, route } from "@/server/http/route";
+import { enrollmentKey } from "@/server/limits/registrations";
 
 import { factoryList } from "@/lib/api";
 import { registerResponse } from "@/lib/protocol";
@@ -23,7 +24,11 @@ export const POST = route({
   access: "enrollment",
   summary: "Register a factory (enrollment token)",
   responses: { 201: json(registerResponse, "The factory id and its own token") },
-  errors: ["conflict"],
+  // conflict: the name is taken; rate_limited: FLEET_REGISTRATIONS_PER_MINUTE per enrollment token
+  errors: ["conflict", "rate_limited"],
   body: registerRequest,
-  handler: async ({ services, body }) => reply(201, await registerFactory(services.ctx, body)),
+  handler: async ({ services, body, principal }) => {
+    services.limits.registrations.hit(enrollmentKey(principal));
+    return reply(201, await registerFactory(services.ctx, body));
+  },
 });

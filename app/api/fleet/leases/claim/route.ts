@@ -13,7 +13,15 @@ export const POST = route({
   access: "factory",
   summary: "Claim a job (long poll up to 30 s; 204 on timeout)",
   responses: { 200: json(claimResponse, "A lease on a job"), 204: noContent("Nothing fits within waitMs") },
-  errors: ["conflict"],
+  // rate_limited: FLEET_MAX_CLAIMS_PER_FACTORY claims of one factory waiting at once
+  errors: ["conflict", "rate_limited"],
   body: claimRequest,
-  handler: ({ services, principal, body, req }) => claim(services.ctx, principal.factory, body, req.signal),
+  handler: async ({ services, principal, body, req }) => {
+    const release = services.limits.claims.acquire(principal.factoryId);
+    try {
+      return await claim(services.ctx, principal.factory, body, req.signal);
+    } finally {
+      release();
+    }
+  },
 });

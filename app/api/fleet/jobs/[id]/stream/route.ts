@@ -2,6 +2,7 @@ import { requireJob, streamJob } from "@/server/coordinator";
 import { route } from "@/server/http/route";
 import { sseResponse } from "@/server/http/sse";
 import { log } from "@/server/log";
+import { takeStreamSlot } from "@/server/limits/streams";
 
 import { idParams, jobStreamMessage } from "@/lib/api";
 import { eventStream } from "@/server/http/spec";
@@ -15,12 +16,14 @@ export const GET = route({
   summary: "SSE of events and log lines (Last-Event-ID resumes)",
   params: idParams,
   responses: { 200: eventStream(jobStreamMessage, "Events and log lines, live") },
-  errors: ["not_found"],
-  handler: async ({ services, params, req }) => {
+  // not_found; rate_limited: FLEET_MAX_STREAMS_PER_PRINCIPAL open streams per person or API token
+  errors: ["not_found", "rate_limited"],
+  handler: async ({ services, params, req, principal }) => {
     const jobId = params.id;
     await requireJob(services.ctx, jobId);
     const resumeFrom = req.headers.get("last-event-id") ?? req.nextUrl.searchParams.get("lastEventId");
-    return sseResponse(req.signal, (send, signal) => streamJob(services.ctx, jobId, resumeFrom, send, signal), {
+    const release = takeStreamSlot(services.limits, principal);
+    return sseResponse(req.signal, (send, signal) => streamJob(services.ctx, jobId, resumeFrom, send, signal).finally(release), {
       onError: (err) => log.warn({ err, jobId }, "job stream ended with an error"),
     });
   },
