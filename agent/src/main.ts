@@ -10,6 +10,8 @@ import { FatalAgentError, UsageError } from "./cli/usage-error";
 import { detect } from "./detect/detect";
 import { resolveAdapters } from "./engines/adapters";
 import { FactoryAgent } from "./loop/agent";
+import { proxySettings } from "./net/http";
+import { ProxyConfigError, proxyFor } from "./net/proxy";
 import { AGENT_VERSION } from "./version";
 
 async function main(argv: string[]): Promise<number> {
@@ -57,6 +59,15 @@ async function main(argv: string[]): Promise<number> {
 
   const name = options.name;
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} fleet-agent[${name}] ${msg}\n`);
+  let proxy: URL | undefined;
+  try {
+    proxy = proxyFor(new URL(options.server), proxySettings());
+  } catch (e) {
+    if (e instanceof ProxyConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  // Said once, without the proxy's credentials, so an operator sees which way the agent goes.
+  if (proxy) log(`coordinator via proxy ${proxy.protocol}//${proxy.host}`);
   const agent = new FactoryAgent({ options: { ...options, server: options.server }, adapters, env: process.env, log });
   process.on("SIGTERM", () => agent.requestStop());
   process.on("SIGINT", () => agent.requestStop());

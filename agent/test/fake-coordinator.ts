@@ -5,6 +5,7 @@
  * everything, and lets a test script its answers: jobs to hand out, cancel lists, 401s, 409s.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { z } from "zod";
 import {
@@ -74,13 +75,15 @@ export class FakeCoordinator {
   private waiters = new Set<() => void>();
   private nextLease = 1;
 
-  constructor() {
-    this.server = createServer((req, res) => void this.handle(req, res));
+  /** with `tls`, serves https (a test trusts the certificate through NODE_EXTRA_CA_CERTS) */
+  constructor(private readonly tls?: { key: Buffer; cert: Buffer }) {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
   }
 
   async start(): Promise<this> {
     await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -12,12 +12,12 @@
  * app trusts it through NODE_EXTRA_CA_CERTS: the production code keeps full TLS verification.
  */
 import { createHttpsServer } from "@vercel/cosmosdb-server";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { COSMOS_TEST_KEY } from "../../server/store/testing-server";
+import { selfSignedCertificate } from "./tls";
 
 export interface CosmosForApps {
   endpoint: string;
@@ -27,19 +27,6 @@ export interface CosmosForApps {
   /** the environment that points an app instance at `database` on this server */
   appEnv(database: string): Record<string, string>;
   stop(): Promise<void>;
-}
-
-/** Writes a self-signed key + certificate for 127.0.0.1 and localhost into `dir`. */
-function selfSignedCertificate(dir: string): { keyFile: string; certFile: string } {
-  const keyFile = path.join(dir, "key.pem");
-  const certFile = path.join(dir, "cert.pem");
-  // Sync on purpose: runs before the server listens, so nothing in this process waits on it.
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-    { stdio: "ignore" },
-  );
-  return { keyFile, certFile };
 }
 
 /** Starts @vercel/cosmosdb-server in-process on loopback (free port) with a certificate apps can trust. */

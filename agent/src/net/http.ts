@@ -9,9 +9,15 @@
  * ECONNRESET/EPIPE on a *reused* socket is sent once more on a fresh one: the server closed an idle
  * keep-alive connection just as we wrote to it, so the request never reached a handler (the
  * standard Node recipe; every agent write is fenced or idempotent anyway).
+ *
+ * Behind a corporate proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY), http requests go to the proxy in
+ * absolute form and https requests through a CONNECT tunnel; ./proxy.ts has the rules.
  */
 import http from "node:http";
 import type https from "node:https";
+import net from "node:net";
+import type tls from "node:tls";
+import { openTunnel, proxyAuthorization, proxyFor, proxySettingsFrom, type ProxySettings } from "./proxy";
 
 export interface HttpResponse {
   status: number;
@@ -28,31 +34,87 @@ export interface HttpRequest {
   body?: string;
   signal?: AbortSignal;
   timeoutMs: number;
+  /** proxy settings; default: this process's HTTPS_PROXY/HTTP_PROXY/NO_PROXY (./proxy.ts) */
+  proxy?: ProxySettings;
 }
 
 /** The largest response body the agent reads (claim responses carry a manifest and a prompt). */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-let httpAgent: http.Agent | undefined;
-let httpsModule: Promise<{ mod: typeof https; agent: https.Agent }> | undefined;
+type Transport = { request: typeof http.request; agent: http.Agent; proxy?: URL };
 
-async function transport(url: URL): Promise<{ request: typeof http.request; agent: http.Agent }> {
+let httpAgent: http.Agent | undefined;
+let httpsModule: Promise<{ mod: typeof https; tls: typeof tls; agent: https.Agent }> | undefined;
+/** per proxy URL: the agent that talks to the proxy (absolute-form http) or tunnels through it (https) */
+const proxied = new Map<string, Promise<Transport>>();
+let envProxy: ProxySettings | undefined;
+
+/** The proxy settings of this process's environment, read once (throws ProxyConfigError when unusable). */
+export function proxySettings(): ProxySettings {
+  envProxy ??= proxySettingsFrom(process.env);
+  return envProxy;
+}
+
+function loadHttps() {
+  httpsModule ??= Promise.all([import("node:https"), import("node:tls")]).then(([m, t]) => {
+    const mod = (m as { default?: typeof https }).default ?? (m as typeof https);
+    const tlsMod = (t as { default?: typeof tls }).default ?? (t as typeof tls);
+    return { mod, tls: tlsMod, agent: new mod.Agent({ keepAlive: true, maxFreeSockets: 2 }) };
+  });
+  return httpsModule;
+}
+
+async function transport(url: URL, settings: ProxySettings): Promise<Transport> {
+  const proxy = proxyFor(url, settings);
+  if (proxy) {
+    const key = `${url.protocol}${proxy.href}`;
+    let t = proxied.get(key);
+    if (!t) proxied.set(key, (t = proxyTransport(url.protocol === "https:", proxy)));
+    return t;
+  }
   if (url.protocol === "https:") {
-    httpsModule ??= import("node:https").then((m) => {
-      const mod = (m as { default?: typeof https }).default ?? (m as typeof https);
-      return { mod, agent: new mod.Agent({ keepAlive: true, maxFreeSockets: 2 }) };
-    });
-    const { mod, agent } = await httpsModule;
+    const { mod, agent } = await loadHttps();
     return { request: mod.request as typeof http.request, agent };
   }
   httpAgent ??= new http.Agent({ keepAlive: true, maxFreeSockets: 2 });
   return { request: http.request, agent: httpAgent };
 }
 
+/** How long the proxy may take to answer CONNECT before the tunnel is given up. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+async function proxyTransport(targetHttps: boolean, proxy: URL): Promise<Transport> {
+  const needTls = targetHttps || proxy.protocol === "https:";
+  const h = needTls ? await loadHttps() : undefined;
+  if (targetHttps) {
+    // CONNECT, then TLS to the coordinator inside the tunnel: the agent pools these sockets as usual.
+    const { mod, tls: tlsMod } = h!;
+    const agent = new mod.Agent({ keepAlive: true, maxFreeSockets: 2 });
+    (agent as unknown as { createConnection: http.Agent["createConnection"] }).createConnection = (options, cb) => {
+      const o = options as tls.ConnectionOptions & { hostname?: string };
+      const host = o.host ?? o.hostname ?? "localhost";
+      const port = Number(o.port ?? 443);
+      openTunnel(proxy, host, port, CONNECT_TIMEOUT_MS, proxy.protocol === "https:" ? tlsMod : undefined, (err, raw) => {
+        if (err || !raw) return cb!(err ?? new Error("no tunnel"), undefined as never);
+        const servername = o.servername || (net.isIP(host) ? undefined : host);
+        cb!(null, tlsMod.connect({ ...o, socket: raw, ...(servername ? { servername } : {}) }));
+      });
+      return undefined;
+    };
+    return { request: mod.request as typeof http.request, agent, proxy };
+  }
+  // Plain http coordinator: requests go to the proxy in absolute form (see once()).
+  if (proxy.protocol === "https:") {
+    const { mod } = h!;
+    return { request: mod.request as typeof http.request, agent: new mod.Agent({ keepAlive: true, maxFreeSockets: 2 }), proxy };
+  }
+  return { request: http.request, agent: new http.Agent({ keepAlive: true, maxFreeSockets: 2 }), proxy };
+}
+
 /** Sends one request; rejects on network failure, timeout or abort (never on an HTTP status). */
 export async function httpRequest(r: HttpRequest): Promise<HttpResponse> {
   const url = new URL(r.url);
-  const t = await transport(url);
+  const t = await transport(url, r.proxy ?? proxySettings());
   try {
     return await once(r, url, t);
   } catch (e) {
@@ -64,12 +126,29 @@ export async function httpRequest(r: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-function once(r: HttpRequest, url: URL, t: { request: typeof http.request; agent: http.Agent }): Promise<HttpResponse> {
+function once(r: HttpRequest, url: URL, t: Transport): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     if (r.signal?.aborted) return reject(abortError(r.signal));
     const headers: Record<string, string | number> = { ...r.headers };
     if (r.body !== undefined) headers["content-length"] = Buffer.byteLength(r.body);
-    const req = t.request(url, { method: r.method, headers, agent: t.agent });
+    let req: http.ClientRequest;
+    if (t.proxy && url.protocol === "http:") {
+      // Absolute form to the proxy: the request line names the coordinator, Host stays the coordinator's.
+      const auth = proxyAuthorization(t.proxy);
+      headers.host = url.host;
+      if (auth) headers["proxy-authorization"] = auth;
+      req = t.request({
+        protocol: t.proxy.protocol,
+        hostname: t.proxy.hostname.replace(/^\[|\]$/g, ""),
+        port: t.proxy.port || (t.proxy.protocol === "https:" ? 443 : 80),
+        path: url.href,
+        method: r.method,
+        headers,
+        agent: t.agent,
+      });
+    } else {
+      req = t.request(url, { method: r.method, headers, agent: t.agent });
+    }
     let settled = false;
     const finish = (err: Error | undefined, res?: HttpResponse) => {
       if (settled) return;
