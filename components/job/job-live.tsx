@@ -36,6 +36,11 @@ export function classifyMessage(msg: EventSourceMessage): { log?: { stream: "std
   return { event: m.data };
 }
 
+/** `job-<id>.log`, with anything but letters, digits, `.`, `_` and `-` of the id made `_` (ids come from URLs). */
+export function logFileName(jobId: string): string {
+  return `job-${jobId.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 120)}.log`;
+}
+
 /** The latest `decision:made` event's data: the explanation when the job record carries none. */
 function lastDecisionEvent(events: EventView[]): unknown {
   for (let i = events.length - 1; i >= 0; i--) if (events[i]!.type === "decision:made") return events[i]!.data;
@@ -160,7 +165,14 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
             placedOn={placedOn}
             factoryNames={factoryNames}
           />
-          <LogTail buffer={log} status={status} follow={follow} onFollowChange={setFollow} />
+          <LogTail
+            buffer={log}
+            status={status}
+            follow={follow}
+            onFollowChange={setFollow}
+            downloadHref={`${base}/logs`}
+            downloadName={logFileName(jobId)}
+          />
           <VerifyPanel verify={lastRun?.verify} />
           <ScopePanel scope={lastRun?.scope} />
           <DiffPanel diff={diff} outOfScope={lastRun?.scope?.outOfScope} />

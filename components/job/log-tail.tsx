@@ -10,11 +10,16 @@ export function LogTail({
   status,
   follow,
   onFollowChange,
+  downloadHref,
+  downloadName,
 }: {
   buffer: LogBufferState;
   status: StreamStatus;
   follow: boolean;
   onFollowChange: (follow: boolean) => void;
+  /** the stored log as text/plain (GET /jobs/{id}/logs): every line, where the tail keeps the last ones */
+  downloadHref?: string;
+  downloadName?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const lines = visibleLines(buffer);
@@ -47,6 +52,11 @@ export function LogTail({
           <span className="muted" data-testid="stream-status">
             {status === "live" ? "● live" : status}
           </span>
+          {downloadHref && (
+            <a href={downloadHref} download={downloadName} data-testid="download-log">
+              Download log
+            </a>
+          )}
           <button type="button" aria-pressed={follow} onClick={() => onFollowChange(!follow)}>
             {follow ? "Pause scrolling" : "Follow"}
           </button>

@@ -64,6 +64,21 @@ export type ListJobsQuery = z.infer<typeof listJobsQuery>;
 
 export const dagQuery = z.object({ product: z.string().max(64).optional() });
 
+/**
+ * `GET /jobs/{id}/logs?since=POS`: the log chunks after position POS (0, the default, is the start).
+ * A position is a chunk's `pos`, the `<pos>` half of the job stream's `<seq>.<pos>` event ids. Digits
+ * only: `1e3`, `0x10`, ` 7` or `-1` are refused rather than read as some other number.
+ */
+export const jobLogQuery = z.object({
+  since: z
+    .string()
+    .regex(/^\d{1,16}$/, "since must be a log position: a whole number of at most 16 digits, 0 or more")
+    .transform(Number)
+    .refine(Number.isSafeInteger, "since is larger than the largest log position")
+    .default(0),
+});
+export type JobLogQuery = z.infer<typeof jobLogQuery>;
+
 const cost = z.object({ usd: z.number(), tokensIn: z.number(), tokensOut: z.number(), wallMs: z.number() });
 const leaseView = z.object({
   id: z.string(),

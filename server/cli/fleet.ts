@@ -12,6 +12,8 @@ export interface CliIo {
   stderr(text: string): void;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** stdout is a terminal: text from jobs is made terminal-safe before it is printed (lib/terminal-safe) */
+  stdoutIsTty?: boolean;
 }
 
 export interface CommandModule {
@@ -65,6 +67,7 @@ export function processIo(): CliIo {
     stderr: (t) => void process.stderr.write(t),
     cwd: process.cwd(),
     env: process.env,
+    stdoutIsTty: process.stdout.isTTY === true,
   };
 }
 

@@ -15,6 +15,7 @@ export type { Submission, ProfileSource, ProfileInfo } from "./job-input";
 export { registerFactory, heartbeat, drainFactory, revokeFactory, listFactories } from "./factories";
 export { claim, renew, appendAgentEvents, complete } from "./leases";
 export { streamJob, streamFleet } from "./live";
+export { openJobLog } from "./job-log";
 export { sweepOnce, startSweeper } from "./sweeper";
 export { setKillSwitch, getKillSwitch, setProductPaused, createApiToken, listApiTokens, revokeApiToken, stats, metricsText } from "./admin";
 export { listUsers, setUserRole } from "./users";

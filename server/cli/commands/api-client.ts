@@ -11,6 +11,8 @@ export interface Client {
   server: string;
   request<T = unknown>(method: string, path: string, opts?: { json?: unknown; text?: string; contentType?: string }): Promise<T>;
   stream(path: string, signal: AbortSignal, lastEventId?: string): Promise<Response>;
+  /** A text/plain answer (the job log), as the Response, so its body can be read as it arrives. */
+  text(path: string): Promise<Response>;
 }
 
 export function clientFrom(io: CliIo): Client {
@@ -62,6 +64,11 @@ export function clientFrom(io: CliIo): Client {
     },
     async stream(path: string, signal: AbortSignal, lastEventId?: string) {
       const res = await send("GET", path, { headers: headers({ accept: "text/event-stream", ...(lastEventId ? { "last-event-id": lastEventId } : {}) }), signal });
+      if (!res.ok) return fail(res);
+      return res;
+    },
+    async text(path: string) {
+      const res = await send("GET", path, { headers: headers({ accept: "text/plain" }) });
       if (!res.ok) return fail(res);
       return res;
     },

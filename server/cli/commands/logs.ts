@@ -1,9 +1,17 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { terminalSafe } from "@/lib/terminal-safe";
 import type { CliIo } from "../fleet";
-import { clientFrom, guarded, requireArg } from "./api-client";
+import { clientFrom, guarded, requireArg, type Client } from "./api-client";
 
-export const usage = "usage: fleet logs ID [-f]\n  Prints the job's log; -f follows it live until the job leaves its running stages.\n";
+export const usage = [
+  "usage: fleet logs ID [-f]",
+  "  Prints the job's stored log (every attempt, already redacted) from GET /jobs/ID/logs.",
+  "  -f, --follow  follow it live until the job leaves its running stages (a finished job is printed and done)",
+  "  On a terminal, control sequences other than colours are shown as \ufffd (job output is untrusted).",
+  "",
+].join("\n");
 
+/** Stages after which nothing more is logged until someone requeues the job. */
 const DONE_STAGES = new Set(["review", "testing", "shipped", "failed", "dead_letter", "cancelled"]);
 
 export function run(args: string[], io: CliIo): Promise<number> {
@@ -11,44 +19,63 @@ export function run(args: string[], io: CliIo): Promise<number> {
     const id = requireArg(args, "ID", usage);
     const follow = args.includes("-f") || args.includes("--follow");
     const client = clientFrom(io);
-    const ctl = new AbortController();
-    const res = await client.stream(`/jobs/${encodeURIComponent(id)}/stream`, ctl.signal);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let sawEvent = false;
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const stop = () => ctl.abort();
-    // Without -f: print what is there and stop once the stream has been quiet for a moment.
-    const bumpIdle = () => {
-      if (follow) return;
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(stop, sawEvent ? 300 : 2_000);
-    };
-    const parser = createParser({
-      onEvent(msg: EventSourceMessage) {
-        sawEvent = true;
-        if (msg.event === "run:log") {
-          const data = JSON.parse(msg.data) as { text: string };
-          io.stdout(data.text);
-        } else if (msg.event === "stage:changed") {
-          const data = JSON.parse(msg.data) as { data: { to: string } };
-          if (follow && DONE_STAGES.has(data.data.to)) setTimeout(stop, 500);
-        }
-        bumpIdle();
-      },
-    });
-    bumpIdle();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-    } catch (e) {
-      if (!ctl.signal.aborted) throw e;
-    } finally {
-      if (idle) clearTimeout(idle);
+    const print = io.stdoutIsTty ? (t: string) => io.stdout(terminalSafe(t)) : (t: string) => io.stdout(t);
+    const path = `/jobs/${encodeURIComponent(id)}`;
+    if (follow) {
+      const job = await client.request<{ stage: string }>("GET", path);
+      if (!DONE_STAGES.has(job.stage)) return followLive(client, path, print);
     }
-    return 0;
+    return printStored(client, path, print);
   });
+}
+
+/** The stored log as text/plain, printed as it arrives (a large log is never held whole). */
+async function printStored(client: Client, path: string, print: (t: string) => void): Promise<number> {
+  const res = await client.text(`${path}/logs`);
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    print(decoder.decode(value, { stream: true }));
+  }
+  const rest = decoder.decode();
+  if (rest) print(rest);
+  return 0;
+}
+
+/**
+ * Follows the job stream until the job reaches a done stage. The stream replays the history first:
+ * an old `stage:changed` to `failed` followed by a retry is not the end, so a later change to a
+ * running stage cancels the pending stop.
+ */
+async function followLive(client: Client, path: string, print: (t: string) => void): Promise<number> {
+  const ctl = new AbortController();
+  const res = await client.stream(`${path}/stream`, ctl.signal);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let stopping: ReturnType<typeof setTimeout> | undefined;
+  const parser = createParser({
+    onEvent(msg: EventSourceMessage) {
+      if (msg.event === "run:log") {
+        print((JSON.parse(msg.data) as { text: string }).text);
+      } else if (msg.event === "stage:changed") {
+        const to = (JSON.parse(msg.data) as { data?: { to?: string } }).data?.to ?? "";
+        if (stopping) clearTimeout(stopping);
+        stopping = DONE_STAGES.has(to) ? setTimeout(() => ctl.abort(), 500) : undefined;
+      }
+    },
+  });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } catch (e) {
+    if (!ctl.signal.aborted) throw e;
+  } finally {
+    if (stopping) clearTimeout(stopping);
+  }
+  return 0;
 }

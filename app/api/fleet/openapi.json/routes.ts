@@ -34,6 +34,7 @@ import * as r28 from "../tokens/[id]/route";
 import * as r29 from "../tokens/route";
 import * as r30 from "../users/[id]/route";
 import * as r31 from "../users/route";
+import * as r32 from "../jobs/[id]/logs/route";
 
 export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "alerts/deliveries/[id]/retry/route.ts": r1,
@@ -48,6 +49,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "healthz/route.ts": r10,
   "jobs/[id]/actions/route.ts": r11,
   "jobs/[id]/events/route.ts": r12,
+  "jobs/[id]/logs/route.ts": r32,
   "jobs/[id]/route.ts": r13,
   "jobs/[id]/stream/route.ts": r14,
   "jobs/route.ts": r15,
