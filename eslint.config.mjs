@@ -4,6 +4,8 @@
 //   lib/        → nothing of ours (runs anywhere, no I/O)
 //   server/     → lib/
 //   agent/      → lib/ only (bundled alone)
+// and the rooms inside server/ (ARCHITECTURE.md): errors are owned below HTTP, so nothing under
+// server/http is imported by the domain; the scheduler is pure and sees neither store nor coordinator.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import { importX } from "eslint-plugin-import-x";
@@ -15,6 +17,19 @@ const zone = (target, allowed, message) => ({
   from: ours.filter((f) => f !== target && !allowed.includes(f)),
   message,
 });
+
+// Rooms inside server/ and what each may NOT import (everything else in server/ is allowed).
+const serverRoom = (room, forbidden, message) => ({
+  target: `./server/${room}`,
+  from: forbidden.map((r) => `./server/${r}`),
+  message,
+});
+const serverZones = [
+  serverRoom("coordinator", ["http"], "server/coordinator never imports server/http: throw FleetError from server/errors.ts (ARCHITECTURE.md)."),
+  serverRoom("auth", ["http"], "server/auth never imports server/http: throw FleetError from server/errors.ts (ARCHITECTURE.md)."),
+  serverRoom("store", ["http", "coordinator", "auth", "scheduler"], "server/store is the bottom room: it never imports http, coordinator, auth or scheduler (ARCHITECTURE.md)."),
+  serverRoom("scheduler", ["http", "store", "coordinator", "auth"], "server/scheduler is pure: it never imports http, store, coordinator or auth (ARCHITECTURE.md)."),
+];
 
 export default tseslint.config(
   {
@@ -48,6 +63,7 @@ export default tseslint.config(
             zone("./server", ["./lib"], "server/ may import lib/ only (DESIGN.md)."),
             zone("./agent", ["./lib"], "agent/ is bundled alone and may import lib/ only (DESIGN.md)."),
             zone("./app", ["./server", "./lib", "./components"], "app/ may import server/, lib/, components/ (DESIGN.md)."),
+            ...serverZones,
           ],
         },
       ],

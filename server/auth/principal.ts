@@ -4,7 +4,7 @@ import type { NextRequest } from "next/server";
 import { isRole, roleAtLeast, type Role } from "@/lib/api/roles";
 import type { Store } from "@/server/store/port";
 import type { FactoryRecord } from "@/server/store/records";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { factoryByTokenHash } from "./factory-token-cache";
 import { hashToken, matchesHash, tokenKind } from "./tokens";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { applyAction, type Action } from "@/lib/stages";
 import type { Budget, Stage } from "@/lib/types";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import type { JobPatch, NewEvent } from "@/server/store/port";
 import type { JobRecord, Role } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";

@@ -1,7 +1,7 @@
 import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
 import type { HeartbeatRequest, HeartbeatResponse, RegisterRequest, RegisterResponse } from "@/lib/protocol";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { forgetFactoryTokens } from "@/server/auth/factory-token-cache";
 import { generateToken, hashToken } from "@/server/auth/tokens";
 import { isStoreError } from "@/server/store/errors";

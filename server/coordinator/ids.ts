@@ -1,6 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 
 /**
  * Ids the coordinator mints. A lease id names its factory and job (`L.<factoryId>.<jobId>.<nonce>`):

@@ -2,7 +2,7 @@ import "server-only";
 import type { ProfileSummary } from "@/lib/api/system";
 import { parseJobFile, parseJobObject } from "@/lib/manifest";
 import type { JobSpec } from "@/lib/types";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { contentHashOf } from "./jobs";
 
 /**

@@ -4,7 +4,7 @@ import { transitionCause } from "@/lib/stages";
 import { sha256Hex, stableStringify } from "@/lib/hash";
 import type { ListJobsQuery } from "@/lib/api/jobs";
 import type { JobSpec, Stage } from "@/lib/types";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { jobIdForKey } from "@/server/store/ids";
 import type { NewEvent } from "@/server/store/port";
 import type { JobRecord } from "@/server/store/records";

@@ -1,7 +1,7 @@
 import "server-only";
 import { typedFromAgent } from "@/lib/events";
 import type { AgentEventsRequest, ClaimRequest, ClaimResponse, CompleteRequest, Station } from "@/lib/protocol";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { isStoreError } from "@/server/store/errors";
 import type { NewEvent, NewLogChunk } from "@/server/store/port";
 import type { AttemptResult, FactoryRecord } from "@/server/store/records";

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { LOG_TAIL_BYTES, logTruncatedMarker } from "@/lib/limits";
-import { isFleetError } from "@/server/http/errors";
+import { isFleetError } from "@/server/errors";
 import type { Store } from "@/server/store/port";
 import { forEachProvider } from "@/server/store/testing";
 import { scenario } from "./policies/scenario-harness";

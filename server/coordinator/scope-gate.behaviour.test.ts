@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { forEachProvider } from "@/server/store/testing";
-import { isFleetError } from "@/server/http/errors";
+import { isFleetError } from "@/server/errors";
 import { actOnJob } from "./actions";
 import { UNJUDGED_SCOPE } from "./policies/gates";
 import { scenario } from "./policies/scenario-harness";

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Role } from "@/lib/api/roles";
 import type { UserView } from "@/lib/api/users";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { log } from "@/server/log";
 import type { UserRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";

@@ -1,5 +1,5 @@
 import "server-only";
-import { FleetError } from "./errors";
+import { FleetError } from "@/server/errors";
 
 /**
  * Reads a request body with a hard byte limit. Content-Length is checked first (cheap refusal), then

@@ -1,6 +1,7 @@
 import "server-only";
 import { log } from "@/server/log";
-import { FleetError, problemResponse, type FleetErrorCode } from "./errors";
+import { FleetError, type FleetErrorCode } from "@/server/errors";
+import { problemResponse } from "./errors";
 import { errorCodes, type SpecCore } from "./spec";
 
 /**

@@ -2,13 +2,13 @@ import "server-only";
 import { PROBLEM_CONTENT_TYPE, type Problem } from "@/lib/api/problem";
 import type { FieldProblem } from "@/lib/types";
 import { log } from "@/server/log";
+import { FleetError, isFleetError, type FleetErrorCode } from "@/server/errors";
 import { isStoreError, type StoreError, type StoreErrorCode } from "@/server/store/errors";
 
 /**
- * The one error type the HTTP layer knows. Coordinator and auth code throw it (or a StoreError, mapped
- * below); the route builder turns it into application/problem+json. The message of a FleetError is
- * written for the client; anything else is logged and answered with a generic 500, so no stack trace
- * or internal message ever leaves the process.
+ * The code → HTTP status map: the one place a FleetError (server/errors.ts) or a StoreError
+ * (server/store/errors.ts) becomes a status and an application/problem+json body. The route builder
+ * calls toFleetError + problemResponse; nothing below HTTP imports this file (eslint zones).
  */
 export const FLEET_ERROR_STATUS = {
   validation: 400,
@@ -30,32 +30,7 @@ export const FLEET_ERROR_STATUS = {
   busy: 503,
   unavailable: 503,
   internal: 500,
-} as const;
-export type FleetErrorCode = keyof typeof FLEET_ERROR_STATUS;
-
-export class FleetError extends Error {
-  readonly code: FleetErrorCode;
-  readonly errors?: FieldProblem[];
-  readonly retryAfterMs?: number;
-  readonly extra?: Record<string, unknown>;
-
-  constructor(
-    code: FleetErrorCode,
-    message: string,
-    opts: { errors?: FieldProblem[]; retryAfterMs?: number; extra?: Record<string, unknown> } = {},
-  ) {
-    super(message);
-    this.name = "FleetError";
-    this.code = code;
-    if (opts.errors) this.errors = opts.errors;
-    if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
-    if (opts.extra) this.extra = opts.extra;
-  }
-}
-
-export function isFleetError(e: unknown, code?: FleetErrorCode): e is FleetError {
-  return e instanceof FleetError && (code === undefined || e.code === code);
-}
+} as const satisfies Record<FleetErrorCode, number>;
 
 /** Cross-bundle safe: store/errors isStoreError checks a brand, not instanceof. */
 function asStoreError(e: unknown): StoreError | undefined {
@@ -122,7 +97,7 @@ export function problemResponse(err: FleetError, headers?: HeadersInit): Respons
 
 /** Any thrown value → the FleetError a client may see. Unknown errors are logged here, once. */
 export function toFleetError(e: unknown, context: { method: string; path: string }): FleetError {
-  if (e instanceof FleetError) return e;
+  if (isFleetError(e)) return e;
   const storeError = asStoreError(e);
   if (storeError) {
     const e = storeError;

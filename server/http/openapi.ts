@@ -3,7 +3,8 @@ import { z } from "zod";
 import { problemSchema } from "@/lib/api/problem";
 import type { OpenApiView } from "@/lib/api/system";
 import type { Access } from "@/server/auth/principal";
-import { FLEET_ERROR_STATUS, type FleetErrorCode } from "./errors";
+import type { FleetErrorCode } from "@/server/errors";
+import { FLEET_ERROR_STATUS } from "./errors";
 import { errorCodes, pathParams, type SpecCore } from "./spec";
 
 /**

@@ -6,7 +6,8 @@ import { services, type Services } from "@/server/wiring";
 import { checkResponses, env } from "@/server/env";
 import { mediaType, parseJsonText, readBodyText } from "./body";
 import { driftResponse, jsonDrift, problemDrift, rawDrift } from "./check";
-import { FleetError, fieldProblems, problemResponse, toFleetError } from "./errors";
+import { FleetError } from "@/server/errors";
+import { fieldProblems, problemResponse, toFleetError } from "./errors";
 import type { Responses, SpecCore } from "./spec";
 
 /**

@@ -1,7 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import type { Access } from "@/server/auth/principal";
-import type { FleetErrorCode } from "./errors";
+import type { FleetErrorCode } from "@/server/errors";
 
 /**
  * What a route declares about itself: method, path, who, what it reads and every answer it gives.

@@ -1,4 +1,4 @@
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { route } from "@/server/http/route";
 
 import { nameParams, profileSummary } from "@/lib/api";

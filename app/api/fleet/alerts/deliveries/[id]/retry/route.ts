@@ -1,5 +1,5 @@
 import { retryDelivery } from "@/server/alerts";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { route } from "@/server/http/route";
 
 import { deliveryRetryView, idParams } from "@/lib/api";
