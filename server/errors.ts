@@ -24,6 +24,7 @@ export const FLEET_ERROR_CODES = [
   "budget_exceeded",
   "payload_too_large",
   "unsupported_media_type",
+  "rate_limited",
   "busy",
   "unavailable",
   "internal",

@@ -1,5 +1,5 @@
 import "server-only";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 
 /**
  * At most `max` events per key in any `windowMs` (a sliding log of the times, so a burst straddling

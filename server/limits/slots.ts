@@ -1,5 +1,5 @@
 import "server-only";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 
 /**
  * A cap on how many of one kind of long-lived request a key (a principal, a factory) holds at once:
