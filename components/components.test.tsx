@@ -1,6 +1,6 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { PriorityBadge, StageBadge } from "./badges";
+import { OverdueBadge, PriorityBadge, StageBadge } from "./badges";
 import { CostBar } from "./cost-bar";
 import { legalActions } from "./job/action-buttons";
 import { ExplanationPanel } from "./job/explanation-panel";
@@ -23,6 +23,12 @@ describe("server-rendered pieces", () => {
     expect(renderToStaticMarkup(<StageBadge stage="dead_letter" />)).toContain('data-stage="dead_letter"');
     expect(renderToStaticMarkup(<StageBadge stage="dead_letter" />)).toContain(">dead letter<");
     expect(renderToStaticMarkup(<PriorityBadge priority="critical" />)).toContain("background:#dc2626");
+  });
+  it("an overdue job says by how much, and its SLA on hover", () => {
+    const html = renderToStaticMarkup(<OverdueBadge overdue={{ byMs: 7 * 60_000, slaMs: 5 * 60_000 }} />);
+    expect(html).toContain('data-testid="row-overdue"');
+    expect(html).toContain(">overdue 7m<");
+    expect(html).toContain('title="waiting 7m past its SLA of 5m"');
   });
   it("the cost bar turns red at the budget and says when there is none", () => {
     expect(renderToStaticMarkup(<CostBar label="Dollars" spent={5} budget={5} format={String} />)).toContain('class="bar over"');

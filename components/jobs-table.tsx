@@ -20,7 +20,7 @@ import { formatAge, formatUsd } from "@/lib/ui/format";
 import { toJobRow, type JobRow } from "@/lib/ui/job-row";
 import { jobsQueryString, parseJobsQuery, toggleSort, withFilter, type JobsQuery, type SortKey } from "@/lib/ui/jobs-query";
 import { errorText, getJson, postAction } from "./api-client";
-import { PriorityBadge, StageBadge } from "./badges";
+import { OverdueBadge, PriorityBadge, StageBadge } from "./badges";
 
 const column = createColumnHelper<JobRow>();
 const BULK = ["requeue", "cancel", "pause"] as const;
@@ -155,7 +155,17 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
       column.accessor("factory", { header: "Factory" }),
       column.accessor("createdAt", {
         header: () => <SortHeader label="Age" sortKey="createdAt" query={query} onSort={onSort} sortable={sortable} />,
-        cell: (c) => <span title={new Date(c.getValue()).toISOString()}>{formatAge(c.getValue(), now)}</span>,
+        cell: (c) => (
+          <>
+            <span title={new Date(c.getValue()).toISOString()}>{formatAge(c.getValue(), now)}</span>
+            {c.row.original.overdue && (
+              <>
+                {" "}
+                <OverdueBadge overdue={c.row.original.overdue} />
+              </>
+            )}
+          </>
+        ),
       }),
       column.accessor("costUsd", {
         // Not an order the API offers (cost changes under a running job, so a cursor over it would drift).

@@ -26,6 +26,25 @@ describe("parseEnv", () => {
     }
   });
 
+  it("reads scheduler weights and SLA targets, naming the variable and the scorer of a bad one", () => {
+    const env = parseEnv({ FLEET_SCHED_WEIGHTS: "fairness=6, load=2.5", FLEET_SLA_CRITICAL: "2m", FLEET_SLA_LOW: "1d" });
+    expect(env.FLEET_SCHED_WEIGHTS).toEqual({ fairness: 6, load: 2.5 });
+    expect(env.FLEET_SLA_CRITICAL).toBe(120_000);
+    expect(env.FLEET_SLA_LOW).toBe(86_400_000);
+    const problems = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+      } catch (e) {
+        return (e as EnvError).problems;
+      }
+      throw new Error("accepted");
+    };
+    expect(problems({ FLEET_SCHED_WEIGHTS: "fairnes=2" })).toEqual([{ variable: "FLEET_SCHED_WEIGHTS", message: expect.stringMatching(/^fairnes: not a scorer \(one of capability-fit, /) }]);
+    expect(problems({ FLEET_SCHED_WEIGHTS: "load=-1" })).toEqual([{ variable: "FLEET_SCHED_WEIGHTS", message: 'load: expected a number from 0 to 100, got "-1"' }]);
+    expect(problems({ FLEET_SCHED_WEIGHTS: "load" })[0]!.message).toMatch(/expected scorer=weight/);
+    expect(problems({ FLEET_SLA_HIGH: "soon" })).toEqual([{ variable: "FLEET_SLA_HIGH", message: expect.stringContaining("expected a duration like 90s") }]);
+  });
+
   it("requires the Cosmos connection when FLEET_STORE=cosmos", () => {
     try {
       parseEnv({ FLEET_STORE: "cosmos" });

@@ -1,6 +1,8 @@
 import "server-only";
 import { z } from "zod";
+import { parseDuration } from "@/lib/duration";
 import { DEFAULT_ATTEMPT_LOG_BYTES } from "@/lib/limits";
+import { MAX_SCORER_WEIGHT, SCORER_NAMES, type ScorerName } from "@/lib/scorers";
 
 /**
  * Every setting of the control plane, parsed once. A bad value stops the process at start with a
@@ -13,6 +15,31 @@ const optionalSecret = z
   .min(1)
   .optional()
   .transform((v) => (v === "" ? undefined : v));
+
+/** `FLEET_SCHED_WEIGHTS=fairness=4,load=2`: scorer=weight pairs; each problem names its scorer. */
+const schedulerWeights = z.string().transform((text, ctx) => {
+  const out: Partial<Record<ScorerName, number>> = {};
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z-]+)\s*=\s*(\S+)$/.exec(part);
+    const name = m?.[1] as ScorerName | undefined;
+    const value = Number(m?.[2]);
+    if (!m || !name) ctx.addIssue({ code: "custom", message: `"${part}": expected scorer=weight, e.g. fairness=4` });
+    else if (!SCORER_NAMES.includes(name)) ctx.addIssue({ code: "custom", message: `${name}: not a scorer (one of ${SCORER_NAMES.join(", ")})` });
+    else if (!Number.isFinite(value) || value < 0 || value > MAX_SCORER_WEIGHT) ctx.addIssue({ code: "custom", message: `${name}: expected a number from 0 to ${MAX_SCORER_WEIGHT}, got ${JSON.stringify(m[2])}` });
+    else out[name] = value;
+  }
+  return out;
+});
+
+/** `FLEET_SLA_CRITICAL=5m`: how long a queued job of that priority may wait before it is overdue. */
+const slaTarget = z.string().transform((text, ctx) => {
+  const d = parseDuration(text);
+  if (!d.ok) {
+    ctx.addIssue({ code: "custom", message: d.message });
+    return z.NEVER;
+  }
+  return d.ms;
+});
 
 export const envSchema = z
   .object({
@@ -55,6 +82,13 @@ export const envSchema = z
     FLEET_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     FLEET_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     FLEET_RETENTION_EVENTS_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+    /** scheduler scorer weights over the defaults (server/scheduler/config.ts); the Admin page overrides them */
+    FLEET_SCHED_WEIGHTS: schedulerWeights.optional(),
+    /** SLA targets per priority (defaults 5m / 30m / 4h / 24h); the Admin page overrides them */
+    FLEET_SLA_CRITICAL: slaTarget.optional(),
+    FLEET_SLA_HIGH: slaTarget.optional(),
+    FLEET_SLA_MEDIUM: slaTarget.optional(),
+    FLEET_SLA_LOW: slaTarget.optional(),
     FLEET_MAX_BODY_BYTES: ms(1024).default(1_048_576),
     /** log text stored per attempt; past it the truncation marker, then only the last 64 KiB (lib/limits.ts) */
     FLEET_MAX_LOG_BYTES: ms(65_536).default(DEFAULT_ATTEMPT_LOG_BYTES),

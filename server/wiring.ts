@@ -154,6 +154,13 @@ async function build(): Promise<Services> {
     profiles: fileProfileSource(path.resolve("profiles"), now),
     settings: new SettingsCache(store, now),
     policy: { stallMs: e.FLEET_STALL_MS, failureSpike: e.FLEET_FAILURE_SPIKE, failureWindowMs: e.FLEET_FAILURE_WINDOW_MS },
+    sla: {
+      ...(e.FLEET_SLA_CRITICAL !== undefined ? { critical: e.FLEET_SLA_CRITICAL } : {}),
+      ...(e.FLEET_SLA_HIGH !== undefined ? { high: e.FLEET_SLA_HIGH } : {}),
+      ...(e.FLEET_SLA_MEDIUM !== undefined ? { medium: e.FLEET_SLA_MEDIUM } : {}),
+      ...(e.FLEET_SLA_LOW !== undefined ? { low: e.FLEET_SLA_LOW } : {}),
+    },
+    ...(e.FLEET_SCHED_WEIGHTS ? { schedulerWeights: e.FLEET_SCHED_WEIGHTS } : {}),
     retention: {
       ...(e.FLEET_RETENTION_DAYS !== undefined ? { days: e.FLEET_RETENTION_DAYS } : {}),
       ...(e.FLEET_RETENTION_LOGS_DAYS !== undefined ? { logsDays: e.FLEET_RETENTION_LOGS_DAYS } : {}),

@@ -104,6 +104,8 @@ export const jobView = z.object({
   deps: z.array(z.string()),
   blockedReasons: z.array(z.string()),
   pendingReason: z.string().optional(),
+  /** a queued job waiting longer than its priority's SLA target (GET /scheduling): by how much */
+  overdue: z.object({ byMs: z.number(), slaMs: z.number() }).optional(),
   decision: z.unknown().optional(),
   attempts: z.number().int(),
   epoch: z.number().int(),

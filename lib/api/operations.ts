@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { PRIORITIES } from "../types";
+import { MAX_SCORER_WEIGHT, SCORER_NAMES, type ScorerName } from "../scorers";
+import { PRIORITIES, type Priority } from "../types";
 
 /**
  * Operator settings of the Admin page (issue 13): alert sinks, SLA targets, scheduler weights,
@@ -23,6 +24,34 @@ export type AlertSinksRequest = z.infer<typeof alertSinksRequest>;
 
 const minutes = z.number().int().min(1_000).max(30 * 86_400_000);
 export const slaTargetsSchema = z.strictObject(Object.fromEntries(PRIORITIES.map((p) => [p, minutes.optional()])) as Record<(typeof PRIORITIES)[number], z.ZodOptional<typeof minutes>>);
+
+/** One weight per scorer (server/scheduler's declared table); an absent name keeps its env/default value. */
+const weight = z.number().min(0, "must be at least 0").max(MAX_SCORER_WEIGHT, `must be at most ${MAX_SCORER_WEIGHT}`);
+export const schedulerWeightsSchema = z.strictObject(
+  Object.fromEntries(SCORER_NAMES.map((n) => [n, weight.optional()])) as Record<ScorerName, z.ZodOptional<typeof weight>>,
+);
+
+/**
+ * `PUT /scheduling`: each part given replaces what the Admin page saved for it (send `{}` to fall
+ * back to the environment and the defaults); a part left out is kept.
+ */
+export const schedulingSettingsRequest = z.strictObject({
+  weights: schedulerWeightsSchema.optional(),
+  /** ms a queued job of each priority may wait before it is overdue (1 s to 30 days) */
+  slaMs: slaTargetsSchema.optional(),
+});
+export type SchedulingSettingsRequest = z.infer<typeof schedulingSettingsRequest>;
+
+const source = z.enum(["default", "env", "settings"]);
+/** `GET`/`PUT /scheduling`: the values in force, each with its default and where it comes from. */
+export const schedulingSettingsView = z.object({
+  weights: z.record(z.string(), z.object({ value: z.number(), default: z.number(), from: source })),
+  slaMs: z.record(z.string(), z.object({ value: z.number(), default: z.number(), from: source })),
+  updatedAt: z.string().optional(),
+  by: z.string().optional(),
+});
+export type SchedulingSettingsView = z.infer<typeof schedulingSettingsView>;
+export type SlaTargetsMs = Record<Priority, number>;
 
 export const retentionSchema = z.strictObject({
   days: z.number().int().min(1).max(36_500).optional(),

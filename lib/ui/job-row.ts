@@ -16,6 +16,8 @@ export interface JobRow {
   createdAt: number;
   costUsd: number;
   pendingReason?: string;
+  /** queued past its priority's SLA target (the server's view when the page was read) */
+  overdue?: { byMs: number; slaMs: number };
 }
 
 export function toJobRow(job: JobView, factoryNames: ReadonlyMap<string, string> = new Map()): JobRow {
@@ -33,5 +35,6 @@ export function toJobRow(job: JobView, factoryNames: ReadonlyMap<string, string>
     createdAt: toMs(job.createdAt) ?? 0,
     costUsd: job.cost?.usd ?? 0,
     pendingReason: job.pendingReason,
+    ...(job.overdue ? { overdue: job.overdue } : {}),
   };
 }

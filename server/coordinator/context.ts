@@ -1,4 +1,5 @@
 import "server-only";
+import type { ScorerName } from "@/lib/scorers";
 import type { Priority } from "@/lib/types";
 import type { AlertEnv } from "@/server/alerts/config";
 import type { RetentionEnv } from "@/server/retention";
@@ -27,8 +28,10 @@ export interface CoordinatorContext {
   settings: SettingsCache;
   /** issue 5 policy settings (jitter source, stall and failure-spike thresholds); defaults in policies/config.ts */
   policy?: Partial<PolicyConfig>;
-  /** SLA targets per priority from the environment (FLEET_SLA); settings override them (sla.ts) */
+  /** SLA targets per priority from the environment (FLEET_SLA_<PRIORITY>); settings override them (sla.ts) */
   sla?: Partial<Record<Priority, number>>;
+  /** scheduler scorer weights from the environment (FLEET_SCHED_WEIGHTS); settings override them (scheduling.ts) */
+  schedulerWeights?: Partial<Record<ScorerName, number>>;
   /** alert sinks and delivery knobs from the environment (server/alerts/config.ts) */
   alerts?: AlertEnv;
   /** retention limits from the environment (server/retention); off when absent */

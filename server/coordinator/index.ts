@@ -19,3 +19,4 @@ export { openJobLog } from "./job-log";
 export { sweepOnce, startSweeper } from "./sweeper";
 export { setKillSwitch, getKillSwitch, setProductPaused, createApiToken, listApiTokens, revokeApiToken, stats, metricsText } from "./admin";
 export { listUsers, setUserRole } from "./users";
+export { getSchedulingSettings, saveSchedulingSettings } from "./scheduling";

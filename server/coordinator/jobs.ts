@@ -13,6 +13,7 @@ import { refreshDependents, unmetDepsOf } from "./deps";
 import { pendingForBlocked } from "./policies/deps";
 import { newJobId } from "./ids";
 import { resolveSubmission, type Submission } from "./job-input";
+import { slaOf } from "./sla";
 import { eventView, jobView } from "./views";
 
 /** How far the cycle check walks the dependency graph before giving up (protects the store). */
@@ -104,7 +105,8 @@ export async function listJobs(ctx: CoordinatorContext, q: ListJobsQuery) {
     q.limit,
     { by: q.sort, dir: q.order },
   );
-  return { items: page.items.map((j) => jobView(j)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  const sla = { targets: await slaOf(ctx), now: ctx.now() };
+  return { items: page.items.map((j) => jobView(j, { sla })), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
 export async function requireJob(ctx: CoordinatorContext, id: string): Promise<JobRecord> {
@@ -117,7 +119,7 @@ export async function getJob(ctx: CoordinatorContext, id: string) {
   const job = await requireJob(ctx, id);
   const runs = await ctx.store.listRuns(id);
   const lockWait = await lockWaitReason(ctx, job);
-  return { ...jobView(job, { body: true, runs }), ...(lockWait ? { pendingReason: lockWait } : {}) };
+  return { ...jobView(job, { body: true, runs, sla: { targets: await slaOf(ctx), now: ctx.now() } }), ...(lockWait ? { pendingReason: lockWait } : {}) };
 }
 
 /** A queued job whose lock another job's lease holds says which job it waits for. */

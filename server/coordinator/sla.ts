@@ -7,7 +7,7 @@ import type { CoordinatorContext } from "./context";
  * SLA targets: how long a queued job of each priority may wait before it counts as overdue. They
  * drive the jobs table's *overdue* marker and the `fleet_queue_overdue` metric; the scheduler
  * already orders by priority and age, so an SLA never relaxes a constraint, it only makes a late
- * job visible. Defaults here, overridden by FLEET_SLA (env) and then by the Admin page (settings).
+ * job visible. Defaults here, overridden by FLEET_SLA_<PRIORITY> (env) and then per priority by the Admin page (settings).
  */
 export type SlaTargets = Record<Priority, number>;
 

@@ -1,11 +1,13 @@
 import "server-only";
 import type { EventView, FactoryView, JobView } from "@/lib/api";
 import type { EventRecord, FactoryRecord, JobRecord, RunRecord } from "@/server/store/records";
+import { overdueMs, type SlaTargets } from "./sla";
 
 /** Store records → API shapes: ISO times, no internal bookkeeping (token hashes, versions). */
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[] } = {}): JobView {
+export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[]; sla?: { targets: SlaTargets; now: number } } = {}): JobView {
+  const late = opts.sla ? overdueMs(job, opts.sla.targets, opts.sla.now) : 0;
   return {
     id: job.id,
     productId: job.productId,
@@ -19,6 +21,7 @@ export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord
     deps: job.deps,
     blockedReasons: job.blockedReasons,
     ...(job.pendingReason ? { pendingReason: job.pendingReason } : {}),
+    ...(late > 0 ? { overdue: { byMs: late, slaMs: opts.sla!.targets[job.priority] } } : {}),
     ...(job.decision !== undefined ? { decision: job.decision } : {}),
     attempts: job.attempts,
     epoch: job.epoch,

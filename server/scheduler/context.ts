@@ -51,10 +51,13 @@ export function productDeficits(snapshot: Snapshot, queuedProducts: Iterable<str
 export function prepare(snapshot: Snapshot, options: SchedulerOptions = {}): DecisionContext {
   const index = options.index ?? createIndex(options.config);
   index.sync(snapshot);
+  // Weights only scale scores (nothing the index caches depends on them), so the snapshot's may
+  // replace the index's per decision.
+  const config = snapshot.weights ? { ...index.config, weights: { ...index.config.weights, ...snapshot.weights } } : index.config;
   return {
     index,
     snapshot,
-    config: index.config,
+    config,
     now: snapshot.now,
     paused: new Set(snapshot.pausedProducts),
     maxCostPerHour: index.maxCostPerHour(),

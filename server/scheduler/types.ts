@@ -7,6 +7,7 @@
  * Times are milliseconds on the caller's clock (`now` is supplied, never read).
  */
 import type { Manifest, Priority, Stage } from "@/lib/types";
+import type { ScorerName } from "@/lib/scorers";
 import type { ReasonCode } from "./reasons";
 
 export type FactoryStatus = "online" | "offline" | "draining";
@@ -94,19 +95,15 @@ export interface Snapshot {
   killSwitch: boolean;
   pausedProducts: readonly string[];
   fairness: Readonly<Record<string, ProductCounters>>;
+  /**
+   * The operator's scorer weights (Admin page / FLEET_SCHED_WEIGHTS), over the configuration's.
+   * Input like everything else, so a decision stays a function of its snapshot, and the weights in
+   * its score terms are the ones it was made with.
+   */
+  weights?: Readonly<Partial<Record<ScorerName, number>>>;
 }
 
-export const SCORER_NAMES = [
-  "capability-fit",
-  "affinity",
-  "warm-checkout",
-  "load",
-  "cost-fit",
-  "health",
-  "starvation",
-  "fairness",
-] as const;
-export type ScorerName = (typeof SCORER_NAMES)[number];
+export { SCORER_NAMES, type ScorerName } from "@/lib/scorers";
 
 export interface ScoreTerm {
   name: ScorerName;

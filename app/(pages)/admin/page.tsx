@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { AlertSinksPanel } from "@/components/alert-panels";
+import { SchedulingPanel } from "@/components/scheduling-panel";
 import { ApiTokensPanel, KillSwitchPanel, ProductPausePanel, UsersPanel } from "@/components/admin-panels";
 import { Forbidden } from "../_lib/forbidden";
 import { requireRole } from "../_lib/session";
@@ -22,6 +23,9 @@ export default async function AdminPage() {
       </div>
       <div style={{ marginTop: 12 }}>
         <AlertSinksPanel />
+      </div>
+      <div style={{ marginTop: 12 }}>
+        <SchedulingPanel />
       </div>
     </main>
   );

@@ -1,6 +1,7 @@
 import "server-only";
 import { createIndex, type SchedulerIndex } from "@/server/scheduler";
 import type { CoordinatorContext } from "../context";
+import { schedulerWeightsFrom } from "../scheduling";
 import { RecentFailures } from "./failures";
 import { PendingBook } from "./pending-book";
 import { SnapshotSource } from "./snapshot-source";
@@ -27,6 +28,7 @@ export class PlacementService {
     this.source = new SnapshotSource({
       store: ctx.store,
       settings: () => ctx.settings.get(),
+      weights: (settings) => schedulerWeightsFrom(ctx.schedulerWeights, settings),
       queuedGeneration: () => ctx.notifier.queuedGeneration,
       offlineAfterMs: ctx.offlineAfterMs,
       seed: ctx.productId,

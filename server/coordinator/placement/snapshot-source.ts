@@ -20,6 +20,8 @@ import { runningLeaseOf, toFactoryInput, toJobInput } from "./inputs";
 export interface SnapshotSourceDeps {
   store: Store;
   settings: () => Promise<Settings>;
+  /** the operator's scorer weights for a snapshot, from its settings (absent: the scheduler's defaults) */
+  weights?: (settings: Settings) => Snapshot["weights"];
   /** increases whenever this process queues a job (Notifier.queuedGeneration) */
   queuedGeneration: () => number;
   offlineAfterMs: number;
@@ -68,6 +70,7 @@ export class SnapshotSource {
   async snapshot(now: number): Promise<Snapshot> {
     await this.ensureFresh(now);
     const settings = await this.deps.settings();
+    const weights = this.deps.weights?.(settings);
     return {
       now,
       seed: this.deps.seed,
@@ -77,6 +80,7 @@ export class SnapshotSource {
       killSwitch: settings.killSwitch.on,
       pausedProducts: settings.pausedProducts,
       fairness: this.fairness,
+      ...(weights && Object.keys(weights).length > 0 ? { weights } : {}),
     };
   }
 
