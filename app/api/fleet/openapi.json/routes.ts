@@ -29,7 +29,7 @@ import * as r23 from "../products/[id]/pause/route";
 import * as r24 from "../profiles/[name]/route";
 import * as r25 from "../profiles/route";
 import * as r26 from "../stats/route";
-import * as r32 from "../scheduling/route";
+import * as rScheduling from "../scheduling/route";
 import * as r27 from "../stream/route";
 import * as r28 from "../tokens/[id]/route";
 import * as r29 from "../tokens/route";
@@ -64,7 +64,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "products/[id]/pause/route.ts": r23,
   "profiles/[name]/route.ts": r24,
   "profiles/route.ts": r25,
-  "scheduling/route.ts": r32,
+  "scheduling/route.ts": rScheduling,
   "stats/route.ts": r26,
   "stream/route.ts": r27,
   "tokens/[id]/route.ts": r28,
