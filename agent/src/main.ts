@@ -12,6 +12,8 @@ import { resolveAdapters } from "./engines/adapters";
 import { FactoryAgent } from "./loop/agent";
 import { proxySettings } from "./net/http";
 import { ProxyConfigError, proxyFor } from "./net/proxy";
+import { setUpIsolation } from "./loop/isolation-setup";
+import { chooseIsolation, probeIsolation } from "./run/sandbox/isolation";
 import { AGENT_VERSION } from "./version";
 
 async function main(argv: string[]): Promise<number> {
@@ -40,9 +42,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write("fleet-agent: warning: --token puts the enrollment token in this process's command line, visible to other processes; prefer --token-file FILE (or - for stdin) or FLEET_ENROLLMENT_TOKEN\n");
   }
   const adapters = resolveAdapters(file?.engines);
+  const probes = probeIsolation({ env: process.env, jobUser: options.jobUser });
   if (flags.detect) {
     const d = await detect({ adapters, ...(options.engines ? { engines: options.engines } : {}), max: options.max, tags: options.tags });
-    process.stdout.write(JSON.stringify({ name: options.name, ...d }, null, 2) + "\n");
+    const chosen = chooseIsolation(options.isolation, probes);
+    const isolation = {
+      level: "level" in chosen ? chosen.level : null,
+      ...("error" in chosen ? { error: chosen.error } : {}),
+      network: options.jobNetwork ? "on" : "off",
+      levels: Object.fromEntries(probes.map((p) => [p.level, { available: p.available, detail: p.detail }])),
+    };
+    process.stdout.write(JSON.stringify({ name: options.name, ...d, isolation }, null, 2) + "\n");
     return 0;
   }
   if (flags.offline) {
@@ -50,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
     const { OfflineAgent } = await import("./offline/offline-agent");
     const name = options.name;
     const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} fleet-agent[${name} offline] ${msg}\n`);
-    const agent = new OfflineAgent({ dir: flags.offline, options, adapters, env: process.env, log });
+    const isolation = setUpIsolation(options, process.env, log, probes);
+    const agent = new OfflineAgent({ dir: flags.offline, options, adapters, env: process.env, log, isolation });
     process.on("SIGTERM", () => agent.requestStop());
     process.on("SIGINT", () => agent.requestStop());
     return agent.run();
@@ -68,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // Said once, without the proxy's credentials, so an operator sees which way the agent goes.
   if (proxy) log(`coordinator via proxy ${proxy.protocol}//${proxy.host}`);
-  const agent = new FactoryAgent({ options: { ...options, server: options.server }, adapters, env: process.env, log });
+  const isolation = setUpIsolation(options, process.env, log, probes);
+  const agent = new FactoryAgent({ options: { ...options, server: options.server }, adapters, env: process.env, log, isolation });
   process.on("SIGTERM", () => agent.requestStop());
   process.on("SIGINT", () => agent.requestStop());
   return agent.run();

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { UsageError } from "./usage-error";
+import { ISOLATION_LEVELS, type IsolationLevel } from "../run/sandbox/isolation";
 import type { AgentConfigFile } from "../config/config-file";
 import {
   parseEngineList,
@@ -36,6 +37,9 @@ export interface ParsedFlags {
   costPerHour?: number;
   insecureHttp: boolean;
   tokenFile?: string;
+  isolation?: IsolationLevel;
+  jobNetwork?: boolean;
+  jobUser?: string;
 }
 
 const OPTIONS = {
@@ -55,6 +59,9 @@ const OPTIONS = {
   "cost-per-hour": { type: "string" },
   "insecure-http": { type: "boolean" },
   "token-file": { type: "string" },
+  isolation: { type: "string" },
+  "job-network": { type: "string" },
+  "job-user": { type: "string" },
 } as const;
 
 /** Parses argv (without node and the script). Throws UsageError naming the flag. */
@@ -104,6 +111,23 @@ export function parseFlags(argv: string[]): ParsedFlags {
     if (flags.token !== undefined) throw new UsageError("--token-file: pass the enrollment token once, with --token or --token-file");
     flags.tokenFile = tokenFile === "-" ? "-" : path.resolve(tokenFile);
   }
+  const isolation = str("isolation");
+  if (isolation !== undefined) {
+    if (!(ISOLATION_LEVELS as readonly string[]).includes(isolation)) {
+      throw new UsageError(`--isolation: "${isolation}" is not a level; expected one of ${ISOLATION_LEVELS.join(", ")}`);
+    }
+    flags.isolation = isolation as IsolationLevel;
+  }
+  const net = str("job-network");
+  if (net !== undefined) {
+    if (net !== "on" && net !== "off") throw new UsageError(`--job-network: "${net}" must be on or off`);
+    flags.jobNetwork = net === "on";
+  }
+  const jobUser = str("job-user");
+  if (jobUser !== undefined) {
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/i.test(jobUser)) throw new UsageError(`--job-user: "${jobUser}" is not a user name (letters, digits, _ and -, at most 32)`);
+    flags.jobUser = jobUser;
+  }
   return flags;
 }
 
@@ -152,6 +176,14 @@ export interface AgentOptions {
   heartbeatMs: number;
   /** USD per hour, reported at register and on every heartbeat (0 unless --cost-per-hour or the config says) */
   costPerHour: number;
+  /** --isolation; undefined: the strongest level available here */
+  isolation?: IsolationLevel;
+  /** --job-network (default on: engines call their model APIs) */
+  jobNetwork: boolean;
+  /** --job-user, for isolation `user` (default fleet-job) */
+  jobUser: string;
+  /** --token-file (a file, not stdin): hidden from jobs like the agent's own state */
+  tokenFile?: string;
 }
 
 function defaultName(): string {
@@ -187,7 +219,11 @@ export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFi
     once: flags.once,
     heartbeatMs,
     costPerHour: flags.costPerHour ?? file?.costPerHour ?? 0,
+    jobNetwork: flags.jobNetwork ?? true,
+    jobUser: flags.jobUser ?? "fleet-job",
   };
+  if (flags.isolation) opts.isolation = flags.isolation;
+  if (flags.tokenFile && flags.tokenFile !== "-") opts.tokenFile = flags.tokenFile;
   if (server) {
     checkTransport(server, flags.insecureHttp);
     opts.server = server;

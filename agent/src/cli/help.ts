@@ -29,13 +29,19 @@ Options:
   --config FILE      JSON or YAML config: server, name, max, workdir, tags, costPerHour, engines
                      (override an adapter or add a custom engine: command, args with {prompt},
                      yoloArgs, prompt: arg|stdin|file, output: text|claude|codex|gemini).
+  --isolation LEVEL  How each job (engine and verify) is confined: bwrap (Linux, bubblewrap: own
+                     PID namespace, read-only system, the agent's files hidden), sandbox-exec
+                     (macOS), user (a dedicated OS user, see --job-user; agent as root), none (no
+                     isolation: warned about). Default: the strongest available (see --detect).
+  --job-network on|off  Network for jobs under bwrap/sandbox-exec (default on; off: loopback only).
+  --job-user NAME    The OS user jobs run as with --isolation user (default fleet-job).
   --once             Claim at most one job, run it, and exit (tests and cron); with --offline,
                      process at most one file of DIR/inbox (none waiting: exit at once).
   --offline DIR      Folder queue without a coordinator: job files (*.md) dropped in DIR/inbox
                      run here and move through building/ to review/, testing/, shipped/ or
                      failed/, with <name>.log and <name>.result.json beside them. Reconciling
                      with a coordinator (--server) is not yet supported.
-  --detect           Print the detected capabilities and stations as JSON and exit.
+  --detect           Print the detected capabilities, stations and isolation levels as JSON and exit.
   --version          Print the agent version and exit.
   --help             Show this help.
 

@@ -43,6 +43,11 @@ export interface EngineAdapter {
    * before spawning, so the job fails with what to do instead of the CLI's one-line refusal.
    */
   yoloRootOverrideEnv?: string;
+  /**
+   * Where the CLI keeps its sign-in, relative to HOME: shown read-only at the same place in the
+   * job's scratch HOME (a sandbox shows nothing else of the agent's home, and no other engine's).
+   */
+  credentialFiles?: string[];
 }
 
 const builtin = (a: Omit<EngineAdapter, "safeArgs" | "versionArgs"> & Partial<EngineAdapter>): EngineAdapter => ({
@@ -55,6 +60,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
   claude: builtin({
     name: "claude",
     command: "claude",
+    credentialFiles: [".claude/.credentials.json", ".claude.json"],
     args: ["-p", "--output-format", "stream-json", "--verbose", "{yolo}", "--", "{prompt}"],
     yoloArgs: ["--dangerously-skip-permissions"],
     yoloRootOverrideEnv: "IS_SANDBOX",
@@ -64,6 +70,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
   codex: builtin({
     name: "codex",
     command: "codex",
+    credentialFiles: [".codex/auth.json", ".codex/config.toml"],
     args: ["exec", "--json", "--skip-git-repo-check", "{yolo}", "--", "{prompt}"],
     yoloArgs: ["--dangerously-bypass-approvals-and-sandbox"],
     safeArgs: ["--sandbox", "workspace-write"],
@@ -73,6 +80,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
   gemini: builtin({
     name: "gemini",
     command: "gemini",
+    credentialFiles: [".gemini/oauth_creds.json", ".gemini/google_accounts.json", ".gemini/settings.json"],
     args: ["--prompt={prompt}", "--output-format", "stream-json", "{yolo}"],
     yoloArgs: ["--yolo"],
     yoloEnv: { GEMINI_CLI_TRUST_WORKSPACE: "true" },
@@ -82,6 +90,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
   copilot: builtin({
     name: "copilot",
     command: "copilot",
+    credentialFiles: [".copilot/config.json", ".config/gh/hosts.yml"],
     args: ["--prompt={prompt}", "{yolo}"],
     yoloArgs: ["--allow-all-tools"],
     prompt: "arg",
@@ -90,6 +99,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
   aider: builtin({
     name: "aider",
     command: "aider",
+    credentialFiles: [".aider.conf.yml"],
     args: ["--message={prompt}", "--no-pretty", "{yolo}"],
     yoloArgs: ["--yes-always"],
     prompt: "arg",
@@ -98,6 +108,7 @@ export const BUILTIN_ADAPTERS: Record<string, EngineAdapter> = {
   devin: builtin({
     name: "devin",
     command: "devin",
+    credentialFiles: [".config/devin"],
     args: ["-p", "{yolo}", "--", "{prompt}"],
     yoloArgs: ["--permission-mode", "dangerous"],
     prompt: "arg",
@@ -145,6 +156,7 @@ export function resolveAdapters(config: Record<string, EngineConfig> = {}): Reco
     if (c.output !== undefined) a.output = c.output;
     if (c.versionArgs !== undefined) a.versionArgs = c.versionArgs;
     if (c.slots !== undefined) a.slots = c.slots;
+    if (c.credentialFiles !== undefined) a.credentialFiles = c.credentialFiles;
     if (c.env) a.env = { ...base.env, ...c.env };
     out[name] = a;
   }

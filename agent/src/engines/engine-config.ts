@@ -23,6 +23,17 @@ export const engineConfig = z.strictObject({
   output: z.enum(OUTPUT_PARSERS).optional(),
   versionArgs: argList.optional(),
   slots: z.number().int().min(1).max(256).optional(),
+  /** the CLI's sign-in files, relative to HOME (no `..`, not absolute): shown read-only to its jobs */
+  credentialFiles: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(1024)
+        .refine((p) => !p.startsWith("/") && !p.startsWith("~") && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes(".."), "a path relative to HOME, without ..")
+    )
+    .max(20)
+    .optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4096)).optional(),
 });
 export type EngineConfig = z.infer<typeof engineConfig>;

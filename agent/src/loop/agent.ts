@@ -23,6 +23,7 @@ import { backoffDelay, jitter, sleep } from "../net/backoff";
 import { CoordinatorClient } from "../net/client";
 import { RejectedError, TransientError, UnauthorizedError } from "../net/errors";
 import { groupAlive, signalGroup, startedByUs } from "../run/process-group";
+import type { Isolation } from "../run/sandbox/isolation";
 import { JobRun } from "../run/job-runner";
 import { AGENT_VERSION } from "../version";
 import { detectAndAnnounce } from "./start-up";
@@ -34,6 +35,8 @@ export interface AgentDeps {
   adapters: Record<string, EngineAdapter>;
   env: NodeJS.ProcessEnv;
   log: (msg: string) => void;
+  /** how jobs are confined (set up once at start: ./isolation-setup.ts) */
+  isolation: Isolation;
 }
 
 const CLAIM_WAIT_MS = 25_000;
@@ -308,6 +311,7 @@ export class FactoryAgent {
       graceMs: Number(this.d.env.FLEET_AGENT_KILL_GRACE_MS) || 10_000,
       verifyTimeoutMs: Number(this.d.env.FLEET_AGENT_VERIFY_TIMEOUT_MS) || 30 * 60_000,
       env: this.d.env,
+      isolation: this.d.isolation,
       onProcessGroup: (pgid) => {
         this.runningFile.set({ leaseId: claim.lease.id, epoch: claim.lease.epoch, jobId: claim.job.id, ...(pgid ? { pgid } : {}) });
       },

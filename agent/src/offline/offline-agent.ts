@@ -37,6 +37,7 @@ import type { EngineAdapter } from "../engines/adapters";
 import { detectAndAnnounce } from "../loop/start-up";
 import { freeStations } from "../loop/stations";
 import { WakeSignal } from "../loop/wake-signal";
+import type { Isolation } from "../run/sandbox/isolation";
 import { JobRun, type JobResult } from "../run/job-runner";
 import { FolderQueue, type StageDir } from "./folder";
 import { LocalLease } from "./local-lease";
@@ -47,6 +48,8 @@ export interface OfflineDeps {
   adapters: Record<string, EngineAdapter>;
   env: NodeJS.ProcessEnv;
   log: (msg: string) => void;
+  /** how jobs are confined (set up once at start: ./isolation-setup.ts) */
+  isolation: Isolation;
 }
 
 /** Local leases never expire; the runner renews at a third of this (a no-op). */
@@ -340,6 +343,7 @@ export class OfflineAgent {
       graceMs: Number(this.d.env.FLEET_AGENT_KILL_GRACE_MS) || 10_000,
       verifyTimeoutMs: Number(this.d.env.FLEET_AGENT_VERIFY_TIMEOUT_MS) || 30 * 60_000,
       env: this.d.env,
+      isolation: this.d.isolation,
       log: this.d.log,
     });
     this.jobs.set(stem, { run, engine, ...(job.manifest.lock ? { lock: job.manifest.lock } : {}) });

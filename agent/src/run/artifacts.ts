@@ -9,11 +9,12 @@ import path from "node:path";
 import picomatch from "picomatch";
 import { redact } from "@/lib/secrets";
 import { LIMITS, type ArtifactReport } from "@/lib/protocol";
-import { git, gitOutput } from "./git";
+import { git as runGit, gitOutput } from "./git";
 import type { Change } from "./scope";
 import { escapesRoot } from "./scope";
 
-export async function diffSince(root: string, base: string | undefined, changes: Change[]): Promise<string> {
+export async function diffSince(root: string, base: string | undefined, changes: Change[], env: Record<string, string> = {}): Promise<string> {
+  const git = (args: string[], cwd: string) => runGit(args, cwd, 120_000, undefined, env);
   let text = base ? await git(["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", base, "--"], root) : "";
   const undone = changes.filter((c) => c.status === "undone").map((c) => c.path);
   if (base && undone.length) {
@@ -24,7 +25,7 @@ export async function diffSince(root: string, base: string | undefined, changes:
   for (const c of changes.filter((c) => c.status === "untracked" || (!base && c.status === "added")).slice(0, 500)) {
     if (escapesRoot(root, c.path)) continue;
     // `git diff --no-index` exits 1 when files differ, which is always here.
-    text += await gitOutput(["diff", "--no-color", "--no-index", "--", "/dev/null", c.path], root);
+    text += await gitOutput(["diff", "--no-color", "--no-index", "--", "/dev/null", c.path], root, 60_000, env);
   }
   return text;
 }
@@ -42,12 +43,15 @@ export async function collectArtifacts(input: {
   base?: string;
   changes: Change[];
   buildLog: string;
+  /** the workspace's gitEnv: the agent's git directory for this checkout */
+  gitEnv?: Record<string, string>;
 }): Promise<ArtifactReport[]> {
+  const env = input.gitEnv ?? {};
   const out: ArtifactReport[] = [];
   const globs: string[] = [];
   for (const r of input.requested) {
     if (r === "diff") {
-      if (input.root) out.push(inline("diff", "diff", await diffSince(input.root, input.base, input.changes)));
+      if (input.root) out.push(inline("diff", "diff", await diffSince(input.root, input.base, input.changes, env)));
     } else if (r === "build-logs") {
       out.push(inline("build-log", "build-logs", input.buildLog));
     } else if (r === "coverage") {
@@ -60,7 +64,7 @@ export async function collectArtifacts(input: {
   }
   if (globs.length && input.root) {
     const match = picomatch(globs.filter((g) => !g.startsWith("/") && !g.split("/").includes("..")), { dot: true });
-    const files = (await git(["ls-files", "--cached", "--others", "--exclude-standard", "-z"], input.root)).split("\0").filter(Boolean);
+    const files = (await runGit(["ls-files", "--cached", "--others", "--exclude-standard", "-z"], input.root, 120_000, undefined, env)).split("\0").filter(Boolean);
     for (const f of files.filter((f) => match(f)).slice(0, LIMITS.artifacts - out.length)) {
       if (escapesRoot(input.root, f)) continue;
       const full = path.join(input.root, f);

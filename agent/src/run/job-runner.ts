@@ -27,6 +27,8 @@ import { spawnInGroup, type GroupProcess } from "./process-group";
 import { commitLeftovers, commitsSince, listChanges, scopeReport } from "./scope";
 import { runVerify } from "./verify";
 import { buildJobEnv } from "./sandbox/job-env";
+import { NONE_WARNING, prepareJobFiles, wrapCommand, type Isolation } from "./sandbox/isolation";
+import { planSandbox, SandboxRefusal, type SandboxPlan } from "./sandbox/plan";
 import { prepareWorkspace, type Workspace } from "./workspace";
 
 /** What a run needs from the coordinator: the lease writes. The offline queue supplies a local one. */
@@ -45,6 +47,8 @@ export interface JobRunOptions {
   graceMs: number;
   verifyTimeoutMs: number;
   env: NodeJS.ProcessEnv;
+  /** how the engine and verify are confined (./sandbox/isolation.ts) */
+  isolation: Isolation;
   /** the engine's process group started/ended (persisted for crash recovery) */
   onProcessGroup?: (pgid: number | undefined) => void;
   log: (msg: string) => void;
@@ -134,7 +138,9 @@ export class JobRun {
     const keep: string[] = [];
     const tmp = mkdtempSync(path.join(os.tmpdir(), "fleet-job-"));
     try {
-      const refusal = this.o.refuse ?? engineRunRefusal(this.o.adapter, { yolo: manifest.yolo, uid: process.getuid?.(), env: this.o.env });
+      const iso = this.o.isolation;
+      const jobUid = iso.level === "user" ? iso.jobUser?.uid : process.getuid?.();
+      const refusal = this.o.refuse ?? engineRunRefusal(this.o.adapter, { yolo: manifest.yolo, uid: jobUid, env: this.o.env });
       if (refusal) {
         this.logs.note(refusal);
         return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
@@ -143,6 +149,8 @@ export class JobRun {
         const wsInput: Parameters<typeof prepareWorkspace>[0] = { workdir: this.o.workdir, jobId: this.jobId, leaseId: this.leaseId };
         if (manifest.repo) wsInput.repo = manifest.repo;
         if (manifest.cwd) wsInput.cwd = manifest.cwd;
+        // Another user cannot reach the cache's objects through the agent's private directories.
+        if (iso.level === "user") wsInput.shareObjects = false;
         workspace = await prepareWorkspace(wsInput);
       } catch (e) {
         this.logs.note(`cannot prepare the workspace: ${(e as Error).message}`);
@@ -178,14 +186,43 @@ export class JobRun {
         job: { jobId: this.jobId, leaseId: this.leaseId },
       }) as NodeJS.ProcessEnv;
 
+      // The sandbox: what the job sees, writes and cannot reach (./sandbox/plan.ts).
+      let plan: SandboxPlan;
+      try {
+        plan = planSandbox(
+          iso.agent,
+          {
+            cwd: workspace.cwd,
+            writable: [workspace.root ?? workspace.cwd],
+            scratch: tmp,
+            home,
+            readOnly: workspace.readOnly,
+            credentialFiles: this.o.adapter.credentialFiles ?? [],
+            ...(this.o.command ? { command: this.o.command } : {}),
+            ...(env.PATH ? { pathEnv: env.PATH } : {}),
+          },
+          iso.network,
+        );
+        prepareJobFiles(iso, plan);
+      } catch (e) {
+        this.logs.note(e instanceof SandboxRefusal ? e.message : `cannot prepare the sandbox: ${(e as Error).message}`);
+        return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
+      }
+      if (iso.level === "none") this.logs.note(NONE_WARNING);
+      const wrap = (command: string, args: string[]) => wrapCommand(iso, plan, command, args);
+
       this.events.push({ type: "stage", stage: "building" });
       let cost: CostReport = {};
       let exitCode: number | null = null;
       let limitHit = false;
       try {
+        const w = wrap(cmd.command, cmd.args);
         const spawnOpts: Parameters<typeof spawnInGroup>[2] = { cwd: workspace.cwd, env };
         if (cmd.stdin !== undefined) spawnOpts.stdin = cmd.stdin;
-        this.proc = spawnInGroup(cmd.command, cmd.args, spawnOpts);
+        if (w.infoFd) spawnOpts.infoFd = true;
+        if (w.uid !== undefined) spawnOpts.uid = w.uid;
+        if (w.gid !== undefined) spawnOpts.gid = w.gid;
+        this.proc = spawnInGroup(w.command, w.args, spawnOpts);
         this.o.onProcessGroup?.(this.proc.pid > 0 ? this.proc.pid : undefined);
         if (this.stopReason) void this.proc.terminate(this.o.graceMs);
         let lineBuf = "";
@@ -236,6 +273,7 @@ export class JobRun {
           timeoutMs: this.o.verifyTimeoutMs,
           graceMs: this.o.graceMs,
           signal: this.abort.signal,
+          wrap,
         });
         if (this.lost) return { outcome: "abandoned", exitCode };
         this.events.push({ type: "verify", ...verify });
@@ -246,16 +284,20 @@ export class JobRun {
       if (Object.keys(cost).length) complete.cost = cost;
       if (workspace.root) {
         try {
+          // The job's commits, into the agent's own git directory (workspace.ts says why).
+          const unreadable = await workspace.collect();
+          if (unreadable) this.logs.note(unreadable);
+          const gitEnv = workspace.gitEnv ?? {};
           // In its own checkout (repo mode) the job's leftovers become a commit first, so scope, the
           // diff and the commits delivered all judge the same thing: base..HEAD.
-          if (manifest.repo && workspace.baseCommit && (await commitLeftovers(workspace.root))) {
+          if (manifest.repo && workspace.baseCommit && (await commitLeftovers(workspace.root, gitEnv))) {
             this.logs.note("committed the changes the job left uncommitted");
           }
-          const changes = await listChanges(workspace.root, workspace.baseCommit);
+          const changes = await listChanges(workspace.root, workspace.baseCommit, gitEnv);
           const scope: ScopeReport = scopeReport(workspace.root, changes, manifest["allowed-scope"]);
           this.events.push({ type: "scope", ...scope });
           complete.scope = scope;
-          const commits = await commitsSince(workspace.root, workspace.baseCommit);
+          const commits = await commitsSince(workspace.root, workspace.baseCommit, gitEnv);
           if (commits.length) complete.commits = commits;
           const artifacts = await collectArtifacts({
             requested: manifest.artifacts,
@@ -263,6 +305,7 @@ export class JobRun {
             ...(workspace.baseCommit ? { base: workspace.baseCommit } : {}),
             changes,
             buildLog: this.logs.tail.text(),
+            gitEnv,
           });
           if (artifacts.length) complete.artifacts = artifacts;
           for (const a of artifacts) if (a.path) keep.push(a.path);

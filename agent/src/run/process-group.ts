@@ -5,7 +5,7 @@
  * grandchild an engine left behind does not outlive the job. On Windows, `taskkill /T /F`.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface GroupSpawnOptions {
   cwd: string;
@@ -16,10 +16,11 @@ export interface GroupSpawnOptions {
   uid?: number;
   gid?: number;
   /**
-   * The command is bwrap, which reports its sandbox's PID 1 as JSON on fd 3. bwrap's
-   * `--new-session` puts the job in that process's session and group, so a graceful stop signals
-   * THAT group (SIGTERM to bwrap itself would end the sandbox at once, without a grace period),
-   * and the final SIGKILL to the sandbox's PID 1 takes the whole PID namespace down with it.
+   * The command is bwrap, which reports its sandbox's PID 1 (outer pid) as JSON on fd 3. A
+   * graceful stop then sends SIGTERM to every process of that PID namespace but its PID 1 (a job
+   * that left our group with setsid still gets it), never to bwrap itself: bwrap would end at once
+   * and --die-with-parent would SIGKILL the job without its grace period. The SIGKILL that follows
+   * goes to the sandbox's PID 1, which takes the whole namespace down, and to bwrap's group.
    */
   infoFd?: boolean;
 }
@@ -63,6 +64,28 @@ export function startedByUs(pgid: number, leaseId: string): boolean {
   }
 }
 
+/** Every process in the PID namespace whose init is `init` (outer pids), the init excepted. Linux only. */
+export function namespaceMembers(init: number): number[] {
+  let ns: string;
+  try {
+    ns = readlinkSync(`/proc/${init}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    const p = Number(e);
+    if (p === init || p === process.pid) continue;
+    try {
+      if (readlinkSync(`/proc/${e}/ns/pid`) === ns) out.push(p);
+    } catch {
+      // exited, or not ours to look at
+    }
+  }
+  return out;
+}
+
 export function groupAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   try {
@@ -97,8 +120,8 @@ export function spawnInGroup(command: string, args: string[], opts: GroupSpawnOp
   }
   const signalJob = (signal: NodeJS.Signals) => {
     if (pid === undefined) return;
-    if (inner !== undefined && inner > 1) {
-      signalGroup(inner, signal);
+    // Once bwrap is gone its namespace is too, and the init's pid may already belong to another process.
+    if (inner !== undefined && inner > 1 && !exited) {
       if (signal === "SIGKILL") {
         try {
           process.kill(inner, "SIGKILL");
@@ -106,6 +129,14 @@ export function spawnInGroup(command: string, args: string[], opts: GroupSpawnOp
           // already gone
         }
         signalGroup(pid, "SIGKILL");
+      } else {
+        for (const member of namespaceMembers(inner)) {
+          try {
+            process.kill(member, signal);
+          } catch {
+            // exited meanwhile
+          }
+        }
       }
       return;
     }

@@ -8,7 +8,7 @@ import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
 import type { ScopeReport } from "@/lib/protocol";
-import { git } from "./git";
+import { git as runGit } from "./git";
 
 export interface Change {
   /** `undone`: changed by a commit of the run but not in its end result (commit-then-revert) */
@@ -19,8 +19,12 @@ export interface Change {
 
 const STATUS: Record<string, Change["status"]> = { A: "added", M: "modified", D: "deleted", R: "renamed", C: "added", T: "typechange" };
 
-/** Changes in the working tree (committed or not) since `base`, plus untracked files. */
-export async function listChanges(root: string, base: string | undefined): Promise<Change[]> {
+/**
+ * Changes in the working tree (committed or not) since `base`, plus untracked files. `env`: the
+ * workspace's `gitEnv` (the agent's own git directory for this checkout), never the job's.
+ */
+export async function listChanges(root: string, base: string | undefined, env: Record<string, string> = {}): Promise<Change[]> {
+  const git = (args: string[], cwd: string) => runGit(args, cwd, 120_000, undefined, env);
   const out: Change[] = [];
   if (base) {
     const raw = await git(["diff", "--name-status", "-z", "-M", "--no-ext-diff", base, "--"], root);
@@ -104,7 +108,8 @@ export function scopeReport(root: string, changes: Change[], allowedScope: strin
  * Commits what the job left uncommitted in its own checkout (hooks off: ./git.ts), so the commits
  * reported, judged and delivered carry everything the diff shows. True when it made a commit.
  */
-export async function commitLeftovers(root: string): Promise<boolean> {
+export async function commitLeftovers(root: string, env: Record<string, string> = {}): Promise<boolean> {
+  const git = (args: string[], cwd: string) => runGit(args, cwd, 120_000, undefined, env);
   const status = await git(["status", "--porcelain", "-z", "--untracked-files=all"], root);
   if (!status) return false;
   await git(["add", "-A"], root);
@@ -116,8 +121,8 @@ export async function commitLeftovers(root: string): Promise<boolean> {
 }
 
 /** Commits made on top of `base` during the run, oldest first. */
-export async function commitsSince(root: string, base: string | undefined): Promise<string[]> {
+export async function commitsSince(root: string, base: string | undefined, env: Record<string, string> = {}): Promise<string[]> {
   if (!base) return [];
-  const out = await git(["rev-list", "--reverse", `${base}..HEAD`], root);
+  const out = await runGit(["rev-list", "--reverse", `${base}..HEAD`], root, 120_000, undefined, env);
   return out.split("\n").map((s) => s.trim()).filter(Boolean);
 }

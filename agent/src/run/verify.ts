@@ -16,13 +16,22 @@ export async function runVerify(input: {
   timeoutMs: number;
   graceMs: number;
   signal?: AbortSignal;
+  /** the job's sandbox around the shell (./sandbox/isolation.ts) */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[]; infoFd?: boolean; uid?: number; gid?: number };
 }): Promise<VerifyReport> {
   const shell = process.platform === "win32" ? "cmd.exe" : (which("bash", input.env) ?? "sh");
   const args = process.platform === "win32" ? ["/d", "/s", "/c", input.command] : ["-c", input.command];
   const tail = new OutputTail(LIMITS.verifyOutput - 200);
   let proc;
   try {
-    proc = spawnInGroup(shell, args, { cwd: input.cwd, env: input.env });
+    const w = input.wrap ? input.wrap(shell, args) : { command: shell, args };
+    proc = spawnInGroup(w.command, w.args, {
+      cwd: input.cwd,
+      env: input.env,
+      ...("infoFd" in w && w.infoFd ? { infoFd: true } : {}),
+      ...("uid" in w && w.uid !== undefined ? { uid: w.uid } : {}),
+      ...("gid" in w && w.gid !== undefined ? { gid: w.gid } : {}),
+    });
   } catch (e) {
     return { passed: false, exitCode: null, output: `verify could not start: ${(e as Error).message}` };
   }

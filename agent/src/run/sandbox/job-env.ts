@@ -65,14 +65,3 @@ export function buildJobEnv(i: JobEnvInput): Record<string, string> {
   out.FLEET_ENGINE = i.engine;
   return out;
 }
-
-/** Files an engine keeps its sign-in in, relative to HOME: made visible in the job's scratch HOME. */
-export const ENGINE_HOME_FILES: Record<string, string[]> = {
-  claude: [".claude", ".claude.json"],
-  codex: [".codex"],
-  gemini: [".gemini"],
-  copilot: [".copilot", ".config/gh"],
-  aider: [".aider.conf.yml"],
-  devin: [".devin", ".config/devin"],
-  shell: [],
-};
