@@ -126,7 +126,9 @@ describe.skipIf(process.platform === "win32")("fleet-agent against a protocol-ch
       manifest: baseManifest({ cwd: sandbox.dir, timeout: 1_000 }),
       prompt: `fake: grandchild ${pidfile}\nfake: ignore-term\nfake: print sleeping\nfake: sleep 60000`,
     });
-    const agent = startAgent({ server: coord.url, token: coord.enrollmentToken, name: "it-2", sandbox, args: ["--once"] });
+    // pids in the pidfile are the host's only without a PID namespace: `none` here; the bwrap
+    // variant (agent.integration.test.ts) finds the grandchild by its command line.
+    const agent = startAgent({ server: coord.url, token: coord.enrollmentToken, name: "it-2", sandbox, args: ["--once", "--isolation", "none"] });
     expect(await agent.exited).toBe(0);
     const done = coord.completions.get(coord.leaseOf("job-slow")!.id)!;
     expect(done.outcome).toBe("timeout");
@@ -210,7 +212,9 @@ describe.skipIf(process.platform === "win32")("fleet-agent against a protocol-ch
       manifest: baseManifest({ cwd: sandbox.dir }),
       prompt: `fake: grandchild ${pidfile}\nfake: print up\nfake: sleep 60000`,
     });
-    const agent = startAgent({ server: coord.url, token: coord.enrollmentToken, name: "it-8", sandbox });
+    // Recovery after a crash is for levels without a PID namespace (none, user): under bwrap the
+    // sandbox dies with the agent (--die-with-parent; agent.integration.test.ts checks it).
+    const agent = startAgent({ server: coord.url, token: coord.enrollmentToken, name: "it-8", sandbox, args: ["--isolation", "none"] });
     await coord.waitFor(() => coord.logText("job-k").includes("up"));
     agent.proc.kill("SIGKILL");
     await agent.exited;
@@ -218,7 +222,7 @@ describe.skipIf(process.platform === "win32")("fleet-agent against a protocol-ch
     expect(alive(gc)).toBe(true); // detached engines outlive a crashed agent…
     const before = coord.heartbeats.length;
     const lease = coord.leaseOf("job-k")!;
-    startAgent({ server: coord.url, name: "it-8", sandbox });
+    startAgent({ server: coord.url, name: "it-8", sandbox, args: ["--isolation", "none"] });
     const hb = await coord.waitFor(() => coord.heartbeats.slice(before).find((h) => h.running.length > 0));
     expect(hb.running).toEqual([{ leaseId: lease.id, epoch: lease.epoch }]);
     await coord.waitFor(() => !alive(gc), 5_000); // …until the next agent cleans up

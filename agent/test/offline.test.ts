@@ -86,15 +86,17 @@ describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () =>
   it("runs a shell job in a worktree of its repo: inbox → building → testing, with its log and result", async () => {
     const s = sandbox();
     const repo = gitRepo(path.join(s.dir, "origin"));
-    const started = path.join(s.dir, "started");
-    const go = path.join(s.dir, "go");
+    // The job can write only its checkout (the sandbox hides the rest of /tmp): it signals the
+    // test through its own .git directory, which is not part of its scope.
+    const jobs = path.join(s.workdir, "off-1", "jobs");
+    const checkout = () => (existsSync(jobs) ? readdirSync(jobs).map((d) => path.join(jobs, d)).find((d) => existsSync(path.join(d, ".git", "started"))) : undefined);
     job(
       s.queue,
       "add-b",
       `engine: shell\nrepo: ${repo}\nverify: "test -f src/b.ts && echo verified"\nallowed-scope: ["src/**"]\nartifacts: [diff]`,
       [
-        `touch ${started}`,
-        `until [ -f ${go} ]; do sleep 0.02; done`,
+        "touch .git/started",
+        "until [ -f .git/go ]; do sleep 0.02; done",
         "echo building b",
         "echo the token is ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2",
         "echo 'export const b = 2;' > src/b.ts",
@@ -102,12 +104,12 @@ describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () =>
       ].join("\n"),
     );
     const a = agent(s, "off-1", ["--once"]);
-    await until(() => existsSync(started), "the engine started");
+    await until(() => checkout() !== undefined, "the engine started");
     // Claimed: out of the inbox, into building/, and every stage folder exists.
     expect(ls(s.queue, "inbox")).toEqual([]);
     expect(ls(s.queue, "building")).toContain("add-b.md");
     for (const d of ["review", "testing", "shipped", "failed"]) expect(existsSync(path.join(s.queue, d))).toBe(true);
-    writeFileSync(go, "");
+    writeFileSync(path.join(checkout()!, ".git", "go"), "");
     expect(await a.exited).toBe(0);
 
     expect(ls(s.queue, "building")).toEqual([]);
@@ -182,7 +184,8 @@ describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () =>
   it("two agents on one folder with three jobs run each job exactly once", async () => {
     const s = sandbox();
     const cwd = mkdtempSync(path.join(s.dir, "cwd-"));
-    const runs = path.join(s.dir, "runs.txt");
+    // in the jobs' shared cwd: the only place outside its own files a sandboxed job may write
+    const runs = path.join(cwd, "runs.txt");
     for (const n of ["j1", "j2", "j3"]) job(s.queue, n, `engine: shell\ncwd: ${cwd}\nverify: "true"`, `echo ${n} >> ${runs}\nsleep 0.1`);
     const a = agent(s, "off-a", ["--max", "2"]);
     const b = agent(s, "off-b", ["--max", "2"]);
@@ -199,9 +202,9 @@ describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () =>
   it("jobs sharing a `lock` never run at the same time, across agents on one folder", async () => {
     const s = sandbox();
     const cwd = mkdtempSync(path.join(s.dir, "cwd-"));
-    const held = path.join(s.dir, "held");
-    const overlaps = path.join(s.dir, "overlaps");
-    const runs = path.join(s.dir, "runs.txt");
+    const held = path.join(cwd, "held");
+    const overlaps = path.join(cwd, "overlaps");
+    const runs = path.join(cwd, "runs.txt");
     const body = (n: string) =>
       `if ! mkdir ${held} 2>/dev/null; then echo ${n} >> ${overlaps}; fi\necho ${n} >> ${runs}\nsleep 0.15\nrmdir ${held} 2>/dev/null; true`;
     for (const n of ["l1", "l2", "l3", "l4"]) job(s.queue, n, `engine: shell\ncwd: ${cwd}\nlock: db`, body(n));
@@ -234,8 +237,8 @@ describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () =>
   it("SIGTERM drains: the running job finishes and moves on, nothing more is picked, exit 0", async () => {
     const s = sandbox();
     const cwd = mkdtempSync(path.join(s.dir, "cwd-"));
-    const started = path.join(s.dir, "started");
-    const go = path.join(s.dir, "go");
+    const started = path.join(cwd, "started");
+    const go = path.join(cwd, "go");
     job(s.queue, "a-long", `engine: shell\ncwd: ${cwd}\nverify: "true"`, `touch ${started}\nuntil [ -f ${go} ]; do sleep 0.02; done\necho done`);
     job(s.queue, "b-next", `engine: shell\ncwd: ${cwd}`, "echo next");
     const a = agent(s, "off-6");
