@@ -35,6 +35,21 @@ describe("flags", () => {
     });
   });
 
+  it("--isolation takes a level, --job-network on|off, --job-user a user name; each error names its flag", () => {
+    expect(parseFlags(["--isolation", "bwrap", "--job-network", "off", "--job-user", "fleet-job"])).toMatchObject({ isolation: "bwrap", jobNetwork: false, jobUser: "fleet-job" });
+    expect(bad(["--isolation", "docker"])).toMatch(/^--isolation: "docker" is not a level; expected one of bwrap, sandbox-exec, user, none/);
+    expect(bad(["--job-network", "maybe"])).toMatch(/^--job-network: /);
+    expect(bad(["--job-user", "root; rm"])).toMatch(/^--job-user: /);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "fleet-args-"));
+    const tokenFile = path.join(dir, "enroll.txt");
+    writeFileSync(tokenFile, "enroll-123\n");
+    const o = resolveOptions(parseFlags(["--token-file", tokenFile]), {}, undefined);
+    rmSync(dir, { recursive: true, force: true });
+    // the token file is remembered so the sandbox can hide it from jobs
+    expect(o).toMatchObject({ jobNetwork: true, jobUser: "fleet-job", tokenFile, enrollmentToken: "enroll-123" });
+    expect(o.isolation).toBeUndefined();
+  });
+
   it("names the flag in every error", () => {
     expect(bad(["--max", "0"])).toMatch(/^--max: /);
     expect(bad(["--max", "two"])).toMatch(/^--max: /);

@@ -36,7 +36,8 @@ export function bwrapArgs(plan: SandboxPlan, command: string, args: string[], as
   for (const m of orderMounts(plan.mounts)) {
     switch (m.kind) {
       case "hide-dir":
-        out.push("--tmpfs", m.dest);
+        // read-only and empty: nothing written there could even pretend to be the agent's
+        out.push("--perms", "0555", "--tmpfs", m.dest);
         break;
       case "hide-file":
         out.push("--ro-bind", "/dev/null", m.dest);
