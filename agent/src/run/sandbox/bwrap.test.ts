@@ -72,7 +72,7 @@ describe("mount order", () => {
     expect(ordered.map((m) => m.dest)).toEqual(["/w", "/w/work", "/w/state", "/w/work/jobs/L1"]);
     const args = bwrapArgs({ cwd: "/w/work/jobs/L1", network: false, mounts: ordered, writable: [], hidden: [], readable: [] }, "sh", ["-c", "x"], true);
     expect(args.slice(0, 6)).toEqual(["--ro-bind", "/", "/", "--dev", "/dev", "--proc"]);
-    expect(args.join(" ")).toContain("--bind /w /w --perms 0555 --tmpfs /w/work --perms 0555 --tmpfs /w/state --bind /w/work/jobs/L1 /w/work/jobs/L1");
+    expect(args.join(" ")).toContain("--bind /w /w --tmpfs /w/work --tmpfs /w/state --bind /w/work/jobs/L1 /w/work/jobs/L1 --remount-ro /w/work --remount-ro /w/state");
     expect(args).toContain("--unshare-net");
     expect(args).toContain("--unshare-pid");
     expect(args.join(" ")).toContain("--cap-drop ALL");
@@ -134,6 +134,8 @@ describe.skipIf(!bwrapWorks)("bwrap, for real", () => {
       `echo x > '${p("scratch/tmp/t")}' && echo WROTE-SCRATCH`,
       `echo x > '${p("work/repos/r.git/objects/planted")}' 2>/dev/null && echo WROTE-CACHE`,
       `echo x > '${p("state/planted")}' 2>/dev/null && echo WROTE-STATE`,
+      `echo x > '${p("work/repos/r.git/config")}' 2>/dev/null && echo WROTE-CACHE-CONFIG`,
+      `echo x > '${p("work/planted")}' 2>/dev/null && echo WROTE-WORKDIR`,
       "touch /etc/fleet-planted 2>/dev/null && echo WROTE-ETC",
       `cat '${p("work/repos/r.git/objects/obj")}'`,
       `cat '${p("scratch/home/.claude/.credentials.json")}'`,
@@ -148,7 +150,7 @@ describe.skipIf(!bwrapWorks)("bwrap, for real", () => {
     expect(out).not.toContain("READ ");
     expect(out).toContain("WROTE-CHECKOUT");
     expect(out).toContain("WROTE-SCRATCH");
-    for (const m of ["WROTE-CACHE", "WROTE-STATE", "WROTE-ETC", "WROTE-CRED"]) expect(out).not.toContain(m);
+    for (const m of ["WROTE-CACHE", "WROTE-STATE", "WROTE-ETC", "WROTE-CRED", "WROTE-WORKDIR"]) expect(out).not.toContain(m);
     expect(out).toContain("OBJECT"); // the cache's objects, read-only, for the job's alternates
     expect(out).toContain("CLAUDE-CRED"); // its own engine's sign-in, read-only
     expect(out).toContain("tool-ran"); // a program installed under the agent's home still runs

@@ -12,7 +12,7 @@
  *     file gets /dev/null), then its checkout and scratch directory writable, its engine's
  *     credential files read-only. Mounts are applied parents first, so a deeper entry lands on top
  *     of a shallower one (the checkout inside the hidden --workdir stays visible, the agent's config
- *     directory inside a writable cwd stays hidden);
+ *     directory inside a writable cwd stays hidden); the hidden tmpfs are then remounted read-only;
  *   - `--unshare-net` when the network is off (loopback only);
  *   - `--die-with-parent`: if the agent dies, so does the sandbox (no unsupervised orphans).
  * Not `--new-session`: the agent spawns bwrap detached (its own session, no controlling terminal,
@@ -36,8 +36,7 @@ export function bwrapArgs(plan: SandboxPlan, command: string, args: string[], as
   for (const m of orderMounts(plan.mounts)) {
     switch (m.kind) {
       case "hide-dir":
-        // read-only and empty: nothing written there could even pretend to be the agent's
-        out.push("--perms", "0555", "--tmpfs", m.dest);
+        out.push("--tmpfs", m.dest);
         break;
       case "hide-file":
         out.push("--ro-bind", "/dev/null", m.dest);
@@ -50,6 +49,9 @@ export function bwrapArgs(plan: SandboxPlan, command: string, args: string[], as
         break;
     }
   }
+  // Then every hidden tmpfs read-only: the mount points bwrap made in it for the deeper entries
+  // (the path to the checkout, to the cache's objects) must not take a planted file either.
+  for (const m of plan.mounts) if (m.kind === "hide-dir") out.push("--remount-ro", m.dest);
   out.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "fleet-job");
   if (!plan.network) out.push("--unshare-net");
   // As root there is no user namespace to confine the capabilities: drop them all.
