@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type StartedApp } from "../../test/harness/app";
-import { AGENT_DIR, agentSandbox, alive, buildAgent, killAllAgents, startAgent } from "./agent-process";
+import { AGENT_DIR, agentSandbox, buildAgent, killAllAgents, startAgent } from "./agent-process";
 
 const SECRET = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
 const TTL_MS = 3_000;
@@ -234,12 +234,14 @@ describe.skipIf(process.platform === "win32")("fleet-agent against the real coor
   it("timeout kills the whole process tree", async () => {
     const s = sandbox();
     startAgent({ server: app.url, token: app.enrollmentToken, name: "int-5", sandbox: s });
-    const pidfile = path.join(s.dir, "gc.pid");
-    const id = await submit({ engine: "shell", cwd: s.dir, timeout: "2s" }, `sleep 300 &\necho $! > ${pidfile}\ntrap '' TERM\nsleep 300`);
+    // Found by its command line, not a pid: under bwrap the job's pids are its namespace's.
+    const marker = `fleet-gc-${process.pid}-${Date.now()}`;
+    const running = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes(marker);
+    const id = await submit({ engine: "shell", cwd: s.dir, timeout: "2s" }, `(exec -a ${marker} sleep 300) &\ntrap '' TERM\nsleep 300`);
     await stageIs(id, "building");
+    await until(async () => running());
     await until(async () => /"outcome":"timeout"/.test(JSON.stringify((await api("GET", `/jobs/${id}/events`)).body)));
-    const gc = Number(readFileSync(pidfile, "utf8"));
-    await until(async () => !alive(gc), 5_000);
+    await until(async () => !running(), 5_000);
   });
 
   it("a config entry that only moves `claude` to another binary keeps claude's real argv; yolo as root needs IS_SANDBOX=1", async () => {
