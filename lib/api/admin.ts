@@ -58,8 +58,9 @@ export const factoryView = z.object({
   warm: z.array(z.string()),
   /** USD per hour, as the factory reports it (`--cost-per-hour`): the cost-fit score term */
   costPerHour: z.number(),
-  status: z.enum(["online", "offline", "draining", "revoked"]),
-  health: z.enum(["online", "offline", "draining", "revoked"]),
+  /** pending: held until an admin approves it (FLEET_APPROVE_NEW_FACTORIES); it gets no work meanwhile */
+  status: z.enum(["pending", "online", "offline", "draining", "revoked"]),
+  health: z.enum(["pending", "online", "offline", "draining", "revoked"]),
   load: z.number(),
   running: z.number().int(),
   lastHeartbeatAt: z.string(),

@@ -35,5 +35,5 @@ export function warmRepos(f: FactoryView & { warm?: unknown }): string[] {
 
 /** Statuses sorted the way an operator scans: problems first. */
 export function statusRank(status: string): number {
-  return ({ offline: 0, draining: 1, revoked: 3, online: 2 } as Record<string, number>)[status] ?? 4;
+  return ({ pending: -1, offline: 0, draining: 1, revoked: 3, online: 2 } as Record<string, number>)[status] ?? 4;
 }

@@ -20,7 +20,8 @@ import { factoryHealth, factoryView } from "./views";
  * factory must do, drain/revoke, and the offline check the sweeper runs.
  */
 
-export async function registerFactory(ctx: CoordinatorContext, req: RegisterRequest): Promise<RegisterResponse> {
+/** opts.pending: held for an admin's approval (admission.ts); such a factory gets no work until then. */
+export async function registerFactory(ctx: CoordinatorContext, req: RegisterRequest, opts: { pending?: boolean } = {}): Promise<RegisterResponse> {
   const token = generateToken("factory");
   const now = ctx.now();
   const f = await ctx.store.registerFactory({
@@ -35,6 +36,7 @@ export async function registerFactory(ctx: CoordinatorContext, req: RegisterRequ
     tokenHash: hashToken(token),
     ...(req.warm ? { warm: req.warm } : {}),
     ...(req.costPerHour !== undefined ? { costPerHour: req.costPerHour } : {}),
+    ...(opts.pending ? { pending: true } : {}),
     now,
   });
   ctx.notifier.fleetMessage({ kind: "factory", factoryId: f.id, status: f.status, load: 0, running: 0, at: now });

@@ -66,7 +66,8 @@ export async function claim(
 }
 
 async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: readonly Station[]): Promise<ClaimResponse | undefined> {
-  if (factory.status === "draining" || factory.status === "revoked") return undefined;
+  // A pending factory (awaiting approval) gets no work, like a drained or revoked one.
+  if (factory.status === "draining" || factory.status === "revoked" || factory.status === "pending") return undefined;
   const settings = await ctx.settings.get();
   if (settings.killSwitch.on) return undefined;
   const now = ctx.now();

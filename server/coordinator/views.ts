@@ -60,10 +60,10 @@ export function eventView(e: EventRecord): EventView {
   };
 }
 
-export type FactoryHealth = "online" | "offline" | "draining" | "revoked";
+export type FactoryHealth = "pending" | "online" | "offline" | "draining" | "revoked";
 
 export function factoryHealth(f: FactoryRecord, now: number, offlineAfterMs: number): FactoryHealth {
-  if (f.status === "revoked" || f.status === "draining" || f.status === "offline") return f.status;
+  if (f.status === "revoked" || f.status === "draining" || f.status === "offline" || f.status === "pending") return f.status;
   return now - f.lastHeartbeatAt > offlineAfterMs ? "offline" : "online";
 }
 

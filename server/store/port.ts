@@ -4,6 +4,7 @@ import type { JobOrder } from "./rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
 import type {
   ApiTokenRecord,
+  EnrollmentTokenRecord,
   AttemptResult,
   Cost,
   EpochMs,
@@ -244,6 +245,8 @@ export interface NewFactory {
   tokenHash: string;
   warm?: string[];
   costPerHour?: number;
+  /** true: status pending, held until an admin approves it (FLEET_APPROVE_NEW_FACTORIES); else online */
+  pending?: boolean;
   now: EpochMs;
 }
 
@@ -264,6 +267,17 @@ export interface NewApiToken {
   name: string;
   role: Role;
   tokenHash: string;
+  now: EpochMs;
+}
+
+export interface NewEnrollmentToken {
+  id: string;
+  productId: string;
+  name: string;
+  tokenHash: string;
+  createdBy: string;
+  expiresAt?: EpochMs;
+  maxUses?: number;
   now: EpochMs;
 }
 
@@ -430,6 +444,21 @@ export interface Store {
   getUser(id: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
   setUserRole(id: string, role: Role, now: EpochMs): Promise<UserRecord>;
+
+  // ── enrollment tokens (rules/enrollment.ts) ────────────────────────────────────────────────────
+  /** Duplicate id or hash → `conflict`. */
+  createEnrollmentToken(t: NewEnrollmentToken): Promise<EnrollmentTokenRecord>;
+  findEnrollmentTokenByHash(tokenHash: string): Promise<EnrollmentTokenRecord | undefined>;
+  listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]>;
+  /**
+   * Counts one registration against the token and returns it. `conflict` (details.reason `revoked`,
+   * `expired` or `used_up`) when it may not register now; `not_found` for an unknown id.
+   * Concurrency: conditional on the stored record, so of N racing uses of a token with k uses left
+   * exactly k succeed.
+   */
+  useEnrollmentToken(id: string, now: EpochMs): Promise<EnrollmentTokenRecord>;
+  /** Idempotent (a second revoke answers the first); `not_found` for an unknown id. */
+  revokeEnrollmentToken(id: string, now: EpochMs): Promise<EnrollmentTokenRecord>;
 
   // ── settings, profiles, fairness ───────────────────────────────────────────────────────────────
   getSettings(): Promise<Settings>;

@@ -197,7 +197,8 @@ export interface LogChunkRecord {
   at: EpochMs;
 }
 
-export type FactoryStatus = "online" | "offline" | "draining" | "revoked";
+/** pending: registered while FLEET_APPROVE_NEW_FACTORIES is on, held (no work) until an admin approves it */
+export type FactoryStatus = "pending" | "online" | "offline" | "draining" | "revoked";
 
 export interface Station {
   engine: string;
@@ -251,6 +252,26 @@ export interface UserRecord {
   provider?: string;
   createdAt: EpochMs;
   updatedAt: EpochMs;
+}
+
+/**
+ * An enrollment token made on the Admin page, the API or `fleet enrollment-tokens create`, beside
+ * the one configured token (FLEET_ENROLLMENT_TOKEN). It may expire and may be good for a number of
+ * registrations; only its hash is kept.
+ */
+export interface EnrollmentTokenRecord {
+  id: string;
+  productId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: EpochMs;
+  createdBy: string;
+  expiresAt?: EpochMs;
+  /** registrations it allows; absent = no limit */
+  maxUses?: number;
+  /** registrations it has been used for */
+  uses: number;
+  revokedAt?: EpochMs;
 }
 
 export interface KillSwitch {

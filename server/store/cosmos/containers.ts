@@ -8,7 +8,7 @@ import { isConflict } from "./cosmos-errors";
  *   and a product is the unit of fairness;
  * - runs, leases, events, logs by /jobId: always read per job; per-job event `seq` is created by id
  *   inside one logical partition, so the 409 on a taken seq is exact;
- * - locks, tokens, users, settings by /id: fleet-wide singletons looked up by name.
+ * - locks, tokens, enrollment (tokens), users, settings by /id: fleet-wide singletons looked up by name.
  * Composite indexes back every multi-field ORDER BY (real Cosmos refuses such a query without one).
  */
 export const CONTAINERS = {
@@ -21,6 +21,7 @@ export const CONTAINERS = {
   logs: "fleet_logs",
   locks: "fleet_locks",
   tokens: "fleet_tokens",
+  enrollment: "fleet_enrollment_tokens",
   users: "fleet_users",
   settings: "fleet_settings",
   counters: "fleet_counters",
@@ -39,6 +40,7 @@ const PARTITION: { [K in ContainerName]: string } = {
   logs: "/jobId",
   locks: "/id",
   tokens: "/id",
+  enrollment: "/id",
   users: "/id",
   settings: "/id",
   counters: "/productId",

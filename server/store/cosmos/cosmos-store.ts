@@ -24,6 +24,7 @@ import {
 } from "../rules/jobs";
 import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
 import { factoryExists, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
+import { reserveFactoryName } from "./factory-names";
 import { fairnessOf, planFairnessBump } from "../rules/fairness";
 import { logChunkRecords } from "../rules/log";
 import { defaultSettings, killSwitchChange, planSettings, productPausedChange, type SettingsChange } from "../rules/settings";
@@ -39,6 +40,7 @@ import type {
   HeartbeatRequest,
   JobFilter,
   NewApiToken,
+  NewEnrollmentToken,
   NewEvent,
   NewFactory,
   NewJob,
@@ -55,6 +57,7 @@ import type {
 } from "../port";
 import type {
   ApiTokenRecord,
+  EnrollmentTokenRecord,
   EventRecord,
   FactoryRecord,
   FactoryStatus,
@@ -81,6 +84,7 @@ import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-lock
 import { createIfMissing, ensureContainers, type Containers } from "./containers";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { CosmosOpsDocs } from "./cosmos-ops-docs";
+import { CosmosEnrollmentTokens } from "./enrollment-tokens";
 import { cosmosPrune } from "./cosmos-retention";
 
 /**
@@ -138,12 +142,14 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   /** reading and conditionally writing job documents with their events (job-documents.ts) */
   private readonly jobDocs: JobDocuments;
   private readonly ops: CosmosOpsDocs;
+  private readonly enrollment: CosmosEnrollmentTokens;
 
   constructor(
     private readonly client: CosmosClient,
     private readonly c: Containers,
   ) {
     this.ops = new CosmosOpsDocs(c.ops);
+    this.enrollment = new CosmosEnrollmentTokens(c.enrollment);
     this.jobDocs = new JobDocuments(c.jobs, c.events);
   }
 
@@ -469,6 +475,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const rec = newFactoryRecord(nf);
     // The id is unique fleet-wide, but Cosmos only enforces it per partition: refuse a known id first.
     if (await this.readFactory(nf.id)) throw factoryExists(nf.id);
+    await reserveFactoryName(this.c.locks, nf.name, nf.id, nf.now, (id) => this.getFactory(id));
     if ((await writeIfUnchanged(this.c.factories, rec, rec.productId, undefined)) === LOST) throw factoryExists(nf.id);
     this.productOfFactory.set(rec.id, rec.productId);
     return rec;
@@ -536,6 +543,27 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const rows = await query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c");
     return rows.map((r) => strip<ApiTokenRecord>(r)).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
+  // ── enrollment tokens (cosmos/enrollment-tokens.ts) ──
+  async createEnrollmentToken(t: NewEnrollmentToken): Promise<EnrollmentTokenRecord> {
+    return this.enrollment.create(t);
+  }
+
+  async findEnrollmentTokenByHash(tokenHash: string): Promise<EnrollmentTokenRecord | undefined> {
+    return this.enrollment.findByHash(tokenHash);
+  }
+
+  async listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]> {
+    return this.enrollment.list();
+  }
+
+  async useEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
+    return this.enrollment.use(id, now);
+  }
+
+  async revokeEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
+    return this.enrollment.revoke(id, now);
+  }
+
 
   async upsertUser(u: UserInput): Promise<UserRecord> {
     const rec = userRecord(u, await this.getUser(u.id));

@@ -7,8 +7,9 @@ import { clean } from "./jobs";
 /**
  * The rules of factory documents, as plans from (current record, request) to the next record. Each
  * provider applies them inside its own atomic write (SQLite: BEGIN IMMEDIATE; Cosmos: cas.ts).
- * Status machine: online ⇄ offline (a heartbeat brings an offline factory back), online/offline →
- * draining, anything → revoked, and revoked is final.
+ * Status machine: pending (held for approval; heartbeats keep it pending) → online on approval;
+ * online ⇄ offline (a heartbeat brings an offline factory back), online/offline → draining,
+ * anything → revoked, and revoked is final.
  */
 
 export function newFactoryRecord(f: NewFactory): FactoryRecord {
@@ -24,7 +25,7 @@ export function newFactoryRecord(f: NewFactory): FactoryRecord {
     load: 0,
     version: f.version,
     tokenHash: f.tokenHash,
-    status: "online" as const,
+    status: f.pending ? ("pending" as const) : ("online" as const),
     lastHeartbeatAt: f.now,
     running: [],
     warm: f.warm ?? [],
@@ -33,6 +34,16 @@ export function newFactoryRecord(f: NewFactory): FactoryRecord {
     updatedAt: f.now,
   });
 }
+
+/**
+ * Factory names are unique fleet-wide among factories that are not revoked, compared without case:
+ * a job's `prefers: factory:NAME` names one machine, so a second factory must not be able to take a
+ * name the first one holds. A revoked factory gives its name up.
+ */
+export const factoryNameKey = (name: string) => name.trim().toLowerCase();
+export const holdsName = (f: FactoryRecord) => f.status !== "revoked";
+export const nameTaken = (name: string, holderId: string) =>
+  new StoreError("conflict", `factory name ${name} is taken by ${holderId}`, { details: { reason: "name_taken", name, factoryId: holderId } });
 
 export const factoryExists = (id: string) => new StoreError("conflict", `factory ${id} already exists`);
 export const noFactory = (id: string) => new StoreError("not_found", `no factory ${id}`);
@@ -55,5 +66,9 @@ export function planHeartbeat(f: FactoryRecord, hb: HeartbeatRequest): FactoryRe
 
 export function planFactoryStatus(f: FactoryRecord, status: FactoryStatus, now: EpochMs): FactoryRecord {
   if (f.status === "revoked" && status !== "revoked") throw new StoreError("conflict", `factory ${f.id} is revoked`);
+  // Held for approval: only approval (online) or revocation moves it; nothing else may skip the step.
+  if (f.status === "pending" && status !== "online" && status !== "revoked" && status !== "pending") {
+    throw new StoreError("conflict", `factory ${f.id} awaits approval`, { details: { reason: "pending" } });
+  }
   return { ...f, status, updatedAt: now };
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import type Database from "better-sqlite3";
+import { ENROLLMENT_TOKENS_MIGRATION } from "./enrollment-tokens";
 import { OPS_DOCS_MIGRATION } from "./ops-docs";
 
 /**
@@ -110,6 +111,11 @@ CREATE INDEX jobs_by_title ON jobs(title_lower, created_at, id);
     // Issue 13: alert episodes and the alert outbox (ops-docs.ts).
     version: 4,
     sql: OPS_DOCS_MIGRATION,
+  },
+  {
+    // Issue 14: enrollment tokens made on the Admin page, with an expiry and a use count.
+    version: 5,
+    sql: ENROLLMENT_TOKENS_MIGRATION,
   },
 ];
 

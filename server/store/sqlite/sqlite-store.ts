@@ -23,7 +23,7 @@ import {
   transitionEvents,
 } from "../rules/jobs";
 import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
-import { factoryExists, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
+import { factoryExists, factoryNameKey, holdsName, nameTaken, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
 import { fairnessOf } from "../rules/fairness";
 import { logChunkRecords } from "../rules/log";
 import { defaultSettings, killSwitchChange, planSettings, productPausedChange, type SettingsChange } from "../rules/settings";
@@ -38,6 +38,7 @@ import type {
   HeartbeatRequest,
   JobFilter,
   NewApiToken,
+  NewEnrollmentToken,
   NewEvent,
   NewFactory,
   NewJob,
@@ -54,6 +55,7 @@ import type {
 } from "../port";
 import type {
   ApiTokenRecord,
+  EnrollmentTokenRecord,
   EventRecord,
   FactoryRecord,
   FactoryStatus,
@@ -75,6 +77,7 @@ import { decodeCursor, encodeCursor, logPos } from "../shared";
 import { DEFAULT_JOB_ORDER, decodeJobCursor, keysetCondition, orderColumns, pageOf, type JobOrder } from "../rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { SqliteOpsDocs } from "./ops-docs";
+import { SqliteEnrollmentTokens } from "./enrollment-tokens";
 import { sqlitePruner } from "./retention";
 
 /**
@@ -113,6 +116,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly claim: ReturnType<typeof claimStatements>;
   private readonly ops: SqliteOpsDocs;
+  private readonly enrollment: SqliteEnrollmentTokens;
   private readonly prune: ReturnType<typeof sqlitePruner>;
 
   constructor(options: SqliteStoreOptions) {
@@ -132,6 +136,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.claim = claimStatements(this.db);
     this.ops = new SqliteOpsDocs(this.db);
+    this.enrollment = new SqliteEnrollmentTokens(this.db, (fn) => this.write(fn));
     this.prune = sqlitePruner(this.db);
   }
 
@@ -473,6 +478,10 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const rec = newFactoryRecord(f);
     this.write(() => {
       if (this.s.factoryById.get(f.id)) throw factoryExists(f.id);
+      // Inside BEGIN IMMEDIATE: no other registration can slip in between this look and the insert.
+      const key = factoryNameKey(f.name);
+      const holder = (this.s.allFactories.all() as Row[]).map((r) => JSON.parse(r.doc) as FactoryRecord).find((x) => holdsName(x) && factoryNameKey(x.name) === key);
+      if (holder) throw nameTaken(f.name, holder.id);
       this.s.insertFactory.run(rec.id, rec.productId, rec.tokenHash, JSON.stringify(rec));
     });
     return rec;
@@ -535,6 +544,27 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   async listApiTokens(): Promise<ApiTokenRecord[]> {
     return (this.s.allTokens.all() as Row[]).map((r) => JSON.parse(r.doc) as ApiTokenRecord);
   }
+  // ── enrollment tokens (sqlite/enrollment-tokens.ts) ──
+  async createEnrollmentToken(t: NewEnrollmentToken): Promise<EnrollmentTokenRecord> {
+    return this.enrollment.create(t);
+  }
+
+  async findEnrollmentTokenByHash(tokenHash: string): Promise<EnrollmentTokenRecord | undefined> {
+    return this.enrollment.findByHash(tokenHash);
+  }
+
+  async listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]> {
+    return this.enrollment.list();
+  }
+
+  async useEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
+    return this.enrollment.use(id, now);
+  }
+
+  async revokeEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
+    return this.enrollment.revoke(id, now);
+  }
+
 
   async upsertUser(u: UserInput): Promise<UserRecord> {
     return this.write(() => {
