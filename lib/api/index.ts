@@ -7,3 +7,4 @@ export * from "./system";
 export * from "./params";
 export * from "./operations";
 export * from "./stream";
+export * from "./enrollment";

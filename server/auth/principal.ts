@@ -55,6 +55,10 @@ async function fromBearer(token: string, deps: AuthDeps): Promise<Principal | un
     if (rec && rec.revokedAt === undefined && matchesHash(token, rec.tokenHash)) {
       return { kind: "person", id: `token:${rec.id}`, role: rec.role, via: "token" };
     }
+  } else if (kind === "enrollment") {
+    // A stored token (Admin page): expiry and uses are judged at registration, which says which.
+    const rec = await deps.store.findEnrollmentTokenByHash(hashToken(token));
+    if (rec && rec.revokedAt === undefined && matchesHash(token, rec.tokenHash)) return { kind: "enrollment", tokenId: rec.id };
   } else if (kind === "factory") {
     const f = await factoryByTokenHash(deps.store, hashToken(token));
     if (f && f.status !== "revoked" && matchesHash(token, f.tokenHash)) {

@@ -1,5 +1,6 @@
 import { registerRequest } from "@/lib/protocol";
-import { listFactories, registerFactory } from "@/server/coordinator";
+import { listFactories } from "@/server/coordinator";
+import { admitFactory } from "@/server/coordinator/admission";
 import { reply, route } from "@/server/http/route";
 import { enrollmentKey } from "@/server/limits/registrations";
 
@@ -24,11 +25,16 @@ export const POST = route({
   access: "enrollment",
   summary: "Register a factory (enrollment token)",
   responses: { 201: json(registerResponse, "The factory id and its own token") },
-  // conflict: the name is taken; rate_limited: FLEET_REGISTRATIONS_PER_MINUTE per enrollment token
+  // conflict: the name is taken; rate_limited: FLEET_REGISTRATIONS_PER_MINUTE per enrollment token;
+  // forbidden: a stored enrollment token that expired or has no uses left
   errors: ["conflict", "rate_limited"],
   body: registerRequest,
   handler: async ({ services, body, principal }) => {
     services.limits.registrations.hit(enrollmentKey(principal));
-    return reply(201, await registerFactory(services.ctx, body));
+    const admitted = await admitFactory(services.ctx, body, {
+      ...(principal.tokenId ? { tokenId: principal.tokenId } : {}),
+      holdForApproval: services.env.FLEET_APPROVE_NEW_FACTORIES === "1",
+    });
+    return reply(201, admitted);
   },
 });

@@ -12,6 +12,9 @@ import * as r6 from "../factories/[id]/drain/route";
 import * as r7 from "../factories/[id]/heartbeat/route";
 import * as r8 from "../factories/[id]/revoke/route";
 import * as r9 from "../factories/route";
+import * as rApprove from "../factories/[id]/approve/route";
+import * as rEnrollment from "../enrollment-tokens/route";
+import * as rEnrollmentId from "../enrollment-tokens/[id]/route";
 import * as r10 from "../healthz/route";
 import * as r11 from "../jobs/[id]/actions/route";
 import * as r12 from "../jobs/[id]/events/route";
@@ -47,6 +50,9 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "factories/[id]/heartbeat/route.ts": r7,
   "factories/[id]/revoke/route.ts": r8,
   "factories/route.ts": r9,
+  "factories/[id]/approve/route.ts": rApprove,
+  "enrollment-tokens/route.ts": rEnrollment,
+  "enrollment-tokens/[id]/route.ts": rEnrollmentId,
   "healthz/route.ts": r10,
   "jobs/[id]/actions/route.ts": r11,
   "jobs/[id]/events/route.ts": r12,
