@@ -3,7 +3,7 @@ import type { CreateEnrollmentTokenRequest, EnrollmentTokenView } from "@/lib/ap
 import type { RegisterRequest, RegisterResponse } from "@/lib/protocol";
 import { forgetFactoryTokens } from "@/server/auth/factory-token-cache";
 import { generateToken, hashToken } from "@/server/auth/tokens";
-import { FleetError } from "@/server/http/errors";
+import { FleetError } from "@/server/errors";
 import { log } from "@/server/log";
 import { isStoreError } from "@/server/store/errors";
 import type { EnrollmentTokenRecord } from "@/server/store/records";
