@@ -9,15 +9,20 @@
  * nothing planted. Under `--isolation none` the same probes succeed, which shows they are real
  * (and that `none` still runs jobs, with its warning). Needs a build (`npm run build`) and bwrap.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type StartedApp } from "../../test/harness/app";
+import { repoCachePath } from "../src/detect/repo-caches";
 import { probeIsolation } from "../src/run/sandbox/isolation";
-import { agentSandbox, buildAgent, killAllAgents, startAgent } from "./agent-process";
+import { agentSandbox, BUNDLE, buildAgent, killAllAgents, startAgent } from "./agent-process";
 
-const bwrapWorks = probeIsolation({ env: process.env, jobUser: "fleet-job" }).find((p) => p.level === "bwrap")?.available === true;
+const levels = probeIsolation({ env: process.env, jobUser: "nobody" });
+const bwrapWorks = levels.find((p) => p.level === "bwrap")?.available === true;
+/** `user` needs root and an unprivileged user: Debian's `nobody` stands in for a dedicated one. */
+const userWorks = levels.find((p) => p.level === "user")?.available === true;
 
 let app: StartedApp;
 const sandboxes: ReturnType<typeof agentSandbox>[] = [];
@@ -109,8 +114,9 @@ function hostileWorld(name: string) {
   return { s, name, dataDir, tokenFile, marker, factoryTokenFile: path.join(s.configDir, `${name}.json`) };
 }
 
-/** The hostile job: READ/DENIED per credential path, PLANTED per write into the shared cache. */
-function hostileScript(w: ReturnType<typeof hostileWorld>, agentPid: number): string {
+/** The hostile job: READ/DENIED per credential path, PLANTED per write into the shared cache (whose path it is told). */
+function hostileScript(w: ReturnType<typeof hostileWorld>, agentPid: number, origin: string): string {
+  const cachePath = repoCachePath(w.s.workdir, origin);
   const evil = `#!/bin/sh\necho ran >> '${w.marker}'\n`;
   return [
     'probe() { if cat "$1" >/dev/null 2>&1; then echo "READ $1"; else echo "DENIED $1"; fi; }',
@@ -123,10 +129,8 @@ function hostileScript(w: ReturnType<typeof hostileWorld>, agentPid: number): st
     `probe '${w.dataDir}/secrets.json'`,
     `probe '${w.tokenFile}'`,
     `[ -n "$(ls -A '${w.s.configDir}' 2>/dev/null)" ] && echo "LISTED state dir"`,
-    // the shared repository cache, found through the job's alternates (or the old worktree link)
-    'objs=$(head -n1 .git/objects/info/alternates 2>/dev/null); cache=${objs%/objects}',
-    '[ -z "$cache" ] && cache=$(git rev-parse --git-common-dir 2>/dev/null)',
-    'echo "cache=$cache"',
+    // the shared repository cache (a job can work its path out: the name is a hash of the URL)
+    `cache='${cachePath}'`,
     `printf '%s' "${evil.replace(/\n/g, "\\n")}" > "$cache/hooks/post-checkout" 2>/dev/null && chmod +x "$cache/hooks/post-checkout" && echo "PLANTED hook"`,
     `git config --file "$cache/config" core.hooksPath '${path.join(w.s.dir, "evil-hooks")}' 2>/dev/null && echo "PLANTED hooksPath"`,
     `git config --file "$cache/config" core.fsmonitor "echo ran >> '${w.marker}'" 2>/dev/null && echo "PLANTED fsmonitor"`,
@@ -160,7 +164,7 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     });
     await until(async () => agent.stderr().includes("isolation: bwrap"));
     await until(async () => existsSync(w.factoryTokenFile)); // registered: the token file is there to be stolen
-    const first = await submit({ engine: "shell", repo: origin, verify: "true" }, hostileScript(w, agent.proc.pid!));
+    const first = await submit({ engine: "shell", repo: origin, verify: "true" }, hostileScript(w, agent.proc.pid!, origin));
     await stageIs(first, "review", "testing", "failed");
     const log = await logOf(first);
     expect(log).toContain("end-of-probes");
@@ -191,6 +195,66 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     expect(agent.stderr()).not.toContain(app.enrollmentToken);
   }, 180_000);
 
+  it.skipIf(!userWorks)("with --isolation user (as nobody) reaches none of the agent's 0600 files, its /proc or the cache", async () => {
+    const w = hostileWorld("iso-user");
+    chmodSync(w.s.dir, 0o755); // the job user must reach its checkout under --workdir
+    const origin = gitRepo(path.join(w.s.dir, "origin"));
+    const agent = startAgent({
+      server: app.url,
+      name: w.name,
+      sandbox: w.s,
+      args: ["--token-file", w.tokenFile, "--isolation", "user", "--job-user", "nobody"],
+      env: { FLEET_ENROLLMENT_TOKEN: app.enrollmentToken, FLEET_DATA_DIR: w.dataDir },
+    });
+    await until(async () => existsSync(w.factoryTokenFile));
+    expect(agent.stderr()).toContain("isolation: user");
+    const first = await submit({ engine: "shell", repo: origin, verify: "true" }, `echo "uid=$(id -u)"\n${hostileScript(w, agent.proc.pid!, origin)}`);
+    await stageIs(first, "review", "testing", "failed");
+    const log = await logOf(first);
+    expect(log).toContain("end-of-probes");
+    expect(log).toMatch(/^uid=65534$/m);
+    expect(log).toContain(`DENIED /proc/${agent.proc.pid}/environ`);
+    expect(log).toContain(`DENIED ${w.factoryTokenFile}`);
+    expect(log).toContain(`DENIED ${w.dataDir}/secrets.json`);
+    expect(log).toContain(`DENIED ${w.tokenFile}`);
+    // Another user's argv is world-readable on Linux: why the token comes from --token-file, never --token.
+    expect(problems(log).filter((l) => !/^READ \/proc\/\d+\/cmdline$/.test(l))).toEqual([]);
+    expect(readFileSync(path.join(repoCachePath(w.s.workdir, origin), "config"), "utf8")).not.toMatch(/hooksPath|fsmonitor|evil/);
+    expect((await api<{ stage: string }>("GET", `/jobs/${first}`)).body.stage).toBe("testing");
+    const second = await submit({ engine: "shell", repo: origin, verify: "true" }, "echo second > src/b.txt\necho second-done");
+    await stageIs(second, "testing");
+    expect(existsSync(w.marker)).toBe(false);
+  }, 180_000);
+
+  it.skipIf(!bwrapWorks)("under bwrap a job dies with its agent (kill -9): nothing of it runs on unsupervised", async () => {
+    const s = agentSandbox();
+    sandboxes.push(s);
+    const agent = startAgent({ server: app.url, token: app.enrollmentToken, name: "iso-die", sandbox: s, args: ["--isolation", "bwrap"] });
+    const marker = `fleet-orphan-${process.pid}-${Date.now()}`;
+    const running = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes(marker);
+    const id = await submit({ engine: "shell" }, `(trap '' TERM HUP; exec -a ${marker} sleep 300) &\nsleep 300`);
+    await stageIs(id, "building");
+    await until(async () => running());
+    agent.proc.kill("SIGKILL");
+    await agent.exited;
+    await until(async () => !running(), 10_000);
+  }, 120_000);
+
+  it("--detect reports every level, whether it works here and why not, and the one it would use", () => {
+    const out = JSON.parse(execFileSync(process.execPath, [BUNDLE, "--detect", "--engines", "shell", "--job-network", "off"], { encoding: "utf8" })) as {
+      isolation: { level: string; network: string; levels: Record<string, { available: boolean; detail: string }> };
+    };
+    expect(Object.keys(out.isolation.levels)).toEqual(["bwrap", "sandbox-exec", "user", "none"]);
+    expect(out.isolation.level).toBe(bwrapWorks ? "bwrap" : out.isolation.levels.user!.available ? "user" : out.isolation.levels["sandbox-exec"]!.available ? "sandbox-exec" : "none");
+    expect(out.isolation.network).toBe("off");
+    expect(out.isolation.levels.none).toEqual({ available: true, detail: "no isolation" });
+    const asked = spawnSync(process.execPath, [BUNDLE, "--server", "http://127.0.0.1:9", "--token", "x", "--engines", "shell", "--isolation", "sandbox-exec"], { encoding: "utf8", env: { ...process.env, FLEET_AGENT_CONFIG_DIR: path.join(os.tmpdir(), "fleet-none-here") } });
+    if (process.platform !== "darwin") {
+      expect(asked.status).toBe(2);
+      expect(asked.stderr).toMatch(/--isolation sandbox-exec: not available on this machine: macOS only/);
+    }
+  });
+
   it("with --isolation none the same probes succeed (they are real), jobs still run, and the agent says so loudly", async () => {
     const w = hostileWorld("iso-none");
     const origin = gitRepo(path.join(w.s.dir, "origin"));
@@ -203,7 +267,7 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     });
     await until(async () => existsSync(w.factoryTokenFile));
     expect(agent.stderr()).toContain("warning: --isolation none: jobs run as this agent's user");
-    const id = await submit({ engine: "shell", repo: origin, verify: "true" }, hostileScript(w, agent.proc.pid!));
+    const id = await submit({ engine: "shell", repo: origin, verify: "true" }, hostileScript(w, agent.proc.pid!, origin));
     await stageIs(id, "review", "testing", "failed");
     const log = await logOf(id);
     expect(log).toContain("end-of-probes");

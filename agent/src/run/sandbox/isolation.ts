@@ -156,16 +156,19 @@ export function prepareJobFiles(iso: Isolation, plan: SandboxPlan): void {
     }
   }
   if (iso.level === "user" && iso.jobUser) {
-    for (const w of plan.writable) chownTree(w, iso.jobUser.uid, iso.jobUser.gid);
+    // What must stay read-only inside a writable path (a cwd repository's .git/config) stays the agent's.
+    const keep = new Set(plan.mounts.filter((m) => m.kind === "ro" && !m.src).map((m) => m.dest));
+    for (const w of plan.writable) chownTree(w, iso.jobUser.uid, iso.jobUser.gid, keep);
   }
 }
 
-function chownTree(p: string, uid: number, gid: number): void {
+function chownTree(p: string, uid: number, gid: number, keep: Set<string>): void {
+  if (keep.has(p)) return;
   const st = lstatSync(p);
   if (st.isSymbolicLink()) return;
   chownSync(p, uid, gid);
   if (st.isDirectory()) {
     chmodSync(p, st.mode | 0o700);
-    for (const e of readdirSync(p)) chownTree(path.join(p, e), uid, gid);
+    for (const e of readdirSync(p)) chownTree(path.join(p, e), uid, gid, keep);
   }
 }

@@ -32,6 +32,7 @@ describe("the Seatbelt profile", () => {
     const local = at('(allow file-read* (subpath "/Users/me/.local"))');
     const cred = at('(allow file-read* (subpath "/Users/me/.claude/.credentials.json"))');
     expect(lines).toContain('(deny file-read* file-write* (literal "/etc/fleet/token"))');
+    expect(lines[local + 1]).toBe('(deny file-write* (subpath "/Users/me/.local"))');
     // SBPL: the last matching rule wins, so a deeper path's rule must come later
     for (const i of [hideHome, hideWork, checkout, local, cred]) expect(i).toBeGreaterThan(2);
     expect(hideHome).toBeLessThan(hideWork);

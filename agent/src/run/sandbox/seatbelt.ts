@@ -4,7 +4,7 @@
  * SBPL applies the LAST matching rule, so the order below is the policy:
  *   1. allow by default (a CLI touches far more of macOS than we could list), but deny every write;
  *   2. the plan's entries parents first, exactly as bwrap mounts them: a hidden directory or file
- *      is denied reading and writing, a read-only one allowed reading (writing stays denied), a
+ *      is denied reading and writing, a read-only one allowed reading and denied writing, a
  *      writable one allowed both; so the checkout inside the hidden --workdir is usable and the
  *      agent's config inside a writable cwd stays hidden;
  *   3. writes to the devices a shell needs;
@@ -30,7 +30,8 @@ export function seatbeltProfile(plan: SandboxPlan): string {
         lines.push(`(deny file-read* file-write* ${target})`);
         break;
       case "ro":
-        lines.push(`(allow file-read* ${target})`);
+        // writes denied again: a read-only entry may sit inside a writable one (a cwd's .git/config)
+        lines.push(`(allow file-read* ${target})`, `(deny file-write* ${target})`);
         break;
       case "rw":
         lines.push(`(allow file-read* file-write* ${target})`);
