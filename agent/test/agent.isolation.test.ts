@@ -39,10 +39,10 @@ afterAll(async () => {
   for (const s of sandboxes) s.cleanup();
 });
 
-async function api<T = Record<string, unknown>>(method: string, p: string, body?: string): Promise<{ status: number; body: T }> {
+async function api<T = Record<string, unknown>>(method: string, p: string, body?: string, contentType = "text/markdown"): Promise<{ status: number; body: T }> {
   const r = await fetch(app.url + "/api/fleet" + p, {
     method,
-    headers: { authorization: `Bearer ${app.adminToken}`, ...(body !== undefined ? { "content-type": "text/markdown" } : {}) },
+    headers: { authorization: `Bearer ${app.adminToken}`, ...(body !== undefined ? { "content-type": contentType } : {}) },
     body,
   });
   const text = await r.text();
@@ -238,6 +238,8 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     agent.proc.kill("SIGKILL");
     await agent.exited;
     await until(async () => !running(), 10_000);
+    // Not for another test's agent to pick up once the lease expires.
+    expect((await api("POST", `/jobs/${id}/actions`, JSON.stringify({ action: "cancel" }), "application/json")).status).toBeLessThan(300);
   }, 120_000);
 
   it("--detect reports every level, whether it works here and why not, and the one it would use", () => {
@@ -268,7 +270,9 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     await until(async () => existsSync(w.factoryTokenFile));
     expect(agent.stderr()).toContain("warning: --isolation none: jobs run as this agent's user");
     const id = await submit({ engine: "shell", repo: origin, verify: "true" }, hostileScript(w, agent.proc.pid!, origin));
-    await stageIs(id, "review", "testing", "failed");
+    await stageIs(id, "review", "testing", "failed").catch((e: Error) => {
+      throw new Error(`${e.message}\n${agent.stderr()}`);
+    });
     const log = await logOf(id);
     expect(log).toContain("end-of-probes");
     expect(log).toContain("warning: --isolation none"); // in the job's own log too
