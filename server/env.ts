@@ -10,6 +10,13 @@ import { MAX_SCORER_WEIGHT, SCORER_NAMES, type ScorerName } from "@/lib/scorers"
  */
 const port = z.coerce.number().int().min(1).max(65535);
 const ms = (min: number) => z.coerce.number().int().min(min);
+/** A comma-separated list (spaces allowed around the commas), each item checked by `item`. */
+const list = (item: z.ZodString) =>
+  z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(item).max(100))
+    .default([]);
 const optionalSecret = z
   .string()
   .min(1)
@@ -99,6 +106,12 @@ export const envSchema = z
     AZURE_AD_CLIENT_ID: optionalSecret,
     AZURE_AD_CLIENT_SECRET: optionalSecret,
     AZURE_AD_TENANT_ID: optionalSecret,
+    /** who OAuth sign-in admits (server/auth/oauth-admission.ts); nobody by default */
+    FLEET_GITHUB_ALLOWED_ORGS: list(z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "a GitHub organization login")),
+    FLEET_AZURE_ALLOWED_TENANTS: list(z.string().regex(/^[0-9a-fA-F-]{36}$/, "a tenant id (a GUID), not common/organizations/consumers")),
+    FLEET_OAUTH_ALLOWED_DOMAINS: list(z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "an e-mail domain like example.com")),
+    /** the GitHub API sign-in asks for org membership and verified e-mails (GitHub Enterprise: https://HOST/api/v3) */
+    GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
     /** alerts (server/alerts): a JSON webhook signed with the secret, a Slack incoming webhook, e-mail over SMTP */
     FLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     FLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, "at least 16 characters").optional(),
@@ -127,6 +140,21 @@ export const envSchema = z
     }
     if (env.SMTP_URL && (!env.FLEET_ALERT_EMAIL_FROM || !env.FLEET_ALERT_EMAIL_TO)) {
       ctx.addIssue({ code: "custom", path: [env.FLEET_ALERT_EMAIL_FROM ? "FLEET_ALERT_EMAIL_TO" : "FLEET_ALERT_EMAIL_FROM"], message: "required when SMTP_URL is set" });
+    }
+    // OAuth admits nobody unless told whom: no `common` Azure tenant, no "any GitHub account".
+    if (env.GITHUB_ID && env.FLEET_GITHUB_ALLOWED_ORGS.length === 0 && env.FLEET_OAUTH_ALLOWED_DOMAINS.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["FLEET_GITHUB_ALLOWED_ORGS"], message: "GitHub sign-in needs FLEET_GITHUB_ALLOWED_ORGS or FLEET_OAUTH_ALLOWED_DOMAINS (otherwise any GitHub account could sign in)" });
+    }
+    if (env.AZURE_AD_CLIENT_ID) {
+      const tenant = env.AZURE_AD_TENANT_ID?.toLowerCase();
+      const multi = tenant === undefined || ["common", "organizations", "consumers"].includes(tenant);
+      if (multi && env.FLEET_AZURE_ALLOWED_TENANTS.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["AZURE_AD_TENANT_ID"],
+          message: `set it to your tenant id${tenant ? ` (not ${tenant}: any Microsoft account could sign in)` : ""}, or list the tenants a multi-tenant app admits in FLEET_AZURE_ALLOWED_TENANTS`,
+        });
+      }
     }
     if (env.FLEET_HEARTBEAT_MS >= env.FLEET_LEASE_TTL_MS) {
       ctx.addIssue({

@@ -8,9 +8,10 @@ import type { Env } from "@/server/env";
 import type { Store } from "@/server/store/port";
 import { log } from "@/server/log";
 import { verifyPassword } from "./password";
+import { admitOAuth, githubScope, identityOf, oauthPolicy, type OAuthAccount } from "./oauth-admission";
 import { safeRedirect } from "./redirect";
 
-/** The local admin's user id (users are otherwise keyed by lower-cased e-mail). */
+/** The local admin's user id (OAuth people are keyed `<provider>:<subject>`: oauth-admission.ts). */
 export const LOCAL_ADMIN = "admin";
 
 declare module "next-auth" {
@@ -24,11 +25,14 @@ declare module "next-auth" {
 
 /**
  * next-auth v4 with JWT sessions carrying the role. Users and roles live in the store: the local
- * admin signs in with a password; GitHub / Azure AD people are created as viewers on first sign-in
- * and promoted by an admin. The route builder re-reads the role from the store on every request.
+ * admin signs in with a password; GitHub / Azure AD people are admitted by the allow-list of
+ * oauth-admission.ts (checked on every sign-in), created as viewers on their first one, keyed by the
+ * provider's immutable subject, and promoted by an admin. The route builder re-reads the role from
+ * the store on every request. `fetchImpl` (tests): how the GitHub API is asked.
  */
-export function buildAuthOptions(deps: { store: Store; env: Env; secret: string; productId: string }): AuthOptions {
+export function buildAuthOptions(deps: { store: Store; env: Env; secret: string; productId: string; fetchImpl?: typeof fetch }): AuthOptions {
   const { store, env } = deps;
+  const policy = oauthPolicy(env);
   const providers: AuthOptions["providers"] = [
     CredentialsProvider({
       id: "credentials",
@@ -47,7 +51,7 @@ export function buildAuthOptions(deps: { store: Store; env: Env; secret: string;
     }),
   ];
   if (env.GITHUB_ID && env.GITHUB_SECRET) {
-    providers.push(GitHubProvider({ clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET }));
+    providers.push(GitHubProvider({ clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET, authorization: { params: { scope: githubScope(policy) } } }));
   }
   if (env.AZURE_AD_CLIENT_ID && env.AZURE_AD_CLIENT_SECRET) {
     providers.push(
@@ -72,19 +76,33 @@ export function buildAuthOptions(deps: { store: Store; env: Env; secret: string;
       redirect({ url, baseUrl }) {
         return safeRedirect(url, baseUrl);
       },
-      async signIn({ user, account }) {
+      async signIn({ account, profile }) {
         if (!account || account.provider === "credentials") return true;
-        const email = user.email?.toLowerCase();
-        if (!email) return false;
-        const existing = await store.getUser(email);
-        if (!existing) {
-          await store.upsertUser({ id: email, productId: deps.productId, name: user.name ?? email, role: "viewer", provider: account.provider, now: Date.now() });
+        const admitted = await admitOAuth(policy, account as OAuthAccount, profile as Record<string, unknown> | undefined, deps.fetchImpl);
+        if (!admitted.ok) {
+          log.warn({ provider: account.provider, reason: admitted.reason }, "OAuth sign-in refused");
+          return false;
         }
+        const who = admitted.identity;
+        const existing = await store.getUser(who.id);
+        // The role is the store's (an admin's choice); name, handle and e-mail follow the provider.
+        await store.upsertUser({
+          id: who.id,
+          productId: existing?.productId ?? deps.productId,
+          name: who.name,
+          role: existing?.role ?? "viewer",
+          provider: who.provider,
+          ...(who.handle ? { login: who.handle } : {}),
+          ...(who.email ? { email: who.email } : existing?.email ? { email: existing.email } : {}),
+          now: Date.now(),
+        });
         return true;
       },
-      async jwt({ token, user, account }) {
+      async jwt({ token, user, account, profile }) {
         if (user) {
-          const id = account?.provider === "credentials" ? user.id : (user.email ?? user.id).toLowerCase();
+          const id = account?.provider === "credentials" || !account ? user.id : identityOf(account as OAuthAccount, profile as Record<string, unknown> | undefined)?.id;
+          // signIn admitted only sign-ins with an identity; anything else gets no subject (no session).
+          if (!id) return { ...token, sub: undefined, role: undefined };
           token.sub = id;
           const rec = await store.getUser(id);
           token.role = rec?.role ?? user.role ?? "viewer";

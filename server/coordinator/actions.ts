@@ -5,6 +5,7 @@ import { FleetError } from "@/server/errors";
 import type { JobPatch, NewEvent } from "@/server/store/port";
 import type { JobRecord, Role } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
+import { actorNames } from "./reviewer-identity";
 import { afterStageChange, requireJob, stageChanged } from "./jobs";
 import { budgetBreaches, raiseBudget, spendOf } from "./policies/budget";
 import { checkShip, decideApproval, deliveredOutOfScope, missingApprovals } from "./policies/gates";
@@ -60,7 +61,7 @@ export async function actOnJob(ctx: CoordinatorContext, id: string, req: ActionR
 
 async function approve(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor) {
   const policy = job.manifest["review-policy"];
-  const d = decideApproval(policy, job.approvals, await actorNames(ctx, actor.id));
+  const d = decideApproval(policy, job.approvals, await actorNames(ctx.store, actor.id));
   if (!d.ok) throw new FleetError(d.code, d.reason, { extra: { stage: job.stage } });
   const approvals = [...job.approvals, d.reviewer];
   const recorded: NewEvent = { type: "approval:recorded", at: ctx.now(), data: { reviewer: d.reviewer, by: actor.id, missing: missingApprovals(policy, approvals) } };
@@ -125,20 +126,6 @@ async function lastScope(ctx: CoordinatorContext, jobId: string) {
   const runs = await ctx.store.listRuns(jobId);
   for (let i = runs.length - 1; i >= 0; i--) if (runs[i]!.scope) return runs[i]!.scope;
   return undefined;
-}
-
-/** Every name an actor goes by, for matching `reviewers`: id, e-mail local part, user or token name. */
-async function actorNames(ctx: CoordinatorContext, id: string): Promise<string[]> {
-  const names = [id];
-  if (id.includes("@")) names.push(id.split("@")[0]!);
-  if (id.startsWith("token:")) {
-    const t = (await ctx.store.listApiTokens()).find((x) => x.id === id.slice(6));
-    if (t) names.push(t.name);
-  } else {
-    const u = await ctx.store.getUser(id);
-    if (u) names.push(u.name);
-  }
-  return names;
 }
 
 function assertNever(x: never): never {

@@ -16,7 +16,7 @@ function userView(u: UserRecord): UserView {
   return {
     id: u.id,
     name: u.name,
-    ...(u.id.includes("@") ? { email: u.id } : {}),
+    ...(u.email ? { email: u.email } : u.id.includes("@") ? { email: u.id } : {}),
     role: u.role,
     // Users stored before `provider` existed: a password means the local credentials sign-in.
     ...(u.provider ? { provider: u.provider } : u.passwordHash ? { provider: "credentials" } : {}),

@@ -288,6 +288,8 @@ export interface UserInput {
   role: Role;
   passwordHash?: string;
   provider?: string;
+  login?: string;
+  email?: string;
   now: EpochMs;
 }
 

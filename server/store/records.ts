@@ -242,7 +242,10 @@ export interface ApiTokenRecord {
 }
 
 export interface UserRecord {
-  /** the e-mail address, lower-cased */
+  /**
+   * `admin` (the local admin), `<provider>:<immutable subject>` for OAuth people
+   * (server/auth/oauth-admission.ts), or a lower-cased e-mail for users stored before that
+   */
   id: string;
   productId: string;
   name: string;
@@ -250,6 +253,10 @@ export interface UserRecord {
   passwordHash?: string;
   /** how the user signs in: `credentials` or the next-auth provider id (`github`, `azure-ad`) */
   provider?: string;
+  /** the provider's handle (GitHub login, Azure preferred_username), as of the last sign-in: `reviewers` match it */
+  login?: string;
+  /** a verified e-mail address, when the provider vouched for one */
+  email?: string;
   createdAt: EpochMs;
   updatedAt: EpochMs;
 }

@@ -30,6 +30,8 @@ export function userRecord(u: UserInput, prev: UserRecord | undefined): UserReco
     role: u.role,
     passwordHash: u.passwordHash,
     provider: u.provider,
+    login: u.login,
+    email: u.email,
     createdAt: prev?.createdAt ?? u.now,
     updatedAt: u.now,
   });
