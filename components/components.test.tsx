@@ -4,7 +4,7 @@ import { OverdueBadge, PriorityBadge, StageBadge } from "./badges";
 import { CostBar } from "./cost-bar";
 import { legalActions } from "./job/action-buttons";
 import { ExplanationPanel } from "./job/explanation-panel";
-import { ScopePanel } from "./job/run-results";
+import { ScopePanel, VersionsPanel } from "./job/run-results";
 import { ApprovalStatus } from "./job/approval-status";
 import { DeadLetterPanel } from "./job/dead-letter-panel";
 import { ScopeViolation } from "./job/scope-violation";
@@ -29,6 +29,23 @@ describe("server-rendered pieces", () => {
     expect(html).toContain('data-testid="row-overdue"');
     expect(html).toContain(">overdue 7m<");
     expect(html).toContain('title="waiting 7m past its SLA of 5m"');
+  });
+  it("the versions panel shows each attempt's engine version and tools", () => {
+    const html = renderToStaticMarkup(
+      <VersionsPanel
+        runs={[
+          { attempt: 1, factoryId: "f1", engine: "claude", versions: { engine: "2.1.4", tools: { claude: "2.1.4", node: "20.11.1" } } },
+          { attempt: 2, factoryId: "f2", engine: "shell", versions: { tools: {} } },
+        ]}
+        factoryNames={new Map([["f1", "mac-1"]])}
+      />,
+    );
+    expect(html).toContain("mac-1");
+    expect(html).toMatch(/data-testid="run-engine-version">claude 2\.1\.4</);
+    expect(html).toContain("node 20.11.1");
+    expect(html).not.toContain("claude 2.1.4, ");
+    expect(html).toContain("(version not advertised)");
+    expect(html).toContain("none advertised");
   });
   it("the cost bar turns red at the budget and says when there is none", () => {
     expect(renderToStaticMarkup(<CostBar label="Dollars" spent={5} budget={5} format={String} />)).toContain('class="bar over"');

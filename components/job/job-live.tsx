@@ -22,7 +22,7 @@ import { ApprovalStatus } from "./approval-status";
 import { DeadLetterPanel } from "./dead-letter-panel";
 import { ExplanationPanel } from "./explanation-panel";
 import { LogTail } from "./log-tail";
-import { ArtifactsPanel, DiffPanel, ScopePanel, VerifyPanel, type RunResult } from "./run-results";
+import { ArtifactsPanel, DiffPanel, ScopePanel, VerifyPanel, VersionsPanel, type RunResult } from "./run-results";
 import { Timeline } from "./timeline";
 
 type Obj = Record<string, unknown>;
@@ -177,6 +177,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
           <ScopePanel scope={lastRun?.scope} />
           <DiffPanel diff={diff} outOfScope={lastRun?.scope?.outOfScope} />
           <ArtifactsPanel artifacts={lastRun?.artifacts} commits={lastRun?.commits} />
+          <VersionsPanel runs={runs} factoryNames={factoryNames} />
         </div>
         <div style={{ display: "grid", gap: 12, alignContent: "start" }}>
           <section className="panel" aria-labelledby="cost-heading">

@@ -16,6 +16,8 @@ export interface RunResult {
   scope?: { changed: string[]; outOfScope: string[] };
   artifacts?: { name: string; kind: string; size: number; content?: string; path?: string }[];
   commits?: string[];
+  /** the engine and tool versions the factory advertised when it claimed this attempt */
+  versions?: { engine?: string; tools: Record<string, string> };
 }
 
 export function VerifyPanel({ verify }: { verify?: RunResult["verify"] }) {
@@ -103,6 +105,41 @@ export function ArtifactsPanel({ artifacts, commits }: { artifacts?: RunResult["
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+/** Per attempt: where it ran, the engine's version and the tools the factory advertised at claim time. */
+export function VersionsPanel({ runs, factoryNames }: { runs: (RunResult & { factoryId?: string })[]; factoryNames?: ReadonlyMap<string, string> }) {
+  if (runs.length === 0) return null;
+  return (
+    <section className="panel" aria-labelledby="versions-heading">
+      <h2 id="versions-heading">Versions per attempt</h2>
+      <table data-testid="run-versions">
+        <thead>
+          <tr>
+            <th scope="col">attempt</th>
+            <th scope="col">factory</th>
+            <th scope="col">engine</th>
+            <th scope="col">tools</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r, i) => {
+            const tools = Object.entries(r.versions?.tools ?? {}).filter(([name]) => name !== r.engine);
+            return (
+              <tr key={`${r.attempt ?? i}`}>
+                <td className="num">{r.attempt ?? i + 1}</td>
+                <td>{r.factoryId ? (factoryNames?.get(r.factoryId) ?? r.factoryId) : "?"}</td>
+                <td data-testid="run-engine-version">
+                  {r.engine ?? "?"} {r.versions?.engine ?? <span className="muted">(version not advertised)</span>}
+                </td>
+                <td className="mono">{tools.length ? tools.map(([n, v]) => `${n} ${v}`).join(", ") : <span className="muted">none advertised</span>}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </section>
   );
 }

@@ -90,6 +90,9 @@ const leaseView = z.object({
   cancelled: z.boolean().optional(),
 });
 
+/** What an attempt ran with: the engine's version and the tool versions its factory advertised at claim time. */
+export const runVersionsView = z.object({ engine: z.string().optional(), tools: z.record(z.string(), z.string()) });
+
 /** A job as the API shows it (list items omit `attempts` and `body`). */
 export const jobView = z.object({
   id: z.string(),
@@ -113,7 +116,8 @@ export const jobView = z.object({
   cost,
   createdAt: z.string(),
   updatedAt: z.string(),
-  runs: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** GET /jobs/{id}: one per attempt (server/store RunRecord, times as ISO), each with the versions it ran with */
+  runs: z.array(z.looseObject({ versions: runVersionsView.optional() })).optional(),
   /** GET /jobs/{id} of a waiting job: why it waits (the scheduler's explainPending, computed on read) */
   pending: z
     .object({

@@ -43,3 +43,12 @@ export async function factoryByTokenHash(store: Store, tokenHash: string, now = 
 export function forgetFactoryTokens(): void {
   cache().clear();
 }
+
+/**
+ * A heartbeat through this process wrote `f` (re-detected capabilities, price…): a cached entry
+ * takes it at once, so the next claim records the versions just advertised (run-versions.ts).
+ */
+export function refreshFactoryToken(f: FactoryRecord, now = Date.now()): void {
+  const c = cache();
+  if (c.has(f.tokenHash)) c.set(f.tokenHash, { factory: f, at: now });
+}

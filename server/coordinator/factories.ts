@@ -2,7 +2,7 @@ import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
 import type { HeartbeatRequest, HeartbeatResponse, RegisterRequest, RegisterResponse } from "@/lib/protocol";
 import { FleetError } from "@/server/errors";
-import { forgetFactoryTokens } from "@/server/auth/factory-token-cache";
+import { forgetFactoryTokens, refreshFactoryToken } from "@/server/auth/factory-token-cache";
 import { generateToken, hashToken } from "@/server/auth/tokens";
 import { isStoreError } from "@/server/store/errors";
 import type { FactoryRecord } from "@/server/store/records";
@@ -56,6 +56,7 @@ export async function heartbeat(ctx: CoordinatorContext, factoryId: string, path
     ...(hb.costPerHour !== undefined ? { costPerHour: hb.costPerHour } : {}),
     now,
   });
+  if (f.status !== "revoked") refreshFactoryToken(f);
   const settings = await ctx.settings.get();
   const cancel: string[] = [];
   for (const r of hb.running) {

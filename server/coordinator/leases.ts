@@ -19,6 +19,7 @@ import { maybePreempt } from "./placement/preemption";
 import { remainingForClaim } from "./policies/budget";
 import { policyOf } from "./policies/config";
 import { redactDeep } from "./redaction";
+import { runVersionsOf } from "./run-versions";
 
 /**
  * Leases: the claim long poll and the fenced writes of an attempt. Every write after the claim carries
@@ -92,6 +93,8 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         now,
         decision: decision.onJob,
         ...(profile ? { profile } : {}),
+        // What this attempt runs with, as the factory advertises it now (kept with the run).
+        versions: runVersionsOf(factory.capabilities, placement.engine),
         // Recorded with the grant (one store round trip, one SQLite transaction), not appended after.
         events: (g) => [
           { type: "decision:made", at: now, data: decision.event },

@@ -23,6 +23,7 @@ import type {
   RecentEvent,
   Role,
   RunRecord,
+  RunVersions,
   Settings,
   Station,
   UserRecord,
@@ -78,6 +79,8 @@ export interface ClaimRequest {
   now: EpochMs;
   decision?: unknown;
   profile?: ProfileRef;
+  /** the engine and tool versions the claimer advertised: stored on the lease and its run */
+  versions?: RunVersions;
   /**
    * Events recorded with the grant (`decision:made`, `lease:granted`…), built from it (epoch,
    * expiry), in the same atomic write as the grant (SQLite: the claim's transaction; Cosmos: the

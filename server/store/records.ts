@@ -40,6 +40,20 @@ export interface JobLease {
   grantedAt: EpochMs;
   expiresAt: EpochMs;
   cancelled?: boolean;
+  /** what the attempt runs with, fixed at the claim (copied to its run) */
+  versions?: RunVersions;
+}
+
+/**
+ * What ran an attempt: the engine's version and the tool versions (`node`, `git`, `pnpm`, each
+ * engine CLI…) that the factory advertised when it claimed the job. Kept with the run, so a
+ * regression can be tied to a tool upgrade after the fact.
+ */
+export interface RunVersions {
+  /** the version of the engine that ran (absent for `shell`, or when the factory advertised none) */
+  engine?: string;
+  /** tool name → version, as advertised (`name:version` capabilities) */
+  tools: Record<string, string>;
 }
 
 export interface JobRecord {
@@ -142,6 +156,8 @@ export interface RunRecord {
   cost: Cost;
   commits?: string[];
   artifacts?: ArtifactRef[];
+  /** the engine and tool versions at claim time */
+  versions?: RunVersions;
 }
 
 export type LeaseState = "active" | "completed" | "expired" | "cancelled";

@@ -102,6 +102,25 @@ export function storeContract(factory: StoreFactory): void {
       expect(await store.fairnessCounters()).toEqual([{ productId: "p1", claimsGranted: 1, runningNow: 1, usageMs: 0 }]);
     });
 
+    it("keeps the engine and tool versions of the claim with the lease and the run, through its end and an expiry", async () => {
+      const store = await newStore();
+      const versions = { engine: "2.1.4", tools: { claude: "2.1.4", node: "20.11.1", git: "2.43.0" } };
+      const { job } = await store.submitJob(newJob());
+      const grant = await store.claimJob({ jobId: job.id, factoryId: "f1", engine: "claude", leaseId: "LV", ttlMs: TTL, now: 2_000, versions });
+      expect(grant?.lease.versions).toEqual(versions);
+      expect(grant?.run.versions).toEqual(versions);
+      expect((await store.listRuns(job.id))[0]?.versions).toEqual(versions);
+      await store.completeAttempt({ leaseId: "LV", epoch: 1, now: 4_000, result: { outcome: "succeeded", exitCode: 0 }, next: { stage: "review", countAttempt: false } });
+      expect(await store.listRuns(job.id)).toEqual([expect.objectContaining({ id: "LV", endedAt: 4_000, versions })]);
+      // An attempt that ends by expiry keeps them too; a claim without versions records none.
+      const { job: b } = await store.submitJob(newJob());
+      await store.claimJob({ jobId: b.id, factoryId: "f1", engine: "claude", leaseId: "LW", ttlMs: TTL, now: 5_000, versions });
+      await store.reapExpiredLeases(5_000 + TTL + 1, () => ({ to: "queued", countAttempt: true }));
+      expect((await store.listRuns(b.id))[0]).toMatchObject({ endedBy: "lease_expired", versions });
+      await store.claimJob({ jobId: b.id, factoryId: "f1", engine: "claude", leaseId: "LX2", ttlMs: TTL, now: 5_000 + TTL + 100_000 });
+      expect((await store.listRuns(b.id)).find((r) => r.id === "LX2")?.versions).toBeUndefined();
+    });
+
     it("records the grant's events with it, built from the grant; a refused claim records none", async () => {
       const store = await newStore();
       const { job } = await store.submitJob(newJob());

@@ -113,6 +113,7 @@ export function planClaim(job: JobRecord, req: ClaimRequest): ClaimPlan | null {
     grantedAt: req.now,
     expiresAt: req.now + req.ttlMs,
   };
+  if (req.versions !== undefined) lease.versions = req.versions;
   const next: JobRecord = { ...job, stage: "assigned", epoch, lease, updatedAt: req.now, version: job.version + 1 };
   delete next.notBefore;
   delete next.pendingReason;
@@ -144,6 +145,7 @@ export function openRunOf(job: JobRecord): RunRecord | undefined {
     cost: { usd: 0, tokensIn: 0, tokensOut: 0, wallMs: 0 },
   };
   if (job.profile !== undefined) run.profile = job.profile;
+  if (l.versions !== undefined) run.versions = l.versions;
   return run;
 }
 

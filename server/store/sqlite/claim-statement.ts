@@ -9,7 +9,7 @@ import type Database from "better-sqlite3";
  * the row written with no other writer in between, on any connection or process. No JSON is parsed
  * or built in JavaScript before the write, which is what brings a claim near a raw UPDATE.
  *
- * Variants are prepared lazily: optional decision / profile / expectedVersion change the SQL.
+ * Variants are prepared lazily: optional decision / profile / expectedVersion / versions change the SQL.
  */
 export interface ClaimParams {
   id: string;
@@ -21,9 +21,11 @@ export interface ClaimParams {
   decision?: string;
   profile?: string;
   expectedVersion?: number;
+  /** the run's engine and tool versions, serialized (lease.versions) */
+  versions?: string;
 }
 
-function claimSql(withDecision: boolean, withProfile: boolean, withVersion: boolean): string {
+function claimSql(withDecision: boolean, withProfile: boolean, withVersion: boolean, withVersions: boolean): string {
   const extra = [
     withDecision ? `, '$.decision', json(@decision)` : "",
     withProfile ? `, '$.profile', json(@profile)` : "",
@@ -34,7 +36,7 @@ function claimSql(withDecision: boolean, withProfile: boolean, withVersion: bool
         '$.stage', 'assigned',
         '$.epoch', json_extract(doc, '$.epoch') + 1,
         '$.lease', json_object('id', @leaseId, 'epoch', json_extract(doc, '$.epoch') + 1, 'factoryId', @factoryId,
-                               'engine', @engine, 'grantedAt', @now, 'expiresAt', @expiresAt),
+                               'engine', @engine, 'grantedAt', @now, 'expiresAt', @expiresAt${withVersions ? ", 'versions', json(@versions)" : ""}),
         '$.updatedAt', @now,
         '$.version', version + 1${extra})
     WHERE id = @id AND stage = 'queued' AND lease_id IS NULL AND not_before <= @now
@@ -51,9 +53,10 @@ export function claimStatements(db: Database.Database): (p: ClaimParams) => stri
     const withDecision = p.decision !== undefined;
     const withProfile = p.profile !== undefined;
     const withVersion = p.expectedVersion !== undefined;
-    const key = (withDecision ? 1 : 0) | (withProfile ? 2 : 0) | (withVersion ? 4 : 0);
+    const withVersions = p.versions !== undefined;
+    const key = (withDecision ? 1 : 0) | (withProfile ? 2 : 0) | (withVersion ? 4 : 0) | (withVersions ? 8 : 0);
     let stmt = cache.get(key);
-    if (!stmt) cache.set(key, (stmt = db.prepare(claimSql(withDecision, withProfile, withVersion))));
+    if (!stmt) cache.set(key, (stmt = db.prepare(claimSql(withDecision, withProfile, withVersion, withVersions))));
     const params: Record<string, unknown> = {
       id: p.id,
       leaseId: p.leaseId,
@@ -65,6 +68,7 @@ export function claimStatements(db: Database.Database): (p: ClaimParams) => stri
     if (withDecision) params.decision = p.decision;
     if (withProfile) params.profile = p.profile;
     if (withVersion) params.expectedVersion = p.expectedVersion;
+    if (withVersions) params.versions = p.versions;
     return (stmt.get(params) as { doc: string } | undefined)?.doc;
   };
 }

@@ -224,6 +224,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       ...(req.decision !== undefined ? { decision: JSON.stringify(req.decision) } : {}),
       ...(req.profile !== undefined ? { profile: JSON.stringify(req.profile) } : {}),
       ...(req.expectedVersion !== undefined ? { expectedVersion: req.expectedVersion } : {}),
+      ...(req.versions !== undefined ? { versions: JSON.stringify(req.versions) } : {}),
     };
     const grantOf = (doc: string): ClaimGrant => {
       const job = JSON.parse(doc) as JobRecord;
