@@ -39,6 +39,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "ship", summary: "ship a job (the human gate)", load: () => import("./commands/ship") },
   { name: "requeue", summary: "put a failed, dead-lettered or cancelled job back in the queue", load: () => import("./commands/requeue") },
   { name: "kill-switch", summary: "stop (on) or allow (off) all claiming fleet-wide", load: () => import("./commands/kill-switch") },
+  { name: "enrollment-tokens", summary: "list, create (with an expiry and a use count) or revoke enrollment tokens", load: () => import("./commands/enrollment-tokens") },
 ];
 
 export const EXIT_OK = 0;

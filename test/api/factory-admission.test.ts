@@ -7,6 +7,7 @@ import * as revokeRoute from "@/app/api/fleet/factories/[id]/revoke/route";
 import * as factoriesRoute from "@/app/api/fleet/factories/route";
 import * as jobsRoute from "@/app/api/fleet/jobs/route";
 import * as claimRoute from "@/app/api/fleet/leases/claim/route";
+import { main, type CliIo } from "@/server/cli/fleet";
 import { call, factoryClient, jobFile, submitJob } from "../harness/factory";
 import { startInProcess, type InProcessApp } from "../harness/in-process";
 
@@ -128,5 +129,35 @@ describe("stored enrollment tokens", () => {
     expect(burst.filter((r) => r.status === 201)).toHaveLength(PER_MINUTE);
     expect(burst.filter((r) => r.status === 429)).toHaveLength(6);
     expect((await register("b-1", b)).status).toBe(201);
+  });
+});
+
+describe("fleet enrollment-tokens", () => {
+  async function fleet(...args: string[]) {
+    let out = "";
+    let err = "";
+    const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), cwd: process.cwd(), env: { FLEET_SERVER: app.url, FLEET_TOKEN: app.adminToken } };
+    const code = await main(args, io);
+    return { code, out, err };
+  }
+
+  it("creates a token with an expiry and a use count (printed once), lists it and revokes it", async () => {
+    const made = await fleet("enrollment-tokens", "create", "build", "farm", "--expires", "7d", "--uses", "3");
+    expect(made.code).toBe(0);
+    const token = /token \(shown once\): (gfe_\S+)/.exec(made.out)?.[1];
+    const id = /^(e-\S+)/.exec(made.out)?.[1];
+    expect(token).toBeDefined();
+    expect(made.out).toMatch(/active\s+0\/3 uses\s+until \S+\s+build farm/);
+    expect((await register("cli-1", token)).status).toBe(201);
+    const ls = await fleet("enrollment-tokens", "ls");
+    expect(ls.out).toMatch(new RegExp(`${id}\\s+active\\s+1/3 uses`));
+    expect(ls.out).not.toContain(token!);
+    expect((await fleet("enrollment-tokens", "revoke", id!)).out).toMatch(/revoked/);
+    expect((await register("cli-2", token)).status).toBe(401);
+    const bad = await fleet("enrollment-tokens", "create", "x", "--uses", "many");
+    expect([bad.code, bad.err]).toEqual([1, expect.stringContaining("--uses must be a whole number")]);
+    const vague = await fleet("enrollment-tokens", "create", "x", "--expires", "soon");
+    expect(vague.code).toBe(1);
+    expect(vague.err).toMatch(/expiresIn: .*duration like/);
   });
 });
