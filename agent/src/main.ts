@@ -44,8 +44,9 @@ async function main(argv: string[]): Promise<number> {
   const adapters = resolveAdapters(file?.engines);
   const probes = probeIsolation({ env: process.env, jobUser: options.jobUser });
   if (flags.detect) {
-    const d = await detect({ adapters, ...(options.engines ? { engines: options.engines } : {}), max: options.max, tags: options.tags });
     const chosen = chooseIsolation(options.isolation, probes);
+    const tags = [...options.tags.filter((t) => !t.startsWith("isolation:")), ...("level" in chosen ? [`isolation:${chosen.level}`] : [])];
+    const d = await detect({ adapters, ...(options.engines ? { engines: options.engines } : {}), max: options.max, tags });
     const isolation = {
       level: "level" in chosen ? chosen.level : null,
       ...("error" in chosen ? { error: chosen.error } : {}),

@@ -164,7 +164,10 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     });
     await until(async () => agent.stderr().includes("isolation: bwrap"));
     await until(async () => existsSync(w.factoryTokenFile)); // registered: the token file is there to be stolen
-    const first = await submit({ engine: "shell", repo: origin, verify: "true" }, hostileScript(w, agent.proc.pid!, origin));
+    // the level is advertised, so a job can require it
+    const factories = (await api<{ items: { name: string; capabilities: string[] }[] }>("GET", "/factories")).body.items;
+    expect(factories.find((f) => f.name === w.name)?.capabilities).toContain("isolation:bwrap");
+    const first = await submit({ engine: "shell", repo: origin, verify: "true", capabilities: ["isolation:bwrap"] }, hostileScript(w, agent.proc.pid!, origin));
     await stageIs(first, "review", "testing", "failed");
     const log = await logOf(first);
     expect(log).toContain("end-of-probes");
@@ -244,8 +247,10 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
 
   it("--detect reports every level, whether it works here and why not, and the one it would use", () => {
     const out = JSON.parse(execFileSync(process.execPath, [BUNDLE, "--detect", "--engines", "shell", "--job-network", "off"], { encoding: "utf8" })) as {
+      capabilities: string[];
       isolation: { level: string; network: string; levels: Record<string, { available: boolean; detail: string }> };
     };
+    expect(out.capabilities).toContain(`isolation:${out.isolation.level}`);
     expect(Object.keys(out.isolation.levels)).toEqual(["bwrap", "sandbox-exec", "user", "none"]);
     expect(out.isolation.level).toBe(bwrapWorks ? "bwrap" : out.isolation.levels.user!.available ? "user" : out.isolation.levels["sandbox-exec"]!.available ? "sandbox-exec" : "none");
     expect(out.isolation.network).toBe("off");

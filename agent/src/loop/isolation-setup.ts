@@ -2,6 +2,7 @@
  * At start: which isolation level this agent's jobs get (the one asked for, or the strongest that
  * works here), and what the sandbox must keep from them (../run/sandbox/plan.ts). An impossible
  * request is a usage error naming the flag; `none` is said loudly, here and in every job's log.
+ * The level is advertised as the capability `isolation:<level>`.
  */
 import { statSync } from "node:fs";
 import os from "node:os";
@@ -45,6 +46,8 @@ export function setUpIsolation(o: AgentOptions, env: NodeJS.ProcessEnv, log: (ms
       if (path.dirname(d) === d) break;
     }
   }
+  // Advertised, so a job can ask for it (`capabilities: [isolation:bwrap]`); never taken from --tags.
+  o.tags = [...o.tags.filter((t) => !t.startsWith("isolation:")), `isolation:${chosen.level}`];
   const net = o.jobNetwork ? "" : ", job network off";
   log(chosen.level === "none" ? NONE_WARNING : `isolation: ${chosen.level}${o.isolation ? "" : " (the strongest available here)"}${net}`);
   return iso;
