@@ -12,7 +12,7 @@ import type { EventView, JobView } from "@/lib/ui/api-types";
 import { formatDuration, formatTokens, formatUsd } from "@/lib/ui/format";
 import { appendChunk, emptyLogBuffer, type LogBufferState } from "@/lib/ui/log-buffer";
 import { getJson } from "../api-client";
-import { PriorityBadge, StageBadge } from "../badges";
+import { OverdueBadge, PriorityBadge, StageBadge } from "../badges";
 import { CostBar } from "../cost-bar";
 import { jobStreamMessage, parseStreamMessage } from "@/lib/api/stream";
 import { useSse, type StreamStatus } from "../use-sse";
@@ -141,6 +141,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
           <div className="row">
             <StageBadge stage={job.stage} />
             <PriorityBadge priority={job.priority} />
+            {job.overdue && <OverdueBadge overdue={job.overdue} />}
             <span className="mono muted">{job.id}</span>
             <span className="muted">product {job.productId}</span>
             {job.attempts > 0 && <span className="muted">attempt {job.attempts}</span>}
