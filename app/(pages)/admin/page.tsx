@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { AlertSinksPanel } from "@/components/alert-panels";
 import { SchedulingPanel } from "@/components/scheduling-panel";
 import { ApiTokensPanel, KillSwitchPanel, ProductPausePanel, UsersPanel } from "@/components/admin-panels";
+import { EnrollmentTokensPanel, PendingFactoriesPanel } from "@/components/factory-admission-panels";
 import { Forbidden } from "../_lib/forbidden";
 import { requireRole } from "../_lib/session";
 
@@ -20,6 +21,10 @@ export default async function AdminPage() {
       <div className="two-col" style={{ marginTop: 12 }}>
         <UsersPanel />
         <ApiTokensPanel />
+      </div>
+      <div className="two-col" style={{ marginTop: 12 }}>
+        <EnrollmentTokensPanel />
+        <PendingFactoriesPanel />
       </div>
       <div style={{ marginTop: 12 }}>
         <AlertSinksPanel />
