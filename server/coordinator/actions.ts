@@ -2,11 +2,13 @@ import "server-only";
 import { applyAction, type Action } from "@/lib/stages";
 import type { Budget, Stage } from "@/lib/types";
 import { FleetError } from "@/server/errors";
-import type { JobPatch, NewEvent } from "@/server/store/port";
+import type { JobPatch } from "@/server/store/port";
 import type { JobRecord, Role } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
+import { jobEvent, type JobEvent } from "./events";
+import { requireJob } from "./jobs";
+import { moveJob } from "./move-job";
 import { actorNames } from "./reviewer-identity";
-import { afterStageChange, requireJob, stageChanged } from "./jobs";
 import { budgetBreaches, raiseBudget, spendOf } from "./policies/budget";
 import { checkShip, decideApproval, deliveredOutOfScope, missingApprovals } from "./policies/gates";
 import { jobView } from "./views";
@@ -14,8 +16,8 @@ import { jobView } from "./views";
 /**
  * Operator actions through the stage machine and the gates. Every refusal is thrown before any
  * write, so a refused action changes nothing (no stage, no approval, no event). Each accepted
- * action is ONE conditional write on the job (expectedVersion) carrying its `action:taken` event;
- * the `stage:changed` event follows it.
+ * action is ONE moveJob: a conditional write on the job (expectedVersion) carrying its
+ * `action:taken` event, the gate's events and the `stage:changed` event together.
  *
  *   approve  {reviewers}: records the reviewer (once each); the last one ships (scope permitting)
  *            otherwise:   the same human gate as ship
@@ -64,12 +66,12 @@ async function approve(ctx: CoordinatorContext, job: JobRecord, req: ActionReque
   const d = decideApproval(policy, job.approvals, await actorNames(ctx.store, actor.id));
   if (!d.ok) throw new FleetError(d.code, d.reason, { extra: { stage: job.stage } });
   const approvals = [...job.approvals, d.reviewer];
-  const recorded: NewEvent = { type: "approval:recorded", at: ctx.now(), data: { reviewer: d.reviewer, by: actor.id, missing: missingApprovals(policy, approvals) } };
+  const recorded = jobEvent("approval:recorded", ctx.now(), { reviewer: d.reviewer, by: actor.id, missing: missingApprovals(policy, approvals) });
   if (!d.ships) return move(ctx, job, job.stage, req, actor, { approvals }, [recorded]);
   return ship(ctx, { ...job, approvals }, req, actor, [recorded]);
 }
 
-async function ship(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor, extra: NewEvent[] = []) {
+async function ship(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor, extra: JobEvent[] = []) {
   if (req.override && actor.role !== "admin") throw new FleetError("forbidden", "only an admin may override the ship gates");
   if (req.override && !req.reason) {
     throw new FleetError("validation", "an override needs a reason", { errors: [{ path: "reason", message: "say why the gate is overridden" }] });
@@ -84,7 +86,7 @@ async function ship(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest,
   }
   const events = [...extra];
   if (gate.overridden) {
-    events.push({ type: "ship:overridden", at: ctx.now(), data: { by: actor.id, reason: req.reason ?? "", scope: gate.overridden.scope, approvals: gate.overridden.approvals } });
+    events.push(jobEvent("ship:overridden", ctx.now(), { by: actor.id, reason: req.reason ?? "", scope: gate.overridden.scope, approvals: gate.overridden.approvals }));
   }
   const approvals = job.approvals.includes(actor.id) || typeof job.manifest["review-policy"] === "object" ? job.approvals : [...job.approvals, actor.id];
   return move(ctx, job, "shipped", req, actor, { approvals }, events);
@@ -100,24 +102,15 @@ async function resume(ctx: CoordinatorContext, job: JobRecord, req: ActionReques
 }
 
 /** The one write of an accepted action; `to` equal to the stage records without moving. */
-async function move(ctx: CoordinatorContext, job: JobRecord, to: Stage, req: ActionRequest, actor: Actor, patch: JobPatch, extra: NewEvent[] = []) {
-  const now = ctx.now();
-  const moved = await ctx.store.transitionStage(job.id, {
-    from: [job.stage],
-    to,
-    expectedVersion: job.version,
-    now,
-    patch,
-    event: {
-      type: "action:taken",
-      at: now,
-      data: { action: req.action, by: actor.id, ...(req.reason ? { reason: req.reason } : {}), ...(req.override ? { override: true } : {}), ...(req.budget ? { budget: req.budget } : {}) },
-    },
+async function move(ctx: CoordinatorContext, job: JobRecord, to: Stage, req: ActionRequest, actor: Actor, patch: JobPatch, extra: JobEvent[] = []) {
+  const taken = jobEvent("action:taken", ctx.now(), {
+    action: req.action,
+    by: actor.id,
+    ...(req.reason ? { reason: req.reason } : {}),
+    ...(req.override ? { override: true } : {}),
+    ...(req.budget ? { budget: req.budget } : {}),
   });
-  const after = [...extra];
-  if (moved.stage !== job.stage) after.push(stageChanged(job.stage, moved.stage, now, actor.id));
-  if (after.length > 0) await ctx.store.appendEvents(job.id, after);
-  await afterStageChange(ctx, moved);
+  const moved = await moveJob(ctx, job, to, { by: actor.id, patch, events: [taken, ...extra] });
   return jobView(moved, { body: true });
 }
 

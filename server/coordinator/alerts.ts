@@ -2,6 +2,7 @@ import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
 import type { EventRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
+import { jobEvent, type JobEvent } from "./events";
 import { policyOf } from "./policies/config";
 import { factoryHealth } from "./views";
 
@@ -20,8 +21,8 @@ export interface Alert {
   since: string;
 }
 
-export function alertEvent(kind: AlertKind, message: string, at: number) {
-  return { type: "alert:raised", at, data: { kind, message } };
+export function alertEvent(kind: AlertKind, message: string, at: number): JobEvent {
+  return jobEvent("alert:raised", at, { kind, message });
 }
 
 /** Stalls already raised by this process, so each (job, attempt) raises one event (a hint, not correctness). */

@@ -1,10 +1,11 @@
 import "server-only";
-import type { JobPatch, NewEvent } from "@/server/store/port";
+import type { JobPatch } from "@/server/store/port";
 import type { JobRecord } from "@/server/store/records";
 import { logPos } from "@/server/store/shared";
 import { alertEvent } from "./alerts";
 import type { NextStage } from "./completion";
 import type { CoordinatorContext } from "./context";
+import { jobEvent, type JobEvent } from "./events";
 
 /**
  * What the coordinator writes with and after a decided attempt end (completion.ts decides): the
@@ -21,10 +22,10 @@ export function attemptPatch(next: NextStage): JobPatch | undefined {
   return undefined;
 }
 
-export function attemptEvents(next: NextStage, now: number): NewEvent[] {
+export function attemptEvents(next: NextStage, now: number): JobEvent[] {
   if (next.stage !== "paused" || !next.budget) return [];
   return [
-    { type: "budget:exceeded", at: now, data: { reason: next.cause, breaches: next.budget } },
+    jobEvent("budget:exceeded", now, { reason: next.cause, breaches: next.budget }),
     alertEvent("budget_exceeded", next.cause, now),
   ];
 }
@@ -34,7 +35,7 @@ export async function afterAttemptEnd(ctx: CoordinatorContext, job: JobRecord, c
   if (job.stage !== "dead_letter") return;
   const now = ctx.now();
   await ctx.store.appendEvents(job.id, [
-    { type: "job:dead_lettered", at: now, data: { cause, attempts: await attemptDiagnostics(ctx, job.id) } },
+    jobEvent("job:dead_lettered", now, { cause, attempts: await attemptDiagnostics(ctx, job.id) }),
     alertEvent("dead_letter", `${job.title}: ${cause}`, now),
   ]);
 }

@@ -4,7 +4,8 @@ import { isStoreError } from "@/server/store/errors";
 import type { JobRecord } from "@/server/store/records";
 import { alertEvent } from "./alerts";
 import type { CoordinatorContext } from "./context";
-import { afterStageChange, stageChanged } from "./jobs";
+import { jobEvent } from "./events";
+import { moveJob } from "./move-job";
 import { budgetBreaches, spendOf } from "./policies/budget";
 
 /**
@@ -30,9 +31,9 @@ export async function recordLiveCost(ctx: CoordinatorContext, jobId: string, lea
       total.tokensOut += d.tokensOut ?? 0;
     }
     try {
-      const moved = await ctx.store.transitionStage(jobId, {
+      // A same-stage write: never a stage change, never cancels the lease.
+      const moved = await ctx.store.patchJob(jobId, {
         from: [job.stage],
-        to: job.stage,
         expectedVersion: job.version,
         now: ctx.now(),
         patch: { liveCost: { leaseId, cost: total } },
@@ -59,16 +60,12 @@ export async function pauseForBudget(ctx: CoordinatorContext, job: JobRecord, br
   const now = ctx.now();
   const reason = `budget exceeded: ${breaches.join("; ")}`;
   try {
-    const moved = await ctx.store.transitionStage(job.id, {
-      from: [job.stage],
-      to: "paused",
-      expectedVersion: job.version,
-      now,
+    await moveJob(ctx, job, "paused", {
+      by: "coordinator",
+      cause: reason,
       patch: { pendingReason: reason },
-      event: { type: "budget:exceeded", at: now, data: { reason, breaches } },
+      events: [jobEvent("budget:exceeded", now, { reason, breaches }), alertEvent("budget_exceeded", reason, now)],
     });
-    await ctx.store.appendEvents(job.id, [stageChanged(job.stage, "paused", now, "coordinator", reason), alertEvent("budget_exceeded", reason, now)]);
-    await afterStageChange(ctx, moved);
     return true;
   } catch (e) {
     // Moved meanwhile (completed, cancelled, another instance paused it): the next check decides.

@@ -1,4 +1,5 @@
 import "server-only";
+import type { EventData } from "@/lib/events";
 import type { Station } from "@/lib/protocol";
 import { claimDecision, rankForFactory, type Decision, type RankedJob, type Snapshot } from "@/server/scheduler";
 import type { FactoryRecord } from "@/server/store/records";
@@ -33,7 +34,7 @@ const REJECTED_ON_JOB = 5;
 
 export interface ClaimDecision {
   /** the `decision:made` event's data */
-  event: Record<string, unknown>;
+  event: EventData<"decision:made">;
   /** what is stored on the job (`decision`) */
   onJob: Record<string, unknown>;
 }

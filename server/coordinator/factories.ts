@@ -8,9 +8,8 @@ import { isStoreError } from "@/server/store/errors";
 import type { FactoryRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { newFactoryId, parseLeaseId } from "./ids";
-import { afterAttemptEnd } from "./attempt-end";
 import { enforceBudget } from "./budgets";
-import { stageChanged } from "./jobs";
+import { moveJob } from "./move-job";
 import { policyOf } from "./policies/config";
 import { decideLeaseLost } from "./policies/retry";
 import { factoryHealth, factoryView } from "./views";
@@ -150,21 +149,17 @@ async function reclaimLeases(ctx: CoordinatorContext, factoryId: string): Promis
       const d = decideLeaseLost(job.manifest.retry, job.attempts, job.leaseLosses, now, policyOf(ctx).jitter);
       const to = d.to === "dead_letter" ? "dead_letter" : "queued";
       try {
-        const moved = await ctx.store.transitionStage(job.id, {
+        await moveJob(ctx, job, to, {
+          by: "sweeper",
+          cause: `factory ${factoryId} went offline; ${d.cause}`,
           from: [...LEASED_STAGES],
-          to,
-          expectedVersion: job.version,
-          now,
           patch: {
             pendingReason: to === "queued" ? `factory ${factoryId} went offline; waiting for its lease to end` : d.cause,
             countLeaseLoss: true,
             ...(d.countAttempt ? { countAttempt: true } : {}),
             ...(d.to === "queued" && d.notBefore > now ? { notBefore: d.notBefore } : {}),
           },
-          event: stageChanged(job.stage, to, now, "sweeper", `factory ${factoryId} went offline; ${d.cause}`),
         });
-        await afterAttemptEnd(ctx, moved, d.cause);
-        ctx.notifier.jobChanged(job.id);
         n++;
       } catch (e) {
         if (!isStoreError(e, "conflict") && !isStoreError(e, "illegal_transition")) throw e;

@@ -1,15 +1,15 @@
 import "server-only";
 import { redact } from "@/lib/secrets";
-import { transitionCause } from "@/lib/stages";
 import { sha256Hex, stableStringify } from "@/lib/hash";
 import type { ListJobsQuery } from "@/lib/api/jobs";
 import type { JobSpec, Stage } from "@/lib/types";
 import { FleetError } from "@/server/errors";
 import { jobIdForKey } from "@/server/store/ids";
-import type { NewEvent } from "@/server/store/port";
 import type { JobRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
-import { refreshDependents, unmetDepsOf } from "./deps";
+import { unmetDepsOf } from "./deps";
+import { jobEvent } from "./events";
+import { refreshDependents } from "./move-job";
 import { pendingForBlocked } from "./policies/deps";
 import { newJobId } from "./ids";
 import { resolveSubmission, type Submission } from "./job-input";
@@ -50,7 +50,7 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
   });
   if (!created) return { job: jobView(job, { body: true }), created: false };
   ctx.metrics.jobsSubmitted.inc();
-  await ctx.store.appendEvents(job.id, [{ type: "job:submitted", at: now, data: { stage, title: job.title, by } }]);
+  await ctx.store.appendEvents(job.id, [jobEvent("job:submitted", now, { stage, title: job.title, by })]);
   ctx.notifier.jobChanged(job.id);
   if (stage === "queued") ctx.notifier.jobQueued();
   // Jobs submitted earlier may name this one by its key: "not submitted yet" becomes plain waiting.
@@ -135,52 +135,6 @@ export async function jobEvents(ctx: CoordinatorContext, id: string, afterSeq: n
   await requireJob(ctx, id);
   const events = await ctx.store.readEvents(id, afterSeq, limit);
   return { items: events.map(eventView) };
-}
-
-export function stageChanged(from: Stage, to: Stage, at: number, by?: string, cause?: string): NewEvent {
-  return { type: "stage:changed", at, data: { from, to, cause: cause ?? transitionCause(from, to) ?? "", ...(by ? { by } : {}) } };
-}
-
-/** Wake-ups and dependency promotion that follow any stage change. */
-export async function afterStageChange(ctx: CoordinatorContext, job: JobRecord): Promise<void> {
-  ctx.notifier.jobChanged(job.id);
-  if (job.stage === "queued") ctx.notifier.jobQueued();
-  await promoteDependents(ctx, job.id);
-}
-
-/**
- * Dependents follow every stage change of their dependency: blocked jobs whose every dependency is
- * now in testing or shipped go to the queue; the others get reasons that say what they wait for.
- */
-export async function promoteDependents(ctx: CoordinatorContext, jobId: string): Promise<number> {
-  let promoted = 0;
-  for (const dependent of await refreshDependents(ctx, jobId)) {
-    if (await promoteIfReady(ctx, dependent)) promoted++;
-  }
-  return promoted;
-}
-
-export async function promoteIfReady(ctx: CoordinatorContext, job: JobRecord): Promise<boolean> {
-  const unmet = await unmetDepsOf(ctx, job.deps, job.depKeys);
-  if (unmet.length > 0) return false;
-  const now = ctx.now();
-  try {
-    const moved = await ctx.store.transitionStage(job.id, {
-      from: ["blocked"],
-      to: "queued",
-      expectedVersion: job.version,
-      now,
-      patch: { blockedReasons: [], pendingReason: null },
-      event: { type: "job:unblocked", at: now, data: { deps: job.deps } },
-    });
-    await ctx.store.appendEvents(job.id, [stageChanged("blocked", "queued", now)]);
-    ctx.notifier.jobChanged(job.id);
-    ctx.notifier.jobQueued();
-    return moved.stage === "queued";
-  } catch {
-    // Another instance (or an operator) moved it first; the sweeper's safety net re-checks later.
-    return false;
-  }
 }
 
 export async function dag(ctx: CoordinatorContext, productId: string | undefined) {

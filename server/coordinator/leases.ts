@@ -3,16 +3,17 @@ import { typedFromAgent } from "@/lib/events";
 import type { AgentEventsRequest, ClaimRequest, ClaimResponse, CompleteRequest, Station } from "@/lib/protocol";
 import { FleetError } from "@/server/errors";
 import { isStoreError } from "@/server/store/errors";
-import type { NewEvent, NewLogChunk } from "@/server/store/port";
+import type { NewLogChunk } from "@/server/store/port";
 import type { AttemptResult, FactoryRecord } from "@/server/store/records";
 import { chooseJobs } from "./choose-job";
 import { noteGrant, noteRunEnd } from "./metrics-notes";
-import { afterAttemptEnd, attemptEvents, attemptPatch } from "./attempt-end";
+import { attemptEvents, attemptPatch } from "./attempt-end";
 import { recordLiveCost } from "./budgets";
 import { stageAfterAttempt } from "./completion";
 import type { CoordinatorContext } from "./context";
 import { newLeaseId, parseLeaseId } from "./ids";
-import { afterStageChange, stageChanged } from "./jobs";
+import { fromTyped, jobEvent, stageChanged, stageHops, verifyEvent, VERIFY_AGENT_SEQ, type JobEvent } from "./events";
+import { afterMove, moveJob } from "./move-job";
 import { WakeLatch } from "./notifier";
 import { noteAttemptEnd } from "./placement/outcomes";
 import { maybePreempt } from "./placement/preemption";
@@ -97,8 +98,8 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         versions: runVersionsOf(factory.capabilities, placement.engine),
         // Recorded with the grant (one store round trip, one SQLite transaction), not appended after.
         events: (g) => [
-          { type: "decision:made", at: now, data: decision.event },
-          { type: "lease:granted", at: now, data: { leaseId, epoch: g.lease.epoch, factoryId: factory.id, engine: placement.engine, expiresAt: g.lease.expiresAt } },
+          jobEvent("decision:made", now, decision.event),
+          jobEvent("lease:granted", now, { leaseId, epoch: g.lease.epoch, factoryId: factory.id, engine: placement.engine, expiresAt: g.lease.expiresAt }),
           stageChanged("queued", g.job.stage, now, `factory:${factory.id}`),
         ],
       });
@@ -173,7 +174,7 @@ export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: stri
   checkCurrentLease(await ctx.store.getJob(jobId), leaseId, body.epoch, now);
   const batch = ctx.redactors.begin(leaseId);
   const logs: NewLogChunk[] = [];
-  const events: NewEvent[] = [];
+  const events: JobEvent[] = [];
   let engineStarted = false;
   for (const e of body.events) {
     if (e.type === "log") {
@@ -182,7 +183,9 @@ export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: stri
       continue;
     }
     const typed = typedFromAgent(e);
-    events.push({ type: typed.type, at: now, data: redactDeep(typed.data), leaseId, agentSeq: e.seq });
+    // An attempt's verify result is stored once, under its reserved key (events.ts VERIFY_AGENT_SEQ).
+    const agentSeq = e.type === "verify" ? VERIFY_AGENT_SEQ : e.seq;
+    events.push(fromTyped({ ...typed, data: redactDeep(typed.data) }, now, { leaseId, agentSeq }));
     if (e.type === "stage") engineStarted = true;
   }
   await fenced(ctx, async () => {
@@ -191,24 +194,18 @@ export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: stri
   });
   // Stored: only now does the redactor state move on (a failed write leaves it for the re-send).
   batch.commit();
-  if (engineStarted) await markBuilding(ctx, jobId, leaseId, now);
+  if (engineStarted) await markBuilding(ctx, jobId, leaseId);
   // Cost reports count against the budget at once (a breach pauses the job and cancels this lease).
   if (events.some((e) => e.type === "run:cost")) await recordLiveCost(ctx, jobId, leaseId);
   ctx.notifier.jobChanged(jobId);
   return { accepted: body.events.length };
 }
 
-async function markBuilding(ctx: CoordinatorContext, jobId: string, leaseId: string, now: number): Promise<void> {
+async function markBuilding(ctx: CoordinatorContext, jobId: string, leaseId: string): Promise<void> {
   const job = await ctx.store.getJob(jobId);
   if (!job || job.stage !== "assigned" || job.lease?.id !== leaseId) return;
   try {
-    await ctx.store.transitionStage(jobId, {
-      from: ["assigned"],
-      to: "building",
-      expectedVersion: job.version,
-      now,
-      event: stageChanged("assigned", "building", now, `factory:${job.lease.factoryId}`),
-    });
+    await moveJob(ctx, job, "building", { by: `factory:${job.lease.factoryId}` });
   } catch (e) {
     // A racing write (renew, a second stage event, an operator) moved the job: nothing to do.
     if (!isStoreError(e, "conflict") && !isStoreError(e, "illegal_transition")) throw e;
@@ -230,22 +227,14 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   const next = stageAfterAttempt(job, body, now, policyOf(ctx).jitter);
   const patch = attemptPatch(next);
   const result = attemptResult(body);
-  const events: NewEvent[] = [];
+  const events: JobEvent[] = [];
   if (result.verify) {
     ctx.metrics.verify.inc({ result: result.verify.passed ? "passed" : "failed" });
-    if (!(await hasVerifyEvent(ctx, jobId, leaseId))) {
-      events.push({ type: result.verify.passed ? "verify:passed" : "verify:failed", at: now, data: { exitCode: result.verify.exitCode, output: result.verify.output }, leaseId });
-    }
+    // Idempotent per attempt: when the agent's own verify event arrived, the store keeps that one.
+    events.push(verifyEvent(leaseId, now, result.verify));
   }
-  events.push({ type: "run:completed", at: now, data: { outcome: body.outcome, exitCode: body.exitCode ?? null, next: next.stage }, leaseId });
-  if (!job.lease?.cancelled) events.push(...attemptEvents(next, now));
-  if (!job.lease?.cancelled) {
-    let from = job.stage;
-    for (const to of [...(next.via ?? []), next.stage]) {
-      events.push(stageChanged(from, to, now, `factory:${factoryId}`, to === next.stage ? next.cause : undefined));
-      from = to;
-    }
-  }
+  events.push(jobEvent("run:completed", now, { outcome: body.outcome, exitCode: body.exitCode ?? null, next: next.stage }, { leaseId }));
+  if (!job.lease?.cancelled) events.push(...attemptEvents(next, now), ...stageHops(job.stage, next.via ?? [], next.stage, now, `factory:${factoryId}`, next.cause));
   const done = await fenced(ctx, () =>
     ctx.store.completeAttempt({
       leaseId,
@@ -266,21 +255,9 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   if (!done.duplicate) {
     noteRunEnd(ctx, done.job, done.run, now);
     noteAttemptEnd(ctx, factoryId, body.outcome, now);
-    await afterAttemptEnd(ctx, done.job, next.cause);
-    await afterStageChange(ctx, done.job);
+    await afterMove(ctx, done.job, { from: job.stage, cause: next.cause });
   }
   return { stage: done.job.stage, duplicate: done.duplicate };
-}
-
-/**
- * The agent reports a verify result twice: as a `verify` event as soon as it ran (the live timeline)
- * and again in the complete (the input of the stage decision). One attempt gets one verify event, so
- * the complete adds its own only when the agent's did not arrive (an older agent, or a lost batch).
- * Read only for completes that carry a verify.
- */
-async function hasVerifyEvent(ctx: CoordinatorContext, jobId: string, leaseId: string): Promise<boolean> {
-  const events = await ctx.store.readEvents(jobId, 0, 100_000);
-  return events.some((e) => e.leaseId === leaseId && (e.type === "verify:passed" || e.type === "verify:failed"));
 }
 
 function attemptResult(body: CompleteRequest): AttemptResult {

@@ -3,12 +3,12 @@ import { log } from "@/server/log";
 import { alertStep } from "@/server/alerts";
 import { retentionStep } from "@/server/retention";
 import { raiseStallAlerts } from "./alerts";
-import { afterAttemptEnd } from "./attempt-end";
 import { enforceWallBudgets } from "./budgets";
 import { decideExpired } from "./completion";
 import type { CoordinatorContext } from "./context";
 import { markOfflineFactories } from "./factories";
-import { promoteIfReady } from "./jobs";
+import { jobEvent } from "./events";
+import { afterMove, promoteIfReady } from "./move-job";
 import { policyOf } from "./policies/config";
 import { maybePreempt } from "./placement/preemption";
 
@@ -24,13 +24,12 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   const reaped = await ctx.store.reapExpiredLeases(now, (job) => decideExpired(job, now, jitter));
   for (const r of reaped) {
     ctx.metrics.leasesExpired.inc();
-    // The reap itself is the stage change; `to` says where the job went.
-    await ctx.store.appendEvents(r.jobId, [{ type: "lease:expired", at: now, data: { leaseId: r.leaseId, epoch: r.epoch, to: r.stage } }]);
-    if (r.stage === "dead_letter") {
-      const job = await ctx.store.getJob(r.jobId);
-      if (job) await afterAttemptEnd(ctx, job, "the lease was lost; retries exhausted or the lease-loss bound reached");
-    }
-    ctx.notifier.jobChanged(r.jobId);
+    // The reap itself is the stage change (the store's fenced write); `to` says where the job went.
+    await ctx.store.appendEvents(r.jobId, [jobEvent("lease:expired", now, { leaseId: r.leaseId, epoch: r.epoch, to: r.stage })]);
+    const job = await ctx.store.getJob(r.jobId);
+    // The job left a leased stage (or, for a cancelled lease, keeps the operator's: then only the
+    // wake-up matters, its lease and lock are free now).
+    if (job) await afterMove(ctx, job, { from: "assigned", cause: "the lease was lost; retries exhausted or the lease-loss bound reached" });
   }
   if (reaped.length > 0) ctx.notifier.jobQueued();
   const offline = await markOfflineFactories(ctx);

@@ -4,7 +4,8 @@ import { findPreemption, PREEMPTED } from "@/server/scheduler";
 import { isStoreError } from "@/server/store/errors";
 import { log } from "@/server/log";
 import type { CoordinatorContext } from "../context";
-import { stageChanged } from "../jobs";
+import { jobEvent } from "../events";
+import { moveJob } from "../move-job";
 import { placementOf } from "./service";
 
 /**
@@ -52,29 +53,24 @@ export async function preemptionPass(ctx: CoordinatorContext, now: number): Prom
     if (!victim || !lease || lease.id !== d.leaseId || lease.cancelled || !LEASED_STAGES.includes(victim.stage)) continue;
     const cause = `preempted by ${job.id} (critical) on ${d.factoryName}`;
     try {
-      await ctx.store.transitionStage(victim.id, {
+      await moveJob(ctx, victim, "queued", {
+        by: "scheduler",
+        cause,
         from: [...LEASED_STAGES],
-        to: "queued",
-        expectedVersion: victim.version,
-        now,
         patch: { pendingReason: cause },
-        event: {
-          type: "lease:preempted",
-          at: now,
-          data: { leaseId: lease.id, epoch: lease.epoch, factoryId: lease.factoryId, reason: PREEMPTED, by: job.id, detail: d.detail },
-        },
+        events: [
+          jobEvent("lease:preempted", now, { leaseId: lease.id, epoch: lease.epoch, factoryId: lease.factoryId, reason: PREEMPTED, by: job.id, detail: d.detail }),
+        ],
       });
     } catch (e) {
       // The victim moved (completed, renewed, cancelled) between our read and our write: skip it.
       if (isStoreError(e, "conflict") || isStoreError(e, "illegal_transition")) continue;
       throw e;
     }
-    await ctx.store.appendEvents(victim.id, [stageChanged(victim.stage, "queued", now, "scheduler", cause)]);
-    await ctx.store.appendEvents(job.id, [{ type: "preemption:made", at: now, data: d }]);
+    await ctx.store.appendEvents(job.id, [jobEvent("preemption:made", now, d)]);
     svc.preemptedFor.set(job.id, now);
     svc.source.leaseEnded(lease.factoryId, lease.id);
     svc.pending.note(job.id, `preempted ${victim.id} (low) on ${d.factoryName}; waiting for its station`, now);
-    ctx.notifier.jobChanged(victim.id);
     ctx.notifier.jobChanged(job.id);
     done++;
   }
