@@ -40,6 +40,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "requeue", summary: "put a failed, dead-lettered or cancelled job back in the queue", load: () => import("./commands/requeue") },
   { name: "kill-switch", summary: "stop (on) or allow (off) all claiming fleet-wide", load: () => import("./commands/kill-switch") },
   { name: "enrollment-tokens", summary: "list, create (with an expiry and a use count) or revoke enrollment tokens", load: () => import("./commands/enrollment-tokens") },
+  { name: "archive", summary: "export whole terminal jobs older than a date to a .jsonl.gz (opens the store)", load: () => import("./commands/archive") },
+  { name: "import-archive", summary: "restore an archive into an empty store (opens the store)", load: () => import("./commands/import-archive") },
 ];
 
 export const EXIT_OK = 0;
@@ -57,7 +59,8 @@ function overview(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "`fleet <command> --help` shows a command's options.",
-    "Commands that talk to a server read FLEET_SERVER and FLEET_TOKEN.",
+    "Commands that talk to a server read FLEET_SERVER and FLEET_TOKEN; archive and import-archive",
+    "open the store like the control plane (FLEET_STORE, FLEET_DATA_DIR, COSMOS_*).",
     "",
   ].join("\n");
 }

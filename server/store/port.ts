@@ -230,6 +230,16 @@ export interface PruneRequest {
   limit: number;
 }
 
+/**
+ * One record of a restore (`fleet import-archive`), in archive order: a job, then its ended runs
+ * (each with its lease-history record), its events (seq order) and its log chunks (pos order).
+ */
+export type RestoreRecord =
+  | { kind: "job"; job: JobRecord }
+  | { kind: "run"; run: RunRecord; lease: LeaseRecord }
+  | { kind: "event"; event: EventRecord }
+  | { kind: "log"; log: LogChunkRecord };
+
 export interface Page<T> {
   items: T[];
   /** opaque; absent on the last page */
@@ -500,6 +510,16 @@ export interface Store {
    * Concurrency: each job's deletion is idempotent; two sweepers may prune the same job harmlessly.
    */
   pruneJobHistory(req: PruneRequest): Promise<string[]>;
+  /**
+   * Restore (`fleet import-archive`): writes archived records back exactly as given, byte for byte,
+   * into a store that has no job; the caller has checked them (server/retention/archive-format.ts)
+   * and rules/restore.ts checks again what the store relies on. All or nothing: SQLite runs the
+   * whole restore in one BEGIN IMMEDIATE (nothing else may use this handle until it returns);
+   * Cosmos writes each job's runs, events and logs before its job document and, when anything
+   * fails, deletes every document it wrote. `conflict` when the store already has a job (on SQLite
+   * decided inside the transaction) or an id is taken. Returns the number of jobs written.
+   */
+  restoreJobs(records: AsyncIterable<RestoreRecord>): Promise<number>;
   /** Replaces the operator settings of the Admin page (alert sinks, SLA, weights, retention). */
   saveOperationsSettings(ops: OperationsSettings): Promise<Settings>;
 

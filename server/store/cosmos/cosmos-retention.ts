@@ -10,9 +10,10 @@ import { isNotFound, isPreconditionFailed, mapCosmosError } from "./cosmos-error
  * strip). For each: delete its documents in fleet_logs / fleet_events (one partition), then mark
  * the job with If-Match on the etag it was read with; for events the job's event outbox
  * (`x_events`, event-outbox.ts) is emptied in the same write, so readEvents merges nothing back.
- * `x_seq` stays: numbering never restarts. A job written meanwhile (412) is left for the next sweep.
+ * `x_seq` stays: numbering never restarts. A job written meanwhile (412) is left for the next sweep,
+ * and what such a write added (a requeue's events, a new attempt's log) is never among the deleted.
  */
-type Raw = Record<string, unknown> & { id: string; productId: string; stage: string };
+type Raw = Record<string, unknown> & { id: string; productId: string; stage: string; epoch?: number; x_seq?: number };
 
 export async function cosmosPrune(c: { jobs: Container; logs: Container; events: Container }, req: PruneRequest): Promise<string[]> {
   const mark = req.what === "logs" ? "x_prunedLogs" : "x_prunedEvents";
@@ -33,8 +34,21 @@ export async function cosmosPrune(c: { jobs: Container; logs: Container; events:
       const { resource: raw, etag } = await c.jobs.item(j.id, j.productId).read<Raw>();
       // Re-checked on the document itself: the query is only a candidate list.
       if (!raw || !TERMINAL_STAGES.includes(raw.stage as never)) continue;
+      // Only what existed when the job was read terminal: an event above its x_seq or a log chunk
+      // of a later epoch was written after a requeue, by a job no longer terminal, and stays. (The
+      // If-Match below then fails and the job is left for a later sweep.)
+      const bound =
+        req.what === "events"
+          ? typeof raw.x_seq === "number" ? { field: "seq", max: raw.x_seq } : undefined
+          : typeof raw.epoch === "number" ? { field: "epoch", max: raw.epoch } : undefined;
       const { resources: docs } = await target.items
-        .query<{ id: string }>({ query: "SELECT c.id FROM c WHERE c.jobId = @job", parameters: [{ name: "@job", value: j.id }] }, { partitionKey: j.id })
+        .query<{ id: string }>(
+          {
+            query: `SELECT c.id FROM c WHERE c.jobId = @job${bound ? ` AND c.${bound.field} <= @max` : ""}`,
+            parameters: [{ name: "@job", value: j.id }, ...(bound ? [{ name: "@max", value: bound.max }] : [])],
+          },
+          { partitionKey: j.id },
+        )
         .fetchAll();
       for (const d of docs) {
         try {

@@ -47,6 +47,7 @@ import type {
   NewLogChunk,
   Page,
   PruneRequest,
+  RestoreRecord,
   PatchRequest,
   ReapDecision,
   ReapedLease,
@@ -86,6 +87,7 @@ import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { CosmosOpsDocs } from "./cosmos-ops-docs";
 import { CosmosEnrollmentTokens } from "./enrollment-tokens";
 import { cosmosPrune } from "./cosmos-retention";
+import { cosmosRestore } from "./cosmos-restore";
 
 /**
  * The Cosmos DB provider. Every job write is read → plan (store/rules) → replace with If-Match on
@@ -665,6 +667,10 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   pruneJobHistory(req: PruneRequest): Promise<string[]> {
     return cosmosPrune(this.c, req);
+  }
+
+  restoreJobs(records: AsyncIterable<RestoreRecord>): Promise<number> {
+    return cosmosRestore(this.c, () => this.countJobsByStage(), records);
   }
 
   saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {

@@ -46,6 +46,7 @@ import type {
   Page,
   PruneRequest,
   PatchRequest,
+  RestoreRecord,
   ReapDecision,
   ReapedLease,
   Store,
@@ -79,6 +80,7 @@ import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { SqliteOpsDocs } from "./ops-docs";
 import { SqliteEnrollmentTokens } from "./enrollment-tokens";
 import { sqlitePruner } from "./retention";
+import { sqliteRestorer } from "./restore";
 
 /**
  * The embedded provider. One file, WAL, synchronous=NORMAL. Every write runs in a `BEGIN IMMEDIATE`
@@ -118,6 +120,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly ops: SqliteOpsDocs;
   private readonly enrollment: SqliteEnrollmentTokens;
   private readonly prune: ReturnType<typeof sqlitePruner>;
+  private readonly restore: ReturnType<typeof sqliteRestorer>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -138,6 +141,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     this.ops = new SqliteOpsDocs(this.db);
     this.enrollment = new SqliteEnrollmentTokens(this.db, (fn) => this.write(fn));
     this.prune = sqlitePruner(this.db);
+    this.restore = sqliteRestorer(this.db, this.s, isBusy);
   }
 
   /** Runs fn in BEGIN IMMEDIATE; a busy database surfaces as StoreError `busy`. */
@@ -663,6 +667,10 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async pruneJobHistory(req: PruneRequest): Promise<string[]> {
     return this.write(() => this.prune(req));
+  }
+
+  restoreJobs(records: AsyncIterable<RestoreRecord>): Promise<number> {
+    return this.restore(records);
   }
 
   async saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
