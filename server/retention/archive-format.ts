@@ -108,6 +108,7 @@ const runRecord = z
     cost,
     commits: z.array(z.string().max(256)).optional(),
     artifacts: z.array(artifact).optional(),
+    versions: z.strictObject({ engine: z.string().max(256).optional(), tools: z.record(z.string().max(256), z.string().max(256)) }).optional(),
   })
   .superRefine(reserved);
 
