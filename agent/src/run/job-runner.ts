@@ -194,6 +194,8 @@ export class JobRun {
           {
             cwd: workspace.cwd,
             writable: [workspace.root ?? workspace.cwd],
+            // repo and scratch jobs get a checkout the agent made; a `cwd` job names the factory's own directory
+            manifestCwd: !manifest.repo && !!manifest.cwd,
             scratch: tmp,
             home,
             readOnly: workspace.readOnly,

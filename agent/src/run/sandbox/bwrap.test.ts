@@ -85,15 +85,30 @@ describe("mount order", () => {
 describe("the sandbox plan", () => {
   it("refuses a cwd that is the agent's own files, a hidden directory or a system directory", () => {
     const { p, agent } = world();
-    const job = (cwd: string) => ({ cwd, writable: [cwd], scratch: p("scratch"), home: p("scratch/home"), readOnly: [], credentialFiles: [] });
+    const job = (cwd: string) => ({ cwd, writable: [cwd], manifestCwd: true, scratch: p("scratch"), home: p("scratch/home"), readOnly: [], credentialFiles: [] });
     expect(() => planSandbox(agent, job(p("state")), true)).toThrow(SandboxRefusal);
     expect(() => planSandbox(agent, job(p("data")), true)).toThrow(/agent's own files/);
-    expect(() => planSandbox(agent, job(p("work")), true)).toThrow(/hides from jobs/);
+    expect(() => planSandbox(agent, job(p("work")), true)).toThrow(/agent's own files/);
+    expect(() => planSandbox(agent, job(p("work/repos/r.git")), true)).toThrow(/agent's own files/);
+    expect(() => planSandbox(agent, job(p("home")), true)).toThrow(/hides from jobs/);
     expect(() => planSandbox(agent, job("/"), true)).toThrow(/system directory/);
     expect(() => planSandbox(agent, job("/etc"), true)).toThrow(/system directory/);
     // a parent of the agent's files is fine: they stay hidden inside it
     const plan = planSandbox(agent, job(p()), true);
     expect(plan.hidden).toEqual(expect.arrayContaining([p("state"), p("data"), p("work"), p("home"), p("token.txt")]));
+  });
+
+  it("allows the checkout the agent made even where its files are (npm start: state and workdir inside the data dir)", () => {
+    const { p } = world();
+    mkdirSync(p("data/agent-config"), { recursive: true });
+    mkdirSync(p("data/agent-work/jobs/L1"), { recursive: true });
+    const agent: AgentSecrets = { home: p("home"), stateDir: p("data/agent-config"), workdir: p("data/agent-work"), dataDir: p("data"), tmpDirs: [os.tmpdir()] };
+    const checkout = p("data/agent-work/jobs/L1");
+    const plan = planSandbox(agent, { cwd: checkout, writable: [checkout], scratch: p("scratch"), home: p("scratch/home"), readOnly: [], credentialFiles: [] }, true);
+    const ordered = orderMounts(plan.mounts).map((m) => `${m.kind} ${m.dest}`);
+    // the data dir hidden first, the checkout inside it writable on top
+    expect(ordered.indexOf(`hide-dir ${p("data")}`)).toBeLessThan(ordered.indexOf(`rw ${checkout}`));
+    expect(() => planSandbox(agent, { cwd: checkout, writable: [checkout], manifestCwd: true, scratch: p("scratch"), home: p("scratch/home"), readOnly: [], credentialFiles: [] }, true)).toThrow(SandboxRefusal);
   });
 });
 

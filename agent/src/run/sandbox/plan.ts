@@ -57,6 +57,13 @@ export interface AgentSecrets {
 
 export interface JobPaths {
   cwd: string;
+  /**
+   * The writable path is the manifest's own `cwd` (a directory of the factory's), not a checkout
+   * or scratch directory the agent made under --workdir: only then is it checked against the
+   * agent's files (the agent's checkouts live inside the hidden --workdir, and under `npm start`
+   * inside the data directory, by design).
+   */
+  manifestCwd?: boolean;
   /** the checkout root, or the cwd itself */
   writable: string[];
   /** the job's scratch directory (holds HOME and TMPDIR) */
@@ -112,9 +119,9 @@ export function planSandbox(agent: AgentSecrets, job: JobPaths, network: boolean
   hide("/run");
 
   const writable = job.writable.map((w) => real(w));
-  for (const w of writable) {
+  for (const w of job.manifestCwd ? writable : []) {
     if (SYSTEM.includes(w)) throw new SandboxRefusal(`cwd "${w}" is a system directory: a job may not write there`);
-    for (const h of [agent.stateDir, agent.dataDir, agent.tokenFile].filter((x): x is string => !!x).map(real)) {
+    for (const h of [agent.stateDir, agent.dataDir, agent.tokenFile, agent.workdir].filter((x): x is string => !!x).map(real)) {
       if (isInside(h, w)) throw new SandboxRefusal(`cwd "${w}" is inside the agent's own files (${h}): refused`);
     }
     for (const h of hiddenDirs) {
