@@ -14,7 +14,8 @@
  * values in force, e.g. for several instances sharing one Cosmos database: test/harness/cosmos.ts).
  *
  * The build folder is NEXT_DIST_DIR (default `.next`); without a build it fails with "run `npm run
- * build` first". Short lease/sweep/heartbeat settings are the defaults here; `env` overrides them.
+ * build` first". Short lease/sweep/heartbeat settings and no registration limit are the defaults
+ * here; `env` overrides them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -82,6 +83,9 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartedApp> 
     FLEET_HEARTBEAT_MS: "1000",
     FLEET_SWEEP_MS: "250",
     FLEET_OFFLINE_AFTER_MS: "4000",
+    // suites and benches register dozens of factories with one token in seconds; the suites that test
+    // the limit set their own (test/api/abuse-limits.test.ts)
+    FLEET_REGISTRATIONS_PER_MINUTE: "100000",
     LOG_LEVEL: "warn",
     NEXT_TELEMETRY_DISABLED: "1",
     // every answer is checked against its route's declared schema (server/http/check.ts)
