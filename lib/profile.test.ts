@@ -41,8 +41,14 @@ describe("parseProfile", () => {
       "prefers-engine": ["codex", "claude"],
       "allowed-scope": ["src/**", "test/**"],
       "review-policy": { reviewers: ["@lead"] },
+      "allow-direct-push": false,
       version: profileVersion(PROFILE),
     });
+  });
+
+  it("allow-direct-push is a boolean, false unless set", () => {
+    expect(profile("---\nname: ops\nallow-direct-push: true\n---\nP\n", "ops.md")["allow-direct-push"]).toBe(true);
+    expect(profile("---\nname: ops\n---\nP\n", "ops.md")["allow-direct-push"]).toBe(false);
   });
 
   it("takes the persona from the persona field when the body is empty", () => {
@@ -67,6 +73,9 @@ describe("parseProfile", () => {
     ["---\nname: qa\nverify: npm test\n---\nP\n", "qa.md", "verify", /did you mean `default-verify`\?/],
     ["---\nname: qa\nprefers-engine: [claude, 'not an engine']\n---\nP\n", "qa.md", "prefers-engine[1]", /not an engine name/],
     ["---\nname: qa\ncapabilities: [os:beos]\n---\nP\n", "qa.md", "capabilities[0]", /unknown os/],
+    ["---\nname: qa\nallow-direct-push: yes\n---\nP\n", "qa.md", "allow-direct-push", /expected true or false/],
+    ["---\nname: qa\nallow-direct-pushes: true\n---\nP\n", "qa.md", "allow-direct-pushes", /did you mean `allow-direct-push`\?/],
+    ["---\nname: qa\ndirect-push: true\n---\nP\n", "qa.md", "direct-push", /did you mean `allow-direct-push`\?/],
     ["---\nname: qa\nreview-policy: sometimes\n---\nP\n", "qa.md", "review-policy", /expected auto, manual/],
     ["---\nname: qa\nallowed-scope: [/etc/**]\n---\nP\n", "qa.md", "allowed-scope[0]", /absolute/],
     ["---\nname: qa\nname: qa\n---\nP\n", "qa.md", "name", /duplicate field/],

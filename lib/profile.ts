@@ -15,7 +15,7 @@ import { shortHash } from "./hash";
 import { FILE, normalizeText, readYaml, splitFrontMatter } from "./manifest/front-matter";
 import { toFieldProblems } from "./manifest/issues";
 import { refuseSecrets, reviewPolicySchema } from "./manifest/schema";
-import { checkCapability, checkEngine, checkEngineClass, checkGlob, checkProfileName, checkShellCommand, type Check } from "./manifest/values";
+import { checkBoolean, checkCapability, checkEngine, checkEngineClass, checkGlob, checkProfileName, checkShellCommand, type Check } from "./manifest/values";
 import { field, list } from "./manifest/zod-fields";
 import { formatBytes } from "./size";
 import type { FieldProblem, JobSpec, Manifest, ReviewPolicy } from "./types";
@@ -33,6 +33,8 @@ export interface Profile {
   "prefers-engine": string[];
   "allowed-scope": string[];
   "review-policy"?: ReviewPolicy;
+  /** jobs under this profile may use `delivery: merge` (push straight to the base branch) */
+  "allow-direct-push": boolean;
   /** profileVersion of the file this came from */
   version: string;
 }
@@ -61,6 +63,7 @@ const profileShape = {
   "prefers-engine": list(checkEngine, "engines, most preferred first", { unique: "dedupe" }).optional(),
   "allowed-scope": list(checkGlob, "globs like src/**", { unique: "dedupe" }).optional(),
   "review-policy": reviewPolicySchema.optional(),
+  "allow-direct-push": field(checkBoolean).optional(),
 };
 export const PROFILE_FIELDS = Object.keys(profileShape);
 
@@ -73,7 +76,14 @@ export const profileSchema = z.preprocess(
       (input, ctx) => {
         for (const key of Object.keys(input)) {
           if (key in profileShape || key.startsWith("x-")) continue;
-          const hint = suggestion(key, PROFILE_FIELDS, { verify: "default-verify", engine: "prefers-engine", engines: "prefers-engine" });
+          const hint = suggestion(key, PROFILE_FIELDS, {
+            verify: "default-verify",
+            engine: "prefers-engine",
+            engines: "prefers-engine",
+            "direct-push": "allow-direct-push",
+            "allow-push": "allow-direct-push",
+            "allow-merge": "allow-direct-push",
+          });
           ctx.addIssue({ code: "custom", path: [key], message: `unknown field \`${key}\`${hint || " (custom fields must start with x-)"}`, input: undefined });
         }
       },
@@ -134,6 +144,7 @@ export function parseProfile(text: string, fileName?: string): ProfileResult {
       "prefers-engine": data["prefers-engine"] ?? [],
       "allowed-scope": data["allowed-scope"] ?? [],
       ...(data["review-policy"] !== undefined && { "review-policy": data["review-policy"] }),
+      "allow-direct-push": data["allow-direct-push"] ?? false,
       version: profileVersion(text),
     };
     return { ok: true, profile };

@@ -32,6 +32,14 @@ export type KnownEngine = (typeof KNOWN_ENGINES)[number];
 
 export type ReviewPolicy = "auto" | "manual" | { reviewers: string[] };
 
+/**
+ * What happens to a job's commits (CONTRACT §1 `delivery`): a pushed branch and a pull request
+ * (merged on ship), a pushed branch only, direct to the base branch (a profile must allow it), or
+ * nothing. Unset in a manifest: decided at submit from the repository's host (lib/delivery.ts).
+ */
+export const DELIVERIES = ["pr", "branch", "merge", "none"] as const;
+export type Delivery = (typeof DELIVERIES)[number];
+
 export interface Budget {
   usd?: number;
   tokens?: number;
@@ -68,6 +76,12 @@ export interface Manifest {
   artifacts: string[];
   "allowed-scope": string[];
   "tracker-item"?: string;
+  /** unset: `pr` on a known forge, else `branch` (decided at submit); `none` without a repo */
+  delivery?: Delivery;
+  /** unset: the remote's default branch */
+  "base-branch"?: string;
+  /** the pushed branch's name template; unset: DEFAULT_BRANCH_TEMPLATE (lib/delivery.ts) */
+  branch?: string;
   product?: string;
   /** `x-` fields, kept verbatim and otherwise ignored */
   [extension: `x-${string}`]: unknown;

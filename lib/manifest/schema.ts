@@ -16,6 +16,9 @@ import { field, list } from "./zod-fields";
 import {
   checkArtifact,
   checkBoolean,
+  checkBranchName,
+  checkBranchTemplate,
+  checkDelivery,
   checkCapability,
   checkDep,
   checkDuration,
@@ -117,6 +120,9 @@ export const manifestShape = {
   // but it still counts as set: a job can lift its profile's scope with `allowed-scope: []`.
   "allowed-scope": list(checkGlob, "globs like src/**", { unique: "dedupe" }).optional(),
   "tracker-item": field(checkTrackerItem).optional(),
+  delivery: field(checkDelivery).optional(),
+  "base-branch": field(checkBranchName).optional(),
+  branch: field(checkBranchTemplate).optional(),
   product: field(checkProduct).optional(),
 };
 
@@ -147,6 +153,13 @@ export const FIELD_ALIASES: Record<string, string> = {
   check: "verify",
   tracker: "tracker-item",
   issue: "tracker-item",
+  push: "delivery",
+  deliver: "delivery",
+  ship: "delivery",
+  base: "base-branch",
+  target: "base-branch",
+  "target-branch": "base-branch",
+  "branch-name": "branch",
   key: "idempotency-key",
   idempotency: "idempotency-key",
   prefer: "prefers",
@@ -248,6 +261,15 @@ function normalize(o: Parsed, ctx: z.core.$RefinementCtx<Parsed>): Manifest {
   o.deps?.forEach((d, i) => {
     if (key !== undefined && d === key) problem(["deps", i], "a job cannot depend on itself (this is its own idempotency-key)");
   });
+  // Delivery is about the repository's remote: without a repo there is nothing to push.
+  if (o.repo === undefined) {
+    if (o.delivery !== undefined && o.delivery !== "none") problem(["delivery"], `delivery: ${o.delivery} needs a repo to push to (set repo, or delivery: none)`);
+    for (const f of ["base-branch", "branch"] as const) if (o[f] !== undefined) problem([f], `${f} needs a repo to push to`);
+  }
+  if (o.delivery === "none") for (const f of ["branch"] as const) if (o[f] !== undefined) problem([f], "with delivery: none no branch is pushed");
+  if (o.delivery === "merge" && o.branch !== undefined && o["base-branch"] !== undefined && o.branch === o["base-branch"]) {
+    problem(["branch"], "the job branch must differ from base-branch");
+  }
   const oses = (o.capabilities ?? []).filter((c) => c.startsWith("os:") && c !== "os:any");
   if (oses.length > 1) problem(["capabilities"], `${oses.join(" and ")} cannot both hold: a factory has one os`);
 
@@ -281,6 +303,9 @@ function normalize(o: Parsed, ctx: z.core.$RefinementCtx<Parsed>): Manifest {
     artifacts: o.artifacts ?? [],
     "allowed-scope": o["allowed-scope"] ?? [],
     ...(o["tracker-item"] !== undefined && { "tracker-item": o["tracker-item"] }),
+    ...(o.delivery !== undefined && { delivery: o.delivery }),
+    ...(o["base-branch"] !== undefined && { "base-branch": o["base-branch"] }),
+    ...(o.branch !== undefined && { branch: o.branch }),
     ...(o.product !== undefined && { product: o.product }),
   };
   for (const [k, v] of Object.entries(o)) {

@@ -7,7 +7,7 @@ import { parseCapability } from "../capability";
 import { suggestion } from "../did-you-mean";
 import { parseDuration } from "../duration";
 import { parseTokenCount } from "../size";
-import { KNOWN_ENGINES, PRIORITIES, RETRY_ON, type Priority, type RetryOn } from "../types";
+import { DELIVERIES, KNOWN_ENGINES, PRIORITIES, RETRY_ON, type Delivery, type Priority, type RetryOn } from "../types";
 
 export type Check<T> = { ok: true; value: T } | { ok: false; message: string };
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
@@ -266,3 +266,61 @@ export const checkMax = (v: unknown): Check<number> => {
   if (v < 0 || v > 20) return { ok: false, message: `expected a whole number of retries from 0 to 20, got ${v}` };
   return { ok: true, value: v };
 };
+
+export const checkDelivery = (v: unknown): Check<Delivery> => {
+  if (typeof v === "string" && (DELIVERIES as readonly string[]).includes(v.trim().toLowerCase())) {
+    return ok(v.trim().toLowerCase() as Delivery);
+  }
+  const hint = typeof v === "string" ? suggestion(v.trim().toLowerCase(), DELIVERIES, DELIVERY_ALIASES) : "";
+  return bad(`expected one of ${DELIVERIES.join(", ")}${typeof v === "string" ? `, got "${clip(v)}"` : `, got ${describe(v)}`}${hint}`);
+};
+
+const DELIVERY_ALIASES: Record<string, string> = { "pull-request": "pr", "pull request": "pr", pull: "pr", push: "branch", direct: "merge", off: "none", no: "none" };
+
+/**
+ * Why a name is not a branch git would accept (the rules of `git check-ref-format --branch`, the
+ * ones a person can break by hand), or undefined. Bounded: one pass over at most 200 characters.
+ */
+export function branchNameProblem(s: string): string | undefined {
+  if (s.length > 200) return "a branch name is at most 200 characters";
+  if (hasControl(s) || /\s/.test(s)) return "a branch name has no spaces or control characters";
+  const bad = /[~^:?*[\\]/.exec(s);
+  if (bad) return `a branch name may not contain '${bad[0]}'`;
+  if (s.startsWith("-")) return "a branch name may not start with '-'";
+  if (s.startsWith("/") || s.endsWith("/")) return "a branch name may not start or end with '/'";
+  if (s.includes("..") || s.includes("//") || s.includes("@{")) return "a branch name may not contain '..', '//' or '@{'";
+  if (s === "@" || s.endsWith(".") || s.endsWith(".lock")) return "a branch name may not be '@' or end with '.' or '.lock'";
+  if (s.split("/").some((seg) => seg.startsWith("."))) return "no part of a branch name may start with '.'";
+  if (s === "HEAD" || s.startsWith("refs/")) return "name the branch itself (like main), not HEAD or a refs/ path";
+  return undefined;
+}
+
+export function checkBranchName(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected("a branch name like main", v));
+  const s = v.trim();
+  if (s === "") return bad("expected a branch name like main, got an empty string");
+  const why = branchNameProblem(s);
+  return why ? bad(`"${clip(s)}" is not a branch name: ${why}`) : ok(s);
+}
+
+/** The placeholders a `branch` template may use (filled in per job by lib/delivery branchFor). */
+export const BRANCH_PLACEHOLDERS = ["job-id", "slug"] as const;
+
+/** A branch name template: placeholders `<job-id>`, `<slug>`; what they leave must be a branch name. */
+export function checkBranchTemplate(v: unknown): Check<string> {
+  if (typeof v !== "string") return bad(expected("a branch name template like fleet/<job-id>-<slug>", v));
+  const s = v.trim();
+  if (s === "") return bad("expected a branch name template like fleet/<job-id>-<slug>, got an empty string");
+  if (s.length > 200) return bad("a branch name template is at most 200 characters");
+  for (const m of s.matchAll(/<([^<>]*)>/g)) {
+    const name = m[1]!;
+    if (!(BRANCH_PLACEHOLDERS as readonly string[]).includes(name)) {
+      return bad(`unknown placeholder <${clip(name, 30)}>: use ${BRANCH_PLACEHOLDERS.map((p) => `<${p}>`).join(" or ")}${suggestion(name, BRANCH_PLACEHOLDERS, { id: "job-id", job: "job-id", jobid: "job-id", title: "slug", name: "slug" })}`);
+    }
+  }
+  if (!s.includes("<job-id>")) return bad(`"${clip(s)}" has no <job-id>: every job needs a branch of its own (like fleet/<job-id>-<slug>)`);
+  const sample = s.replace(/<job-id>/g, "j1").replace(/<slug>/g, "x");
+  if (/[<>]/.test(sample)) return bad(`"${clip(s)}" has an unbalanced '<' or '>'`);
+  const why = branchNameProblem(sample);
+  return why ? bad(`"${clip(s)}" does not make a branch name: ${why}`) : ok(s);
+}

@@ -1,7 +1,8 @@
 import "server-only";
 import type { ProfileSummary } from "@/lib/api/system";
 import { parseJobFile, parseJobObject } from "@/lib/manifest";
-import type { JobSpec } from "@/lib/types";
+import { deliveryProblems } from "@/lib/delivery";
+import type { FieldProblem, JobSpec } from "@/lib/types";
 import { FleetError } from "@/server/errors";
 import { contentHashOf } from "./jobs";
 
@@ -24,7 +25,11 @@ export interface ProfileSource {
   list(): Promise<ProfileInfo[]>;
   get(name: string): Promise<ProfileInfo | undefined>;
   /** The job with the profile applied; undefined when the profile does not exist. */
-  resolve(spec: JobSpec, setFields: string[], name: string): Promise<{ spec: JobSpec; name: string; version: string } | undefined>;
+  resolve(
+    spec: JobSpec,
+    setFields: string[],
+    name: string,
+  ): Promise<{ spec: JobSpec; name: string; version: string; /** the profile's allow-direct-push */ allowDirectPush?: boolean } | undefined>;
 }
 
 export async function resolveSubmission(
@@ -36,7 +41,11 @@ export async function resolveSubmission(
   // Idempotency compares what was submitted, not what a (possibly edited) profile made of it.
   const rawHash = contentHashOf(parsed.spec);
   const name = parsed.spec.manifest.profile;
-  if (!name) return { spec: parsed.spec, rawHash };
+  const at = s.kind === "json" ? "manifest." : "";
+  if (!name) {
+    refuse(deliveryProblems(parsed.spec.manifest), at);
+    return { spec: parsed.spec, rawHash };
+  }
   const resolved = await profiles.resolve(parsed.spec, parsed.setFields, name);
   if (!resolved) {
     const known = (await profiles.list()).map((p) => p.name);
@@ -44,5 +53,10 @@ export async function resolveSubmission(
       errors: [{ path: "profile", message: `unknown profile "${name}"; known: ${known.join(", ") || "(none)"}` }],
     });
   }
+  refuse(deliveryProblems(resolved.spec.manifest, { name: resolved.name, "allow-direct-push": resolved.allowDirectPush === true }), at);
   return { spec: resolved.spec, rawHash, profile: { name: resolved.name, version: resolved.version } };
+}
+
+function refuse(errors: FieldProblem[], prefix: string): void {
+  if (errors.length > 0) throw new FleetError("validation", "the job is not valid", { errors: errors.map((e) => ({ ...e, path: prefix + e.path })) });
 }

@@ -47,6 +47,7 @@ export function fileProfileSource(dir: string, now: () => number, recheckMs = 2_
       "prefers-engine": p["prefers-engine"],
       "allowed-scope": p["allowed-scope"],
       ...(p["review-policy"] ? { "review-policy": p["review-policy"] } : {}),
+      ...(p["allow-direct-push"] ? { "allow-direct-push": true } : {}),
     },
   });
 
@@ -63,7 +64,7 @@ export function fileProfileSource(dir: string, now: () => number, recheckMs = 2_
       if (!p) return undefined;
       const r = resolveJob(spec, setFields, p);
       // The stored body is what the engine receives: the persona is fixed at submit time.
-      return { spec: { manifest: r.manifest, body: r.prompt, title: r.title }, name: p.name, version: p.version };
+      return { spec: { manifest: r.manifest, body: r.prompt, title: r.title }, name: p.name, version: p.version, allowDirectPush: p["allow-direct-push"] };
     },
   };
 }
