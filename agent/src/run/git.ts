@@ -65,9 +65,9 @@ export function git(args: string[], cwd: string, timeoutMs = 120_000, maxBuffer 
  * config is read, because that is where their credential helper and URL rewrites for private
  * repositories live (trusted: no job can write it under bwrap, sandbox-exec or user isolation).
  */
-export function gitNetwork(args: string[], cwd: string, timeoutMs: number): Promise<string> {
+export function gitNetwork(args: string[], cwd: string, timeoutMs: number, extraEnv: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("git", hardened(args), { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, windowsHide: true, env: gitEnv({}, true) }, (err, stdout, stderr) => {
+    execFile("git", hardened(args), { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, windowsHide: true, env: gitEnv(extraEnv, true) }, (err, stdout, stderr) => {
       if (err) reject(new Error(`git ${args.slice(0, 3).join(" ")}: ${String(stderr).trim() || err.message}`));
       else resolve(String(stdout));
     });

@@ -21,6 +21,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { repoCachePath } from "../detect/repo-caches";
+import { credentialFor, type GitTokens } from "./delivery";
 import { git, gitNetwork, isGitRepo } from "./git";
 
 export interface Workspace {
@@ -30,6 +31,9 @@ export interface Workspace {
   cwd: string;
   /** HEAD when the job started: the base for scope, commits and the diff */
   baseCommit?: string;
+  /** repo mode: the repository cache (bare) and the job's local branch in it, kept after cleanup */
+  cache?: string;
+  localBranch?: string;
   /**
    * The environment for the agent's own git on this checkout (GIT_DIR: the agent's git directory,
    * GIT_WORK_TREE: the checkout). Undefined for a `cwd` job (a directory of the factory's own).
@@ -68,6 +72,20 @@ function withRepoLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 
 const safeRef = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[.-]+/, "").slice(0, 80) || "job";
 
+/** The repository cache of a job's repo (for delivery work that needs no checkout). */
+export async function repoCache(workdir: string, repoText: string, tokens?: GitTokens): Promise<string> {
+  const repo = resolveRepo(repoText);
+  const cache = repoCachePath(workdir, repo);
+  const cred = credentialFor(repo, tokens);
+  await withRepoLock(cache, async () => {
+    if (!existsSync(path.join(cache, "HEAD"))) {
+      mkdirSync(path.dirname(cache), { recursive: true });
+      await gitNetwork([...cred.config, "clone", "--bare", "--quiet", repo, cache], workdir, 30 * 60_000, cred.env);
+    }
+  });
+  return cache;
+}
+
 export async function prepareWorkspace(input: {
   workdir: string;
   repo?: string;
@@ -79,6 +97,8 @@ export async function prepareWorkspace(input: {
    * false: it gets a copy (isolation `user`: the job user cannot read the agent's directories).
    */
   shareObjects?: boolean;
+  /** per-host tokens from the agent's config, for clone and fetch over http(s) */
+  tokens?: GitTokens;
 }): Promise<Workspace> {
   const share = input.shareObjects ?? true;
   if (!input.repo) {
@@ -107,12 +127,13 @@ export async function prepareWorkspace(input: {
 
   const repo = resolveRepo(input.repo);
   const cache = repoCachePath(input.workdir, repo);
+  const cred = credentialFor(repo, input.tokens);
   await withRepoLock(cache, async () => {
     if (!existsSync(path.join(cache, "HEAD"))) {
       mkdirSync(path.dirname(cache), { recursive: true });
-      await gitNetwork(["clone", "--bare", "--quiet", repo, cache], input.workdir, 30 * 60_000);
+      await gitNetwork([...cred.config, "clone", "--bare", "--quiet", repo, cache], input.workdir, 30 * 60_000, cred.env);
     } else {
-      await gitNetwork(["fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*"], cache, 30 * 60_000);
+      await gitNetwork([...cred.config, "fetch", "--quiet", "origin", "+refs/heads/*:refs/heads/*"], cache, 30 * 60_000, cred.env);
     }
   });
 
@@ -148,6 +169,8 @@ export async function prepareWorkspace(input: {
     root: dir,
     cwd,
     baseCommit,
+    cache,
+    localBranch: branch,
     gitEnv,
     readOnly: share ? [path.join(cache, "objects")] : [],
     collect: () => collectJobHead({ agentRepo: cache, dir, gitEnv, lockKey: cache }),
