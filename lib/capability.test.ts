@@ -171,3 +171,13 @@ describe("parseCapabilityList", () => {
     if (!r.ok) expect(r.problems.map((p) => p.index)).toEqual([1, 2]);
   });
 });
+
+describe("cred:git:<host>", () => {
+  it("names a host a factory holds git credentials for (lower-cased, a port allowed); a bad host is refused", () => {
+    expect(parseCapability("cred:git:GitHub.com")).toMatchObject({ ok: true, canonical: "cred:git:github.com" });
+    expect(parseCapability("cred:git:127.0.0.1:8443")).toMatchObject({ ok: true, canonical: "cred:git:127.0.0.1:8443" });
+    expect(satisfies(cap("cred:git:ghe.acme.io"), advertisedSet(["cred:git:ghe.acme.io"]))).toBe(true);
+    expect(satisfies(cap("cred:git:ghe.acme.io"), advertisedSet(["cred:git:github.com"]))).toBe(false);
+    expect(parseCapability("cred:git:bad host")).toMatchObject({ ok: false, message: expect.stringMatching(/not a host name/) });
+  });
+});

@@ -97,6 +97,13 @@ export function parseCapability(text: string): ParsedCapability {
     const cap: Capability = { kind: "os", os };
     return { ok: true, cap, canonical: formatCapability(cap) };
   }
+  // `cred:git:<host>`: a factory holds git credentials for that host (presence only, issue 15).
+  const gitHost = key === "cred" && /^git:/i.test(value) ? value.slice(4) : undefined;
+  if (gitHost !== undefined) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?$/.test(gitHost)) return { ok: false, message: `"${gitHost}" in cred:git:<host> is not a host name` };
+    const cap: Capability = { kind: "tag", key, value: `git:${gitHost.toLowerCase()}` };
+    return { ok: true, cap, canonical: formatCapability(cap) };
+  }
   if (!VALUE.test(value)) {
     return {
       ok: false,

@@ -208,6 +208,27 @@ export const claimedJob = z.object({
 });
 export type ClaimedJob = z.infer<typeof claimedJob>;
 
+const sha = z.string().regex(/^[0-9a-f]{7,64}$/, "commit SHAs are hex");
+const branchName = z.string().min(1).max(255);
+const DELIVERY_FAILURES = ["non_fast_forward", "auth", "unreachable", "conflict", "moved", "git"] as const;
+
+/**
+ * What the agent does with a claimed job's commits (issue 15). A job: push them to `branch` after
+ * the engine exits 0 (leased on `expectedHead`, the head the coordinator last recorded; absent = the
+ * branch must not exist yet). A delivery task (`task`), which runs no engine: `push` pushes the
+ * kept local `headSha` again (*Retry push*, on the factory that holds it); `merge` lands `branch` at
+ * `headSha` on `baseBranch` of the remote (plain-git *Ship*).
+ */
+export const claimDelivery = z.object({
+  mode: z.enum(["pr", "branch", "merge"]),
+  branch: branchName,
+  baseBranch: branchName.optional(),
+  expectedHead: sha.optional(),
+  task: z.enum(["push", "merge"]).optional(),
+  headSha: sha.optional(),
+});
+export type ClaimDelivery = z.infer<typeof claimDelivery>;
+
 export const claimResponse = z.object({
   lease,
   job: claimedJob,
@@ -220,6 +241,8 @@ export const claimResponse = z.object({
   engine: engineName.optional(),
   /** what is left of the job's budget across attempts; the agent stops the run when `wallMs` ends */
   remaining: z.object({ wallMs: duration.optional(), usd: z.number().min(0).optional(), tokens: z.number().int().min(0).optional() }).optional(),
+  /** absent: nothing leaves the factory (no repo, `delivery: none`, or an older coordinator) */
+  delivery: claimDelivery.optional(),
 });
 export type ClaimResponse = z.infer<typeof claimResponse>;
 
@@ -291,6 +314,21 @@ export const OUTCOMES = ["succeeded", "failed", "timeout", "cancelled", "budget_
 export const outcome = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof outcome>;
 
+/**
+ * What became of the job's commits: the branch and head the agent pushed (`pushed`), or the head it
+ * kept locally and why the push failed (`error`); a merge task adds the base branch and `mergeSha`.
+ * Never a credential: reasons and git's messages only (redacted by the coordinator all the same).
+ */
+export const deliveryReport = z.object({
+  branch: branchName,
+  headSha: sha,
+  pushed: z.boolean(),
+  baseBranch: branchName.optional(),
+  mergeSha: sha.optional(),
+  error: z.object({ reason: z.enum(DELIVERY_FAILURES), message: boundedString(LIMITS.reason * 4) }).optional(),
+});
+export type DeliveryReport = z.infer<typeof deliveryReport>;
+
 export const completeRequest = z.object({
   epoch,
   outcome,
@@ -302,6 +340,7 @@ export const completeRequest = z.object({
   cost: costReport.optional(),
   commits: z.array(z.string().regex(/^[0-9a-f]{7,64}$/, "commit SHAs are hex")).max(LIMITS.commits).optional(),
   artifacts: z.array(artifactReport).max(LIMITS.artifacts).optional(),
+  delivery: deliveryReport.optional(),
 });
 export type CompleteRequest = z.infer<typeof completeRequest>;
 

@@ -184,6 +184,8 @@ export interface AgentOptions {
   jobUser: string;
   /** --token-file (a file, not stdin): hidden from jobs like the agent's own state */
   tokenFile?: string;
+  /** per-host git tokens from the config file (advertised as cred:git:<host>) */
+  gitTokens?: Record<string, { username?: string; token: string }>;
 }
 
 function defaultName(): string {
@@ -215,7 +217,8 @@ export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFi
     name,
     max: flags.max ?? file?.max ?? 1,
     workdir: flags.workdir ?? file?.workdir ?? defaultWorkdir(name, env),
-    tags: [...new Set([...(file?.tags ?? []), ...(flags.tags ?? [])])],
+    // A git token for a host is advertised by presence only: cred:git:<host>.
+    tags: [...new Set([...(file?.tags ?? []), ...(flags.tags ?? []), ...Object.keys(file?.git ?? {}).map((h) => `cred:git:${h}`)])],
     once: flags.once,
     heartbeatMs,
     costPerHour: flags.costPerHour ?? file?.costPerHour ?? 0,
@@ -231,5 +234,6 @@ export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFi
   const token = flags.token ?? (flags.tokenFile ? readTokenFile(flags.tokenFile, () => readFileSync(0, "utf8")) : undefined) ?? (env.FLEET_ENROLLMENT_TOKEN || undefined);
   if (token) opts.enrollmentToken = token;
   if (flags.engines) opts.engines = flags.engines;
+  if (file?.git && Object.keys(file.git).length > 0) opts.gitTokens = file.git;
   return opts;
 }

@@ -3,8 +3,13 @@
  * built-in one (e.g. a different `claude` binary) or define a custom engine. Argument templates are
  * argv arrays, never a shell string: `{prompt}` and `{promptFile}` are replaced inside one element,
  * and an element equal to `{yolo}` expands to `yoloArgs` when the job has `yolo: true`.
+ *
+ * `git`: per-host tokens the agent's own git uses to push a job's branch over http(s)
+ * (`git: { github.com: { username: x-access-token, tokenFile: ~/.fleet-gh-token } }`), advertised
+ * as `cred:git:<host>` (presence only). They reach git through its environment, never a job's.
  */
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -22,6 +27,12 @@ const fileSchema = z.strictObject({
   tags: z.union([z.string(), z.array(z.string())]).optional(),
   costPerHour: z.number().optional(),
   engines: z.record(engineName, engineConfig).optional(),
+  git: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}(?::[0-9]{1,5})?$/, "keys are host names like github.com"),
+      z.strictObject({ username: z.string().min(1).max(256).optional(), token: z.string().min(1).max(4096).optional(), tokenFile: z.string().min(1).optional() }),
+    )
+    .optional(),
 });
 
 export interface AgentConfigFile {
@@ -32,6 +43,8 @@ export interface AgentConfigFile {
   tags?: string[];
   costPerHour?: number;
   engines: Record<string, EngineConfig>;
+  /** per-host git tokens (host lower-cased) */
+  git?: Record<string, { username?: string; token: string }>;
 }
 
 export function loadConfigFile(file: string): AgentConfigFile {
@@ -70,6 +83,24 @@ export function parseConfigText(text: string, file: string): AgentConfigFile {
   if (v.max !== undefined) out.max = validateMax(v.max, `--config ${file}: max`);
   if (v.workdir !== undefined) out.workdir = path.resolve(path.dirname(file), v.workdir);
   if (v.tags !== undefined) out.tags = parseTagList(v.tags, `--config ${file}: tags`);
+  if (v.git !== undefined) {
+    out.git = {};
+    for (const [host, c] of Object.entries(v.git)) {
+      const where = `--config ${file}: git.${host}`;
+      if ((c.token === undefined) === (c.tokenFile === undefined)) throw new UsageError(`${where}: give exactly one of token or tokenFile`);
+      let token = c.token;
+      if (c.tokenFile !== undefined) {
+        const f = c.tokenFile.startsWith("~/") ? path.join(os.homedir(), c.tokenFile.slice(2)) : path.resolve(path.dirname(file), c.tokenFile);
+        try {
+          token = readFileSync(f, "utf8").trim();
+        } catch (e) {
+          throw new UsageError(`${where}.tokenFile: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        if (!token) throw new UsageError(`${where}.tokenFile: ${f} is empty`);
+      }
+      out.git[host.toLowerCase()] = { ...(c.username ? { username: c.username } : {}), token: token! };
+    }
+  }
   if (v.costPerHour !== undefined) out.costPerHour = validateCostPerHour(v.costPerHour, `--config ${file}: costPerHour`);
   return out;
 }

@@ -316,6 +316,7 @@ export class FactoryAgent {
         this.runningFile.set({ leaseId: claim.lease.id, epoch: claim.lease.epoch, jobId: claim.job.id, ...(pgid ? { pgid } : {}) });
       },
       log: this.d.log,
+      ...(this.d.options.gitTokens ? { gitTokens: this.d.options.gitTokens } : {}),
       ...(wanted && wanted !== engine ? { refuse: `engine ${wanted} is not available on this factory` } : {}),
     });
     this.jobs.set(claim.lease.id, { run, engine });

@@ -2,7 +2,13 @@
  * One claimed job, from workspace to completion:
  *
  *   prepare workspace → stage:building → engine (own process group, logs streamed, cost parsed)
- *   → [exit 0 and verify set] verify → scope report, commits, artifacts → complete → cleanup
+ *   → [exit 0, repo, delivery] collect the job's commits, commit its leftovers, push the job
+ *     branch (a failed push ends the attempt: the local branch is kept and the reason reported)
+ *   → [exit 0 and verify set] verify → scope report, commits, artifacts → [HEAD moved] push again
+ *   → complete → cleanup
+ *
+ * A delivery task (claim.delivery.task: push or merge) runs no engine: the agent's own git does it
+ * in the repository cache (delivery.ts) and completes with the result.
  *
  * The lease is renewed at a third of its TTL the whole time. Stops:
  *   - limit (attempt timeout / remaining budget.wall): group SIGTERM → grace → SIGKILL;
@@ -14,7 +20,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ClaimResponse, CompleteRequest, CostReport, Outcome, ScopeReport, VerifyReport } from "@/lib/protocol";
+import type { ClaimResponse, CompleteRequest, CostReport, DeliveryReport, Outcome, ScopeReport, VerifyReport } from "@/lib/protocol";
 import { buildEngineCommand, engineRunRefusal, type EngineAdapter } from "../engines/adapters";
 import { addCost, parseCostLine } from "../engines/cost-parsers";
 import { backoffDelay, sleep } from "../net/backoff";
@@ -22,6 +28,8 @@ import type { CoordinatorClient } from "../net/client";
 import { LeaseLostError, TransientError, UnauthorizedError } from "../net/errors";
 import { EventStream } from "../net/event-stream";
 import { collectArtifacts } from "./artifacts";
+import { DeliveryError, mergeBranch, pushBranch, type GitTokens } from "./delivery";
+import { git } from "./git";
 import { LogChunker } from "./log-chunker";
 import { spawnInGroup, type GroupProcess } from "./process-group";
 import { commitLeftovers, commitsSince, listChanges, scopeReport } from "./scope";
@@ -29,7 +37,7 @@ import { runVerify } from "./verify";
 import { buildJobEnv } from "./sandbox/job-env";
 import { NONE_WARNING, prepareJobFiles, wrapCommand, type Isolation } from "./sandbox/isolation";
 import { planSandbox, SandboxRefusal, type SandboxPlan } from "./sandbox/plan";
-import { prepareWorkspace, type Workspace } from "./workspace";
+import { prepareWorkspace, repoCache, type Workspace } from "./workspace";
 
 /** What a run needs from the coordinator: the lease writes. The offline queue supplies a local one. */
 export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete">;
@@ -54,6 +62,8 @@ export interface JobRunOptions {
   log: (msg: string) => void;
   /** set when this factory cannot run the job at all (e.g. the engine asked for is missing) */
   refuse?: string;
+  /** per-host git tokens from the agent's config file (`cred:git:<host>`) */
+  gitTokens?: GitTokens;
 }
 
 export interface JobResult {
@@ -141,6 +151,7 @@ export class JobRun {
       const iso = this.o.isolation;
       const jobUid = iso.level === "user" ? iso.jobUser?.uid : process.getuid?.();
       const refusal = this.o.refuse ?? engineRunRefusal(this.o.adapter, { yolo: manifest.yolo, uid: jobUid, env: this.o.env });
+      if (claim.delivery?.task) return await this.deliveryTask(claim.delivery);
       if (refusal) {
         this.logs.note(refusal);
         return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null });
@@ -151,6 +162,7 @@ export class JobRun {
         if (manifest.cwd) wsInput.cwd = manifest.cwd;
         // Another user cannot reach the cache's objects through the agent's private directories.
         if (iso.level === "user") wsInput.shareObjects = false;
+        if (this.o.gitTokens) wsInput.tokens = this.o.gitTokens;
         workspace = await prepareWorkspace(wsInput);
       } catch (e) {
         this.logs.note(`cannot prepare the workspace: ${(e as Error).message}`);
@@ -266,6 +278,19 @@ export class JobRun {
       const outcome: Outcome =
         this.stopReason === "cancelled" ? "cancelled" : limitHit ? limitOutcome : exitCode === 0 ? "succeeded" : "failed";
 
+      // Delivery: the engine's commits leave the factory before verify judges them.
+      let delivery: DeliveryReport | undefined;
+      if (outcome === "succeeded" && claim.delivery && workspace.cache && workspace.root && workspace.baseCommit) {
+        await this.collectCommits(workspace);
+        delivery = await this.push(workspace, claim.delivery.branch, claim.delivery.expectedHead);
+        if (delivery && !delivery.pushed) {
+          const complete: CompleteRequest = { epoch: this.epoch, outcome, exitCode, delivery };
+          if (Object.keys(cost).length) complete.cost = cost;
+          await this.reportScope(complete, workspace, keep, { collect: false });
+          return await this.finish(complete);
+        }
+      }
+
       let verify: VerifyReport | undefined;
       if (outcome === "succeeded" && manifest.verify) {
         verify = await runVerify({
@@ -284,38 +309,14 @@ export class JobRun {
       const complete: CompleteRequest = { epoch: this.epoch, outcome, exitCode };
       if (verify) complete.verify = verify;
       if (Object.keys(cost).length) complete.cost = cost;
-      if (workspace.root) {
-        try {
-          // The job's commits, into the agent's own git directory (workspace.ts says why).
-          const unreadable = await workspace.collect();
-          if (unreadable) this.logs.note(unreadable);
-          const gitEnv = workspace.gitEnv ?? {};
-          // In its own checkout (repo mode) the job's leftovers become a commit first, so scope, the
-          // diff and the commits delivered all judge the same thing: base..HEAD.
-          if (manifest.repo && workspace.baseCommit && (await commitLeftovers(workspace.root, gitEnv))) {
-            this.logs.note("committed the changes the job left uncommitted");
-          }
-          const changes = await listChanges(workspace.root, workspace.baseCommit, gitEnv);
-          const scope: ScopeReport = scopeReport(workspace.root, changes, manifest["allowed-scope"]);
-          this.events.push({ type: "scope", ...scope });
-          complete.scope = scope;
-          const commits = await commitsSince(workspace.root, workspace.baseCommit, gitEnv);
-          if (commits.length) complete.commits = commits;
-          const artifacts = await collectArtifacts({
-            requested: manifest.artifacts,
-            root: workspace.root,
-            ...(workspace.baseCommit ? { base: workspace.baseCommit } : {}),
-            changes,
-            buildLog: this.logs.tail.text(),
-            gitEnv,
-          });
-          if (artifacts.length) complete.artifacts = artifacts;
-          for (const a of artifacts) if (a.path) keep.push(a.path);
-        } catch (e) {
-          this.logs.note(`scope report failed: ${(e as Error).message}`);
-          this.logs.end();
-        }
+      // Collected already for the push, the job's HEAD moves again only when verify ran.
+      await this.reportScope(complete, workspace, keep, { collect: !delivery || verify !== undefined, ...(delivery?.pushed ? { pushed: delivery.headSha } : {}) });
+      // Verify may have committed (or left changes, now committed): push the branch again.
+      if (delivery?.pushed && workspace.root && claim.delivery) {
+        const head = (await git(["rev-parse", "HEAD"], workspace.root, 60_000, undefined, workspace.gitEnv)).trim();
+        if (head !== delivery.headSha) delivery = await this.push(workspace, claim.delivery.branch, delivery.headSha);
       }
+      if (delivery) complete.delivery = delivery;
       return await this.finish(complete);
     } finally {
       this.finished = true;
@@ -323,6 +324,113 @@ export class JobRun {
       this.events.abandon();
       rmSync(tmp, { recursive: true, force: true });
       await workspace?.cleanup(keep).catch((e: Error) => this.o.log(`worktree cleanup failed: ${e.message}`));
+    }
+  }
+
+  /** The job's commits into the agent's own git directory (workspace.ts says why), then its leftovers as a commit. */
+  private async collectCommits(workspace: Workspace): Promise<void> {
+    const unreadable = await workspace.collect();
+    if (unreadable) this.logs.note(unreadable);
+    // In its own checkout (repo mode) the job's leftovers become a commit first, so scope, the
+    // diff and the commits delivered all judge the same thing: base..HEAD.
+    if (this.o.claim.job.manifest.repo && workspace.baseCommit && (await commitLeftovers(workspace.root!, workspace.gitEnv ?? {}))) {
+      this.logs.note("committed the changes the job left uncommitted");
+    }
+  }
+
+  /**
+   * Scope report, commits and artifacts of base..HEAD. `collect`: bring the job's HEAD in first.
+   * `pushed`: the head already pushed; a HEAD with the same tree goes back to it (re-committing
+   * the same leftovers after verify is no reason to push again).
+   */
+  private async reportScope(complete: CompleteRequest, workspace: Workspace, keep: string[], opts: { collect: boolean; pushed?: string }): Promise<void> {
+    const manifest = this.o.claim.job.manifest;
+    if (!workspace.root) return;
+    try {
+      const gitEnv = workspace.gitEnv ?? {};
+      if (opts.collect) await this.collectCommits(workspace);
+      if (opts.pushed) {
+        const tree = (await git(["rev-parse", "HEAD^{tree}"], workspace.root, 60_000, undefined, gitEnv)).trim();
+        if (tree === (await git(["rev-parse", `${opts.pushed}^{tree}`], workspace.root, 60_000, undefined, gitEnv)).trim()) {
+          await git(["update-ref", "HEAD", opts.pushed], workspace.root, 60_000, undefined, gitEnv);
+          await git(["read-tree", "HEAD"], workspace.root, 60_000, undefined, gitEnv);
+        }
+      }
+      const changes = await listChanges(workspace.root, workspace.baseCommit, gitEnv);
+      const scope: ScopeReport = scopeReport(workspace.root, changes, manifest["allowed-scope"]);
+      this.events.push({ type: "scope", ...scope });
+      complete.scope = scope;
+      const commits = await commitsSince(workspace.root, workspace.baseCommit, gitEnv);
+      if (commits.length) complete.commits = commits;
+      const artifacts = await collectArtifacts({
+        requested: manifest.artifacts,
+        root: workspace.root,
+        ...(workspace.baseCommit ? { base: workspace.baseCommit } : {}),
+        changes,
+        buildLog: this.logs.tail.text(),
+        gitEnv,
+      });
+      if (artifacts.length) complete.artifacts = artifacts;
+      for (const a of artifacts) if (a.path) keep.push(a.path);
+    } catch (e) {
+      this.logs.note(`scope report failed: ${(e as Error).message}`);
+      this.logs.end();
+    }
+  }
+
+  /**
+   * Pushes the agent's HEAD of the checkout to `branch`, leased on `expectedHead`. No commits since
+   * the base: nothing to deliver (undefined). A failure is reported, never thrown: the local branch stays.
+   */
+  private async push(workspace: Workspace, branch: string, expectedHead: string | undefined): Promise<DeliveryReport | undefined> {
+    let head: string;
+    try {
+      head = (await git(["rev-parse", "HEAD"], workspace.root!, 60_000, undefined, workspace.gitEnv)).trim();
+    } catch (e) {
+      this.logs.note(`cannot read the job's head: ${(e as Error).message}`);
+      return undefined;
+    }
+    if (head === workspace.baseCommit) {
+      this.logs.note("no commits to deliver: nothing pushed");
+      return undefined;
+    }
+    try {
+      await pushBranch({ cache: workspace.cache!, head, branch, ...(expectedHead ? { expectedHead } : {}), ...(this.o.gitTokens ? { tokens: this.o.gitTokens } : {}) });
+      this.logs.note(`pushed ${branch} at ${head.slice(0, 12)}`);
+      return { branch, headSha: head, pushed: true };
+    } catch (e) {
+      const err = e instanceof DeliveryError ? e : new DeliveryError("git", (e as Error).message);
+      this.logs.note(`push of ${branch} failed (${err.reason}): ${err.message}; the commits stay on this factory in ${workspace.localBranch}`);
+      return { branch, headSha: head, pushed: false, error: { reason: err.reason, message: err.message.slice(0, 4_000) } };
+    }
+  }
+
+  /** A push or merge task: the agent's own git in the repository cache, no engine, no checkout. */
+  private async deliveryTask(d: NonNullable<ClaimResponse["delivery"]>): Promise<JobResult> {
+    const repo = this.o.claim.job.manifest.repo;
+    const tokens = this.o.gitTokens ? { tokens: this.o.gitTokens } : {};
+    const report: DeliveryReport = { branch: d.branch, headSha: d.headSha ?? "0000000", pushed: false };
+    try {
+      if (!repo || !d.headSha) throw new DeliveryError("git", "a delivery task needs the job's repo and head");
+      const cache = await repoCache(this.o.workdir, repo, this.o.gitTokens);
+      if (d.task === "push") {
+        await git(["cat-file", "-e", `${d.headSha}^{commit}`], cache).catch(() => {
+          throw new DeliveryError("git", `commit ${d.headSha!.slice(0, 12)} is not on this factory any more`);
+        });
+        await pushBranch({ cache, head: d.headSha, branch: d.branch, ...(d.expectedHead ? { expectedHead: d.expectedHead } : {}), ...tokens });
+        this.logs.note(`pushed ${d.branch} at ${d.headSha.slice(0, 12)}`);
+        report.pushed = true;
+      } else {
+        const r = await mergeBranch({ cache, branch: d.branch, headSha: d.headSha, ...(d.baseBranch ? { baseBranch: d.baseBranch } : {}), title: this.o.claim.job.title, ...tokens });
+        this.logs.note(`${r.fastForward ? "fast-forwarded" : "merged"} ${d.branch} into ${r.baseBranch}: ${r.mergeSha.slice(0, 12)}`);
+        Object.assign(report, { pushed: true, baseBranch: r.baseBranch, mergeSha: r.mergeSha });
+      }
+      return await this.finish({ epoch: this.epoch, outcome: "succeeded", exitCode: 0, delivery: report });
+    } catch (e) {
+      const err = e instanceof DeliveryError ? e : new DeliveryError("git", (e as Error).message);
+      this.logs.note(`${d.task} of ${d.branch} failed (${err.reason}): ${err.message}`);
+      report.error = { reason: err.reason, message: err.message.slice(0, 4_000) };
+      return await this.finish({ epoch: this.epoch, outcome: "failed", exitCode: null, delivery: report });
     }
   }
 
