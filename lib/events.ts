@@ -40,6 +40,13 @@ export const EVENT_TYPES = [
   "approval:recorded",
   "ship:overridden",
   "deps:changed",
+  "delivery:push_queued",
+  "delivery:ship_queued",
+  "delivery:pushed",
+  "delivery:merged",
+  "delivery:push_failed",
+  "delivery:ship_failed",
+  "job:cancelled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -47,7 +54,7 @@ const stage = z.enum(STAGES);
 
 /** Data of each event type (what the UI and the timeline rebuild rely on). */
 export const EVENT_DATA = {
-  "job:submitted": z.object({ stage, title: z.string(), by: z.string() }),
+  "job:submitted": z.object({ stage, title: z.string(), by: z.string(), task: z.object({ kind: z.enum(["push", "merge"]), of: z.string() }).optional() }),
   "job:unblocked": z.object({ deps: z.array(z.string()) }),
   "stage:changed": z.object({ from: stage, to: stage, cause: z.string(), by: z.string().optional() }),
   /** the scheduler's explanation of the claim (server/scheduler Decision, candidates and rejections capped) */
@@ -116,6 +123,14 @@ export const EVENT_DATA = {
   "approval:recorded": z.object({ reviewer: z.string(), by: z.string(), missing: z.array(z.string()) }),
   "ship:overridden": z.object({ by: z.string(), reason: z.string(), scope: z.array(z.string()), approvals: z.array(z.string()) }),
   "deps:changed": z.object({ blockedReasons: z.array(z.string()) }),
+  /** issue 15: a delivery task (push or merge) was queued for this job, and how it ended */
+  "delivery:push_queued": z.object({ task: z.string(), branch: z.string(), by: z.string() }),
+  "delivery:ship_queued": z.object({ task: z.string(), branch: z.string(), by: z.string() }),
+  "delivery:pushed": z.object({ branch: z.string(), headSha: z.string(), task: z.string() }),
+  "delivery:merged": z.object({ branch: z.string(), baseBranch: z.string().optional(), mergeSha: z.string().optional(), task: z.string() }),
+  "delivery:push_failed": z.object({ branch: z.string(), task: z.string(), reason: z.string(), message: z.string() }),
+  "delivery:ship_failed": z.object({ branch: z.string(), task: z.string(), reason: z.string(), message: z.string() }),
+  "job:cancelled": z.object({ reason: z.string() }),
 } satisfies { [T in EventType]: z.ZodType };
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

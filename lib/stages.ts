@@ -120,7 +120,7 @@ export function transitionCause(from: Stage, to: Stage): string | undefined {
   return TRANSITIONS[from]?.[to];
 }
 
-export const ACTIONS = ["approve", "ship", "reject", "requeue", "cancel", "pause", "resume"] as const;
+export const ACTIONS = ["approve", "ship", "reject", "requeue", "cancel", "pause", "resume", "retry_push"] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export function isAction(value: unknown): value is Action {
@@ -141,6 +141,8 @@ export const ACTION_RULES: { readonly [A in Action]: { to: Stage; from: readonly
   },
   pause: { to: "paused", from: ["queued", "blocked", "assigned", "building"], what: "pause" },
   resume: { to: "queued", from: ["paused"], what: "resume" },
+  // The job stays in review; a push task takes the kept local branch to the remote (issue 15).
+  retry_push: { to: "review", from: ["review"], what: "retry the push" },
 };
 
 export type ActionResult = { ok: true; to: Stage } | { ok: false; reason: string };
@@ -154,7 +156,9 @@ export function applyAction(stage: Stage, action: Action): ActionResult {
     const where = stage === "shipped" ? "the job is shipped, which is final" : `the job is ${stage}`;
     return { ok: false, reason: `cannot ${rule.what}: ${where}; ${action} works from ${rule.from.join(", ")}` };
   }
-  // Every action is also a legal transition; the table stays the one source of truth.
+  // An action that keeps the stage moves nothing. Every other action is also a legal transition;
+  // the table stays the one source of truth.
+  if (rule.to === stage) return { ok: true, to: stage };
   const check = canTransition(stage, rule.to);
   return check.ok ? { ok: true, to: rule.to } : check;
 }

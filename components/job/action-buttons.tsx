@@ -25,10 +25,19 @@ const LABEL: Record<Action, string> = {
   cancel: "Cancel",
   pause: "Pause",
   resume: "Resume",
+  retry_push: "Retry push",
 };
 
-export function legalActions(stage: Stage): Action[] {
-  return ACTIONS.filter((a) => applyAction(stage, a).ok);
+/** What the job page knows of the job's delivery: the Ship button says what it does. */
+export interface DeliveryHint {
+  shipLabel: string;
+  pushError?: { reason: string; message: string };
+  task?: { kind: "push" | "merge"; jobId: string };
+}
+
+/** The actions the stage allows; Retry push only when a push failed (and none is under way). */
+export function legalActions(stage: Stage, delivery?: DeliveryHint): Action[] {
+  return ACTIONS.filter((a) => applyAction(stage, a).ok && (a !== "retry_push" || (delivery?.pushError !== undefined && delivery.task === undefined)));
 }
 
 export function ActionButtons({
@@ -36,10 +45,12 @@ export function ActionButtons({
   stage,
   isAdmin = false,
   budgetBreaches,
+  delivery,
   onDone,
 }: {
   jobId: string;
   stage: Stage;
+  delivery?: DeliveryHint;
   isAdmin?: boolean;
   /** the breaches of the budget pause in force: Resume then offers raising the budget */
   budgetBreaches?: string[];
@@ -47,7 +58,8 @@ export function ActionButtons({
 }) {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ProblemView | null>(null);
-  const actions = legalActions(stage);
+  const actions = legalActions(stage, delivery);
+  const label = (a: Action) => (a === "ship" && delivery ? `Ship: ${delivery.shipLabel}` : LABEL[a]);
   if (actions.length === 0) return null;
 
   const run = async (body: ActionBody) => {
@@ -76,11 +88,12 @@ export function ActionButtons({
           <button
             key={a}
             type="button"
-            disabled={busy}
             className={a === "ship" || a === "approve" ? "primary" : DESTRUCTIVE.has(a) ? "danger" : ""}
+            disabled={busy || (delivery?.task !== undefined && (a === "ship" || a === "approve" || a === "retry_push"))}
+            title={a === "ship" && delivery ? delivery.shipLabel : undefined}
             onClick={() => void run({ action: a })}
           >
-            {LABEL[a]}
+            {label(a)}
           </button>
         ))}
       </div>

@@ -118,6 +118,26 @@ export const jobView = z.object({
   updatedAt: z.string(),
   /** GET /jobs/{id}: one per attempt (server/store RunRecord, times as ISO), each with the versions it ran with */
   runs: z.array(z.looseObject({ versions: runVersionsView.optional() })).optional(),
+  /** where the job's commits went (issue 15): branch, head, merge SHA, and what Ship will do */
+  delivery: z
+    .object({
+      mode: z.enum(["pr", "branch", "merge"]),
+      branch: z.string(),
+      baseBranch: z.string().optional(),
+      headSha: z.string().optional(),
+      lastPushed: z.string().optional(),
+      factoryId: z.string().optional(),
+      pushedAt: z.string().optional(),
+      pushError: z.object({ reason: z.string(), message: z.string() }).optional(),
+      mergeSha: z.string().optional(),
+      shipError: z.object({ reason: z.string(), message: z.string() }).optional(),
+      task: z.object({ kind: z.enum(["push", "merge"]), jobId: z.string() }).optional(),
+      /** what the Ship button does, in words ("Merge fleet/j-1-x into main (fast-forward or merge commit)") */
+      shipLabel: z.string(),
+    })
+    .optional(),
+  /** a delivery task job: the job whose branch it pushes or merges */
+  task: z.object({ kind: z.enum(["push", "merge"]), of: z.string() }).optional(),
   /** GET /jobs/{id} of a waiting job: why it waits (the scheduler's explainPending, computed on read) */
   pending: z
     .object({

@@ -9,6 +9,7 @@ import { jobEvent, type JobEvent } from "./events";
 import { requireJob } from "./jobs";
 import { moveJob } from "./move-job";
 import { actorNames } from "./reviewer-identity";
+import { queueRetryPush, queueShip, shipsThroughDelivery } from "./delivery";
 import { budgetBreaches, raiseBudget, spendOf } from "./policies/budget";
 import { checkShip, decideApproval, deliveredOutOfScope, missingApprovals } from "./policies/gates";
 import { jobView } from "./views";
@@ -51,6 +52,8 @@ export async function actOnJob(ctx: CoordinatorContext, id: string, req: ActionR
       return ship(ctx, job, req, actor);
     case "resume":
       return resume(ctx, job, req, actor);
+    case "retry_push":
+      return jobView(await queueRetryPush(ctx, job, actor.id), { body: true, forge: ctx.forge });
     case "reject":
     case "requeue":
     case "cancel":
@@ -89,6 +92,10 @@ async function ship(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest,
     events.push(jobEvent("ship:overridden", ctx.now(), { by: actor.id, reason: req.reason ?? "", scope: gate.overridden.scope, approvals: gate.overridden.approvals }));
   }
   const approvals = job.approvals.includes(actor.id) || typeof job.manifest["review-policy"] === "object" ? job.approvals : [...job.approvals, actor.id];
+  if (shipsThroughDelivery(job)) {
+    // The commits land through a merge task; the job moves to shipped when it has merged.
+    return jobView(await queueShip(ctx, job, actor.id, { patch: { approvals }, events: [actionTaken(req, actor, ctx.now()), ...events] }), { body: true, forge: ctx.forge });
+  }
   return move(ctx, job, "shipped", req, actor, { approvals }, events);
 }
 
@@ -103,15 +110,18 @@ async function resume(ctx: CoordinatorContext, job: JobRecord, req: ActionReques
 
 /** The one write of an accepted action; `to` equal to the stage records without moving. */
 async function move(ctx: CoordinatorContext, job: JobRecord, to: Stage, req: ActionRequest, actor: Actor, patch: JobPatch, extra: JobEvent[] = []) {
-  const taken = jobEvent("action:taken", ctx.now(), {
+  const moved = await moveJob(ctx, job, to, { by: actor.id, patch, events: [actionTaken(req, actor, ctx.now()), ...extra] });
+  return jobView(moved, { body: true, forge: ctx.forge });
+}
+
+function actionTaken(req: ActionRequest, actor: Actor, now: number): JobEvent {
+  return jobEvent("action:taken", now, {
     action: req.action,
     by: actor.id,
     ...(req.reason ? { reason: req.reason } : {}),
     ...(req.override ? { override: true } : {}),
     ...(req.budget ? { budget: req.budget } : {}),
   });
-  const moved = await moveJob(ctx, job, to, { by: actor.id, patch, events: [taken, ...extra] });
-  return jobView(moved, { body: true });
 }
 
 /** The scope report of the job's latest attempt that sent one. */

@@ -3,6 +3,7 @@ import type { CompleteRequest as WireComplete } from "@/lib/protocol";
 import type { Stage } from "@/lib/types";
 import type { ReapDecision } from "@/server/store/port";
 import type { JobRecord } from "@/server/store/records";
+import { stageAfterFailedPush, stageAfterTask } from "./delivery";
 import { budgetBreaches, spendOf } from "./policies/budget";
 import { deliveredOutOfScope, stageAfterGreenVerify } from "./policies/gates";
 import { decideFailure, decideLeaseLost, type FailureKind, type Jitter } from "./policies/retry";
@@ -16,6 +17,7 @@ import { decideFailure, decideLeaseLost, type FailureKind, type Jitter } from ".
  *   succeeded, no verify     → review (waits for a person)
  *   failed / timeout / cancelled → failed → (retry policy)
  *   budget_exceeded, or a retry that the budget no longer covers → paused (a person resumes it)
+ *   succeeded, the push failed → review (Retry push); a delivery task → shipped when done
  */
 export interface NextStage {
   stage: Stage;
@@ -33,6 +35,10 @@ export interface NextStage {
 
 export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: number, jitter: Jitter): NextStage {
   const m = job.manifest;
+  // Delivery (delivery.ts): a task is done or failed for good on its own terms; a job whose push
+  // failed waits in review for Retry push, whatever verify would have said.
+  const delivered = job.task ? stageAfterTask(report) : stageAfterFailedPush(report);
+  if (delivered) return delivered;
   if (report.outcome === "budget_exceeded") return paused(job, report, now, ["the agent stopped the attempt at its budget"]);
   if (report.outcome === "succeeded") {
     if (!report.verify) return { stage: "review", countAttempt: true, cause: "the engine exited 0; waiting for review" };

@@ -3,6 +3,7 @@ import type { ScorerName } from "@/lib/scorers";
 import type { Priority } from "@/lib/types";
 import type { AlertEnv } from "@/server/alerts/config";
 import type { RetentionEnv } from "@/server/retention";
+import type { ForgeConfig } from "@/server/forge";
 import type { Store } from "@/server/store/port";
 import type { Settings } from "@/server/store/records";
 import type { Metrics } from "./metrics";
@@ -36,6 +37,8 @@ export interface CoordinatorContext {
   alerts?: AlertEnv;
   /** retention limits from the environment (server/retention); off when absent */
   retention?: RetentionEnv;
+  /** forge hosts and adapters (server/forge); absent: github.com is the only forge, plain git ships */
+  forge?: ForgeConfig;
 }
 
 /**

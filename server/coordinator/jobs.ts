@@ -10,6 +10,7 @@ import type { CoordinatorContext } from "./context";
 import { unmetDepsOf } from "./deps";
 import { jobEvent } from "./events";
 import { refreshDependents } from "./move-job";
+import { deliveryAtSubmit } from "./delivery";
 import { pendingForBlocked } from "./policies/deps";
 import { newJobId } from "./ids";
 import { resolveSubmission, type Submission } from "./job-input";
@@ -32,6 +33,7 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
   const stage = blockedReasons.length > 0 ? "blocked" : "queued";
   const now = ctx.now();
   const manifest = profile ? { ...spec.manifest, "x-profile": profile } : spec.manifest;
+  const delivery = deliveryAtSubmit(ctx, spec.manifest, { id, title: spec.title });
   const { job, created } = await ctx.store.submitJob({
     id,
     productId,
@@ -46,16 +48,17 @@ export async function submitJob(ctx: CoordinatorContext, submission: Submission,
     depKeys: spec.manifest.deps,
     blockedReasons,
     ...(stage === "blocked" ? { pendingReason: pendingForBlocked(blockedReasons) } : {}),
+    ...(delivery ? { delivery } : {}),
     now,
   });
-  if (!created) return { job: jobView(job, { body: true }), created: false };
+  if (!created) return { job: jobView(job, { body: true, forge: ctx.forge }), created: false };
   ctx.metrics.jobsSubmitted.inc();
   await ctx.store.appendEvents(job.id, [jobEvent("job:submitted", now, { stage, title: job.title, by })]);
   ctx.notifier.jobChanged(job.id);
   if (stage === "queued") ctx.notifier.jobQueued();
   // Jobs submitted earlier may name this one by its key: "not submitted yet" becomes plain waiting.
   await refreshDependents(ctx, job.id);
-  return { job: jobView(job, { body: true }), created: true };
+  return { job: jobView(job, { body: true, forge: ctx.forge }), created: true };
 }
 
 /** Each `deps` entry is a job id or an idempotency key (of a job that exists or is submitted later). */
@@ -105,8 +108,7 @@ export async function listJobs(ctx: CoordinatorContext, q: ListJobsQuery) {
     q.limit,
     { by: q.sort, dir: q.order },
   );
-  const sla = { targets: await slaOf(ctx), now: ctx.now() };
-  return { items: page.items.map((j) => jobView(j, { sla })), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  return { ...jobView(job, { body: true, runs, sla: { targets: await slaOf(ctx), now: ctx.now() }, forge: ctx.forge }), ...(lockWait ? { pendingReason: lockWait } : {}) };
 }
 
 export async function requireJob(ctx: CoordinatorContext, id: string): Promise<JobRecord> {
@@ -119,7 +121,7 @@ export async function getJob(ctx: CoordinatorContext, id: string) {
   const job = await requireJob(ctx, id);
   const runs = await ctx.store.listRuns(id);
   const lockWait = await lockWaitReason(ctx, job);
-  return { ...jobView(job, { body: true, runs, sla: { targets: await slaOf(ctx), now: ctx.now() } }), ...(lockWait ? { pendingReason: lockWait } : {}) };
+  return { ...jobView(job, { body: true, runs, sla: { targets: await slaOf(ctx), now: ctx.now() }, forge: ctx.forge }), ...(lockWait ? { pendingReason: lockWait } : {}) };
 }
 
 /** A queued job whose lock another job's lease holds says which job it waits for. */

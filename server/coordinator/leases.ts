@@ -10,6 +10,7 @@ import { noteGrant, noteRunEnd } from "./metrics-notes";
 import { attemptEvents, attemptPatch } from "./attempt-end";
 import { recordLiveCost } from "./budgets";
 import { stageAfterAttempt } from "./completion";
+import { afterTaskAttempt, attemptDelivery, claimDeliveryOf, deliveryAfterAttempt, withDelivery } from "./delivery";
 import type { CoordinatorContext } from "./context";
 import { newLeaseId, parseLeaseId } from "./ids";
 import { fromTyped, jobEvent, stageChanged, stageHops, verifyEvent, VERIFY_AGENT_SEQ, type JobEvent } from "./events";
@@ -112,6 +113,8 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
       noteGrant(ctx, grant.job, now);
       ctx.notifier.jobChanged(jobId);
       const remaining = remainingForClaim(grant.job.manifest.budget, grant.job.cost);
+      // A delivery task needs its job's delivery record (one more read, for tasks only).
+      const delivery = claimDeliveryOf(grant.job, grant.job.task ? await ctx.store.getJob(grant.job.task.of) : undefined);
       return {
         lease: {
           id: grant.lease.id,
@@ -124,6 +127,7 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         prompt: grant.job.body,
         engine: placement.engine,
         ...(remaining ? { remaining } : {}),
+        ...(delivery ? { delivery } : {}),
       };
     } finally {
       claimingHere.delete(jobId);
@@ -225,7 +229,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     await fenced(ctx, () => ctx.store.appendLog(jobId, fence, tails.map((t) => ({ ...t, at: now }))));
   }
   const next = stageAfterAttempt(job, body, now, policyOf(ctx).jitter);
-  const patch = attemptPatch(next);
+  const patch = withDelivery(attemptPatch(next), deliveryAfterAttempt(job, body.delivery, factoryId, now));
   const result = attemptResult(body);
   const events: JobEvent[] = [];
   if (result.verify) {
@@ -256,6 +260,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     noteRunEnd(ctx, done.job, done.run, now);
     noteAttemptEnd(ctx, factoryId, body.outcome, now);
     await afterMove(ctx, done.job, { from: job.stage, cause: next.cause });
+    await afterTaskAttempt(ctx, done.job, body);
   }
   return { stage: done.job.stage, duplicate: done.duplicate };
 }
@@ -268,5 +273,7 @@ function attemptResult(body: CompleteRequest): AttemptResult {
   if (body.cost) r.cost = body.cost;
   if (body.commits) r.commits = body.commits;
   if (body.artifacts) r.artifacts = redactDeep(body.artifacts);
+  const delivery = attemptDelivery(body.delivery);
+  if (delivery) r.delivery = delivery;
   return r;
 }

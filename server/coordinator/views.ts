@@ -1,12 +1,29 @@
 import "server-only";
 import type { EventView, FactoryView, JobView } from "@/lib/api";
+import type { ForgeConfig } from "@/server/forge";
 import type { EventRecord, FactoryRecord, JobRecord, RunRecord } from "@/server/store/records";
 import { overdueMs, type SlaTargets } from "./sla";
+import { shipLabel } from "./delivery";
 
 /** Store records → API shapes: ISO times, no internal bookkeeping (token hashes, versions). */
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[]; sla?: { targets: SlaTargets; now: number } } = {}): JobView {
+export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[]; sla?: { targets: SlaTargets; now: number }; forge?: ForgeConfig | undefined } = {}): JobView {
+  return { ...baseJobView(job, opts), ...deliveryView(job, opts.forge) };
+}
+
+/** The job's delivery with what Ship will do, and a delivery task's target. */
+function deliveryView(job: JobRecord, forge: ForgeConfig | undefined): Pick<JobView, "delivery" | "task"> {
+  const out: Pick<JobView, "delivery" | "task"> = {};
+  if (job.delivery) {
+    const { pushedAt, ...rest } = job.delivery;
+    out.delivery = { ...rest, ...(pushedAt !== undefined ? { pushedAt: iso(pushedAt) } : {}), shipLabel: shipLabel({ forge }, job) ?? "" };
+  }
+  if (job.task) out.task = job.task;
+  return out;
+}
+
+function baseJobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[]; sla?: { targets: SlaTargets; now: number } }): JobView {
   const late = opts.sla ? overdueMs(job, opts.sla.targets, opts.sla.now) : 0;
   return {
     id: job.id,

@@ -31,6 +31,7 @@ import {
   pickFreeStation,
   type JobCheckContext,
 } from "./feasibility";
+import { REASON } from "./reasons";
 import type { FactoryOffer, Requirements } from "./requirements";
 import { affinity, costFit, costSensitivity, fairness, health, loadScore, starvation, warmCheckout, type ScoreContext } from "./scorers";
 import { SCORER_NAMES, type FactoryInput, type JobInput, type Reason, type ScoreTerm, type ScorerName } from "./types";
@@ -129,7 +130,14 @@ export const FACTORY_CHECKS: readonly FactoryCheck[] = [
   { name: "status", scope: "factory", fn: checkFactoryStatus },
   { name: "health", scope: "factory", fn: checkFactoryHealth },
   { name: "free-station", scope: "station", fn: (req, factory) => freeStationReason(req, factory) },
+  { name: "pinned-factory", scope: "station", fn: pinnedFactoryReason },
 ];
+
+/** A job pinned to one factory (`capabilities: [factory:<id>]`) runs there or nowhere. */
+function pinnedFactoryReason(req: Requirements, factory: FactoryInput): Reason | null {
+  if (req.pinFactory === undefined || req.pinFactory === factory.id || req.pinFactory === factory.name) return null;
+  return { code: REASON.factoryPinned, detail: `the job must run on factory ${req.pinFactory}` };
+}
 
 function nonNull(r: Reason | null): Reason[] {
   return r ? [r] : [];

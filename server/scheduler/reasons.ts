@@ -23,6 +23,7 @@ export const REASON = {
   factoryDraining: "factory_draining",
   factoryUnhealthy: "factory_unhealthy",
   noFreeStation: "no_free_station",
+  factoryPinned: "factory_pinned",
 } as const;
 
 export type ReasonCode = (typeof REASON)[keyof typeof REASON];

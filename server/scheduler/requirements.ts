@@ -23,6 +23,8 @@ export interface Requirements {
   preferCaps: readonly Capability[];
   /** the repo key used for warm-checkout affinity */
   repo?: string;
+  /** `capabilities: [factory:<id or name>]`: only that factory may run the job (a Retry push) */
+  pinFactory?: string;
   signature: string;
 }
 
@@ -58,7 +60,13 @@ export function compileRequirements(job: JobInput, config: SchedulerConfig): Req
   // Deduplicated and sorted, so that equivalent requirement lists share one signature.
   const byCanonical = new Map<string, Capability>();
   const invalid: string[] = [];
+  let pinFactory: string | undefined;
   for (const text of job.manifest.capabilities) {
+    // Checked per factory (pipeline "pinned-factory"), not against what factories advertise.
+    if (text.startsWith("factory:")) {
+      pinFactory = text.slice("factory:".length);
+      continue;
+    }
     const p = parseCapability(text);
     if (!p.ok) invalid.push(text);
     else if (!(p.cap.kind === "os" && p.cap.os === "any")) byCanonical.set(p.canonical, p.cap);
@@ -87,6 +95,7 @@ export function compileRequirements(job: JobInput, config: SchedulerConfig): Req
     engines,
     [...job.manifest.prefers].sort(),
     repo ?? "",
+    pinFactory ?? "",
   ]);
   return {
     caps,
@@ -97,6 +106,7 @@ export function compileRequirements(job: JobInput, config: SchedulerConfig): Req
     preferFactories,
     preferCaps,
     ...(repo ? { repo } : {}),
+    ...(pinFactory ? { pinFactory } : {}),
     signature,
   };
 }

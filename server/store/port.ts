@@ -7,11 +7,13 @@ import type {
   EnrollmentTokenRecord,
   AttemptResult,
   Cost,
+  DeliveryTask,
   EpochMs,
   EventRecord,
   FactoryRecord,
   FactoryStatus,
   FairnessCounters,
+  JobDelivery,
   JobLease,
   JobRecord,
   LeaseRecord,
@@ -59,6 +61,8 @@ export interface NewJob {
   depKeys: string[];
   blockedReasons?: string[];
   pendingReason?: string;
+  delivery?: JobDelivery;
+  task?: DeliveryTask;
   now: EpochMs;
 }
 
@@ -146,6 +150,8 @@ export interface JobPatch {
   countAttempt?: boolean;
   /** count one more lease lost (a reclaim after its factory went offline) */
   countLeaseLoss?: boolean;
+  /** replaces the job's delivery record (null removes it) */
+  delivery?: JobDelivery | null;
 }
 
 export interface CompleteRequest {

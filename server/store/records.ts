@@ -56,6 +56,35 @@ export interface RunVersions {
   tools: Record<string, string>;
 }
 
+/**
+ * Where a job's commits went (issue 15; CONTRACT §2 `delivery`): set at submit for a job with a repo
+ * and a delivery other than `none`, then filled in by the agent's reports. `task` is the push or
+ * merge job in flight for it; `pushError` / `shipError` say why the last one failed.
+ */
+export interface JobDelivery {
+  mode: "pr" | "branch" | "merge";
+  branch: string;
+  baseBranch?: string;
+  /** the head the agent last reported: pushed, or kept locally when `pushError` is set */
+  headSha?: string;
+  /** the head that last reached the remote (the next push is leased on it) */
+  lastPushed?: string;
+  /** the factory that holds the local branch (Retry push goes there) */
+  factoryId?: string;
+  pushedAt?: EpochMs;
+  pushError?: { reason: string; message: string };
+  mergeSha?: string;
+  shipError?: { reason: string; message: string };
+  task?: { kind: "push" | "merge"; jobId: string };
+}
+
+/** A delivery task job: it runs no engine; the agent pushes or merges `of`'s branch with its own git. */
+export interface DeliveryTask {
+  kind: "push" | "merge";
+  /** the job whose branch this delivers */
+  of: string;
+}
+
 export interface JobRecord {
   id: string;
   productId: string;
@@ -92,6 +121,8 @@ export interface JobRecord {
   /** the part of `cost` that the current attempt's live cost events added (budgets); cleared when it ends */
   liveCost?: { leaseId: string; cost: Cost };
   approvals: string[];
+  delivery?: JobDelivery;
+  task?: DeliveryTask;
   createdAt: EpochMs;
   updatedAt: EpochMs;
   /** increments at every write of the job; `expectedVersion` arguments compare against it */
@@ -131,6 +162,17 @@ export interface AttemptResult {
   cost?: Partial<Cost>;
   commits?: string[];
   artifacts?: ArtifactRef[];
+  /** what the agent did with the commits (pushed branch and head, merge SHA, or why not) */
+  delivery?: AttemptDelivery;
+}
+
+export interface AttemptDelivery {
+  branch: string;
+  headSha: string;
+  pushed: boolean;
+  baseBranch?: string;
+  mergeSha?: string;
+  error?: { reason: string; message: string };
 }
 
 /** One attempt of a job: created at claim, ended exactly once (by the agent or by the sweeper). */
@@ -158,6 +200,7 @@ export interface RunRecord {
   artifacts?: ArtifactRef[];
   /** the engine and tool versions at claim time */
   versions?: RunVersions;
+  delivery?: AttemptDelivery;
 }
 
 export type LeaseState = "active" | "completed" | "expired" | "cancelled";

@@ -66,6 +66,8 @@ export function newJobRecord(input: NewJob, id: string): JobRecord {
   if (input.idempotencyKey !== undefined) job.idempotencyKey = input.idempotencyKey;
   if (input.manifest.lock !== undefined) job.lock = input.manifest.lock;
   if (input.pendingReason !== undefined) job.pendingReason = input.pendingReason;
+  if (input.delivery !== undefined) job.delivery = { ...input.delivery };
+  if (input.task !== undefined) job.task = { ...input.task };
   return job;
 }
 
@@ -223,6 +225,8 @@ export function applyPatch(job: JobRecord, patch: JobPatch | undefined): void {
   }
   if (patch.countAttempt) job.attempts += 1;
   if (patch.countLeaseLoss) job.leaseLosses += 1;
+  if (patch.delivery === null) delete job.delivery;
+  else if (patch.delivery !== undefined) job.delivery = clean(patch.delivery);
 }
 
 function subCost(a: Cost, b: Cost): Cost {
@@ -282,6 +286,7 @@ export function planComplete(
   if (r.scope !== undefined) run.scope = r.scope;
   if (r.commits !== undefined) run.commits = r.commits;
   if (r.artifacts !== undefined) run.artifacts = r.artifacts;
+  if (r.delivery !== undefined) run.delivery = r.delivery;
   return { job: next, run, lease: openLeaseRecordOf(job!, { state: lease.cancelled ? "cancelled" : "completed", at: req.now })! };
 }
 

@@ -1,0 +1,25 @@
+import "server-only";
+import { KNOWN_FORGE_HOSTS } from "@/lib/delivery";
+import { plainGit } from "./plain-git";
+import type { ForgeAdapter, ForgeConfig } from "./port";
+
+export type { ForgeAdapter, ForgeConfig, ShipPlan } from "./port";
+export { plainGit } from "./plain-git";
+
+/** The forge configuration: the known hosts (plus a GitHub Enterprise host from GITHUB_API_URL) and the adapters, plain git last. */
+export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly ForgeAdapter[] } = {}): ForgeConfig {
+  const hosts: string[] = [...KNOWN_FORGE_HOSTS];
+  if (opts.githubApiUrl) {
+    const host = new URL(opts.githubApiUrl).hostname.toLowerCase();
+    // api.github.com is github.com's API; any other host is a GitHub Enterprise server.
+    if (host !== "api.github.com" && !hosts.includes(host)) hosts.push(host);
+  }
+  return { hosts, adapters: [...(opts.adapters ?? []), plainGit] };
+}
+
+export const DEFAULT_FORGE: ForgeConfig = forgeConfig();
+
+/** The adapter that delivers jobs on `repo`: the first that serves it (plain git serves all). */
+export function forgeFor(config: ForgeConfig, repo: string): ForgeAdapter {
+  return config.adapters.find((a) => a.serves(repo)) ?? plainGit;
+}
