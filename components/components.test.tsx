@@ -7,6 +7,7 @@ import { ExplanationPanel } from "./job/explanation-panel";
 import { ScopePanel, VersionsPanel } from "./job/run-results";
 import { ApprovalStatus } from "./job/approval-status";
 import { DeadLetterPanel } from "./job/dead-letter-panel";
+import { DeliveryPanel } from "./job/delivery-panel";
 import { ScopeViolation } from "./job/scope-violation";
 import { toProblemView } from "@/lib/ui/problem";
 
@@ -15,6 +16,31 @@ describe("legalActions", () => {
     expect(legalActions("review")).toEqual(["approve", "ship", "reject", "cancel"]);
     expect(legalActions("paused")).toEqual(["cancel", "resume"]);
     expect(legalActions("shipped")).toEqual([]);
+  });
+  it("offers Retry push only in review after a failed push with no task under way", () => {
+    const failed = { shipLabel: "merge b into main and push", pushError: { reason: "auth", message: "refused" } };
+    expect(legalActions("review", failed)).toEqual(["approve", "ship", "reject", "cancel", "retry_push"]);
+    expect(legalActions("review", { ...failed, task: { kind: "push", jobId: "j-2" } })).not.toContain("retry_push");
+    expect(legalActions("testing", failed)).not.toContain("retry_push");
+  });
+});
+
+describe("the delivery panel", () => {
+  it("shows the branch, the head (pushed or not), the merge SHA and why a push failed", () => {
+    const html = renderToStaticMarkup(
+      <DeliveryPanel
+        delivery={{ mode: "branch", branch: "fleet/j-1-add-b", baseBranch: "main", headSha: "a".repeat(40), lastPushed: "a".repeat(40), mergeSha: "b".repeat(40), shipLabel: "x" }}
+        task={undefined}
+      />,
+    );
+    expect(html).toContain("fleet/j-1-add-b");
+    expect(html).toContain(`${"a".repeat(12)} (pushed)`);
+    expect(html).toMatch(/data-testid="delivery-merge"[^>]*>b{12}</);
+    const failed = renderToStaticMarkup(
+      <DeliveryPanel delivery={{ mode: "pr", branch: "fleet/j-2", headSha: "c".repeat(40), pushError: { reason: "non_fast_forward", message: "rejected" }, shipLabel: "x" }} task={undefined} />,
+    );
+    expect(failed).toContain("(on the factory only)");
+    expect(failed).toContain("Push failed (non_fast_forward)");
   });
 });
 

@@ -20,6 +20,7 @@ import { approvalState, budgetPause, deadLetterOf } from "@/lib/ui/policy-views"
 import { ActionButtons } from "./action-buttons";
 import { ApprovalStatus } from "./approval-status";
 import { DeadLetterPanel } from "./dead-letter-panel";
+import { DeliveryPanel } from "./delivery-panel";
 import { ExplanationPanel } from "./explanation-panel";
 import { LogTail } from "./log-tail";
 import { ArtifactsPanel, DiffPanel, ScopePanel, VerifyPanel, VersionsPanel, type RunResult } from "./run-results";
@@ -152,7 +153,16 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
           {job.blockedReasons.length > 0 && <p>Blocked: {job.blockedReasons.join("; ")}</p>}
           {approvals && <ApprovalStatus state={approvals} />}
         </div>
-        {canOperate && <ActionButtons jobId={job.id} stage={job.stage} isAdmin={isAdmin} budgetBreaches={overBudget?.breaches} onDone={loadJob} />}
+        {canOperate && (
+          <ActionButtons
+            jobId={job.id}
+            stage={job.stage}
+            isAdmin={isAdmin}
+            budgetBreaches={overBudget?.breaches}
+            {...(job.delivery && !job.delivery.mergeSha && (job.delivery.headSha || job.delivery.pushError) ? { delivery: job.delivery } : {})}
+            onDone={loadJob}
+          />
+        )}
       </header>
 
       <div className="two-col">
@@ -166,6 +176,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
             placedOn={placedOn}
             factoryNames={factoryNames}
           />
+          <DeliveryPanel delivery={job.delivery} task={job.task} />
           <LogTail
             buffer={log}
             status={status}

@@ -1,0 +1,60 @@
+/**
+ * Where the job's commits went (issue 15): the pushed branch and its head, the base branch, the
+ * merge SHA once shipped, and why the last push or merge failed. A delivery task's page links to
+ * the job it delivers.
+ */
+import Link from "next/link";
+import type { JobView } from "@/lib/ui/api-types";
+
+const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "—");
+
+export function DeliveryPanel({ delivery, task }: { delivery: JobView["delivery"]; task: JobView["task"] }) {
+  if (!delivery && !task) return null;
+  return (
+    <section className="panel" aria-labelledby="delivery-heading" data-testid="delivery">
+      <h2 id="delivery-heading">Delivery</h2>
+      {task && (
+        <p>
+          {task.kind === "merge" ? "Merges" : "Pushes"} the branch of job <Link href={`/jobs/${task.of}`}>{task.of}</Link> with the factory&apos;s own git (no engine runs).
+        </p>
+      )}
+      {delivery && (
+        <dl className="kv">
+          <dt>Mode</dt>
+          <dd>{delivery.mode === "pr" ? "pull request" : delivery.mode === "merge" ? "direct to the base branch" : "pushed branch"}</dd>
+          <dt>Branch</dt>
+          <dd className="mono" data-testid="delivery-branch">{delivery.branch}</dd>
+          <dt>Base</dt>
+          <dd className="mono">{delivery.baseBranch ?? "the remote's default branch"}</dd>
+          <dt>Head</dt>
+          <dd className="mono" data-testid="delivery-head" title={delivery.headSha}>
+            {short(delivery.headSha)}
+            {delivery.headSha && delivery.lastPushed === delivery.headSha ? " (pushed)" : delivery.headSha ? " (on the factory only)" : ""}
+          </dd>
+          <dt>Merge</dt>
+          <dd className="mono" data-testid="delivery-merge" title={delivery.mergeSha}>
+            {short(delivery.mergeSha)}
+          </dd>
+          {delivery.task && (
+            <>
+              <dt>Under way</dt>
+              <dd>
+                {delivery.task.kind} task <Link href={`/jobs/${delivery.task.jobId}`}>{delivery.task.jobId}</Link>
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      {delivery?.pushError && (
+        <p role="alert" data-testid="push-error">
+          Push failed ({delivery.pushError.reason}): <span className="mono">{delivery.pushError.message}</span>
+        </p>
+      )}
+      {delivery?.shipError && (
+        <p role="alert" data-testid="ship-error">
+          Ship failed ({delivery.shipError.reason}): <span className="mono">{delivery.shipError.message}</span>
+        </p>
+      )}
+    </section>
+  );
+}
