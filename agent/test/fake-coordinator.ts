@@ -43,6 +43,8 @@ export interface QueuedJob {
   prompt: string;
   engine?: string;
   ttlMs?: number;
+  /** the claim's delivery (issue 15): where the agent pushes, or a push/merge task */
+  delivery?: ClaimResponse["delivery"];
 }
 
 interface LeaseState {
@@ -197,6 +199,7 @@ export class FakeCoordinator {
             prompt: job.prompt,
           };
           if (job.engine) r.engine = job.engine;
+          if (job.delivery) r.delivery = job.delivery;
           return this.send(res, 200, r);
         }
         const left = until - Date.now();

@@ -18,7 +18,8 @@ export interface GitHttpServer {
   close(): Promise<void>;
 }
 
-export async function startGitHttpServer(o: { root: string; user: string; password: string }): Promise<GitHttpServer> {
+/** `anonymousRead`: fetches need no login (a public repository); pushes always do. */
+export async function startGitHttpServer(o: { root: string; user: string; password: string; anonymousRead?: boolean }): Promise<GitHttpServer> {
   const requests: GitHttpServer["requests"] = [];
   const server = createServer((req, res) => handle(req, res));
   const children = new Set<ReturnType<typeof spawn>>();
@@ -26,7 +27,9 @@ export async function startGitHttpServer(o: { root: string; user: string; passwo
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://localhost");
     const user = basicUser(req.headers.authorization, o.user, o.password);
-    if (user === undefined) {
+    const read = url.searchParams.get("service") === "git-upload-pack" || url.pathname.endsWith("/git-upload-pack");
+    const anonymous = user === undefined && o.anonymousRead === true && read && !req.headers.authorization;
+    if (user === undefined && !anonymous) {
       requests.push({ method: req.method ?? "GET", path: url.pathname, user, status: 401 });
       req.resume();
       res.writeHead(401, { "www-authenticate": 'Basic realm="git"', "content-type": "text/plain" });
@@ -43,7 +46,7 @@ export async function startGitHttpServer(o: { root: string; user: string; passwo
       QUERY_STRING: url.search.replace(/^\?/, ""),
       REQUEST_METHOD: req.method ?? "GET",
       CONTENT_TYPE: req.headers["content-type"] ?? "",
-      REMOTE_USER: user,
+      ...(user !== undefined ? { REMOTE_USER: user } : {}),
       REMOTE_ADDR: "127.0.0.1",
       SERVER_PROTOCOL: "HTTP/1.1",
     };
