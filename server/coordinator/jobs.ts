@@ -108,7 +108,8 @@ export async function listJobs(ctx: CoordinatorContext, q: ListJobsQuery) {
     q.limit,
     { by: q.sort, dir: q.order },
   );
-  return { ...jobView(job, { body: true, runs, sla: { targets: await slaOf(ctx), now: ctx.now() }, forge: ctx.forge }), ...(lockWait ? { pendingReason: lockWait } : {}) };
+  const sla = { targets: await slaOf(ctx), now: ctx.now() };
+  return { items: page.items.map((j) => jobView(j, { sla, forge: ctx.forge })), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
 export async function requireJob(ctx: CoordinatorContext, id: string): Promise<JobRecord> {

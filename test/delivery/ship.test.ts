@@ -11,7 +11,7 @@ import { heartbeat } from "@/server/coordinator/factories";
 import { getJob } from "@/server/coordinator/jobs";
 import { claim, complete } from "@/server/coordinator/leases";
 import { scenario, type Scenario } from "@/server/coordinator/policies/scenario-harness";
-import { isFleetError } from "@/server/http/errors";
+import { isFleetError } from "@/server/errors";
 import { forEachProvider } from "@/server/store/testing";
 
 /**
@@ -61,6 +61,7 @@ async function runJob(workdir: string, c: ClaimResponse, file: string): Promise<
   writeFileSync(path.join(ws.root!, file), `${file}\n`);
   g(ws.root!, "add", "-A");
   g(ws.root!, "commit", "-q", "-m", `add ${file}`);
+  await ws.collect();
   const head = g(ws.root!, "rev-parse", "HEAD");
   await ws.cleanup();
   try {

@@ -60,6 +60,7 @@ async function jobCommit(workdir: string, repo: string, file: string, jobId = "j
   writeFileSync(path.join(ws.root!, file), `${file}\n`);
   g(ws.root!, "add", "-A");
   g(ws.root!, "commit", "-q", "-m", `job ${file}`);
+  await ws.collect();
   return { ws, head: g(ws.root!, "rev-parse", "HEAD") };
 }
 
@@ -141,6 +142,7 @@ describe.skipIf(process.platform === "win32")("push over http(s) to git http-bac
     writeFileSync(path.join(ws.root!, "h.txt"), "h\n");
     g(ws.root!, "add", "-A");
     g(ws.root!, "commit", "-q", "-m", "h");
+    await ws.collect();
     const head = g(ws.root!, "rev-parse", "HEAD");
     await pushBranch({ cache: ws.cache!, head, branch: "fleet/j-h-http", tokens });
     expect(g(bare, "rev-parse", "refs/heads/fleet/j-h-http")).toBe(head);
@@ -175,6 +177,7 @@ describe.skipIf(process.platform === "win32")("push over http(s) to git http-bac
     writeFileSync(path.join(ws.root!, "bad.txt"), "x\n");
     g(ws.root!, "add", "-A");
     g(ws.root!, "commit", "-q", "-m", "bad");
+    await ws.collect();
     const head = g(ws.root!, "rev-parse", "HEAD");
     const bad = await failure(pushBranch({ cache: ws.cache!, head, branch: "fleet/j-b-bad", tokens: { [srv.host]: { username: "bot", token: "wrong" } } }));
     expect(bad.reason).toBe("auth");
@@ -222,6 +225,7 @@ describe.skipIf(process.platform === "win32")("plain-git merge (Ship)", () => {
     const c = await prepareWorkspace({ workdir: path.join(root, "wd"), repo: url, jobId: "j-2", leaseId: "L-conf" });
     writeFileSync(path.join(c.root!, "a.txt"), "ours\n");
     g(c.root!, "commit", "-q", "-am", "ours");
+    await c.collect();
     const cHead = g(c.root!, "rev-parse", "HEAD");
     await pushBranch({ cache: c.cache!, head: cHead, branch: "fleet/j-2-conf" });
     theirCommit(root, bare, "main", "a.txt");
