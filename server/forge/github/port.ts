@@ -1,0 +1,82 @@
+import "server-only";
+
+/**
+ * What the coordinator asks of GitHub (issue 15 item 3): open a pull request for a delivered job,
+ * read its state, merge it on Ship. A small interface of its own so the adapter plugs into the forge
+ * port (server/forge/port.ts, where it lands) without that port depending on Octokit.
+ */
+export interface GithubRepoRef {
+  owner: string;
+  repo: string;
+}
+
+export type CheckStatus = "none" | "pending" | "passing" | "failing";
+export type MergeMethod = "squash" | "merge" | "rebase";
+
+export interface PullRequestState {
+  number: number;
+  url: string;
+  headSha: string;
+  headBranch: string;
+  baseBranch: string;
+  state: "open" | "closed" | "merged";
+  draft: boolean;
+  /** null while GitHub is still computing it */
+  mergeable: boolean | null;
+  /** GitHub's mergeable_state: clean, dirty (conflict), blocked, unstable, behind, draft, unknown */
+  mergeableState: string;
+  checks: CheckStatus;
+  mergeSha: string | null;
+}
+
+export interface OpenPullRequest {
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  draft: boolean;
+}
+
+/**
+ * Why GitHub refused: the precise reason shown beside the Ship button. `checks_failing`,
+ * `checks_pending`, `reviews_missing` and `conflict` come from a refused merge (405, read back from
+ * the PR when the message alone does not say); `head_moved` is a 409 (someone pushed after the SHA
+ * the merge was asked for); `exists` / `no_commits` from opening a PR; `invalid` any other 422.
+ */
+export const GITHUB_REFUSALS = [
+  "checks_failing",
+  "checks_pending",
+  "reviews_missing",
+  "conflict",
+  "head_moved",
+  "method_not_allowed",
+  "not_mergeable",
+  "exists",
+  "no_commits",
+  "invalid",
+  "auth",
+  "forbidden",
+  "not_found",
+  "rate_limited",
+  "unavailable",
+] as const;
+export type GithubRefusal = (typeof GITHUB_REFUSALS)[number];
+
+/** A refusal from GitHub. The message is GitHub's own (or ours); never a header, never the token. */
+export class GithubForgeError extends Error {
+  constructor(
+    readonly reason: GithubRefusal,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "GithubForgeError";
+  }
+}
+
+export interface GithubForge {
+  openPullRequest(ref: GithubRepoRef, pr: OpenPullRequest): Promise<PullRequestState>;
+  pullRequest(ref: GithubRepoRef, number: number): Promise<PullRequestState>;
+  /** merges; `sha` guards against a head that moved since the state was read (409 → head_moved) */
+  merge(ref: GithubRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
+}
