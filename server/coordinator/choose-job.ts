@@ -67,7 +67,9 @@ export class ClaimRound {
   }
 
   won(jobId: string, now: number): void {
-    this.svc.source.claimed(jobId, now);
+    // Hidden from reads only at the version this claim was conditional on (a placement of this round).
+    const revision = this.placements.find((x) => x.jobId === jobId)?.revision ?? 0;
+    this.svc.source.claimed(jobId, revision, now);
     this.svc.pending.clear(jobId);
   }
 

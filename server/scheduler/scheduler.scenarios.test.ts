@@ -413,6 +413,22 @@ describe("health and load", () => {
     expect(d.rejected.map((r) => r.factoryId)).toEqual(["sick"]);
   });
 
+  it("recent failures only lower the health term: the one factory that can run the job gets it, however many failed there", () => {
+    const alone = snapshot({ jobs: [job("j")], factories: [factory("flaky", { recentFailures: 50 })] });
+    const d = placed(placeJob(alone, "j"));
+    expect(d.factoryId).toBe("flaky");
+    expect(d.terms.find((t) => t.name === "health")!.value).toBeCloseTo(1 / 51);
+    expect(rankForFactory(alone, "flaky").ranked.map((r) => r.jobId)).toEqual(["j"]);
+    // With a clean factory beside it, the flaky one loses on that term alone (the rest are equal).
+    const pair = snapshot({ jobs: [job("j")], factories: [factory("flaky", { recentFailures: 1 }), factory("clean")] });
+    const both = placed(placeJob(pair, "j"));
+    expect(both.factoryId).toBe("clean");
+    const [first, second] = both.candidates;
+    expect(second!.factoryId).toBe("flaky");
+    const diff = first!.terms.filter((t, i) => t.value !== second!.terms[i]!.value).map((t) => t.name);
+    expect(diff).toEqual(["health"]);
+  });
+
   it("rankForFactory returns nothing for an offline, unknown or kill-switched factory, and respects the limit", () => {
     const s = snapshot({ jobs: PRIORITIES.map((p) => job(p, { manifest: { priority: p } })), factories: [factory("f", { stations: stations({ claude: 4 }) }), factory("off", { status: "offline" })] });
     expect(rankForFactory(s, "off").factoryReasons.map((r) => r.code)).toEqual([REASON.factoryOffline]);

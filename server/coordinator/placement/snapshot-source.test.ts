@@ -124,7 +124,7 @@ describe("SnapshotSource", () => {
     const b = await store.submitJob(newJob());
     const { source } = sourceOn(store);
     await source.snapshot(1_000);
-    source.claimed(a.job.id, 1_000);
+    source.claimed(a.job.id, a.job.version, 1_000);
     expect((await source.snapshot(1_001)).jobs.map((j) => j.id)).toEqual([b.job.id]);
 
     // Another instance took b: our claim is refused, the view drops it and re-reads after the gap.
@@ -138,6 +138,31 @@ describe("SnapshotSource", () => {
     expect((await source.snapshot(1_061)).jobs).toEqual([]);
   });
 
+  it("a job claimed here and queued again since (requeue, retry) is back in the next read, at once", async () => {
+    const store = await stores.newStore();
+    const a = await store.submitJob(newJob());
+    const { source } = sourceOn(store);
+    const first = await source.snapshot(1_000);
+    const seen = first.jobs[0]!.revision!;
+    const grant = await store.claimJob({ jobId: a.job.id, expectedVersion: seen, factoryId: "f-x", engine: "shell", leaseId: "L-a", ttlMs: 60_000, now: 1_000 });
+    expect(grant).toBeDefined();
+    source.claimed(a.job.id, seen, 1_000);
+    // The attempt fails and its retry policy queues it again, a moment later: the clock has not moved
+    // past the claim memory, and the view shows the job at its new version.
+    const done = await store.completeAttempt({
+      leaseId: "L-a",
+      epoch: grant!.lease.epoch,
+      now: 1_100,
+      result: { outcome: "failed", exitCode: 3 },
+      next: { stage: "queued", via: ["failed"], countAttempt: true },
+    });
+    const back = done.job;
+    expect(back.stage).toBe("queued");
+    const next = await source.snapshot(1_600);
+    expect(next.jobs.map((j) => j.id)).toEqual([a.job.id]);
+    expect(next.jobs[0]!.revision).toBe(back.version);
+  });
+
   it("reads a window of the most urgent jobs and reads again when claims have eaten most of it", async () => {
     const store = await stores.newStore();
     const ids: string[] = [];
@@ -146,8 +171,9 @@ describe("SnapshotSource", () => {
     const first = await source.snapshot(2_000);
     expect(first.jobs.map((j) => j.id)).toEqual(ids.slice(0, 8));
     for (const id of ids.slice(0, 7)) {
+      const at = first.jobs.find((j) => j.id === id)!.revision!;
       await store.claimJob({ jobId: id, factoryId: "f-x", engine: "shell", leaseId: `L-${id}`, ttlMs: 60_000, now: 2_000 });
-      source.claimed(id, 2_000);
+      source.claimed(id, at, 2_000);
     }
     const next = await source.snapshot(2_001);
     expect(source.refreshes).toBe(2);

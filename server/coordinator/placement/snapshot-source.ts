@@ -35,7 +35,11 @@ export interface SnapshotSourceDeps {
   leasedLimit?: number;
 }
 
-/** A claim that finished here a moment ago may still be in a read that started before it. */
+/**
+ * A claim that finished here a moment ago may still be in a read that started before it: such a read
+ * returns the job at the version the claim was conditional on (or older), so only those versions are
+ * hidden. A later version is the job back in the queue (requeued, retried, reclaimed) and is shown.
+ */
 const CLAIMED_MEMORY_MS = 5_000;
 /** A refused claim asks for a re-read, but not more often than this. */
 const MIN_DIRTY_REFRESH_MS = 50;
@@ -56,7 +60,8 @@ export class SnapshotSource {
   private generationSeen = -1;
   private dirty = false;
   private refreshing: Promise<void> | undefined;
-  private readonly recentlyClaimed = new Map<string, number>();
+  /** job id → when this process claimed it and the version its claim was conditional on */
+  private readonly recentlyClaimed = new Map<string, { at: number; revision: number }>();
   /** store reads of the queue, for tests and /metrics-style checks */
   refreshes = 0;
 
@@ -114,10 +119,14 @@ export class SnapshotSource {
     return this.jobs.get(jobId);
   }
 
-  /** This process granted a lease on the job: it leaves the queue view at once. */
-  claimed(jobId: string, now: number): void {
+  /**
+   * This process granted a lease on the job, conditional on `revision` (the version it saw queued):
+   * it leaves the queue view at once, and a read that still returns that version does not bring it
+   * back. The claim itself bumps the version, so the job queued again later is seen at once.
+   */
+  claimed(jobId: string, revision: number, now: number): void {
     if (this.jobs.delete(jobId)) this.jobList = undefined;
-    this.recentlyClaimed.set(jobId, now);
+    this.recentlyClaimed.set(jobId, { at: now, revision });
   }
 
   /** The store refused a claim (the job changed or another instance took it): drop it and re-read soon. */
@@ -171,10 +180,14 @@ export class SnapshotSource {
       store.fairnessCounters(),
     ]);
     this.refreshes++;
-    for (const [id, at] of this.recentlyClaimed) if (now - at > CLAIMED_MEMORY_MS) this.recentlyClaimed.delete(id);
+    for (const [id, c] of this.recentlyClaimed) if (now - c.at > CLAIMED_MEMORY_MS) this.recentlyClaimed.delete(id);
     const jobs = new Map<string, JobInput>();
     for (const rec of candidates) {
-      if (this.recentlyClaimed.has(rec.id)) continue;
+      const claimedHere = this.recentlyClaimed.get(rec.id);
+      // A read from before our claim landed: the job is leased, whatever this read says.
+      if (claimedHere && rec.version <= claimedHere.revision) continue;
+      // Queued again since (requeue, retry, reclaim): forget the claim, the job is claimable.
+      if (claimedHere) this.recentlyClaimed.delete(rec.id);
       const old = this.jobs.get(rec.id);
       // Same version, same view object: the scheduler index then skips it entirely.
       jobs.set(rec.id, old && old.revision === rec.version ? old : toJobInput(rec));
