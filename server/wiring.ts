@@ -11,7 +11,7 @@ import { buildAuthOptions, LOCAL_ADMIN } from "./auth/nextauth";
 import { generatePassword, hashPassword, verifyPassword } from "./auth/password";
 import type { AuthDeps } from "./auth/principal";
 import { generateToken, hashToken } from "./auth/tokens";
-import { LogRedactors, Metrics, Notifier, SettingsCache, startSweeper, type CoordinatorContext } from "./coordinator";
+import { createCoordinatorContext, LogRedactors, Metrics, Notifier, SettingsCache, startSweeper, type CoordinatorContext } from "./coordinator";
 import { fileProfileSource } from "./coordinator/profiles";
 import { buildRequestLimits, type RequestLimits } from "./limits";
 
@@ -140,7 +140,7 @@ async function build(): Promise<Services> {
   await ensureLocalAdmin(store, e, e.FLEET_PRODUCT);
 
   const now = () => Date.now();
-  const ctx: CoordinatorContext = {
+  const ctx: CoordinatorContext = createCoordinatorContext({
     store,
     now,
     productId: e.FLEET_PRODUCT,
@@ -177,7 +177,7 @@ async function build(): Promise<Services> {
       retryMs: e.FLEET_ALERT_RETRY_MS,
       baseUrl: process.env.NEXTAUTH_URL!,
     },
-  };
+  });
   const auth: AuthDeps = {
     store,
     enrollmentTokenHash: hashToken(enrollmentToken),

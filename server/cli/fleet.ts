@@ -6,15 +6,9 @@
  * Exit codes: 0 success, 1 the input or the operation failed, 2 the command line itself is wrong.
  */
 import { didYouMean } from "@/lib/did-you-mean";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io";
 
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  /** stdout is a terminal: text from jobs is made terminal-safe before it is printed (lib/terminal-safe) */
-  stdoutIsTty?: boolean;
-}
+export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo };
 
 export interface CommandModule {
   /** the full help text: `fleet <cmd> --help` prints it */
@@ -44,9 +38,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: "import-archive", summary: "restore an archive into an empty store (opens the store)", load: () => import("./commands/import-archive") },
 ];
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -3,7 +3,6 @@ import { LEASED_STAGES } from "@/lib/stages";
 import type { EventRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { jobEvent, type JobEvent } from "./events";
-import { policyOf } from "./policies/config";
 import { factoryHealth } from "./views";
 
 /**
@@ -25,12 +24,9 @@ export function alertEvent(kind: AlertKind, message: string, at: number): JobEve
   return jobEvent("alert:raised", at, { kind, message });
 }
 
-/** Stalls already raised by this process, so each (job, attempt) raises one event (a hint, not correctness). */
-const raisedStalls = new WeakMap<CoordinatorContext, Set<string>>();
-
 /** Leased jobs whose last log (or grant, if none) is older than the stall window. */
 export async function stalledJobs(ctx: CoordinatorContext) {
-  const { stallMs } = policyOf(ctx);
+  const { stallMs } = ctx.policy;
   const now = ctx.now();
   const out: { jobId: string; epoch: number; silentMs: number; title: string }[] = [];
   let cursor: string | undefined;
@@ -48,8 +44,7 @@ export async function stalledJobs(ctx: CoordinatorContext) {
 
 /** Sweeper step: one `alert:raised` (job_stalled) per stalled attempt. */
 export async function raiseStallAlerts(ctx: CoordinatorContext): Promise<number> {
-  let seen = raisedStalls.get(ctx);
-  if (!seen) raisedStalls.set(ctx, (seen = new Set()));
+  const seen = ctx.raisedStalls;
   let n = 0;
   for (const s of await stalledJobs(ctx)) {
     const key = `${s.jobId}:${s.epoch}`;
@@ -89,7 +84,7 @@ export async function openAlerts(ctx: CoordinatorContext, productId?: string): P
       alerts.push({ kind: "factory_offline", subject: f.id, message: `factory ${f.name} is offline (last heartbeat ${iso(f.lastHeartbeatAt)})`, since: iso(f.lastHeartbeatAt) });
     }
   }
-  const { failureSpike, failureWindowMs } = policyOf(ctx);
+  const { failureSpike, failureWindowMs } = ctx.policy;
   const recent = await ctx.store.readRecentEvents(undefined, 2_000);
   const failures = recent.map((r) => r.event).filter((e) => e.at >= now - failureWindowMs && mine(e.productId) && isFailure(e));
   if (failures.length >= failureSpike) {

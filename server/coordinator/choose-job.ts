@@ -4,7 +4,7 @@ import type { Station } from "@/lib/protocol";
 import { claimDecision, rankForFactory, type Decision, type RankedJob, type Snapshot } from "@/server/scheduler";
 import type { FactoryRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
-import { placementOf, type PlacementService } from "./placement/service";
+import type { PlacementService } from "./placement/service";
 
 /**
  * The claim path's placement: rank the jobs this factory can run right now with the scheduler
@@ -85,7 +85,7 @@ export async function chooseJobs(
   now: number,
   skip: ReadonlySet<string>,
 ): Promise<ClaimRound> {
-  const svc = placementOf(ctx);
+  const svc = ctx.placement;
   const base = await svc.source.snapshot(now);
   const snapshot = svc.source.forClaimer(base, factory, free, now);
   // Jobs other claims of this process are taking right now are skipped, so ask for that many more.

@@ -10,10 +10,27 @@ import type { Metrics } from "./metrics";
 import type { Notifier } from "./notifier";
 import type { LogRedactors } from "./redaction";
 import type { ProfileSource } from "./job-input";
-import type { PolicyConfig } from "./policies/config";
+import { PlacementService } from "./placement/service";
+import { resolvePolicy, type PolicyConfig } from "./policies/config";
 
-/** Everything the coordinator functions share; built once by server/wiring.ts (tests build their own). */
-export interface CoordinatorContext {
+/**
+ * Everything the coordinator functions share, state included: the coordinator keeps no module-level
+ * or globalThis state of its own (DESIGN house style). Built once by createCoordinatorContext, in
+ * server/wiring.ts (tests build their own); two contexts in one process share nothing.
+ */
+export interface CoordinatorContext extends Omit<CoordinatorOptions, "policy"> {
+  /** the issue-5 policy knobs, resolved over their defaults */
+  readonly policy: PolicyConfig;
+  /** the scheduler's snapshot cache, indexes, pending notes and preemption bookkeeping */
+  readonly placement: PlacementService;
+  /** jobs this context's claim rounds are claiming right now: concurrent claimers skip them */
+  readonly claiming: Set<string>;
+  /** `jobId:epoch` of the stalls already raised here, so each attempt raises one (a hint, not correctness) */
+  readonly raisedStalls: Set<string>;
+}
+
+/** What a context is built from: its dependencies and settings. */
+export interface CoordinatorOptions {
   store: Store;
   now: () => number;
   productId: string;
@@ -39,6 +56,17 @@ export interface CoordinatorContext {
   retention?: RetentionEnv;
   /** forge hosts and adapters (server/forge); absent: github.com is the only forge, plain git ships */
   forge?: ForgeConfig;
+}
+
+export function createCoordinatorContext(o: CoordinatorOptions): CoordinatorContext {
+  const { policy, ...rest } = o;
+  return {
+    ...rest,
+    policy: resolvePolicy(policy),
+    placement: new PlacementService(o),
+    claiming: new Set(),
+    raisedStalls: new Set(),
+  };
 }
 
 /**

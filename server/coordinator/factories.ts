@@ -10,7 +10,6 @@ import type { CoordinatorContext } from "./context";
 import { newFactoryId, parseLeaseId } from "./ids";
 import { enforceBudget } from "./budgets";
 import { moveJob } from "./move-job";
-import { policyOf } from "./policies/config";
 import { decideLeaseLost } from "./policies/retry";
 import { factoryHealth, factoryView } from "./views";
 
@@ -146,7 +145,7 @@ async function reclaimLeases(ctx: CoordinatorContext, factoryId: string): Promis
       if (job.lease?.factoryId !== factoryId) continue;
       // The retry policy's lease_lost rule: reclaim (counted only if retry.on says so), or stop a
       // job that keeps losing its factories.
-      const d = decideLeaseLost(job.manifest.retry, job.attempts, job.leaseLosses, now, policyOf(ctx).jitter);
+      const d = decideLeaseLost(job.manifest.retry, job.attempts, job.leaseLosses, now, ctx.policy.jitter);
       const to = d.to === "dead_letter" ? "dead_letter" : "queued";
       try {
         await moveJob(ctx, job, to, {

@@ -5,7 +5,7 @@ import "server-only";
  * choose-job.ts so the next issues can replace them without touching the routes.
  */
 export type { CoordinatorContext } from "./context";
-export { SettingsCache } from "./context";
+export { SettingsCache, createCoordinatorContext, type CoordinatorOptions } from "./context";
 export { Notifier } from "./notifier";
 export { Metrics } from "./metrics";
 export { LogRedactors } from "./redaction";

@@ -1,10 +1,10 @@
 import "server-only";
 import type { ProfileSummary } from "@/lib/api/system";
+import { sha256Hex, stableStringify } from "@/lib/hash";
 import { parseJobFile, parseJobObject } from "@/lib/manifest";
 import { deliveryProblems } from "@/lib/delivery";
 import type { FieldProblem, JobSpec } from "@/lib/types";
 import { FleetError } from "@/server/errors";
-import { contentHashOf } from "./jobs";
 
 /**
  * From what a person submitted to the spec the coordinator stores: parse (markdown file or JSON
@@ -59,4 +59,9 @@ export async function resolveSubmission(
 
 function refuse(errors: FieldProblem[], prefix: string): void {
   if (errors.length > 0) throw new FleetError("validation", "the job is not valid", { errors: errors.map((e) => ({ ...e, path: prefix + e.path })) });
+}
+
+/** What idempotency compares: the submitted manifest, body and title (before any profile). */
+export function contentHashOf(spec: Pick<JobSpec, "manifest" | "body" | "title">): string {
+  return sha256Hex(stableStringify({ manifest: spec.manifest, body: spec.body, title: spec.title }));
 }

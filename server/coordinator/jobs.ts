@@ -1,8 +1,7 @@
 import "server-only";
 import { redact } from "@/lib/secrets";
-import { sha256Hex, stableStringify } from "@/lib/hash";
 import type { ListJobsQuery } from "@/lib/api/jobs";
-import type { JobSpec, Stage } from "@/lib/types";
+import type { Stage } from "@/lib/types";
 import { FleetError } from "@/server/errors";
 import { jobIdForKey } from "@/server/store/ids";
 import type { JobRecord } from "@/server/store/records";
@@ -153,8 +152,4 @@ export async function dag(ctx: CoordinatorContext, productId: string | undefined
     cursor = page.nextCursor;
   } while (cursor && nodes.length < 5_000);
   return { nodes, edges };
-}
-
-export function contentHashOf(spec: Pick<JobSpec, "manifest" | "body" | "title">): string {
-  return sha256Hex(stableStringify({ manifest: spec.manifest, body: spec.body, title: spec.title }));
 }

@@ -19,7 +19,6 @@ import { WakeLatch } from "./notifier";
 import { noteAttemptEnd } from "./placement/outcomes";
 import { maybePreempt } from "./placement/preemption";
 import { remainingForClaim } from "./policies/budget";
-import { policyOf } from "./policies/config";
 import { redactDeep } from "./redaction";
 import { runVersionsOf } from "./run-versions";
 
@@ -28,9 +27,6 @@ import { runVersionsOf } from "./run-versions";
  * (leaseId, epoch); the store refuses a stale one with `lease_lost`. Object-level rule: the lease id
  * names its factory (ids.ts), and a factory may only touch its own leases.
  */
-
-/** Jobs this process is claiming right now: concurrent claimers skip them instead of racing for them. */
-const claimingHere = new Set<string>();
 
 export async function claim(
   ctx: CoordinatorContext,
@@ -74,11 +70,12 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
   const settings = await ctx.settings.get();
   if (settings.killSwitch.on) return undefined;
   const now = ctx.now();
-  const round = await chooseJobs(ctx, factory, free, now, claimingHere);
+  const round = await chooseJobs(ctx, factory, free, now, ctx.claiming);
   for (const placement of round.placements) {
     const jobId = placement.jobId;
-    if (claimingHere.has(jobId)) continue;
-    claimingHere.add(jobId);
+    // Jobs other claims of this context are taking right now are skipped instead of raced for.
+    if (ctx.claiming.has(jobId)) continue;
+    ctx.claiming.add(jobId);
     try {
       const decision = round.decide(placement);
       if (!decision) continue;
@@ -130,7 +127,7 @@ async function tryClaim(ctx: CoordinatorContext, factory: FactoryRecord, free: r
         ...(delivery ? { delivery } : {}),
       };
     } finally {
-      claimingHere.delete(jobId);
+      ctx.claiming.delete(jobId);
     }
   }
   // Nothing this factory can take: a critical job may still need a station someone else holds.
@@ -228,7 +225,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   if (tails.length > 0) {
     await fenced(ctx, () => ctx.store.appendLog(jobId, fence, tails.map((t) => ({ ...t, at: now }))));
   }
-  const next = stageAfterAttempt(job, body, now, policyOf(ctx).jitter);
+  const next = stageAfterAttempt(job, body, now, ctx.policy.jitter);
   const patch = withDelivery(attemptPatch(next), deliveryAfterAttempt(job, body.delivery, factoryId, now));
   const result = attemptResult(body);
   const events: JobEvent[] = [];

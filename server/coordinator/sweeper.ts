@@ -9,7 +9,6 @@ import type { CoordinatorContext } from "./context";
 import { markOfflineFactories } from "./factories";
 import { jobEvent } from "./events";
 import { afterMove, promoteIfReady } from "./move-job";
-import { policyOf } from "./policies/config";
 import { maybePreempt } from "./placement/preemption";
 
 /**
@@ -20,7 +19,7 @@ import { maybePreempt } from "./placement/preemption";
  */
 export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: number; offline: number; promoted: number }> {
   const now = ctx.now();
-  const jitter = policyOf(ctx).jitter;
+  const jitter = ctx.policy.jitter;
   const reaped = await ctx.store.reapExpiredLeases(now, (job) => decideExpired(job, now, jitter));
   for (const r of reaped) {
     ctx.metrics.leasesExpired.inc();

@@ -3,7 +3,7 @@
  * FLEET_TOKEN, and errors a person can act on (which URL was unreachable, which variable to set).
  * No `server-only` import: the CLI runs under plain Node through tsx.
  */
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 
 export class CliError extends Error {}
 

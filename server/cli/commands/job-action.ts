@@ -1,4 +1,4 @@
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 import { clientFrom, guarded, requireArg } from "./api-client";
 
 /**

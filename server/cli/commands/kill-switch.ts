@@ -1,4 +1,4 @@
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 import { clientFrom, CliError, guarded } from "./api-client";
 
 export const usage = "usage: fleet kill-switch on|off [--reason TEXT]\n  on: no factory may claim work, fleet-wide (admin).\n";

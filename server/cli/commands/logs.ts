@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { terminalSafe } from "@/lib/terminal-safe";
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 import { clientFrom, guarded, requireArg, type Client } from "./api-client";
 
 export const usage = [

@@ -1,4 +1,4 @@
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 import { clientFrom, guarded } from "./api-client";
 
 export const usage = "usage: fleet ls [--stage S[,S…]] [--json]\n  Lists jobs, newest first.\n";

@@ -1,4 +1,4 @@
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 import { clientFrom, guarded, requireArg } from "./api-client";
 
 export const usage = "usage: fleet show ID\n  Prints the job (manifest, stage, runs, lease, last decision) as JSON.\n";

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { formatReport, simulateTrace } from "@/server/simulator/report";
 import { parseTrace } from "@/server/simulator/trace";
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 
 export const usage = "usage: fleet simulate TRACE.json [--json]\n";
 

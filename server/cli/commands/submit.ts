@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { CliIo } from "../fleet";
+import type { CliIo } from "../io";
 import { clientFrom, CliError, guarded, requireArg } from "./api-client";
 
 export const usage = "usage: fleet submit FILE.md\n  Submits a job file; prints the job id and stage (FLEET_SERVER, FLEET_TOKEN).\n";

@@ -16,7 +16,7 @@ import { parseJobFile } from "@/lib/manifest";
 import { resolveJob } from "@/lib/profile";
 import type { FieldProblem } from "@/lib/types";
 import { formatCatalogProblem, loadProfileCatalogSync, type ProfileCatalog } from "@/server/profiles";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "../fleet";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "../io";
 
 export const usage = `usage: fleet validate [options] FILE.md|DIR…
 

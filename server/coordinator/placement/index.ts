@@ -10,7 +10,7 @@ import { explainWaiting } from "./pending";
  * pending explanations (pending.ts) and preemption (preemption.ts). The claim itself is in
  * ../choose-job.ts and ../leases.ts.
  */
-export { placementOf, PlacementService } from "./service";
+export { PlacementService } from "./service";
 export { explainWaiting, withPendingReasons, WAITING_STAGES, type PendingView } from "./pending";
 export { maybePreempt, preemptionPass } from "./preemption";
 export { noteAttemptEnd } from "./outcomes";

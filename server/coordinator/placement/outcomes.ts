@@ -1,6 +1,5 @@
 import "server-only";
 import type { CoordinatorContext } from "../context";
-import { placementOf } from "./service";
 
 /**
  * An attempt ended on `factoryId`. Only a timeout counts against the factory's health: a non-zero
@@ -8,5 +7,5 @@ import { placementOf } from "./service";
  * job look sick and defer the queue to whichever factory happened to run none.
  */
 export function noteAttemptEnd(ctx: CoordinatorContext, factoryId: string, outcome: string, now: number): void {
-  if (outcome === "timeout") placementOf(ctx).failures.note(factoryId, now);
+  if (outcome === "timeout") ctx.placement.failures.note(factoryId, now);
 }

@@ -3,7 +3,6 @@ import { explainPending, type PendingExplanation } from "@/server/scheduler";
 import type { Stage } from "@/lib/types";
 import type { JobRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "../context";
-import { placementOf } from "./service";
 import { toJobInput } from "./inputs";
 
 /**
@@ -20,7 +19,7 @@ export interface PendingView extends PendingExplanation {
 
 export async function explainWaiting(ctx: CoordinatorContext, job: JobRecord): Promise<PendingView | undefined> {
   if (!WAITING_STAGES.includes(job.stage)) return undefined;
-  const svc = placementOf(ctx);
+  const svc = ctx.placement;
   const now = ctx.now();
   const snapshot = svc.source.withJob(await svc.source.snapshot(now), toJobInput(job));
   const explained = explainPending(snapshot, job.id, { index: svc.explainIndex });
@@ -36,7 +35,7 @@ export async function explainWaiting(ctx: CoordinatorContext, job: JobRecord): P
 /** The compact reason for a list row, without any store read. */
 export async function pendingReasonOf(ctx: CoordinatorContext, item: { id: string; stage: string; pendingReason?: string }): Promise<string | undefined> {
   if (!WAITING_STAGES.includes(item.stage as Stage)) return item.pendingReason;
-  const svc = placementOf(ctx);
+  const svc = ctx.placement;
   const note = svc.pending.get(item.id);
   if (note) return note.reason;
   if (item.pendingReason) return item.pendingReason;

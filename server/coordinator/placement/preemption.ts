@@ -6,7 +6,6 @@ import { log } from "@/server/log";
 import type { CoordinatorContext } from "../context";
 import { jobEvent } from "../events";
 import { moveJob } from "../move-job";
-import { placementOf } from "./service";
 
 /**
  * Preemption, run from the claim path (when a claim finds nothing) and from the sweeper, bounded:
@@ -24,7 +23,7 @@ const MIN_PASS_GAP_MS = 200;
 const CRITICAL_CHECKED_PER_PASS = 20;
 
 export async function maybePreempt(ctx: CoordinatorContext, now: number): Promise<number> {
-  const svc = placementOf(ctx);
+  const svc = ctx.placement;
   if (now - svc.lastPreemptionPass < MIN_PASS_GAP_MS) return 0;
   svc.lastPreemptionPass = now;
   try {
@@ -37,7 +36,7 @@ export async function maybePreempt(ctx: CoordinatorContext, now: number): Promis
 }
 
 export async function preemptionPass(ctx: CoordinatorContext, now: number): Promise<number> {
-  const svc = placementOf(ctx);
+  const svc = ctx.placement;
   const snapshot = await svc.source.snapshot(now);
   let checked = 0;
   let done = 0;

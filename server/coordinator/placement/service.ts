@@ -1,17 +1,30 @@
 import "server-only";
 import { createIndex, type SchedulerIndex } from "@/server/scheduler";
-import type { CoordinatorContext } from "../context";
+import type { ScorerName } from "@/lib/scorers";
+import type { Store } from "@/server/store/port";
+import type { Settings } from "@/server/store/records";
+import type { Notifier } from "../notifier";
 import { schedulerWeightsFrom } from "../scheduling";
 import { RecentFailures } from "./failures";
 import { PendingBook } from "./pending-book";
 import { SnapshotSource } from "./snapshot-source";
 
 /**
- * The scheduler's process-wide state for one coordinator context: the snapshot cache, the index the
- * decisions reuse, the pending notes of the last claim rounds, recent failures per factory, and
- * preemption bookkeeping. Kept on globalThis (like server/wiring.ts) because Next bundles each route
- * separately: the claim route and GET /jobs/{id} must share one instance.
+ * The scheduler's state for one coordinator context (`ctx.placement`, built with the context by
+ * createCoordinatorContext): the snapshot cache, the index the decisions reuse, the pending notes of
+ * the last claim rounds, recent failures per factory, and preemption bookkeeping. The claim route and
+ * GET /jobs/{id} share it because they share the context (server/wiring.ts keeps that on globalThis).
  */
+export interface PlacementDeps {
+  store: Store;
+  settings: { get(): Promise<Settings> };
+  notifier: Pick<Notifier, "queuedGeneration">;
+  offlineAfterMs: number;
+  productId: string;
+  pollMs: number;
+  schedulerWeights?: Partial<Record<ScorerName, number>>;
+}
+
 export class PlacementService {
   /** the claim path's index (claims, decisions, preemption) */
   readonly index: SchedulerIndex = createIndex();
@@ -24,7 +37,7 @@ export class PlacementService {
   readonly preemptedFor = new Map<string, number>();
   lastPreemptionPass = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly ctx: CoordinatorContext) {
+  constructor(ctx: PlacementDeps) {
     this.source = new SnapshotSource({
       store: ctx.store,
       settings: () => ctx.settings.get(),
@@ -36,14 +49,4 @@ export class PlacementService {
       ttlMs: Math.max(50, Math.min(500, ctx.pollMs)),
     });
   }
-}
-
-const KEY = Symbol.for("gigafactory.placement");
-const holder = globalThis as unknown as { [KEY]?: WeakMap<CoordinatorContext, PlacementService> };
-
-export function placementOf(ctx: CoordinatorContext): PlacementService {
-  const map = (holder[KEY] ??= new WeakMap());
-  let svc = map.get(ctx);
-  if (!svc) map.set(ctx, (svc = new PlacementService(ctx)));
-  return svc;
 }

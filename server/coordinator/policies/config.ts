@@ -1,5 +1,4 @@
 import "server-only";
-import type { CoordinatorContext } from "../context";
 import type { Jitter } from "./retry";
 
 /**
@@ -24,6 +23,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   failureWindowMs: 10 * 60_000,
 };
 
-export function policyOf(ctx: CoordinatorContext): PolicyConfig {
-  return { ...DEFAULT_POLICY, ...ctx.policy };
+/** The policy in force: the given knobs over the defaults (resolved once, when the context is built). */
+export function resolvePolicy(given: Partial<PolicyConfig> = {}): PolicyConfig {
+  return { ...DEFAULT_POLICY, ...given };
 }

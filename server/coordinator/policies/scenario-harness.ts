@@ -2,7 +2,7 @@ import "server-only";
 import type { AgentEventsRequest, CompleteRequest } from "@/lib/protocol";
 import type { Store } from "@/server/store/port";
 import type { CoordinatorContext } from "../context";
-import { SettingsCache } from "../context";
+import { createCoordinatorContext, SettingsCache } from "../context";
 import { appendAgentEvents, claim, complete } from "../leases";
 import { Metrics } from "../metrics";
 import { Notifier } from "../notifier";
@@ -41,7 +41,7 @@ export function scenario(store: Store, opts: { jitter?: number; stallMs?: number
     },
   };
   const now = () => clock.now;
-  const ctx: CoordinatorContext = {
+  const ctx: CoordinatorContext = createCoordinatorContext({
     store,
     now,
     productId: "p1",
@@ -56,7 +56,7 @@ export function scenario(store: Store, opts: { jitter?: number; stallMs?: number
     // ttl 0: every read sees another instance's toggle at once (the tests flip it and look).
     settings: new SettingsCache(store, now, 0),
     policy: { jitter: () => opts.jitter ?? 0.5, ...(opts.stallMs ? { stallMs: opts.stallMs } : {}) },
-  };
+  });
   let n = 0;
   return {
     ctx,
