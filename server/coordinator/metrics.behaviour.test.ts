@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { expect, it } from "vitest";
 import { forEachProvider } from "@/server/store/testing";
-import { metricsText } from "./admin";
+import { metricsText } from "./stats";
 import { FLEET_SERIES } from "@/test/harness/metrics-series";
 import { scenario } from "./policies/scenario-harness";
 

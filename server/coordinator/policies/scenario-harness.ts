@@ -3,12 +3,13 @@ import type { AgentEventsRequest, CompleteRequest } from "@/lib/protocol";
 import type { Store } from "@/server/store/port";
 import type { CoordinatorContext } from "../context";
 import { createCoordinatorContext, SettingsCache } from "../context";
-import { appendAgentEvents, claim, complete } from "../leases";
+import { claim } from "../claim";
+import { appendAgentEvents, complete } from "../leases";
 import { Metrics } from "../metrics";
 import { Notifier } from "../notifier";
 import { LogRedactors } from "../redaction";
 import { heartbeat, registerFactory } from "../factories";
-import { submitJob } from "../jobs";
+import { submitJob } from "../submit";
 import type { ProfileSource } from "../job-input";
 
 /**

@@ -1,71 +1,11 @@
 import "server-only";
-import type { CreateApiTokenRequest, KillSwitchRequest, ProductPauseRequest } from "@/lib/api/admin";
 import { STAGES } from "@/lib/types";
-import { generateToken, hashToken } from "@/server/auth/tokens";
-import type { ApiTokenRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
-import { newApiTokenId } from "./ids";
 import { openAlerts } from "./alerts";
 import { scrapeGauges } from "./fleet-metrics";
 import { factoryHealth } from "./views";
 
-/** Fleet-wide controls and bookkeeping: kill switch, API tokens, stats and metrics. */
-
-export async function setKillSwitch(ctx: CoordinatorContext, req: KillSwitchRequest, by: string) {
-  const settings = await ctx.store.setKillSwitch({ on: req.on, reason: req.reason, by, now: ctx.now() });
-  ctx.settings.set(settings);
-  const k = settings.killSwitch;
-  // Turning it off lets waiting claims look again at once.
-  if (!k.on) ctx.notifier.jobQueued();
-  return { on: k.on, reason: k.reason, by: k.by, at: new Date(k.at).toISOString() };
-}
-
-/**
- * Per-product pause: claims of that product's jobs stop (the claim path reads settings.pausedProducts);
- * running work finishes. Resuming wakes waiting claimers at once.
- */
-export async function setProductPaused(ctx: CoordinatorContext, productId: string, req: ProductPauseRequest) {
-  const settings = await ctx.store.setProductPaused(productId, req.paused);
-  ctx.settings.set(settings);
-  if (!req.paused) ctx.notifier.jobQueued();
-  return { productId, paused: settings.pausedProducts.includes(productId), pausedProducts: settings.pausedProducts };
-}
-
-export async function getKillSwitch(ctx: CoordinatorContext) {
-  const k = (await ctx.store.getSettings()).killSwitch;
-  return { on: k.on, reason: k.reason, by: k.by, at: new Date(k.at).toISOString() };
-}
-
-function tokenView(t: ApiTokenRecord) {
-  return {
-    id: t.id,
-    name: t.name,
-    role: t.role,
-    createdAt: new Date(t.createdAt).toISOString(),
-    ...(t.revokedAt !== undefined ? { revokedAt: new Date(t.revokedAt).toISOString() } : {}),
-  };
-}
-
-export async function createApiToken(ctx: CoordinatorContext, req: CreateApiTokenRequest) {
-  const token = generateToken("api");
-  const rec = await ctx.store.createApiToken({
-    id: newApiTokenId(),
-    productId: ctx.productId,
-    name: req.name,
-    role: req.role,
-    tokenHash: hashToken(token),
-    now: ctx.now(),
-  });
-  return { ...tokenView(rec), token };
-}
-
-export async function listApiTokens(ctx: CoordinatorContext) {
-  return { items: (await ctx.store.listApiTokens()).map(tokenView) };
-}
-
-export async function revokeApiToken(ctx: CoordinatorContext, id: string) {
-  return tokenView(await ctx.store.revokeApiToken(id, ctx.now()));
-}
+/** Fleet-wide bookkeeping: GET /stats (queue depth, factory health, open alerts) and /metrics. */
 
 async function queueDepth(ctx: CoordinatorContext, productId?: string): Promise<Record<string, number>> {
   const counts = await ctx.store.countJobsByStage(productId);
