@@ -4,7 +4,7 @@ import { parseManifestObject } from "@/lib/manifest";
 import type { ClaimDelivery, CompleteRequest, DeliveryReport } from "@/lib/protocol";
 import type { Manifest } from "@/lib/types";
 import { sha256Hex } from "@/lib/hash";
-import { DEFAULT_FORGE, forgeFor } from "@/server/forge";
+import { DEFAULT_FORGE } from "@/server/forge";
 import { FleetError } from "@/server/errors";
 import { isStoreError } from "@/server/store/errors";
 import type { JobPatch } from "@/server/store/port";
@@ -105,12 +105,6 @@ export function withDelivery(patch: JobPatch | undefined, delivery: JobDelivery 
 /** The attempt's delivery as the run keeps it. */
 export function attemptDelivery(report: DeliveryReport | undefined): AttemptDelivery | undefined {
   return report ? redactDeep({ ...report }) : undefined;
-}
-
-/** What Ship does for this job, in words, or undefined when it has nothing to deliver. */
-export function shipLabel(ctx: Pick<CoordinatorContext, "forge">, job: JobRecord): string | undefined {
-  if (!job.delivery || !job.manifest.repo) return undefined;
-  return forgeFor(ctx.forge ?? DEFAULT_FORGE, job.manifest.repo).shipPlan(job.delivery).label;
 }
 
 /**

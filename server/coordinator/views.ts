@@ -3,7 +3,7 @@ import type { EventView, FactoryView, JobView } from "@/lib/api";
 import type { ForgeConfig } from "@/server/forge";
 import type { EventRecord, FactoryRecord, JobRecord, RunRecord } from "@/server/store/records";
 import { overdueMs, type SlaTargets } from "./sla";
-import { shipLabel } from "./delivery";
+import { shipLabel } from "./ship-label";
 
 /** Store records → API shapes: ISO times, no internal bookkeeping (token hashes, versions). */
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { exportArchive, progressLine } from "@/server/retention/archive";
 import { ArchiveError } from "@/server/retention/archive-format";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "../fleet";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "../io";
 import { CliError } from "./api-client";
 import { openStoreFromEnv } from "./store-from-env";
 

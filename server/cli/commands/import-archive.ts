@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { importArchive, progressLine } from "@/server/retention/archive";
 import { ArchiveError } from "@/server/retention/archive-format";
 import { isStoreError } from "@/server/store";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "../fleet";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "../io";
 import { CliError } from "./api-client";
 import { openStoreFromEnv } from "./store-from-env";
 
