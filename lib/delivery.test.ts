@@ -2,14 +2,15 @@ import { describe, expect, it } from "vitest";
 import { branchFor, deliveryProblems, effectiveDelivery, repoHost, slugOf } from "./delivery";
 
 describe("effectiveDelivery", () => {
-  it("is the manifest's when set; pr on a known forge; branch elsewhere; none without a repo", () => {
+  it("is the manifest's when set; pr on a known forge; branch on another remote; none without a repo or for one on this machine", () => {
     expect(effectiveDelivery({ repo: "https://github.com/a/b.git" })).toBe("pr");
     expect(effectiveDelivery({ repo: "git@github.com:a/b.git" })).toBe("pr");
     expect(effectiveDelivery({ repo: "https://GitHub.com/a/b" })).toBe("pr");
     expect(effectiveDelivery({ repo: "https://ghe.acme.io/a/b.git" })).toBe("branch");
     expect(effectiveDelivery({ repo: "https://ghe.acme.io/a/b.git" }, ["github.com", "ghe.acme.io"])).toBe("pr");
-    expect(effectiveDelivery({ repo: "file:///srv/git/b.git" })).toBe("branch");
-    expect(effectiveDelivery({ repo: "/srv/git/b" })).toBe("branch");
+    expect(effectiveDelivery({ repo: "file:///srv/git/b.git" })).toBe("none");
+    expect(effectiveDelivery({ repo: "/srv/git/b" })).toBe("none");
+    expect(effectiveDelivery({ repo: "/srv/git/b", delivery: "branch" })).toBe("branch");
     expect(effectiveDelivery({ repo: "https://github.com/a/b.git", delivery: "merge" })).toBe("merge");
     expect(effectiveDelivery({})).toBe("none");
   });

@@ -29,12 +29,18 @@ export function repoHost(repo: string): string | undefined {
   return undefined;
 }
 
-/** The delivery a job gets: the manifest's, else `pr` on a known forge, `branch` elsewhere, `none` without a repo. */
+/**
+ * The delivery a job gets: the manifest's, else `pr` on a known forge, `branch` on another remote,
+ * `none` without a repo or for a repository on this machine (a path or file:// URL). A local
+ * repository is usually someone's working copy: git refuses a push to its checked-out branch, so
+ * pushing there is opt-in (`delivery: branch`), and Ship by default only records the decision.
+ */
 export function effectiveDelivery(m: Pick<Manifest, "repo" | "delivery">, forgeHosts: readonly string[] = KNOWN_FORGE_HOSTS): Delivery {
   if (m.repo === undefined) return "none";
   if (m.delivery !== undefined) return m.delivery;
   const host = repoHost(m.repo);
-  return host !== undefined && forgeHosts.some((h) => h.toLowerCase() === host) ? "pr" : "branch";
+  if (host === undefined) return "none";
+  return forgeHosts.some((h) => h.toLowerCase() === host) ? "pr" : "branch";
 }
 
 /** A title as a branch-name part: lower-case words joined by '-', at most 40 characters. */

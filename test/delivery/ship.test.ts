@@ -95,7 +95,7 @@ forEachProvider(({ newStore }) => {
   it("push, record, Ship: a merge task lands the commit on the origin's base branch; the job shows the merge SHA", async () => {
     const o = origin();
     const s = scenario(await newStore());
-    const job = await s.submit({ repo: o.url, "base-branch": "main" }, "Add the b file");
+    const job = await s.submit({ repo: o.url, delivery: "branch", "base-branch": "main" }, "Add the b file");
     const f = await factory(s, "mac-1");
     const c = (await f.claim())!;
     expect(c.delivery).toEqual({ mode: "branch", branch: `fleet/${job.id}-add-the-b-file`, baseBranch: "main" });
@@ -135,7 +135,7 @@ forEachProvider(({ newStore }) => {
   it("a push refused as non-fast-forward waits in review; Ship is refused; Retry push runs on the factory holding the branch", async () => {
     const o = origin();
     const s = scenario(await newStore());
-    const job = await s.submit({ repo: o.url }, "Add c");
+    const job = await s.submit({ repo: o.url, delivery: "branch" }, "Add c");
     const f1 = await factory(s, "f1");
     const f2 = await factory(s, "f2");
     const c = (await f1.claim())!;
