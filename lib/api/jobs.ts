@@ -132,12 +132,35 @@ export const jobView = z.object({
       mergeSha: z.string().optional(),
       shipError: z.object({ reason: z.string(), message: z.string() }).optional(),
       task: z.object({ kind: z.enum(["push", "merge"]), jobId: z.string() }).optional(),
+      /** the pull request on the forge (server/store/records PullRequestRecord, refreshedAt as ISO) */
+      pr: z
+        .object({
+          forge: z.literal("github"),
+          owner: z.string(),
+          repo: z.string(),
+          number: z.number().int(),
+          url: z.string(),
+          state: z.enum(["open", "closed", "merged"]),
+          draft: z.boolean(),
+          headSha: z.string(),
+          mergeable: z.boolean().nullable(),
+          mergeableState: z.string(),
+          checks: z.enum(["none", "pending", "passing", "failing"]),
+          review: z.enum(["none", "approved", "changes_requested"]),
+          mergeSha: z.string().optional(),
+          error: z.object({ reason: z.string(), message: z.string() }).optional(),
+          refreshedAt: z.string(),
+        })
+        .optional(),
+      followUps: z.array(z.string()).optional(),
       /** what the Ship button does, in words ("Merge fleet/j-1-x into main (fast-forward or merge commit)") */
       shipLabel: z.string(),
     })
     .optional(),
   /** a delivery task job: the job whose branch it pushes or merges */
   task: z.object({ kind: z.enum(["push", "merge"]), of: z.string() }).optional(),
+  /** a follow-up job of the review loop: the job whose branch it continues, and why */
+  followUpOf: z.object({ of: z.string(), reason: z.enum(["checks_failed", "changes_requested"]), round: z.number().int() }).optional(),
   /** GET /jobs/{id} of a waiting job: why it waits (the scheduler's explainPending, computed on read) */
   pending: z
     .object({

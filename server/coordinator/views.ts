@@ -13,13 +13,19 @@ export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord
 }
 
 /** The job's delivery with what Ship will do, and a delivery task's target. */
-function deliveryView(job: JobRecord, forge: ForgeConfig | undefined): Pick<JobView, "delivery" | "task"> {
-  const out: Pick<JobView, "delivery" | "task"> = {};
+function deliveryView(job: JobRecord, forge: ForgeConfig | undefined): Pick<JobView, "delivery" | "task" | "followUpOf"> {
+  const out: Pick<JobView, "delivery" | "task" | "followUpOf"> = {};
   if (job.delivery) {
-    const { pushedAt, ...rest } = job.delivery;
-    out.delivery = { ...rest, ...(pushedAt !== undefined ? { pushedAt: iso(pushedAt) } : {}), shipLabel: shipLabel({ forge }, job) ?? "" };
+    const { pushedAt, pr, ...rest } = job.delivery;
+    out.delivery = {
+      ...rest,
+      ...(pushedAt !== undefined ? { pushedAt: iso(pushedAt) } : {}),
+      ...(pr ? { pr: { ...pr, refreshedAt: iso(pr.refreshedAt) } } : {}),
+      shipLabel: shipLabel({ forge }, job) ?? "",
+    };
   }
   if (job.task) out.task = job.task;
+  if (job.followUpOf) out.followUpOf = job.followUpOf;
   return out;
 }
 

@@ -76,6 +76,42 @@ export interface JobDelivery {
   mergeSha?: string;
   shipError?: { reason: string; message: string };
   task?: { kind: "push" | "merge"; jobId: string };
+  /** the pull request the coordinator opened for a `pr` job on a forge with an adapter (GitHub) */
+  pr?: PullRequestRecord;
+  /** follow-up jobs the review loop queued on this branch (checks failed, changes requested), oldest first */
+  followUps?: string[];
+}
+
+/**
+ * A job's pull request as last read from the forge (open, poll, or webhook). `checks` sums the
+ * head's check runs; `review` the latest review state per reviewer; `mergeableState` is GitHub's
+ * own word (clean, dirty, blocked, unstable, behind, draft, unknown).
+ */
+export interface PullRequestRecord {
+  forge: "github";
+  owner: string;
+  repo: string;
+  number: number;
+  url: string;
+  state: "open" | "closed" | "merged";
+  draft: boolean;
+  headSha: string;
+  mergeable: boolean | null;
+  mergeableState: string;
+  checks: "none" | "pending" | "passing" | "failing";
+  review: "none" | "approved" | "changes_requested";
+  mergeSha?: string;
+  /** why the last open or merge through the forge failed (reason from GITHUB_REFUSALS) */
+  error?: { reason: string; message: string };
+  refreshedAt: EpochMs;
+}
+
+/** A follow-up job queued by the review loop: which job's branch it continues, and why. */
+export interface FollowUpOf {
+  of: string;
+  reason: "checks_failed" | "changes_requested";
+  /** 1 for the first follow-up of `of`, 2 for the next … (bounded by the job's retry policy) */
+  round: number;
 }
 
 /** A delivery task job: it runs no engine; the agent pushes or merges `of`'s branch with its own git. */
@@ -123,6 +159,8 @@ export interface JobRecord {
   approvals: string[];
   delivery?: JobDelivery;
   task?: DeliveryTask;
+  /** set on a follow-up job of the review loop */
+  followUpOf?: FollowUpOf;
   createdAt: EpochMs;
   updatedAt: EpochMs;
   /** increments at every write of the job; `expectedVersion` arguments compare against it */
