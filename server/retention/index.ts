@@ -1,5 +1,7 @@
 import "server-only";
 import type { CoordinatorContext } from "@/server/coordinator/context";
+import { log } from "@/server/log";
+import { pruneWebhookDeliveries } from "./webhook-deliveries";
 
 /**
  * Retention (issue 13): the sweeper prunes the logs and events of jobs that have been terminal
@@ -27,8 +29,13 @@ export async function retentionLimits(ctx: CoordinatorContext): Promise<{ logs?:
   return { ...(logs !== undefined ? { logs } : {}), ...(events !== undefined ? { events } : {}) };
 }
 
-/** Sweeper step: one bounded batch per kind whose limit is set. Returns the pruned job ids per kind. */
+/**
+ * Sweeper step: one bounded batch per kind whose limit is set. Returns the pruned job ids per kind.
+ * Webhook delivery records are pruned here too, always (webhook-deliveries.ts).
+ */
 export async function retentionStep(ctx: CoordinatorContext): Promise<{ logs: string[]; events: string[] }> {
+  const deliveries = await pruneWebhookDeliveries(ctx);
+  if (deliveries > 0) log.info({ deliveries }, "retention pruned webhook delivery records");
   const limits = await retentionLimits(ctx);
   const now = ctx.now();
   const out = { logs: [] as string[], events: [] as string[] };

@@ -34,3 +34,21 @@ forEachProvider(({ newStore }) => {
     expect(await retentionStep(s.ctx)).toEqual({ logs: [], events: [ids[0]] });
   });
 });
+
+forEachProvider(({ newStore }) => {
+  it("prunes webhook delivery records a week old on every sweep, even with history retention off", async () => {
+    const s = scenario(await newStore());
+    const at = s.ctx.now();
+    const take = (id: string) => s.ctx.store.recordWebhookDelivery({ productId: "default", source: "github", deliveryId: id, event: "ping", receivedAt: s.ctx.now() });
+    expect(await take("old")).toBe(true);
+    s.clock.advance(6 * DAY);
+    expect(await take("newer")).toBe(true);
+    await retentionStep(s.ctx);
+    // Six days on, both are still refused as replays.
+    expect([await take("old"), await take("newer")]).toEqual([false, false]);
+    s.clock.advance(DAY + 1);
+    expect(s.ctx.now() - at).toBeGreaterThan(7 * DAY);
+    await retentionStep(s.ctx);
+    expect([await take("old"), await take("newer")]).toEqual([true, false]);
+  });
+});

@@ -2,6 +2,7 @@ import "server-only";
 import type { Budget, Manifest, Stage } from "@/lib/types";
 import type { JobOrder } from "./rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
+import type { WebhookDeliveryRecord } from "./webhook-records";
 import type {
   ApiTokenRecord,
   EnrollmentTokenRecord,
@@ -480,6 +481,18 @@ export interface Store {
   useEnrollmentToken(id: string, now: EpochMs): Promise<EnrollmentTokenRecord>;
   /** Idempotent (a second revoke answers the first); `not_found` for an unknown id. */
   revokeEnrollmentToken(id: string, now: EpochMs): Promise<EnrollmentTokenRecord>;
+
+  // ── webhook deliveries (rules/webhook-deliveries.ts) ───────────────────────────────────────────
+  /**
+   * Records that a forge's delivery was taken. True when this call recorded it; false when it was
+   * recorded before (a replay). Concurrency: first writer wins, so of racing requests carrying one
+   * delivery id exactly one gets true.
+   */
+  recordWebhookDelivery(d: Omit<WebhookDeliveryRecord, "id">): Promise<boolean>;
+  /** Forgets a taken delivery (its handling failed, so a redelivery must be handled). Idempotent. */
+  forgetWebhookDelivery(id: string): Promise<void>;
+  /** Retention: deletes up to `limit` delivery records received before `before`, oldest first; returns how many. Idempotent. */
+  pruneWebhookDeliveries(before: EpochMs, limit: number): Promise<number>;
 
   // ── settings, profiles, fairness ───────────────────────────────────────────────────────────────
   getSettings(): Promise<Settings>;

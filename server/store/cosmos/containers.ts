@@ -8,7 +8,8 @@ import { isConflict } from "./cosmos-errors";
  *   and a product is the unit of fairness;
  * - runs, leases, events, logs by /jobId: always read per job; per-job event `seq` is created by id
  *   inside one logical partition, so the 409 on a taken seq is exact;
- * - locks, tokens, enrollment (tokens), users, settings by /id: fleet-wide singletons looked up by name.
+ * - locks, tokens, enrollment (tokens), users, settings by /id: fleet-wide singletons looked up by name;
+ * - webhooks (delivery records) by /id: each is created once by its key (a 409 is the replay).
  * Composite indexes back every multi-field ORDER BY (real Cosmos refuses such a query without one).
  */
 export const CONTAINERS = {
@@ -26,6 +27,7 @@ export const CONTAINERS = {
   settings: "fleet_settings",
   counters: "fleet_counters",
   ops: "fleet_ops",
+  webhooks: "fleet_webhook_deliveries",
 } as const;
 
 export type ContainerName = keyof typeof CONTAINERS;
@@ -46,6 +48,7 @@ const PARTITION: { [K in ContainerName]: string } = {
   counters: "/productId",
   // alert episodes and the alert outbox (cosmos-ops-docs.ts): each kind is listed on its own
   ops: "/x_kind",
+  webhooks: "/id",
 };
 
 const asc = (path: string) => ({ path, order: "ascending" as const });

@@ -86,6 +86,7 @@ import { createIfMissing, ensureContainers, type Containers } from "./containers
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { CosmosOpsDocs } from "./cosmos-ops-docs";
 import { CosmosEnrollmentTokens } from "./enrollment-tokens";
+import { CosmosWebhookDeliveries } from "./webhook-deliveries";
 import { cosmosPrune } from "./cosmos-retention";
 import { cosmosRestore } from "./cosmos-restore";
 
@@ -145,6 +146,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly jobDocs: JobDocuments;
   private readonly ops: CosmosOpsDocs;
   private readonly enrollment: CosmosEnrollmentTokens;
+  private readonly webhooks: CosmosWebhookDeliveries;
 
   constructor(
     private readonly client: CosmosClient,
@@ -152,6 +154,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   ) {
     this.ops = new CosmosOpsDocs(c.ops);
     this.enrollment = new CosmosEnrollmentTokens(c.enrollment);
+    this.webhooks = new CosmosWebhookDeliveries(c.webhooks);
     this.jobDocs = new JobDocuments(c.jobs, c.events);
   }
 
@@ -675,6 +678,17 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
     return this.changeSettings((s) => ({ ...s, operations: ops }));
+  }
+
+  // ── webhook deliveries (cosmos/webhook-deliveries.ts) ──
+  recordWebhookDelivery(d: Parameters<Store["recordWebhookDelivery"]>[0]): Promise<boolean> {
+    return this.webhooks.record(d);
+  }
+  forgetWebhookDelivery(id: string): Promise<void> {
+    return this.webhooks.forget(id);
+  }
+  pruneWebhookDeliveries(before: number, limit: number): Promise<number> {
+    return this.webhooks.prune(before, limit);
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ describe("sqlite migrations", () => {
     await openSqliteStore({ file }).close();
     await openSqliteStore({ file }).close(); // a second open migrates nothing
     const db = new Database(file);
-    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();
   });

@@ -2,6 +2,7 @@ import "server-only";
 import type Database from "better-sqlite3";
 import { ENROLLMENT_TOKENS_MIGRATION } from "./enrollment-tokens";
 import { OPS_DOCS_MIGRATION } from "./ops-docs";
+import { WEBHOOK_DELIVERIES_MIGRATION } from "./webhook-deliveries";
 
 /**
  * Versioned schema. Append a migration, never edit a shipped one: `schema_migrations` records what ran.
@@ -116,6 +117,11 @@ CREATE INDEX jobs_by_title ON jobs(title_lower, created_at, id);
     // Issue 14: enrollment tokens made on the Admin page, with an expiry and a use count.
     version: 5,
     sql: ENROLLMENT_TOKENS_MIGRATION,
+  },
+  {
+    // Issue 15: webhook deliveries already taken (de-duplication on X-GitHub-Delivery).
+    version: 6,
+    sql: WEBHOOK_DELIVERIES_MIGRATION,
   },
 ];
 

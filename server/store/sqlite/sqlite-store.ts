@@ -79,6 +79,7 @@ import { DEFAULT_JOB_ORDER, decodeJobCursor, keysetCondition, orderColumns, page
 import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
 import { SqliteOpsDocs } from "./ops-docs";
 import { SqliteEnrollmentTokens } from "./enrollment-tokens";
+import { SqliteWebhookDeliveries } from "./webhook-deliveries";
 import { sqlitePruner } from "./retention";
 import { sqliteRestorer } from "./restore";
 
@@ -119,6 +120,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   private readonly claim: ReturnType<typeof claimStatements>;
   private readonly ops: SqliteOpsDocs;
   private readonly enrollment: SqliteEnrollmentTokens;
+  private readonly webhooks: SqliteWebhookDeliveries;
   private readonly prune: ReturnType<typeof sqlitePruner>;
   private readonly restore: ReturnType<typeof sqliteRestorer>;
 
@@ -140,6 +142,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     this.claim = claimStatements(this.db);
     this.ops = new SqliteOpsDocs(this.db);
     this.enrollment = new SqliteEnrollmentTokens(this.db, (fn) => this.write(fn));
+    this.webhooks = new SqliteWebhookDeliveries(this.db);
     this.prune = sqlitePruner(this.db);
     this.restore = sqliteRestorer(this.db, this.s, isBusy);
   }
@@ -675,6 +678,17 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
     return this.changeSettings((s) => ({ ...s, operations: ops }));
+  }
+
+  // ── webhook deliveries (sqlite/webhook-deliveries.ts) ──
+  async recordWebhookDelivery(d: Parameters<Store["recordWebhookDelivery"]>[0]): Promise<boolean> {
+    return this.webhooks.record(d);
+  }
+  async forgetWebhookDelivery(id: string): Promise<void> {
+    this.webhooks.forget(id);
+  }
+  async pruneWebhookDeliveries(before: number, limit: number): Promise<number> {
+    return this.webhooks.prune(before, limit);
   }
 
   async close(): Promise<void> {

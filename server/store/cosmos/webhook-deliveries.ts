@@ -1,0 +1,37 @@
+import "server-only";
+import type { Container } from "@azure/cosmos";
+import type { EpochMs } from "../records";
+import { newWebhookDeliveryRecord } from "../rules/webhook-deliveries";
+import type { WebhookDeliveryRecord } from "../webhook-records";
+import { LOST, writeIfUnchanged } from "./cas";
+import { isNotFound, mapCosmosError } from "./cosmos-errors";
+import { param, query } from "./documents";
+
+/**
+ * Webhook delivery records on Cosmos (rules/webhook-deliveries.ts), one document each in their own
+ * container partitioned by /id: recording is a point create, and of racing creates one succeeds
+ * and the others get 409 (a replay). Retention queries by age across partitions (a small,
+ * bounded container) and deletes point by point.
+ */
+export class CosmosWebhookDeliveries {
+  constructor(private readonly c: Container) {}
+
+  async record(d: Omit<WebhookDeliveryRecord, "id">): Promise<boolean> {
+    const rec = newWebhookDeliveryRecord(d);
+    return (await writeIfUnchanged(this.c, rec, rec.id, undefined)) !== LOST;
+  }
+
+  async forget(id: string): Promise<void> {
+    try {
+      await this.c.item(id, id).delete();
+    } catch (e) {
+      if (!isNotFound(e)) throw mapCosmosError(e);
+    }
+  }
+
+  async prune(before: EpochMs, limit: number): Promise<number> {
+    const old = await query<{ id: string }>(this.c, "SELECT TOP @n c.id FROM c WHERE c.receivedAt < @before ORDER BY c.receivedAt", [param("@n", limit), param("@before", before)]);
+    for (const { id } of old) await this.forget(id);
+    return old.length;
+  }
+}
