@@ -67,9 +67,12 @@ export async function sendText<T>(path: string, contentType: string, text: strin
   return (await res.json()) as T;
 }
 
-/** `POST /jobs/{id}/actions` (lib/api/jobs.ts jobActionRequest): override and budget only where the action takes them. */
+/**
+ * `POST /jobs/{id}/actions` (lib/api/jobs.ts jobActionRequest): override and budget only where the
+ * action takes them. `request_changes` (with its comment as `reason`) is the review loop's action.
+ */
 export interface ActionBody {
-  action: Action;
+  action: Action | "request_changes";
   reason?: string;
   override?: boolean;
   budget?: { usd?: number; tokens?: number; wall?: number };

@@ -20,7 +20,7 @@ import { formatAge, formatUsd } from "@/lib/ui/format";
 import { toJobRow, type JobRow } from "@/lib/ui/job-row";
 import { jobsQueryString, parseJobsQuery, toggleSort, withFilter, type JobsQuery, type SortKey } from "@/lib/ui/jobs-query";
 import { errorText, getJson, postAction } from "./api-client";
-import { OverdueBadge, PriorityBadge, StageBadge } from "./badges";
+import { OverdueBadge, PrLink, PriorityBadge, StageBadge } from "./badges";
 
 const column = createColumnHelper<JobRow>();
 const BULK = ["requeue", "cancel", "pause"] as const;
@@ -148,6 +148,14 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
             )}
           </>
         ),
+      }),
+      // Not an order the API offers; blank for a job with no pull request.
+      column.accessor("pr", {
+        header: "PR",
+        cell: (c) => {
+          const pr = c.getValue();
+          return pr ? <PrLink pr={pr} /> : null;
+        },
       }),
       column.accessor("product", { header: "Product" }),
       column.accessor("profile", { header: "Profile" }),

@@ -5,19 +5,24 @@
  * refused by the stage; destructive ones ask first. The API checks the role, the stage and the
  * policies again regardless, and whatever it refuses is shown here, beside the buttons, with every
  * message of the problem: a scope violation lists the files (and offers an admin the override), a
- * budget refusal opens the raised-budget form.
+ * budget refusal opens the raised-budget form, a forge's refusal to merge says why and what to do
+ * (and the last one recorded on the pull request stays shown after a reload). On a job with a
+ * delivery in review or testing, Request changes sends it back to the agent with a comment.
  */
-import { useState } from "react";
+import { useId, useState } from "react";
 import { ACTIONS, applyAction, type Action } from "@/lib/stages";
 import type { Stage } from "@/lib/types";
 import type { ProblemView } from "@/lib/ui/problem";
 import { postAction, problemOf, type ActionBody } from "../api-client";
 import { ProblemMessage } from "./problem-message";
 import { RaiseBudget } from "./raise-budget";
+import { RequestChangesForm } from "./request-changes";
 import { ScopeViolation } from "./scope-violation";
+import { ShipRefusal } from "./ship-refusal";
 
 const DESTRUCTIVE: ReadonlySet<Action> = new Set(["cancel", "reject"]);
-const LABEL: Record<Action, string> = {
+// request_changes is not a plain button: it has its own form (RequestChanges) with a required comment.
+const LABEL: Record<Action | "request_changes", string> = {
   approve: "Approve",
   ship: "Ship",
   reject: "Reject",
@@ -26,18 +31,36 @@ const LABEL: Record<Action, string> = {
   pause: "Pause",
   resume: "Resume",
   retry_push: "Retry push",
+  request_changes: "Request changes",
 };
+/** The stage's actions minus those with a form of their own. */
+const PLAIN: readonly Action[] = ACTIONS.filter((a) => (a as string) !== "request_changes");
+
+type ButtonBody = ActionBody & { action: Action };
 
 /** What the job page knows of the job's delivery: the Ship button says what it does. */
 export interface DeliveryHint {
   shipLabel: string;
   pushError?: { reason: string; message: string };
   task?: { kind: "push" | "merge"; jobId: string };
+  /** the pull request's last refusal to merge, as the coordinator recorded it (delivery.pr.error) */
+  pr?: { error?: { reason: string; message: string } };
 }
 
 /** The actions the stage allows; Retry push only when a push failed (and none is under way). */
 export function legalActions(stage: Stage, delivery?: DeliveryHint): Action[] {
-  return ACTIONS.filter((a) => applyAction(stage, a).ok && (a !== "retry_push" || (delivery?.pushError !== undefined && delivery.task === undefined)));
+  return PLAIN.filter((a) => applyAction(stage, a).ok && (a !== "retry_push" || (delivery?.pushError !== undefined && delivery.task === undefined)));
+}
+
+/** The Ship button's text: what it will do ("Merge PR #12 (squash)"), or plain Ship with nothing to deliver. */
+export function shipButtonText(delivery?: Pick<DeliveryHint, "shipLabel">): string {
+  const what = delivery?.shipLabel.trim();
+  return what ? what[0]!.toUpperCase() + what.slice(1) : LABEL.ship;
+}
+
+/** Request changes: an operator's comment back to the agent, only where there is a delivery to change. */
+export function canRequestChanges(stage: Stage, delivery?: DeliveryHint): boolean {
+  return delivery !== undefined && (stage === "review" || stage === "testing");
 }
 
 export function ActionButtons({
@@ -57,12 +80,15 @@ export function ActionButtons({
   onDone: () => void;
 }) {
   const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ProblemView | null>(null);
+  const [problem, setProblem] = useState<(ProblemView & { action: Action }) | null>(null);
+  const [requesting, setRequesting] = useState(false);
+  const requestFormId = useId();
   const actions = legalActions(stage, delivery);
-  const label = (a: Action) => (a === "ship" && delivery ? `Ship: ${delivery.shipLabel}` : LABEL[a]);
+  const offerRequestChanges = canRequestChanges(stage, delivery);
+  const label = (a: Action) => (a === "ship" ? shipButtonText(delivery) : LABEL[a]);
   if (actions.length === 0) return null;
 
-  const run = async (body: ActionBody) => {
+  const run = async (body: ButtonBody) => {
     if (DESTRUCTIVE.has(body.action)) {
       const answer = window.prompt(`${LABEL[body.action]} this job? Give a reason (optional).`, "");
       if (answer === null) return;
@@ -74,7 +100,7 @@ export function ActionButtons({
       await postAction(jobId, body);
       onDone();
     } catch (e) {
-      setProblem(problemOf(e));
+      setProblem({ ...problemOf(e), action: body.action });
     } finally {
       setBusy(false);
     }
@@ -90,18 +116,28 @@ export function ActionButtons({
             type="button"
             className={a === "ship" || a === "approve" ? "primary" : DESTRUCTIVE.has(a) ? "danger" : ""}
             disabled={busy || (delivery?.task !== undefined && (a === "ship" || a === "approve" || a === "retry_push"))}
-            title={a === "ship" && delivery ? delivery.shipLabel : undefined}
+            title={a === "ship" && delivery?.shipLabel ? `Ship: ${delivery.shipLabel}` : undefined}
+            data-action={a}
             onClick={() => void run({ action: a })}
           >
             {label(a)}
           </button>
         ))}
+        {offerRequestChanges && (
+          <button type="button" disabled={busy || delivery?.task !== undefined} aria-expanded={requesting} aria-controls={requesting ? requestFormId : undefined} onClick={() => setRequesting((o) => !o)}>
+            {LABEL.request_changes}
+          </button>
+        )}
       </div>
+      {offerRequestChanges && requesting && <RequestChangesForm jobId={jobId} formId={requestFormId} onClose={() => setRequesting(false)} onDone={onDone} />}
       {problem?.code === "scope_violation" ? (
         <ScopeViolation problem={problem} isAdmin={isAdmin} busy={busy} onOverride={(reason) => void run({ action: "ship", override: true, reason })} />
+      ) : problem?.action === "ship" && problem.reason ? (
+        <ShipRefusal refusal={{ reason: problem.reason, message: problem.summary }} fresh />
       ) : (
         problem && <ProblemMessage problem={problem} label="action refused" />
       )}
+      {!problem && delivery?.pr?.error && actions.includes("ship") && <ShipRefusal refusal={delivery.pr.error} fresh={false} />}
       {overBudget && <RaiseBudget breaches={problem?.breaches.length ? problem.breaches : (budgetBreaches ?? [])} busy={busy} onResume={(budget) => void run({ action: "resume", budget })} />}
     </div>
   );

@@ -1,15 +1,20 @@
 /**
  * Where the job's commits went (issue 15): the pushed branch and its head, the base branch, the
- * merge SHA once shipped, and why the last push or merge failed. A delivery task's page links to
- * the job it delivers.
+ * pull request with its checks, review and mergeability, the merge SHA once shipped, and why the
+ * last push or merge failed. A delivery task's page links to the job it delivers; the review loop's
+ * follow-ups link both ways.
  */
 import Link from "next/link";
 import type { JobView } from "@/lib/ui/api-types";
+import { FollowUpList, FollowUpOf } from "./follow-up-links";
+import { PullRequestFacts } from "./pull-request-facts";
 
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "—");
 
-export function DeliveryPanel({ delivery, task }: { delivery: JobView["delivery"]; task: JobView["task"] }) {
-  if (!delivery && !task) return null;
+export function DeliveryPanel({ delivery, task, followUpOf }: { delivery: JobView["delivery"]; task: JobView["task"]; followUpOf?: JobView["followUpOf"] }) {
+  if (!delivery && !task && !followUpOf) return null;
+  // The forge's merge SHA is the truth for a PR; the plain-git merge task records its own.
+  const mergeSha = delivery?.mergeSha ?? delivery?.pr?.mergeSha;
   return (
     <section className="panel" aria-labelledby="delivery-heading" data-testid="delivery">
       <h2 id="delivery-heading">Delivery</h2>
@@ -18,6 +23,7 @@ export function DeliveryPanel({ delivery, task }: { delivery: JobView["delivery"
           {task.kind === "merge" ? "Merges" : "Pushes"} the branch of job <Link href={`/jobs/${task.of}`}>{task.of}</Link> with the factory&apos;s own git (no engine runs).
         </p>
       )}
+      {followUpOf && <FollowUpOf followUpOf={followUpOf} />}
       {delivery && (
         <dl className="kv">
           <dt>Mode</dt>
@@ -31,9 +37,10 @@ export function DeliveryPanel({ delivery, task }: { delivery: JobView["delivery"
             {short(delivery.headSha)}
             {delivery.headSha && delivery.lastPushed === delivery.headSha ? " (pushed)" : delivery.headSha ? " (on the factory only)" : ""}
           </dd>
+          {delivery.pr && <PullRequestFacts pr={delivery.pr} />}
           <dt>Merge</dt>
-          <dd className="mono" data-testid="delivery-merge" title={delivery.mergeSha}>
-            {short(delivery.mergeSha)}
+          <dd className="mono" data-testid="delivery-merge" title={mergeSha}>
+            {short(mergeSha)}
           </dd>
           {delivery.task && (
             <>
@@ -45,6 +52,7 @@ export function DeliveryPanel({ delivery, task }: { delivery: JobView["delivery"
           )}
         </dl>
       )}
+      {delivery?.followUps && <FollowUpList ids={delivery.followUps} />}
       {delivery?.pushError && (
         <p role="alert" data-testid="push-error">
           Push failed ({delivery.pushError.reason}): <span className="mono">{delivery.pushError.message}</span>

@@ -42,6 +42,11 @@ export function logFileName(jobId: string): string {
   return `job-${jobId.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 120)}.log`;
 }
 
+/** Something left to deliver (a head to push or merge, a PR to merge): Ship then says what it does. */
+function hasUndeliveredWork(d: JobView["delivery"]): d is NonNullable<JobView["delivery"]> {
+  return d !== undefined && !d.mergeSha && !d.pr?.mergeSha && (d.headSha !== undefined || d.pushError !== undefined || d.pr !== undefined);
+}
+
 /** The latest `decision:made` event's data: the explanation when the job record carries none. */
 function lastDecisionEvent(events: EventView[]): unknown {
   for (let i = events.length - 1; i >= 0; i--) if (events[i]!.type === "decision:made") return events[i]!.data;
@@ -159,7 +164,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
             stage={job.stage}
             isAdmin={isAdmin}
             budgetBreaches={overBudget?.breaches}
-            {...(job.delivery && !job.delivery.mergeSha && (job.delivery.headSha || job.delivery.pushError) ? { delivery: job.delivery } : {})}
+            {...(hasUndeliveredWork(job.delivery) ? { delivery: job.delivery } : {})}
             onDone={loadJob}
           />
         )}
@@ -176,7 +181,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
             placedOn={placedOn}
             factoryNames={factoryNames}
           />
-          <DeliveryPanel delivery={job.delivery} task={job.task} />
+          <DeliveryPanel delivery={job.delivery} task={job.task} followUpOf={job.followUpOf} />
           <LogTail
             buffer={log}
             status={status}

@@ -1,7 +1,7 @@
 import type { ProblemView } from "@/lib/ui/problem";
 
-/** An API refusal next to the button that caused it: the detail and every field message. */
-export function ProblemMessage({ problem, label }: { problem: ProblemView; label: string }) {
+/** An API refusal next to the button that caused it: the detail, every field message and, when the caller knows it, what to do next. */
+export function ProblemMessage({ problem, label, next }: { problem: ProblemView; label: string; next?: string }) {
   const extra = problem.messages.filter((m) => !problem.summary.includes(m));
   return (
     <div role="alert" aria-label={label} className="field-error" style={{ fontSize: 13 }}>
@@ -14,6 +14,11 @@ export function ProblemMessage({ problem, label }: { problem: ProblemView; label
         </ul>
       )}
       {problem.missing.length > 0 && <p style={{ margin: "4px 0 0" }}>Still needed: {problem.missing.join(", ")}</p>}
+      {next && (
+        <p style={{ margin: "4px 0 0" }} data-testid="problem-next-step">
+          {next}
+        </p>
+      )}
     </div>
   );
 }

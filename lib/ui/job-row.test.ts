@@ -34,4 +34,17 @@ describe("toJobRow", () => {
     );
     expect(row).toMatchObject({ profile: "fixer-v2", engine: "claude", factory: "mac-2" });
   });
+  it("carries the pull request for the PR column, and nothing for a job without one", () => {
+    expect("pr" in toJobRow(base)).toBe(false);
+    const row = toJobRow({
+      ...base,
+      delivery: {
+        mode: "pr",
+        branch: "fleet/j1-fix",
+        shipLabel: "Merge PR #12 (squash)",
+        pr: { forge: "github", owner: "acme", repo: "web", number: 12, url: "https://github.com/acme/web/pull/12", state: "open", draft: true, headSha: "a".repeat(40), mergeable: null, mergeableState: "draft", checks: "pending", review: "none", refreshedAt: "2025-01-01T00:00:00.000Z" },
+      },
+    });
+    expect(row.pr).toEqual({ number: 12, url: "https://github.com/acme/web/pull/12", state: "open", draft: true, owner: "acme", repo: "web" });
+  });
 });

@@ -18,11 +18,14 @@ export interface JobRow {
   pendingReason?: string;
   /** queued past its priority's SLA target (the server's view when the page was read) */
   overdue?: { byMs: number; slaMs: number };
+  /** the job's pull request on the forge, when it has one (the PR column) */
+  pr?: { number: number; url: string; state: "open" | "closed" | "merged"; draft: boolean; owner: string; repo: string };
 }
 
 export function toJobRow(job: JobView, factoryNames: ReadonlyMap<string, string> = new Map()): JobRow {
   const m = job.manifest as Record<string, unknown>;
   const factoryId = job.lease?.factoryId;
+  const pr = job.delivery?.pr;
   return {
     id: job.id,
     stage: job.stage,
@@ -36,5 +39,6 @@ export function toJobRow(job: JobView, factoryNames: ReadonlyMap<string, string>
     costUsd: job.cost?.usd ?? 0,
     pendingReason: job.pendingReason,
     ...(job.overdue ? { overdue: job.overdue } : {}),
+    ...(pr ? { pr: { number: pr.number, url: pr.url, state: pr.state, draft: pr.draft, owner: pr.owner, repo: pr.repo } } : {}),
   };
 }

@@ -33,4 +33,10 @@ describe("toProblemView", () => {
   it("reads the breaches of a budget refusal", () => {
     expect(toProblemView(409, { code: "budget_exceeded", detail: "still over budget", breaches: ["wall 2074 ms of 2000 ms"] }).breaches).toEqual(["wall 2074 ms of 2000 ms"]);
   });
+
+  it("reads a forge's refusal reason beside the code, and nothing when there is none", () => {
+    expect(toProblemView(409, { code: "conflict", detail: "checks are failing", reason: "checks_failing" }).reason).toBe("checks_failing");
+    expect(toProblemView(409, { code: "conflict", detail: "x", reason: 7 }).reason).toBeUndefined();
+    expect("reason" in toProblemView(409, { code: "conflict" })).toBe(false);
+  });
 });

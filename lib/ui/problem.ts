@@ -7,6 +7,8 @@
 export interface ProblemView {
   status: number;
   code?: string;
+  /** a forge's precise refusal (`checks_failing`, `conflict`…), beside the code (`conflict`) */
+  reason?: string;
   /** one line: the detail, else the title, else the HTTP status */
   summary: string;
   /** every `errors[].message` (with its path when it adds anything), none dropped */
@@ -35,6 +37,7 @@ export function toProblemView(status: number, body: unknown, fallback = `HTTP ${
   return {
     status,
     ...(typeof b.code === "string" ? { code: b.code } : {}),
+    ...(typeof b.reason === "string" && b.reason ? { reason: b.reason } : {}),
     summary,
     messages,
     files: strings(b.files),
