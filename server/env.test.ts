@@ -63,6 +63,18 @@ describe("parseEnv", () => {
     expect(parseEnv({ FLEET_ADMIN_PASSWORD: "a-long-enough-pw" }).FLEET_ADMIN_PASSWORD).toBe("a-long-enough-pw");
   });
 
+  it("reads the GitHub forge settings: merge method and poll period, naming a bad one", () => {
+    const env = parseEnv({});
+    expect([env.GITHUB_TOKEN, env.FLEET_GITHUB_MERGE_METHOD, env.FLEET_GITHUB_POLL_MS]).toEqual([undefined, "squash", 60_000]);
+    expect(parseEnv({ GITHUB_TOKEN: "github_pat_x", FLEET_GITHUB_MERGE_METHOD: "rebase", FLEET_GITHUB_POLL_MS: "0" })).toMatchObject({ GITHUB_TOKEN: "github_pat_x", FLEET_GITHUB_MERGE_METHOD: "rebase", FLEET_GITHUB_POLL_MS: 0 });
+    try {
+      parseEnv({ FLEET_GITHUB_MERGE_METHOD: "fast-forward" });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as EnvError).problems.map((p) => p.variable)).toEqual(["FLEET_GITHUB_MERGE_METHOD"]);
+    }
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ PORT: "", FLEET_ADMIN_TOKEN: "" }).PORT).toBe(3000);
   });

@@ -112,6 +112,12 @@ export const envSchema = z
     FLEET_OAUTH_ALLOWED_DOMAINS: list(z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "an e-mail domain like example.com")),
     /** the GitHub API sign-in asks for org membership and verified e-mails (GitHub Enterprise: https://HOST/api/v3) */
     GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
+    /** the GitHub forge (server/forge/github): a fine-grained token (contents + pull requests: write); unset, GitHub repos ship as plain git */
+    GITHUB_TOKEN: optionalSecret,
+    /** how Ship merges a job's pull request */
+    FLEET_GITHUB_MERGE_METHOD: z.enum(["squash", "merge", "rebase"]).default("squash"),
+    /** how often open pull requests are read again when no webhook says so (0: never) */
+    FLEET_GITHUB_POLL_MS: ms(0).default(60_000),
     /** alerts (server/alerts): a JSON webhook signed with the secret, a Slack incoming webhook, e-mail over SMTP */
     FLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     FLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, "at least 16 characters").optional(),

@@ -14,6 +14,8 @@ import { generateToken, hashToken } from "./auth/tokens";
 import { createCoordinatorContext, LogRedactors, Metrics, Notifier, SettingsCache, startSweeper, type CoordinatorContext } from "./coordinator";
 import { fileProfileSource } from "./coordinator/profiles";
 import { buildRequestLimits, type RequestLimits } from "./limits";
+import { forgeConfig } from "./forge";
+import { githubAdapter } from "./forge/github/adapter";
 
 /**
  * The one module that builds the singletons: env → store → coordinator context → sweeper. Kept on
@@ -161,6 +163,13 @@ async function build(): Promise<Services> {
       ...(e.FLEET_SLA_LOW !== undefined ? { low: e.FLEET_SLA_LOW } : {}),
     },
     ...(e.FLEET_SCHED_WEIGHTS ? { schedulerWeights: e.FLEET_SCHED_WEIGHTS } : {}),
+    // GitHub (pull requests, Ship merges them) only with a token; without one a GitHub repo ships as plain git.
+    forge: forgeConfig({
+      githubApiUrl: e.GITHUB_API_URL,
+      adapters: e.GITHUB_TOKEN ? [githubAdapter({ token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL, mergeMethod: e.FLEET_GITHUB_MERGE_METHOD })] : [],
+      pollMs: e.FLEET_GITHUB_POLL_MS,
+      publicUrl: process.env.NEXTAUTH_URL!,
+    }),
     retention: {
       ...(e.FLEET_RETENTION_DAYS !== undefined ? { days: e.FLEET_RETENTION_DAYS } : {}),
       ...(e.FLEET_RETENTION_LOGS_DAYS !== undefined ? { logsDays: e.FLEET_RETENTION_LOGS_DAYS } : {}),

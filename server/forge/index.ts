@@ -3,18 +3,24 @@ import { KNOWN_FORGE_HOSTS } from "@/lib/delivery";
 import { plainGit } from "./plain-git";
 import type { ForgeAdapter, ForgeConfig } from "./port";
 
-export type { ForgeAdapter, ForgeConfig, ShipPlan } from "./port";
+export type { ForgeAdapter, ForgeConfig, ForgePullRequest, MergeMethod, PullRequestPort, ShipPlan } from "./port";
+export { ForgeError, isForgeError } from "./port";
 export { plainGit } from "./plain-git";
 
 /** The forge configuration: the known hosts (plus a GitHub Enterprise host from GITHUB_API_URL) and the adapters, plain git last. */
-export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly ForgeAdapter[] } = {}): ForgeConfig {
+export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly ForgeAdapter[]; pollMs?: number; publicUrl?: string } = {}): ForgeConfig {
   const hosts: string[] = [...KNOWN_FORGE_HOSTS];
   if (opts.githubApiUrl) {
     const host = new URL(opts.githubApiUrl).hostname.toLowerCase();
     // api.github.com is github.com's API; any other host is a GitHub Enterprise server.
     if (host !== "api.github.com" && !hosts.includes(host)) hosts.push(host);
   }
-  return { hosts, adapters: [...(opts.adapters ?? []), plainGit] };
+  return {
+    hosts,
+    adapters: [...(opts.adapters ?? []), plainGit],
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+  };
 }
 
 export const DEFAULT_FORGE: ForgeConfig = forgeConfig();

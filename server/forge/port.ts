@@ -9,8 +9,8 @@ import type { JobDelivery } from "@/server/store/records";
  * coordinator picks the first adapter that serves a job's repository; plain git serves them all,
  * so it is always last.
  *
- * Only plain git is built (issue 15 leaves the GitHub adapter for later): a `pr` job on a forge
- * without a configured adapter is shipped by plain git as well, and the Ship button says so.
+ * A forge adapter carries `pulls`: the pull-request operations, in this port's own words so the
+ * coordinator never sees the SDK behind them (Octokit stays in server/forge/github/).
  */
 export interface ForgeAdapter {
   /** `git` for plain git; a forge's own name otherwise */
@@ -19,17 +19,98 @@ export interface ForgeAdapter {
   serves(repo: string): boolean;
   /** how Ship lands a delivered job */
   shipPlan(delivery: JobDelivery): ShipPlan;
+  /** pull requests on a forge with an API (absent on plain git) */
+  readonly pulls?: PullRequestPort;
 }
 
 /**
  * What Ship does for a job: `merge_task` queues a merge job leased to a factory (plain git);
- * a forge adapter would answer with its own kind (merge the pull request through the API).
+ * `merge_pr` merges the job's pull request through the forge's API (`number` once it is open).
  * `label` is the Ship button's text.
  */
-export type ShipPlan = { kind: "merge_task"; label: string };
+export type ShipPlan = { kind: "merge_task"; label: string } | { kind: "merge_pr"; label: string; method: MergeMethod; number?: number };
+
+export type MergeMethod = "squash" | "merge" | "rebase";
+export const MERGE_METHODS = ["squash", "merge", "rebase"] as const satisfies readonly MergeMethod[];
+
+/** A repository on a forge. */
+export interface ForgeRepoRef {
+  owner: string;
+  repo: string;
+}
+
+export type ForgeCheckStatus = "none" | "pending" | "passing" | "failing";
+export type ForgeReviewStatus = "none" | "approved" | "changes_requested";
+
+/** A pull request as the forge says it is now. */
+export interface ForgePullRequest {
+  number: number;
+  url: string;
+  headSha: string;
+  headBranch: string;
+  baseBranch: string;
+  state: "open" | "closed" | "merged";
+  draft: boolean;
+  /** null while the forge is still computing it */
+  mergeable: boolean | null;
+  /** the forge's own word: clean, dirty (conflict), blocked, unstable, behind, draft, unknown */
+  mergeableState: string;
+  checks: ForgeCheckStatus;
+  /** the latest review of each reviewer, summed: any changes requested wins over approvals */
+  review: ForgeReviewStatus;
+  mergeSha: string | null;
+}
+
+export interface OpenPullRequestInput {
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  draft: boolean;
+}
+
+/** The pull-request operations of a forge adapter. Every refusal is a ForgeError naming its reason. */
+export interface PullRequestPort {
+  readonly forge: "github";
+  /** the merge method Ship uses (FLEET_GITHUB_MERGE_METHOD) */
+  readonly mergeMethod: MergeMethod;
+  /** owner/repo of a repository this adapter serves, else undefined */
+  ref(repo: string): ForgeRepoRef | undefined;
+  /** the repository's default branch (the base of a job without `base-branch`) */
+  defaultBranch(ref: ForgeRepoRef): Promise<string>;
+  open(ref: ForgeRepoRef, input: OpenPullRequestInput): Promise<ForgePullRequest>;
+  /** the open pull request whose head is `branch` (one opened before, to adopt), if any */
+  findOpen(ref: ForgeRepoRef, branch: string): Promise<ForgePullRequest | undefined>;
+  read(ref: ForgeRepoRef, number: number): Promise<ForgePullRequest>;
+  /** merges; `sha` guards against a head that moved since it was read (refusal head_moved) */
+  merge(ref: ForgeRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
+}
+
+/**
+ * A refusal from a forge: `reason` is a short code the UI shows beside the Ship button (GitHub's
+ * list: server/forge/github/port.ts GITHUB_REFUSALS); the message never carries a credential.
+ */
+export class ForgeError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "ForgeError";
+  }
+}
+
+export function isForgeError(e: unknown): e is ForgeError {
+  return e instanceof ForgeError || (e instanceof Error && typeof (e as { reason?: unknown }).reason === "string" && /Forge/.test(e.name));
+}
 
 /** The hosts whose repositories default to `delivery: pr` (github.com and a configured GHE host). */
 export interface ForgeConfig {
   hosts: readonly string[];
   adapters: readonly ForgeAdapter[];
+  /** how often open pull requests are read again when no webhook says so (0: never) */
+  pollMs?: number;
+  /** the control plane's public address, for the job link in a pull request's body */
+  publicUrl?: string;
 }

@@ -1,7 +1,9 @@
+import type { ChildProcess } from "node:child_process";
 import http from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { Ajv, type ValidateFunction } from "ajv";
+import { aheadCount, basicAuthUser, branchesOf, GIT_PATH, GitRoot, mergeInBare, mergesCleanly, serveGit, setBranch } from "./github-double-git";
 
 /**
  * A local GitHub REST API for tests (DESIGN "test doubles are held to the real contract"): a real
@@ -12,8 +14,10 @@ import { Ajv, type ValidateFunction } from "ajv";
  * schema. A mismatch is recorded in `problems` (tests assert it empty) and answered 500, so the
  * double cannot drift from the real API and a client bug cannot pass unseen.
  *
- * It keeps a small GitHub in memory: repositories with branches, pull requests, check runs and
- * branch protection (required reviews), enough for the adapter's open / read / merge paths.
+ * It keeps a small GitHub in memory: repositories with branches, pull requests, reviews, check runs
+ * and branch protection (required reviews and checks), enough for the adapter's open / read / merge
+ * paths. A repository added with `git: true` is backed by a real bare git repository served on the
+ * double's own host (github-double-git.ts): agents push to it, and a merge really merges there.
  */
 
 type Json = Record<string, unknown>;
@@ -174,6 +178,13 @@ export interface CheckRunSeed {
 export interface BranchSeed {
   sha: string;
 }
+interface Review {
+  id: number;
+  user: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
+  body: string;
+  commitId: string;
+}
 interface Pr {
   number: number;
   title: string;
@@ -184,13 +195,19 @@ interface Pr {
   state: "open" | "closed";
   merged: boolean;
   mergeSha: string | null;
+  /** set by a test: conflicts whatever git says */
   conflict: boolean;
-  approvals: number;
+  reviews: Review[];
+  /** the head when the PR was merged or closed (a merged branch may be deleted or move on) */
+  frozenHead?: string;
 }
 interface Repo {
   owner: string;
   name: string;
+  defaultBranch: string;
+  /** in memory, unless `bare` is set: then the bare repository's refs are the branches */
   branches: Map<string, string>;
+  bare?: string;
   pulls: Map<number, Pr>;
   checks: Map<string, CheckRunSeed[]>;
   requiredApprovals: number;
@@ -199,17 +216,42 @@ interface Repo {
   mergeMethods: Set<string>;
 }
 
+export interface AddRepoOptions {
+  branches?: Record<string, string>;
+  requiredApprovals?: number;
+  requiredChecks?: string[];
+  mergeMethods?: string[];
+  /** back the repository with a real bare git repository served at `<url>/<owner>/<name>.git` */
+  git?: boolean;
+  defaultBranch?: string;
+}
+
 export interface GithubDouble {
   url: string;
-  /** the token requests must carry (`Authorization: token …` or `Bearer …`) */
+  /** the token requests must carry (`Authorization: token …` or `Bearer …`; the basic-auth password for git) */
   token: string;
   problems: string[];
-  /** every request seen: method, path and the Authorization header as received */
+  /** every API request seen: method, path and the Authorization header as received */
   requests: { method: string; path: string; authorization?: string }[];
-  addRepo(owner: string, name: string, opts?: { branches?: Record<string, string>; requiredApprovals?: number; requiredChecks?: string[]; mergeMethods?: string[] }): void;
+  /** every git smart-HTTP request seen, with the user that authenticated (if any) */
+  gitRequests: { method: string; path: string; user?: string }[];
+  addRepo(owner: string, name: string, opts?: AddRepoOptions): void;
+  /** the clone URL of a git-backed repository: http://127.0.0.1:PORT/owner/name.git */
+  cloneUrl(owner: string, name: string): string;
+  /** the bare repository behind a git-backed repository */
+  barePath(owner: string, name: string): string;
+  /** the branch's head (from git for a git-backed repository), undefined when it does not exist */
+  branchSha(owner: string, name: string, branch: string): string | undefined;
   setChecks(owner: string, name: string, sha: string, runs: CheckRunSeed[]): void;
   setConflict(owner: string, name: string, number: number, conflict: boolean): void;
-  approve(owner: string, name: string, number: number): void;
+  approve(owner: string, name: string, number: number, user?: string): void;
+  requestChanges(owner: string, name: string, number: number, body: string, user?: string): void;
+  /** someone closes the PR on GitHub without merging it */
+  closePr(owner: string, name: string, number: number): void;
+  /** someone merges the PR on GitHub (past any protection, as an admin may); returns the merge SHA */
+  mergeOnForge(owner: string, name: string, number: number, method?: "merge" | "squash" | "rebase"): string;
+  /** the PR whose head is `branch`, as the double keeps it */
+  pullFor(owner: string, name: string, branch: string): { number: number; title: string; body: string | null; draft: boolean; state: "open" | "closed"; merged: boolean; mergeSha: string | null; base: string } | undefined;
   pushTo(owner: string, name: string, branch: string, sha: string): void;
   /** answers the next request with this (validated like any other): a way to test refusals GitHub may give */
   answerNext(a: DoubleAnswer): void;
@@ -221,6 +263,7 @@ export interface GithubDouble {
  * (its requested_teams lack the required `type`: the double caught that), so the double asks for no teams.
  */
 const template = (): Json => ({ ...structuredClone(deref("/components/examples/pull-request").value.value as Json), requested_teams: [] });
+const simpleTemplate = (): Json => ({ ...structuredClone((deref("/components/examples/pull-request-simple-items").value.value as Json[])[0]!), requested_teams: [] });
 
 let shaCounter = 0;
 const newSha = () => (++shaCounter).toString(16).padStart(8, "0").repeat(5);
@@ -231,38 +274,52 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
   const repos = new Map<string, Repo>();
   const problems: string[] = [];
   const requests: GithubDouble["requests"] = [];
+  const gitRequests: GithubDouble["gitRequests"] = [];
   const queued: DoubleAnswer[] = [];
+  const gitRoot = new GitRoot();
+  const children = new Set<ChildProcess>();
   let base = "";
+  let reviewIds = 0;
 
   const repoOf = (owner: string, name: string) => repos.get(`${owner}/${name}`.toLowerCase());
+  const branches = (r: Repo) => (r.bare ? branchesOf(r.bare) : r.branches);
+  const headOf = (r: Repo, pr: Pr) => pr.frozenHead ?? branches(r).get(pr.head) ?? "0".repeat(40);
+  const conflicts = (r: Repo, pr: Pr) => pr.conflict || (r.bare !== undefined && pr.state === "open" && !mergesCleanly(r.bare, `refs/heads/${pr.base}`, headOf(r, pr)));
 
-  function prJson(r: Repo, pr: Pr): Json {
-    const t = template();
-    const headSha = r.branches.get(pr.head) ?? "0".repeat(40);
-    const baseSha = r.branches.get(pr.base) ?? "0".repeat(40);
+  function prFields(r: Repo, pr: Pr, t: Json): Json {
+    const all = branches(r);
+    const headSha = headOf(r, pr);
+    const baseSha = all.get(pr.base) ?? "0".repeat(40);
     const repoUrl = `${base}/repos/${r.owner}/${r.name}`;
-    const htmlUrl = `https://github.com/${r.owner}/${r.name}/pull/${pr.number}`;
-    const blocked = requiredChecksFailing(r, headSha) || approvalsMissing(r, pr);
     Object.assign(t, {
       id: 1000 + pr.number,
       number: pr.number,
       url: `${repoUrl}/pulls/${pr.number}`,
-      html_url: htmlUrl,
+      html_url: `${base}/${r.owner}/${r.name}/pull/${pr.number}`,
       title: pr.title,
       body: pr.body,
       state: pr.state,
       draft: pr.draft,
-      merged: pr.merged,
       merged_at: pr.merged ? new Date().toISOString() : null,
       closed_at: pr.state === "closed" ? new Date().toISOString() : null,
       merge_commit_sha: pr.mergeSha,
-      mergeable: pr.merged ? null : !pr.conflict,
-      mergeable_state: pr.merged ? "unknown" : pr.conflict ? "dirty" : pr.draft ? "draft" : blocked ? "blocked" : "clean",
     });
     (t.head as Json).ref = pr.head;
     (t.head as Json).sha = headSha;
     (t.base as Json).ref = pr.base;
     (t.base as Json).sha = baseSha;
+    return t;
+  }
+
+  function prJson(r: Repo, pr: Pr): Json {
+    const t = prFields(r, pr, template());
+    const conflict = conflicts(r, pr);
+    const blocked = requiredChecksFailing(r, headOf(r, pr)) || approvalsMissing(r, pr);
+    Object.assign(t, {
+      merged: pr.merged,
+      mergeable: pr.merged ? null : !conflict,
+      mergeable_state: pr.merged ? "unknown" : conflict ? "dirty" : pr.draft ? "draft" : blocked ? "blocked" : "clean",
+    });
     return t;
   }
 
@@ -276,53 +333,128 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
     }
     return undefined;
   }
+  /** each reviewer's latest approving / change-requesting review, as branch protection counts them */
+  function latestReviews(pr: Pr): Map<string, string> {
+    const latest = new Map<string, string>();
+    for (const rv of pr.reviews) {
+      if (rv.state === "APPROVED" || rv.state === "CHANGES_REQUESTED") latest.set(rv.user, rv.state);
+      else if (rv.state === "DISMISSED") latest.delete(rv.user);
+    }
+    return latest;
+  }
   function approvalsMissing(r: Repo, pr: Pr): boolean {
-    return pr.approvals < r.requiredApprovals;
+    const states = [...latestReviews(pr).values()];
+    if (r.requiredApprovals > 0 && states.includes("CHANGES_REQUESTED")) return true;
+    return states.filter((s) => s === "APPROVED").length < r.requiredApprovals;
   }
 
   const err = (status: number, message: string): DoubleAnswer => ({ status, body: { message, documentation_url: "https://docs.github.com/rest" } });
+  const invalid = (errors: Json[]): DoubleAnswer => ({ status: 422, body: { message: "Validation Failed", errors, documentation_url: "https://docs.github.com/rest" } });
+
+  /** merges pr in r (git for real when backed by git); the merge SHA, or undefined on a conflict */
+  function doMerge(r: Repo, pr: Pr, method: string): string | undefined {
+    const headSha = headOf(r, pr);
+    let sha: string;
+    if (r.bare) {
+      const merged = mergeInBare(r.bare, { base: pr.base, head: headSha, method, number: pr.number, title: pr.title, headBranch: pr.head, owner: r.owner });
+      if (!merged) return undefined;
+      sha = merged;
+    } else {
+      sha = newSha();
+      r.branches.set(pr.base, sha);
+    }
+    pr.frozenHead = headSha;
+    pr.merged = true;
+    pr.state = "closed";
+    pr.mergeSha = sha;
+    return sha;
+  }
+
+  function reviewJson(r: Repo, pr: Pr, rv: Review): Json {
+    const t = structuredClone(deref("/components/examples/pull-request-review").value.value as Json);
+    const html = `${base}/${r.owner}/${r.name}/pull/${pr.number}#pullrequestreview-${rv.id}`;
+    Object.assign(t, {
+      id: rv.id,
+      body: rv.body,
+      state: rv.state,
+      commit_id: rv.commitId,
+      html_url: html,
+      pull_request_url: `${base}/repos/${r.owner}/${r.name}/pulls/${pr.number}`,
+      _links: { html: { href: html }, pull_request: { href: `${base}/repos/${r.owner}/${r.name}/pulls/${pr.number}` } },
+    });
+    (t.user as Json).login = rv.user;
+    return t;
+  }
 
   function handle(req: DoubleRequest): DoubleAnswer {
     const p = req.params;
     const r = p.owner && p.repo ? repoOf(p.owner, p.repo) : undefined;
     switch (req.operationId) {
+      case "repos/get": {
+        if (!r) return err(404, "Not Found");
+        const t = structuredClone(deref("/components/examples/full-repository-default-response").value.value as Json);
+        // GitHub's example lacks the required `language` (the double caught that): null, as for a repo with no code yet.
+        for (const o of [t, t.source, t.parent]) if (o && typeof o === "object") (o as Json).language ??= null;
+        Object.assign(t, { name: r.name, full_name: `${r.owner}/${r.name}`, default_branch: r.defaultBranch, html_url: `${base}/${r.owner}/${r.name}`, url: `${base}/repos/${r.owner}/${r.name}` });
+        return { status: 200, body: t };
+      }
       case "pulls/create": {
         if (!r) return err(404, "Not Found");
         const b = req.body as { title?: string; body?: string; head: string; base: string; draft?: boolean };
-        if (!r.branches.has(b.base)) return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "base", code: "invalid" }], documentation_url: "https://docs.github.com/rest" } };
-        if (!r.branches.has(b.head)) return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }], documentation_url: "https://docs.github.com/rest" } };
-        if ([...r.pulls.values()].some((x) => x.head === b.head && x.state === "open")) {
-          return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${r.owner}:${b.head}.` }], documentation_url: "https://docs.github.com/rest" } };
+        const all = branches(r);
+        // `head` may be `owner:branch`
+        const head = b.head.includes(":") ? b.head.split(":")[1]! : b.head;
+        if (!all.has(b.base)) return invalid([{ resource: "PullRequest", field: "base", code: "invalid" }]);
+        if (!all.has(head)) return invalid([{ resource: "PullRequest", field: "head", code: "invalid" }]);
+        if ([...r.pulls.values()].some((x) => x.head === head && x.state === "open")) {
+          return invalid([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${r.owner}:${head}.` }]);
         }
-        if (r.branches.get(b.head) === r.branches.get(b.base)) {
-          return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `No commits between ${b.base} and ${b.head}` }], documentation_url: "https://docs.github.com/rest" } };
-        }
-        const pr: Pr = { number: r.pulls.size + 1, title: b.title ?? "", body: b.body ?? null, head: b.head, base: b.base, draft: b.draft ?? false, state: "open", merged: false, mergeSha: null, conflict: false, approvals: 0 };
+        const none = r.bare ? aheadCount(r.bare, `refs/heads/${b.base}`, `refs/heads/${head}`) === 0 : all.get(head) === all.get(b.base);
+        if (none) return invalid([{ resource: "PullRequest", code: "custom", message: `No commits between ${b.base} and ${head}` }]);
+        const pr: Pr = { number: r.pulls.size + 1, title: b.title ?? "", body: b.body ?? null, head, base: b.base, draft: b.draft ?? false, state: "open", merged: false, mergeSha: null, conflict: false, reviews: [] };
         r.pulls.set(pr.number, pr);
         return { status: 201, body: prJson(r, pr) };
+      }
+      case "pulls/list": {
+        if (!r) return err(404, "Not Found");
+        const state = req.query.get("state") ?? "open";
+        const head = req.query.get("head");
+        const list = [...r.pulls.values()].filter((x) => {
+          if (state !== "all" && x.state !== state) return false;
+          if (head) {
+            const [owner, branch] = head.includes(":") ? head.split(":") : [r.owner, head];
+            if (owner!.toLowerCase() !== r.owner.toLowerCase() || x.head !== branch) return false;
+          }
+          return true;
+        });
+        return { status: 200, body: list.map((x) => prFields(r, x, simpleTemplate())) };
       }
       case "pulls/get": {
         const pr = r?.pulls.get(Number(p.pull_number));
         if (!r || !pr) return err(404, "Not Found");
         return { status: 200, body: prJson(r, pr) };
       }
+      case "pulls/list-reviews": {
+        const pr = r?.pulls.get(Number(p.pull_number));
+        if (!r || !pr) return err(404, "Not Found");
+        return { status: 200, body: pr.reviews.map((rv) => reviewJson(r, pr, rv)) };
+      }
       case "pulls/merge": {
         const pr = r?.pulls.get(Number(p.pull_number));
         if (!r || !pr) return err(404, "Not Found");
         const b = (req.body ?? {}) as { merge_method?: string; sha?: string };
-        const headSha = r.branches.get(pr.head)!;
+        const headSha = headOf(r, pr);
         if (pr.merged || pr.state === "closed") return err(405, "Pull Request is not mergeable");
-        if (!r.mergeMethods.has(b.merge_method ?? "merge")) return err(405, `${b.merge_method === "squash" ? "Squash merges" : b.merge_method === "rebase" ? "Rebase merges" : "Merge commits"} are not allowed on this repository.`);
+        const method = b.merge_method ?? "merge";
+        if (!r.mergeMethods.has(method)) return err(405, `${method === "squash" ? "Squash merges" : method === "rebase" ? "Rebase merges" : "Merge commits"} are not allowed on this repository.`);
         if (b.sha && b.sha !== headSha) return err(409, "Head branch was modified. Review and try the merge again.");
-        if (pr.conflict) return err(405, "Pull Request is not mergeable");
+        if (pr.draft) return err(405, "Pull Request is still a draft");
+        if (conflicts(r, pr)) return err(405, "Pull Request is not mergeable");
         const failing = requiredChecksFailing(r, headSha);
         if (failing) return err(405, failing);
         if (approvalsMissing(r, pr)) return err(405, `At least ${r.requiredApprovals} approving review is required by reviewers with write access.`);
-        const sha = newSha();
-        r.branches.set(pr.base, sha);
-        pr.merged = true;
-        pr.state = "closed";
-        pr.mergeSha = sha;
+        const sha = doMerge(r, pr, method);
+        if (!sha) return err(405, "Pull Request is not mergeable");
         return { status: 200, body: { sha, merged: true, message: "Pull Request successfully merged" } };
       }
       case "checks/list-for-ref": {
@@ -343,10 +475,16 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
   }
 
   const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://double");
+    if (GIT_PATH.test(url.pathname)) {
+      const user = basicAuthUser(req.headers.authorization, token);
+      gitRequests.push({ method: req.method ?? "", path: url.pathname, ...(user ? { user } : {}) });
+      serveGit(gitRoot, req, res, url, user, children);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://double");
       requests.push({ method: req.method ?? "", path: url.pathname, authorization: req.headers.authorization });
       const raw = Buffer.concat(chunks).toString("utf8");
       let body: unknown;
@@ -373,7 +511,13 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
         const a = err(401, "Bad credentials");
         return send(a);
       }
-      const answer = queued.shift() ?? handle({ operationId: String(v.op.op.operationId), params: v.params, query: url.searchParams, body, headers: req.headers });
+      let answer: DoubleAnswer;
+      try {
+        answer = queued.shift() ?? handle({ operationId: String(v.op.op.operationId), params: v.params, query: url.searchParams, body, headers: req.headers });
+      } catch (e) {
+        problems.push(`${req.method} ${url.pathname}: the double failed: ${(e as Error).message}`);
+        return send({ status: 500, body: { message: `github double failed: ${(e as Error).message}` } });
+      }
       const bad = validateResponse(v.op, answer);
       if (bad.length) {
         problems.push(...bad);
@@ -390,38 +534,88 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
     if (!r) throw new Error(`github double: no repository ${owner}/${name}`);
     return r;
   };
+  const pull = (owner: string, name: string, number: number) => {
+    const pr = need(owner, name).pulls.get(number);
+    if (!pr) throw new Error(`github double: no pull request ${owner}/${name}#${number}`);
+    return pr;
+  };
+  const review = (owner: string, name: string, number: number, state: Review["state"], body: string, user: string) => {
+    const r = need(owner, name);
+    const pr = pull(owner, name, number);
+    pr.reviews.push({ id: ++reviewIds, user, state, body, commitId: headOf(r, pr) });
+  };
   return {
     url: base,
     token,
     problems,
     requests,
+    gitRequests,
     addRepo(owner, name, o = {}) {
-      repos.set(`${owner}/${name}`.toLowerCase(), {
+      const defaultBranch = o.defaultBranch ?? "main";
+      const r: Repo = {
         owner,
         name,
-        branches: new Map(Object.entries(o.branches ?? { main: newSha() })),
+        defaultBranch,
+        branches: new Map(Object.entries(o.branches ?? { [defaultBranch]: newSha() })),
         pulls: new Map(),
         checks: new Map(),
         requiredApprovals: o.requiredApprovals ?? 0,
         requiredChecks: o.requiredChecks ?? [],
         mergeMethods: new Set(o.mergeMethods ?? ["merge", "squash", "rebase"]),
-      });
+      };
+      if (o.git) r.bare = gitRoot.create(owner, name, defaultBranch);
+      repos.set(`${owner}/${name}`.toLowerCase(), r);
     },
+    cloneUrl: (owner, name) => `${base}/${owner}/${name}.git`,
+    barePath(owner, name) {
+      const r = need(owner, name);
+      if (!r.bare) throw new Error(`github double: ${owner}/${name} is not backed by git`);
+      return r.bare;
+    },
+    branchSha: (owner, name, branch) => branches(need(owner, name)).get(branch),
     setChecks(owner, name, sha, runs) {
       need(owner, name).checks.set(sha, runs);
     },
     setConflict(owner, name, number, conflict) {
-      need(owner, name).pulls.get(number)!.conflict = conflict;
+      pull(owner, name, number).conflict = conflict;
     },
-    approve(owner, name, number) {
-      need(owner, name).pulls.get(number)!.approvals++;
+    approve(owner, name, number, user = "reviewer") {
+      review(owner, name, number, "APPROVED", "", user);
+    },
+    requestChanges(owner, name, number, body, user = "reviewer") {
+      review(owner, name, number, "CHANGES_REQUESTED", body, user);
+    },
+    closePr(owner, name, number) {
+      const r = need(owner, name);
+      const pr = pull(owner, name, number);
+      pr.frozenHead = headOf(r, pr);
+      pr.state = "closed";
+    },
+    mergeOnForge(owner, name, number, method = "merge") {
+      const r = need(owner, name);
+      const pr = pull(owner, name, number);
+      if (pr.state !== "open") throw new Error(`github double: #${number} is not open`);
+      const sha = doMerge(r, pr, method);
+      if (!sha) throw new Error(`github double: #${number} conflicts with ${pr.base}`);
+      return sha;
+    },
+    pullFor(owner, name, branch) {
+      const pr = [...need(owner, name).pulls.values()].reverse().find((x) => x.head === branch);
+      return pr ? { number: pr.number, title: pr.title, body: pr.body, draft: pr.draft, state: pr.state, merged: pr.merged, mergeSha: pr.mergeSha, base: pr.base } : undefined;
     },
     pushTo(owner, name, branch, sha) {
-      need(owner, name).branches.set(branch, sha);
+      const r = need(owner, name);
+      if (r.bare) setBranch(r.bare, branch, sha);
+      else r.branches.set(branch, sha);
     },
     answerNext(a) {
       queued.push(a);
     },
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: async () => {
+      for (const c of children) c.kill("SIGKILL");
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      gitRoot.close();
+    },
   };
 }

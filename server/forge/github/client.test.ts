@@ -3,6 +3,7 @@ import { startGithubDouble, validateRequest, validateResponse, type GithubDouble
 import { githubForge } from "./client";
 import { GithubForgeError, type GithubForge } from "./port";
 import { isDraft, pullRequestBody, pullRequestTitle } from "./pr-body";
+import { reviewStatus } from "./client";
 import { githubRepoRef, githubWebHost } from "./repo";
 
 let gh: GithubDouble;
@@ -42,7 +43,7 @@ describe("GitHub adapter against the OpenAPI-checked double", () => {
     gh.setChecks(r.owner, r.repo, HEAD, [{ name: "ci", status: "in_progress" }]);
     const pr = await open(r, true);
     expect(pr).toMatchObject({ number: 1, headSha: HEAD, headBranch: "fleet/j1-fix", baseBranch: "main", state: "open", draft: true, checks: "pending", mergeSha: null });
-    expect(pr.url).toBe(`https://github.com/acme/${r.repo}/pull/1`);
+    expect(pr.url).toBe(`${gh.url}/acme/${r.repo}/pull/1`);
     gh.setChecks(r.owner, r.repo, HEAD, [{ name: "ci", status: "completed", conclusion: "success" }]);
     expect((await forge.pullRequest(r, 1)).checks).toBe("passing");
     gh.setChecks(r.owner, r.repo, HEAD, [{ name: "ci", status: "completed", conclusion: "success" }, { name: "lint", status: "completed", conclusion: "failure" }]);
@@ -63,7 +64,7 @@ describe("GitHub adapter against the OpenAPI-checked double", () => {
     const { sha } = await forge.merge(r, 1, "squash", HEAD);
     expect(sha).toMatch(/^[0-9a-f]{40}$/);
     expect(await forge.pullRequest(r, 1)).toMatchObject({ state: "merged", mergeSha: sha });
-    expect(gh.requests.at(-3)).toMatchObject({ method: "PUT", path: `/repos/acme/${r.repo}/pulls/1/merge` });
+    expect(gh.requests.at(-4)).toMatchObject({ method: "PUT", path: `/repos/acme/${r.repo}/pulls/1/merge` });
   });
 
   it("refuses a merge with failing required checks: checks_failing", async () => {
@@ -88,6 +89,33 @@ describe("GitHub adapter against the OpenAPI-checked double", () => {
     expect([e.reason, e.status]).toEqual(["reviews_missing", 405]);
     gh.approve(r.owner, r.repo, 1);
     await expect(forge.merge(r, 1, "rebase")).resolves.toMatchObject({ sha: expect.stringMatching(/^[0-9a-f]{40}$/) });
+  });
+
+  it("reads the reviews: each reviewer's latest counts, changes requested outweighs approvals", async () => {
+    const r = repo();
+    await open(r);
+    expect((await forge.pullRequest(r, 1)).review).toBe("none");
+    gh.approve(r.owner, r.repo, 1, "alice");
+    expect((await forge.pullRequest(r, 1)).review).toBe("approved");
+    gh.requestChanges(r.owner, r.repo, 1, "please add a test", "bob");
+    expect((await forge.pullRequest(r, 1)).review).toBe("changes_requested");
+    gh.approve(r.owner, r.repo, 1, "bob");
+    expect((await forge.pullRequest(r, 1)).review).toBe("approved");
+  });
+
+  it("finds the open PR of a branch (to adopt it), and the repository's default branch", async () => {
+    const r = repo({ defaultBranch: "main" });
+    expect(await forge.openPullRequestFor(r, "fleet/j1-fix")).toBeUndefined();
+    await open(r);
+    expect(await forge.openPullRequestFor(r, "fleet/j1-fix")).toMatchObject({ number: 1, headBranch: "fleet/j1-fix", state: "open" });
+    expect(await forge.openPullRequestFor(r, "fleet/other")).toBeUndefined();
+    expect(await forge.defaultBranch(r)).toBe("main");
+  });
+
+  it("refuses a merge of a draft: draft", async () => {
+    const r = repo();
+    await open(r, true);
+    expect((await refusal(forge.merge(r, 1, "squash"))).reason).toBe("draft");
   });
 
   it("refuses a conflicting merge: GitHub's bare 'not mergeable' is explained from the PR's state", async () => {
@@ -201,5 +229,17 @@ describe("pull request text and repository refs", () => {
     expect(githubRepoRef("/srv/git/widgets.git", "github.com")).toBeUndefined();
     expect(githubWebHost("https://api.github.com")).toBe("github.com");
     expect(githubWebHost("https://ghe.corp/api/v3")).toBe("ghe.corp");
+  });
+  it("keeps a port: a GHE server or a test double on host:port serves only its own port", () => {
+    expect(githubWebHost("http://127.0.0.1:4123")).toBe("127.0.0.1:4123");
+    expect(githubRepoRef("http://127.0.0.1:4123/acme/widgets.git", "127.0.0.1:4123")).toEqual({ owner: "acme", repo: "widgets" });
+    expect(githubRepoRef("http://127.0.0.1:9999/acme/widgets.git", "127.0.0.1:4123")).toBeUndefined();
+    expect(githubRepoRef("ssh://git@ghe.corp:22/acme/widgets.git", "ghe.corp")).toEqual({ owner: "acme", repo: "widgets" });
+  });
+  it("sums reviews as GitHub's gate does: comments change nothing, a dismissal clears", () => {
+    expect(reviewStatus([])).toBe("none");
+    expect(reviewStatus([{ user: "a", state: "COMMENTED" }])).toBe("none");
+    expect(reviewStatus([{ user: "a", state: "CHANGES_REQUESTED" }, { user: "a", state: "COMMENTED" }])).toBe("changes_requested");
+    expect(reviewStatus([{ user: "a", state: "CHANGES_REQUESTED" }, { user: "a", state: "DISMISSED" }, { user: "b", state: "APPROVED" }])).toBe("approved");
   });
 });

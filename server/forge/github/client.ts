@@ -8,10 +8,11 @@ import {
   type MergeMethod,
   type OpenPullRequest,
   type PullRequestState,
+  type ReviewStatus,
 } from "./port";
 
 export interface GithubForgeOptions {
-  /** a fine-grained token (FLEET_GITHUB_TOKEN) from the coordinator's settings; never logged, never sent to a factory */
+  /** a fine-grained token (GITHUB_TOKEN) from the coordinator's settings; never logged, never sent to a factory */
   token: string;
   /** GITHUB_API_URL: https://api.github.com, or https://<ghe-host>/api/v3 */
   baseUrl: string;
@@ -23,7 +24,7 @@ const FAILED = new Set(["failure", "timed_out", "cancelled", "action_required", 
 
 /** The GitHub adapter over Octokit (@octokit/rest). Every GitHub refusal becomes a GithubForgeError. */
 export function githubForge(opts: GithubForgeOptions): GithubForge {
-  if (!opts.token.trim()) throw new GithubForgeError("auth", "FLEET_GITHUB_TOKEN is empty");
+  if (!opts.token.trim()) throw new GithubForgeError("auth", "GITHUB_TOKEN is empty");
   const octokit = new Octokit({
     auth: opts.token,
     baseUrl: opts.baseUrl.replace(/\/$/, ""),
@@ -37,8 +38,17 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
     return checkStatus(res.data.check_runs);
   }
 
+  async function reviews(ref: GithubRepoRef, number: number): Promise<ReviewStatus> {
+    const res = await call(() => octokit.rest.pulls.listReviews({ ...ref, pull_number: number, per_page: 100 }));
+    return reviewStatus(res.data.map((r) => ({ user: r.user?.login ?? `#${r.id}`, state: r.state })));
+  }
+
   async function state(ref: GithubRepoRef, number: number): Promise<PullRequestState> {
     const { data: pr } = await call(() => octokit.rest.pulls.get({ ...ref, pull_number: number }));
+    return toState(ref, pr);
+  }
+
+  async function toState(ref: GithubRepoRef, pr: PullLike): Promise<PullRequestState> {
     return {
       number: pr.number,
       url: pr.html_url,
@@ -50,6 +60,7 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
       mergeable: pr.mergeable,
       mergeableState: pr.mergeable_state,
       checks: await checks(ref, pr.head.sha),
+      review: await reviews(ref, pr.number),
       mergeSha: pr.merged ? pr.merge_commit_sha : null,
     };
   }
@@ -63,6 +74,16 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
       return state(ref, data.number);
     },
     pullRequest: state,
+    async openPullRequestFor(ref, branch) {
+      // `head` filters by owner:branch; the list form lacks mergeability, so the PR is read again.
+      const { data } = await call(() => octokit.rest.pulls.list({ ...ref, head: `${ref.owner}:${branch}`, state: "open", per_page: 10 }));
+      const found = data.find((p) => p.head.ref === branch);
+      return found ? state(ref, found.number) : undefined;
+    },
+    async defaultBranch(ref) {
+      const { data } = await call(() => octokit.rest.repos.get({ owner: ref.owner, repo: ref.repo }));
+      return data.default_branch;
+    },
     async merge(ref, number, method: MergeMethod, sha) {
       try {
         const { data } = await octokit.rest.pulls.merge({ ...ref, pull_number: number, merge_method: method, ...(sha ? { sha } : {}) });
@@ -77,6 +98,36 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
       }
     },
   };
+}
+
+/** The fields of a pull request this adapter reads (pulls.get's answer has more). */
+interface PullLike {
+  number: number;
+  html_url: string;
+  head: { sha: string; ref: string };
+  base: { ref: string };
+  state: string;
+  draft?: boolean;
+  merged: boolean;
+  mergeable: boolean | null;
+  mergeable_state: string;
+  merge_commit_sha: string | null;
+}
+
+/**
+ * The review state of a pull request from its reviews, oldest first: each reviewer's latest
+ * approving or change-requesting review counts (a comment changes nothing, a dismissal clears it);
+ * one reviewer asking for changes outweighs any number of approvals, as GitHub's own gate does.
+ */
+export function reviewStatus(list: readonly { user: string; state: string }[]): ReviewStatus {
+  const latest = new Map<string, string>();
+  for (const r of list) {
+    if (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED") latest.set(r.user, r.state);
+    else if (r.state === "DISMISSED") latest.delete(r.user);
+  }
+  const states = [...latest.values()];
+  if (states.includes("CHANGES_REQUESTED")) return "changes_requested";
+  return states.includes("APPROVED") ? "approved" : "none";
 }
 
 /** The combined status of a head's check runs: any failed → failing, any unfinished → pending. */
@@ -94,6 +145,7 @@ export function checkStatus(runs: readonly { status: string; conclusion: string 
  */
 async function whyNotMergeable(message: string, read: () => Promise<PullRequestState>): Promise<GithubForgeError> {
   const m = message.toLowerCase();
+  if (/\bdraft\b/.test(m)) return new GithubForgeError("draft", `${message}: mark it ready for review first`, 405);
   if (/\breview/.test(m)) return new GithubForgeError("reviews_missing", message, 405);
   if (/status check|check run|checks? (?:are|is|have) (?:failing|failed)/.test(m)) {
     return new GithubForgeError(/expected|pending|in progress/.test(m) ? "checks_pending" : "checks_failing", message, 405);
@@ -102,6 +154,7 @@ async function whyNotMergeable(message: string, read: () => Promise<PullRequestS
   if (/(?:merge|squash|rebase).*not allowed|not allowed.*(?:merge|squash|rebase)/.test(m)) return new GithubForgeError("method_not_allowed", message, 405);
   const pr = await read();
   if (pr.mergeable === false || pr.mergeableState === "dirty") return new GithubForgeError("conflict", `${message}: the branch conflicts with ${pr.baseBranch}`, 405);
+  if (pr.draft) return new GithubForgeError("draft", `${message}: the pull request is a draft; mark it ready for review first`, 405);
   if (pr.checks === "failing") return new GithubForgeError("checks_failing", `${message}: checks are failing on ${pr.headSha.slice(0, 12)}`, 405);
   if (pr.checks === "pending") return new GithubForgeError("checks_pending", `${message}: checks are still running on ${pr.headSha.slice(0, 12)}`, 405);
   if (pr.mergeableState === "blocked") return new GithubForgeError("reviews_missing", `${message}: blocked by branch protection (reviews required)`, 405);

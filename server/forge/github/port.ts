@@ -1,4 +1,5 @@
 import "server-only";
+import { ForgeError } from "../port";
 
 /**
  * What the coordinator asks of GitHub (issue 15 item 3): open a pull request for a delivered job,
@@ -11,6 +12,7 @@ export interface GithubRepoRef {
 }
 
 export type CheckStatus = "none" | "pending" | "passing" | "failing";
+export type ReviewStatus = "none" | "approved" | "changes_requested";
 export type MergeMethod = "squash" | "merge" | "rebase";
 
 export interface PullRequestState {
@@ -26,6 +28,8 @@ export interface PullRequestState {
   /** GitHub's mergeable_state: clean, dirty (conflict), blocked, unstable, behind, draft, unknown */
   mergeableState: string;
   checks: CheckStatus;
+  /** the latest review of each reviewer: any changes requested wins over approvals */
+  review: ReviewStatus;
   mergeSha: string | null;
 }
 
@@ -51,6 +55,7 @@ export const GITHUB_REFUSALS = [
   "head_moved",
   "method_not_allowed",
   "not_mergeable",
+  "draft",
   "exists",
   "no_commits",
   "invalid",
@@ -63,13 +68,13 @@ export const GITHUB_REFUSALS = [
 export type GithubRefusal = (typeof GITHUB_REFUSALS)[number];
 
 /** A refusal from GitHub. The message is GitHub's own (or ours); never a header, never the token. */
-export class GithubForgeError extends Error {
+export class GithubForgeError extends ForgeError {
   constructor(
-    readonly reason: GithubRefusal,
+    override readonly reason: GithubRefusal,
     message: string,
-    readonly status?: number,
+    status?: number,
   ) {
-    super(message);
+    super(reason, message, status);
     this.name = "GithubForgeError";
   }
 }
@@ -77,6 +82,9 @@ export class GithubForgeError extends Error {
 export interface GithubForge {
   openPullRequest(ref: GithubRepoRef, pr: OpenPullRequest): Promise<PullRequestState>;
   pullRequest(ref: GithubRepoRef, number: number): Promise<PullRequestState>;
+  /** the open pull request whose head is `branch` in the same repository, if any */
+  openPullRequestFor(ref: GithubRepoRef, branch: string): Promise<PullRequestState | undefined>;
+  defaultBranch(ref: GithubRepoRef): Promise<string>;
   /** merges; `sha` guards against a head that moved since the state was read (409 → head_moved) */
   merge(ref: GithubRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
 }

@@ -21,7 +21,7 @@ export function githubRepoRef(repo: string, host: string): GithubRepoRef | undef
     } catch {
       return undefined;
     }
-    if (!["https:", "http:", "ssh:"].includes(url.protocol) || url.hostname.toLowerCase() !== h) return undefined;
+    if (!["https:", "http:", "ssh:"].includes(url.protocol) || !sameHost(url, h)) return undefined;
     path = url.pathname.replace(/^\//, "");
   }
   const parts = path?.replace(/\/$/, "").replace(/\.git$/, "").split("/");
@@ -29,8 +29,21 @@ export function githubRepoRef(repo: string, host: string): GithubRepoRef | undef
   return { owner: parts[0]!, repo: parts[1]! };
 }
 
-/** The web host of a GitHub API base URL: api.github.com → github.com, https://ghe.example/api/v3 → ghe.example. */
+/**
+ * A host with a port (a GHE server on :8443, a test double on 127.0.0.1:PORT) matches only that
+ * port; a bare host name matches the URL's host whatever its port (ssh://git@host:22/…).
+ */
+function sameHost(url: URL, host: string): boolean {
+  return host.includes(":") ? url.host.toLowerCase() === host : url.hostname.toLowerCase() === host;
+}
+
+/**
+ * The web host of a GitHub API base URL: api.github.com → github.com, https://ghe.example/api/v3 →
+ * ghe.example; a port stays (http://127.0.0.1:4000 → 127.0.0.1:4000, where its git is served too).
+ */
 export function githubWebHost(apiBaseUrl: string): string {
-  const host = new URL(apiBaseUrl).hostname.toLowerCase();
-  return host === "api.github.com" ? "github.com" : host;
+  const url = new URL(apiBaseUrl);
+  const host = url.hostname.toLowerCase();
+  if (host === "api.github.com") return "github.com";
+  return url.port ? `${host}:${url.port}` : host;
 }
