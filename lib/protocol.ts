@@ -217,7 +217,8 @@ const DELIVERY_FAILURES = ["non_fast_forward", "auth", "unreachable", "conflict"
  * the engine exits 0 (leased on `expectedHead`, the head the coordinator last recorded; absent = the
  * branch must not exist yet). A delivery task (`task`), which runs no engine: `push` pushes the
  * kept local `headSha` again (*Retry push*, on the factory that holds it); `merge` lands `branch` at
- * `headSha` on `baseBranch` of the remote (plain-git *Ship*).
+ * `headSha` on `baseBranch` of the remote (plain-git *Ship*). A follow-up job of the review loop
+ * carries `startAt` (= `expectedHead`): it continues the pushed branch rather than starting over.
  */
 export const claimDelivery = z.object({
   mode: z.enum(["pr", "branch", "merge"]),
@@ -226,6 +227,8 @@ export const claimDelivery = z.object({
   expectedHead: sha.optional(),
   task: z.enum(["push", "merge"]).optional(),
   headSha: sha.optional(),
+  /** a follow-up of the review loop: start the checkout at this commit (the branch's pushed head), not the base */
+  startAt: sha.optional(),
 });
 export type ClaimDelivery = z.infer<typeof claimDelivery>;
 

@@ -5,7 +5,7 @@
  * the plain-git merge (fast-forward, merge commit, conflict, a branch that moved since review).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +107,33 @@ describe.skipIf(process.platform === "win32")("push over file://", () => {
     theirCommit(root, bare, "fleet/j-2-y", "other.txt");
     const e2 = await failure(pushBranch({ cache: next.ws.cache!, head: next.head, branch: "fleet/j-2-y" }));
     expect(e2.reason).toBe("non_fast_forward");
+  });
+
+  it("a follow-up (startAt) continues the pushed branch: its checkout has the branch's files and its push fast-forwards it", async () => {
+    const root = tmp();
+    const bare = origin(root);
+    const url = `file://${bare}`;
+    const first = await jobCommit(path.join(root, "wd"), url, "b.txt");
+    await pushBranch({ cache: first.ws.cache!, head: first.head, branch: "fleet/j-1-b" });
+    await first.ws.cleanup();
+
+    // Another factory (a fresh workdir) picks the follow-up up: the cache's fetch brings the branch.
+    const ws = await prepareWorkspace({ workdir: path.join(root, "wd2"), repo: url, jobId: "j-f", leaseId: "L-f", startAt: first.head });
+    expect(ws.baseCommit).toBe(first.head);
+    expect(g(ws.root!, "rev-parse", "HEAD")).toBe(first.head);
+    expect(existsSync(path.join(ws.root!, "b.txt"))).toBe(true);
+    writeFileSync(path.join(ws.root!, "fix.txt"), "fix\n");
+    g(ws.root!, "add", "-A");
+    g(ws.root!, "commit", "-q", "-m", "fix the checks");
+    await ws.collect();
+    const head = g(ws.root!, "rev-parse", "HEAD");
+    await pushBranch({ cache: ws.cache!, head, branch: "fleet/j-1-b", expectedHead: first.head });
+    expect(g(bare, "rev-parse", "refs/heads/fleet/j-1-b")).toBe(head);
+    // A fast-forward: the job's first commit is still under the follow-up's.
+    expect(g(bare, "rev-parse", "refs/heads/fleet/j-1-b~1")).toBe(first.head);
+
+    // A head the remote does not have (the branch was rewritten): a clear refusal, no checkout.
+    await expect(prepareWorkspace({ workdir: path.join(root, "wd2"), repo: url, jobId: "j-g", leaseId: "L-g", startAt: "0".repeat(40) })).rejects.toThrow(/is not on the remote/);
   });
 
   it("an unreachable remote ends with reason unreachable", async () => {

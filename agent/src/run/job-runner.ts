@@ -163,6 +163,7 @@ export class JobRun {
         // Another user cannot reach the cache's objects through the agent's private directories.
         if (iso.level === "user") wsInput.shareObjects = false;
         if (this.o.gitTokens) wsInput.tokens = this.o.gitTokens;
+        if (claim.delivery?.startAt) wsInput.startAt = claim.delivery.startAt;
         workspace = await prepareWorkspace(wsInput);
       } catch (e) {
         this.logs.note(`cannot prepare the workspace: ${(e as Error).message}`);

@@ -99,6 +99,12 @@ export async function prepareWorkspace(input: {
   shareObjects?: boolean;
   /** per-host tokens from the agent's config, for clone and fetch over http(s) */
   tokens?: GitTokens;
+  /**
+   * A follow-up of the review loop continues a pushed branch: the checkout starts at this commit
+   * (the branch's head on the remote, fetched into the cache with every branch) instead of the
+   * cache's HEAD, so the job's commits build on it and its push is a fast-forward.
+   */
+  startAt?: string;
 }): Promise<Workspace> {
   const share = input.shareObjects ?? true;
   if (!input.repo) {
@@ -145,7 +151,7 @@ export async function prepareWorkspace(input: {
     await git(["worktree", "prune"], cache);
     await git(["branch", "-D", branch], cache).catch(() => "");
     // The agent's view: a worktree admin dir in the cache (HEAD on the job's branch, its own index).
-    await git(["worktree", "add", "--quiet", "--no-checkout", "-b", branch, dir, "HEAD"], cache);
+    await git(["worktree", "add", "--quiet", "--no-checkout", "-b", branch, dir, await startOf(cache, input.startAt)], cache);
   });
   const agentGitDir = path.resolve(dir, (await git(["rev-parse", "--git-dir"], dir)).trim());
   const gitEnv = { GIT_DIR: agentGitDir, GIT_WORK_TREE: dir };
@@ -180,6 +186,16 @@ export async function prepareWorkspace(input: {
         await git(["worktree", "prune"], cache);
       }),
   };
+}
+
+/** The commit a checkout starts at: the cache's HEAD, or a follow-up's `startAt` once it is known to be there. */
+async function startOf(cache: string, startAt: string | undefined): Promise<string> {
+  if (startAt === undefined) return "HEAD";
+  // The claim is validated (hex), but a SHA git does not have must fail here with a reason, not as a bad worktree.
+  if (!/^[0-9a-f]{7,64}$/.test(startAt) || !(await git(["cat-file", "-e", `${startAt}^{commit}`], cache).then(() => true, () => false))) {
+    throw new WorkspaceError(`the branch head ${startAt.slice(0, 64)} this job continues is not on the remote (was the branch rewritten or deleted?)`);
+  }
+  return startAt;
 }
 
 /**
