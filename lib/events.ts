@@ -47,6 +47,8 @@ export const EVENT_TYPES = [
   "delivery:push_failed",
   "delivery:ship_failed",
   "job:cancelled",
+  "review:follow_up_queued",
+  "review:follow_up_refused",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -131,6 +133,10 @@ export const EVENT_DATA = {
   "delivery:push_failed": z.object({ branch: z.string(), task: z.string(), reason: z.string(), message: z.string() }),
   "delivery:ship_failed": z.object({ branch: z.string(), task: z.string(), reason: z.string(), message: z.string() }),
   "job:cancelled": z.object({ reason: z.string() }),
+  /** on the job whose pull request needs work: the follow-up job queued on its branch (server/coordinator/follow-ups.ts) */
+  "review:follow_up_queued": z.object({ followUp: z.string(), reason: z.enum(["checks_failed", "changes_requested"]), round: z.number().int(), headSha: z.string(), by: z.string() }),
+  /** no follow-up: the retry policy or the budget is spent, or a follow-up is still running on the branch */
+  "review:follow_up_refused": z.object({ reason: z.enum(["checks_failed", "changes_requested"]), round: z.number().int(), headSha: z.string(), why: z.string() }),
 } satisfies { [T in EventType]: z.ZodType };
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

@@ -10,17 +10,30 @@ export const submitJobJson = z.object({
 });
 export type SubmitJobJson = z.infer<typeof submitJobJson>;
 
-export const jobActionRequest = z.object({
-  action: z.enum(ACTIONS),
-  reason: z.string().max(1_000).optional(),
-  /** ship (or the last approve) past a failed gate (scope, missing approvals): admin only, with a reason */
-  override: z.boolean().optional(),
-  /** resume with a raised budget: the fields given replace the job's ceilings */
-  budget: z
-    .object({ usd: z.number().min(0).optional(), tokens: z.number().int().min(0).optional(), wall: z.number().int().min(0).optional() })
-    .strict()
-    .optional(),
-});
+/**
+ * The stage machine's actions (lib/stages.ts) and `request_changes`, which moves nothing: it queues a
+ * follow-up job on the job's branch with `reason` (required) as the feedback (the review loop).
+ */
+export const JOB_ACTIONS = [...ACTIONS, "request_changes"] as const;
+export type JobAction = (typeof JOB_ACTIONS)[number];
+
+export const jobActionRequest = z
+  .object({
+    action: z.enum(JOB_ACTIONS),
+    reason: z.string().max(1_000).optional(),
+    /** ship (or the last approve) past a failed gate (scope, missing approvals): admin only, with a reason */
+    override: z.boolean().optional(),
+    /** resume with a raised budget: the fields given replace the job's ceilings */
+    budget: z
+      .object({ usd: z.number().min(0).optional(), tokens: z.number().int().min(0).optional(), wall: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.action === "request_changes" && !r.reason?.trim()) {
+      ctx.addIssue({ code: "custom", path: ["reason"], message: "request_changes needs a reason: the changes to make (the follow-up job's prompt)" });
+    }
+  });
 export type JobActionRequest = z.infer<typeof jobActionRequest>;
 
 /**

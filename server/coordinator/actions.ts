@@ -10,6 +10,7 @@ import { requireJob } from "./jobs";
 import { moveJob } from "./move-job";
 import { actorNames } from "./reviewer-identity";
 import { queueRetryPush, queueShip, shipsThroughDelivery } from "./delivery";
+import { requestChanges } from "./follow-ups";
 import { budgetBreaches, raiseBudget, spendOf } from "./policies/budget";
 import { checkShip, decideApproval, deliveredOutOfScope, missingApprovals } from "./policies/gates";
 import { jobView } from "./views";
@@ -27,7 +28,7 @@ import { jobView } from "./views";
  *   resume   paused → queued, optionally with a raised budget; refused while still over budget
  */
 export interface ActionRequest {
-  action: Action;
+  action: Action | "request_changes";
   reason?: string;
   override?: boolean;
   budget?: Budget;
@@ -40,6 +41,8 @@ export interface Actor {
 
 export async function actOnJob(ctx: CoordinatorContext, id: string, req: ActionRequest, actor: Actor) {
   const job = await requireJob(ctx, id);
+  // Request changes moves nothing: it queues a follow-up on the job's branch (follow-ups.ts).
+  if (req.action === "request_changes") return requestChangesAction(ctx, job, req, actor);
   const check = applyAction(job.stage, req.action);
   if (!check.ok) throw new FleetError("illegal_transition", check.reason, { extra: { stage: job.stage } });
   if (req.override && req.action !== "ship" && req.action !== "approve") {
@@ -62,6 +65,13 @@ export async function actOnJob(ctx: CoordinatorContext, id: string, req: ActionR
     default:
       return assertNever(req.action);
   }
+}
+
+async function requestChangesAction(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor) {
+  const comment = req.reason?.trim();
+  if (!comment) throw new FleetError("validation", "request_changes needs a reason", { errors: [{ path: "reason", message: "say what to change: it is the follow-up job's prompt" }] });
+  if (req.override) throw new FleetError("validation", "override applies to ship only", { errors: [{ path: "override", message: "only ship (or approve) can be overridden" }] });
+  return jobView(await requestChanges(ctx, job, comment, actor.id), { body: true, forge: ctx.forge });
 }
 
 async function approve(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest, actor: Actor) {

@@ -60,7 +60,9 @@ export function claimDeliveryOf(job: JobRecord, parent?: JobRecord): ClaimDelive
   }
   const d = job.delivery;
   if (!d) return undefined;
-  return { mode: d.mode, branch: d.branch, ...(d.baseBranch ? { baseBranch: d.baseBranch } : {}), ...(d.lastPushed ? { expectedHead: d.lastPushed } : {}) };
+  // A follow-up of the review loop (follow-ups.ts) continues the branch from its pushed head.
+  const startAt = job.followUpOf && d.lastPushed ? { startAt: d.lastPushed } : {};
+  return { mode: d.mode, branch: d.branch, ...(d.baseBranch ? { baseBranch: d.baseBranch } : {}), ...(d.lastPushed ? { expectedHead: d.lastPushed } : {}), ...startAt };
 }
 
 /** A delivery task's stage after its attempt: done, failed for good, or the retry policy. */

@@ -10,6 +10,7 @@ import { attemptEvents, attemptPatch } from "./attempt-end";
 import { recordLiveCost } from "./budgets";
 import { stageAfterAttempt } from "./completion";
 import { afterTaskAttempt, attemptDelivery, deliveryAfterAttempt, withDelivery } from "./delivery";
+import { afterFollowUpAttempt } from "./follow-ups";
 import type { CoordinatorContext } from "./context";
 import { parseLeaseId } from "./ids";
 import { fromTyped, jobEvent, stageHops, verifyEvent, VERIFY_AGENT_SEQ, type JobEvent } from "./events";
@@ -147,6 +148,7 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     noteAttemptEnd(ctx, factoryId, body.outcome, now);
     await afterMove(ctx, done.job, { from: job.stage, cause: next.cause });
     await afterTaskAttempt(ctx, done.job, body);
+    await afterFollowUpAttempt(ctx, done.job, body);
   }
   return { stage: done.job.stage, duplicate: done.duplicate };
 }

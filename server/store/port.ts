@@ -14,6 +14,7 @@ import type {
   FactoryRecord,
   FactoryStatus,
   FairnessCounters,
+  FollowUpOf,
   JobDelivery,
   JobLease,
   JobRecord,
@@ -64,6 +65,8 @@ export interface NewJob {
   pendingReason?: string;
   delivery?: JobDelivery;
   task?: DeliveryTask;
+  /** a follow-up of the review loop: the job whose branch it continues */
+  followUpOf?: FollowUpOf;
   now: EpochMs;
 }
 

@@ -68,6 +68,7 @@ export function newJobRecord(input: NewJob, id: string): JobRecord {
   if (input.pendingReason !== undefined) job.pendingReason = input.pendingReason;
   if (input.delivery !== undefined) job.delivery = { ...input.delivery };
   if (input.task !== undefined) job.task = { ...input.task };
+  if (input.followUpOf !== undefined) job.followUpOf = { ...input.followUpOf };
   return job;
 }
 
