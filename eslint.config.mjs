@@ -29,6 +29,7 @@ const serverZones = [
   serverRoom("limits", ["http"], "server/limits never imports server/http: throw FleetError from server/errors.ts (ARCHITECTURE.md)."),
   serverRoom("auth", ["http"], "server/auth never imports server/http: throw FleetError from server/errors.ts (ARCHITECTURE.md)."),
   serverRoom("store", ["http", "coordinator", "auth", "scheduler"], "server/store is the bottom room: it never imports http, coordinator, auth or scheduler (ARCHITECTURE.md)."),
+  serverRoom("artifacts", ["http"], "server/artifacts never imports server/http: throw FleetError from server/errors.ts (ARCHITECTURE.md)."),
   serverRoom("scheduler", ["http", "store", "coordinator", "auth"], "server/scheduler is pure: it never imports http, store, coordinator or auth (ARCHITECTURE.md)."),
 ];
 

@@ -10,6 +10,7 @@
  * `"cancelled"`), after which the agent must stop that job at once.
  */
 import { z } from "zod";
+import { artifactContentType } from "./artifacts";
 import type { Manifest } from "./types";
 
 // ---- bounds (exported so the agent can cut its payloads to fit) ----------------------------------
@@ -287,8 +288,12 @@ export const artifactReport = z.object({
   /** bytes of the whole artifact, even when `content` was truncated */
   size: z.number().int().min(0),
   content: boundedString(LIMITS.artifactContent).optional(),
-  /** a path on the factory, for artifacts too large to send */
+  /** a path on the factory, for artifacts too large to send that could not be uploaded */
   path: boundedString(LIMITS.path).optional(),
+  /** true: the bytes were uploaded to the coordinator's artifact store (lib/artifacts.ts) under this name */
+  stored: z.boolean().optional(),
+  /** the stored artifact's media type (one of lib/artifacts ARTIFACT_CONTENT_TYPES) */
+  contentType: artifactContentType.optional(),
 });
 export type ArtifactReport = z.infer<typeof artifactReport>;
 

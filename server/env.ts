@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { parseDuration } from "@/lib/duration";
+import { DEFAULT_ARTIFACT_JOB_MAX_BYTES, DEFAULT_ARTIFACT_MAX_BYTES } from "@/lib/artifacts";
 import { DEFAULT_ATTEMPT_LOG_BYTES } from "@/lib/limits";
 import { MAX_SCORER_WEIGHT, SCORER_NAMES, type ScorerName } from "@/lib/scorers";
 
@@ -99,6 +100,13 @@ export const envSchema = z
     FLEET_MAX_BODY_BYTES: ms(1024).default(1_048_576),
     /** log text stored per attempt; past it the truncation marker, then only the last 64 KiB (lib/limits.ts) */
     FLEET_MAX_LOG_BYTES: ms(65_536).default(DEFAULT_ATTEMPT_LOG_BYTES),
+    /** where uploaded artifacts live (server/artifacts): a directory (default `<data dir>/artifacts`) or an Azure Blob container URL */
+    FLEET_ARTIFACTS: z.string().min(1).optional(),
+    /** the blob container's credential when FLEET_ARTIFACTS names one without a SAS token */
+    AZURE_STORAGE_CONNECTION_STRING: optionalSecret,
+    /** one artifact's size, and all of one job's stored artifacts together */
+    FLEET_ARTIFACT_MAX_BYTES: ms(1).default(DEFAULT_ARTIFACT_MAX_BYTES),
+    FLEET_ARTIFACT_JOB_MAX_BYTES: ms(1).default(DEFAULT_ARTIFACT_JOB_MAX_BYTES),
     NEXTAUTH_SECRET: optionalSecret,
     NEXTAUTH_URL: z.url().optional(),
     GITHUB_ID: optionalSecret,
@@ -162,6 +170,13 @@ export const envSchema = z
         });
       }
     }
+    if (env.FLEET_ARTIFACTS && /^https?:\/\//i.test(env.FLEET_ARTIFACTS)) {
+      const problem = blobUrlProblem(env.FLEET_ARTIFACTS, Boolean(env.AZURE_STORAGE_CONNECTION_STRING));
+      if (problem) ctx.addIssue({ code: "custom", path: ["FLEET_ARTIFACTS"], message: problem });
+    }
+    if (env.FLEET_ARTIFACT_MAX_BYTES > env.FLEET_ARTIFACT_JOB_MAX_BYTES) {
+      ctx.addIssue({ code: "custom", path: ["FLEET_ARTIFACT_MAX_BYTES"], message: `must not be larger than FLEET_ARTIFACT_JOB_MAX_BYTES (${env.FLEET_ARTIFACT_JOB_MAX_BYTES})` });
+    }
     if (env.FLEET_HEARTBEAT_MS >= env.FLEET_LEASE_TTL_MS) {
       ctx.addIssue({
         code: "custom",
@@ -170,6 +185,27 @@ export const envSchema = z
       });
     }
   });
+
+/**
+ * Why a blob container URL cannot be used, or undefined: `https://<account>.blob.core.windows.net/<container>?<sas>`,
+ * or an emulator's `http://127.0.0.1:10000/<account>/<container>`; without a SAS token the credential
+ * comes from AZURE_STORAGE_CONNECTION_STRING.
+ */
+function blobUrlProblem(text: string, haveConnectionString: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "not a URL (a directory, or an Azure Blob container URL)";
+  }
+  const segments = url.pathname.split("/").filter(Boolean);
+  const local = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url.protocol === "http:" && !local) return "use https:// (plain http only for an emulator on this machine)";
+  if (segments.length !== (local ? 2 : 1)) return local ? "expected http://127.0.0.1:<port>/<account>/<container>" : "expected https://<account>.blob.core.windows.net/<container>?<sas>";
+  if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(segments[segments.length - 1]!)) return "the container name: 3-63 lower-case letters, digits and single hyphens";
+  if (!url.searchParams.has("sig") && !haveConnectionString) return "needs a SAS token in the URL (?sv=…&sig=…) or AZURE_STORAGE_CONNECTION_STRING";
+  return undefined;
+}
 
 export type Env = z.infer<typeof envSchema>;
 

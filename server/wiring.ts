@@ -16,6 +16,8 @@ import { fileProfileSource } from "./coordinator/profiles";
 import { buildRequestLimits, type RequestLimits } from "./limits";
 import { forgeConfig } from "./forge";
 import { githubAdapter } from "./forge/github/adapter";
+import { openArtifactStore } from "./artifacts/open";
+import { ArtifactService } from "./artifacts/service";
 
 /**
  * The one module that builds the singletons: env → store → coordinator context → sweeper. Kept on
@@ -34,6 +36,8 @@ export interface Services {
   authOptions: AuthOptions;
   /** per-process abuse limits of the HTTP layer (server/limits) */
   limits: RequestLimits;
+  /** uploaded artifacts (server/artifacts): FLEET_ARTIFACTS, a directory or a blob container */
+  artifacts: ArtifactService;
   /** stops background work and closes the store (tests, graceful shutdown) */
   stop(): Promise<void>;
 }
@@ -140,6 +144,11 @@ async function build(): Promise<Services> {
       : { kind: "sqlite", file: path.join(dataDir, "fleet.db") },
   );
   await ensureLocalAdmin(store, e, e.FLEET_PRODUCT);
+  const artifactStore = await openArtifactStore({
+    dataDir,
+    ...(e.FLEET_ARTIFACTS ? { setting: e.FLEET_ARTIFACTS } : {}),
+    ...(e.AZURE_STORAGE_CONNECTION_STRING ? { connectionString: e.AZURE_STORAGE_CONNECTION_STRING } : {}),
+  });
 
   const now = () => Date.now();
   const ctx: CoordinatorContext = createCoordinatorContext({
@@ -197,7 +206,12 @@ async function build(): Promise<Services> {
   };
   const authOptions = buildAuthOptions({ store, env: e, secret: nextAuthSecret, productId: e.FLEET_PRODUCT });
   const sweeper = startSweeper(ctx, e.FLEET_SWEEP_MS);
-  log.info({ store: store.kind, dataDir, sweepMs: e.FLEET_SWEEP_MS }, "coordinator ready");
+  const artifacts = new ArtifactService(artifactStore, {
+    jobs: store,
+    now,
+    limits: { maxBytes: e.FLEET_ARTIFACT_MAX_BYTES, jobMaxBytes: e.FLEET_ARTIFACT_JOB_MAX_BYTES },
+  });
+  log.info({ store: store.kind, dataDir, artifacts: `${artifactStore.kind} ${artifactStore.where}`, sweepMs: e.FLEET_SWEEP_MS }, "coordinator ready");
   return {
     env: e,
     store,
@@ -205,6 +219,7 @@ async function build(): Promise<Services> {
     auth,
     authOptions,
     limits: buildRequestLimits(e),
+    artifacts,
     async stop() {
       sweeper.stop();
       await store.close();

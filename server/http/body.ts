@@ -6,9 +6,14 @@ import { FleetError } from "@/server/errors";
  * bytes are counted while reading, because Content-Length may be absent (chunked) or lie.
  */
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  return new TextDecoder("utf-8", { fatal: false }).decode(await readBodyBytes(req, maxBytes));
+}
+
+/** The body's bytes, with the same limit and checks as readBodyText. */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return "";
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -22,11 +27,12 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
     }
     parts.push(value);
   }
-  return new TextDecoder("utf-8", { fatal: false }).decode(concat(parts, total));
+  return concat(parts, total);
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;
+  if (parts.length === 0) return new Uint8Array(0);
   const out = new Uint8Array(total);
   let at = 0;
   for (const p of parts) {

@@ -28,8 +28,9 @@ export function rawDrift(spec: SpecCore, res: Response): string | undefined {
   const doc = spec.responses[res.status];
   if (!doc) return `${where(spec)} answered ${res.status}, which its spec does not declare`;
   const type = (res.headers.get("content-type") ?? "").split(";")[0]!.trim();
-  if (doc.type === undefined ? res.body !== null : type !== doc.type) {
-    return `${where(spec)} answered ${res.status} as ${type || "no body"}, declared ${doc.type ?? "no body"}`;
+  const allowed = doc.mediaTypes ?? (doc.type ? [doc.type] : []);
+  if (doc.type === undefined ? res.body !== null : !allowed.includes(type)) {
+    return `${where(spec)} answered ${res.status} as ${type || "no body"}, declared ${allowed.join(" | ") || "no body"}`;
   }
   return undefined;
 }

@@ -59,7 +59,8 @@ function operation(spec: SpecCore): Record<string, unknown> {
   for (const [status, doc] of Object.entries(spec.responses)) {
     responses[status] = {
       description: doc.description,
-      ...(doc.type ? { content: { [doc.type]: doc.schema ? { schema: schema(doc.schema) } : { schema: { type: "string" } } } } : {}),
+      ...(doc.mediaTypes ? { content: Object.fromEntries(doc.mediaTypes.map((t) => [t, { schema: { type: "string", format: "binary" } }])) } : {}),
+      ...(doc.type && !doc.mediaTypes ? { content: { [doc.type]: doc.schema ? { schema: schema(doc.schema) } : { schema: { type: "string" } } } } : {}),
     };
   }
   Object.assign(responses, problemResponses(spec));
@@ -73,6 +74,13 @@ function operation(spec: SpecCore): Record<string, unknown> {
     responses,
   };
   if (spec.body) op.requestBody = { required: true, content: { "application/json": { schema: schema(spec.body) } } };
+  if (spec.rawBody) {
+    op.requestBody = {
+      required: true,
+      description: spec.rawBody.description,
+      content: Object.fromEntries(spec.rawBody.mediaTypes.map((t) => [t, { schema: { type: "string", format: "binary" } }])),
+    };
+  }
   if (spec.jobBody) {
     op.requestBody = {
       required: true,

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { authorize, type Access, type Principal } from "@/server/auth/principal";
 import { services, type Services } from "@/server/wiring";
 import { checkResponses, env } from "@/server/env";
-import { mediaType, parseJsonText, readBodyText } from "./body";
+import { mediaType, parseJsonText, readBodyBytes, readBodyText } from "./body";
 import { driftResponse, jsonDrift, problemDrift, rawDrift } from "./check";
 import { FleetError } from "@/server/errors";
 import { fieldProblems, problemResponse, toFleetError } from "./errors";
@@ -39,6 +39,8 @@ export interface Call<P, Q, B, J, A extends Access, St extends boolean> {
   /** POST /jobs only: the job file or `{manifest, body}` as sent, for the coordinator to parse */
   jobBody: J extends z.ZodType ? JobBody : undefined;
   query: Q;
+  /** the body's bytes, for a route with `rawBody` (its media type already checked) */
+  raw: Uint8Array | undefined;
   services: St extends false ? undefined : Services;
 }
 
@@ -109,8 +111,9 @@ export function route<
       const maxBytes = spec.maxBodyBytes ?? svc?.env.FLEET_MAX_BODY_BYTES ?? 0;
       const jobBody = (spec.jobBody ? await readJobBody(req, maxBytes) : undefined) as Call<P, Q, B, J, A, St>["jobBody"];
       const body = spec.body ? await readJson(spec.body, req, maxBytes) : (undefined as B);
+      const raw = spec.rawBody ? (requireMediaType(req, [...spec.rawBody.mediaTypes]), await readBodyBytes(req, maxBytes)) : undefined;
       const services_ = svc as Call<P, Q, B, J, A, St>["services"];
-      const result: unknown = await spec.handler({ req, params, principal, body, jobBody, query, services: services_ });
+      const result: unknown = await spec.handler({ req, params, principal, body, jobBody, query, raw, services: services_ });
       if (result instanceof Response) return check ? (answerDrift(rawDrift(core, result)) ?? result) : result;
       if (result === undefined) {
         const res = new Response(null, { status: 204, headers: { "cache-control": "no-store, no-transform" } });

@@ -15,9 +15,11 @@ export type Method = (typeof METHODS)[number];
 export interface ResponseDoc<S extends z.ZodType | undefined = z.ZodType | undefined> {
   description: string;
   /** the media type; absent = no body (204) */
-  type?: "application/json" | "text/plain" | "text/event-stream";
+  type?: "application/json" | "text/plain" | "text/event-stream" | "application/octet-stream";
   /** application/json: the body; text/event-stream: one message `{event, data}` (lib/api/stream.ts) */
   schema?: S;
+  /** application/octet-stream: the media types the bytes may be served as (a stored artifact's type) */
+  mediaTypes?: readonly string[];
 }
 
 export type Responses = { [status: number]: ResponseDoc };
@@ -34,6 +36,8 @@ export const json = <S extends z.ZodType>(schema: S, description: string): JsonR
 });
 export const noContent = (description: string): ResponseDoc<undefined> => ({ description });
 export const plainText = (description: string): ResponseDoc<undefined> => ({ description, type: "text/plain" });
+/** Raw bytes served as one of `mediaTypes` (check mode holds the answer to the list). */
+export const bytes = (mediaTypes: readonly string[], description: string): ResponseDoc<undefined> => ({ description, type: "application/octet-stream", mediaTypes });
 export const eventStream = <S extends z.ZodType>(schema: S, description: string): ResponseDoc<S> => ({
   description,
   type: "text/event-stream",
@@ -51,6 +55,8 @@ export interface SpecCore<A extends Access = Access> {
   body?: z.ZodType;
   /** POST /jobs: `text/markdown` or JSON of this schema, parsed by the coordinator (lib/manifest) */
   jobBody?: z.ZodType;
+  /** a raw body (an artifact chunk): its allowed media types; the handler gets the bytes as `raw` */
+  rawBody?: { mediaTypes: readonly string[]; description: string };
   responses: Responses;
   /** codes the handler itself may refuse with, beyond those the builder adds (see errorCodes) */
   errors?: readonly FleetErrorCode[];
@@ -68,8 +74,8 @@ export function errorCodes(spec: SpecCore): FleetErrorCode[] {
   const codes = new Set<FleetErrorCode>(["internal"]);
   if (spec.store !== false) codes.add("unavailable").add("busy");
   if (spec.access !== "public") codes.add("unauthorized").add("forbidden");
-  if (spec.params || spec.query || spec.body || spec.jobBody) codes.add("validation");
-  if (spec.body || spec.jobBody) codes.add("payload_too_large").add("unsupported_media_type");
+  if (spec.params || spec.query || spec.body || spec.jobBody || spec.rawBody) codes.add("validation");
+  if (spec.body || spec.jobBody || spec.rawBody) codes.add("payload_too_large").add("unsupported_media_type");
   for (const c of spec.errors ?? []) codes.add(c);
   return [...codes];
 }

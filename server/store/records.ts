@@ -189,6 +189,9 @@ export interface ArtifactRef {
   size: number;
   content?: string;
   path?: string;
+  /** uploaded to the artifact store (server/artifacts): served by GET /jobs/{id}/artifacts/{name} */
+  stored?: boolean;
+  contentType?: string;
 }
 
 /** What an agent reports when an attempt ends (CONTRACT §2 `complete`). */
