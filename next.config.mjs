@@ -3,7 +3,7 @@ const nextConfig = {
   // Tests and parallel builds may point at their own build folder.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // Native and Node-only SDKs stay out of the server bundle; Node loads them at run time.
-  serverExternalPackages: ["better-sqlite3", "@azure/cosmos", "pino", "prom-client", "nodemailer"],
+  serverExternalPackages: ["better-sqlite3", "@azure/cosmos", "@azure/storage-blob", "pino", "prom-client", "nodemailer"],
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,
