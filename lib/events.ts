@@ -46,6 +46,9 @@ export const EVENT_TYPES = [
   "delivery:merged",
   "delivery:push_failed",
   "delivery:ship_failed",
+  "delivery:pr_opened",
+  "delivery:pr_changed",
+  "delivery:pr_failed",
   "job:cancelled",
   "review:follow_up_queued",
   "review:follow_up_refused",
@@ -129,9 +132,16 @@ export const EVENT_DATA = {
   "delivery:push_queued": z.object({ task: z.string(), branch: z.string(), by: z.string() }),
   "delivery:ship_queued": z.object({ task: z.string(), branch: z.string(), by: z.string() }),
   "delivery:pushed": z.object({ branch: z.string(), headSha: z.string(), task: z.string() }),
-  "delivery:merged": z.object({ branch: z.string(), baseBranch: z.string().optional(), mergeSha: z.string().optional(), task: z.string() }),
+  /** merged by a merge task (plain git: `task`) or through the forge (`pr`: its number) */
+  "delivery:merged": z.object({ branch: z.string(), baseBranch: z.string().optional(), mergeSha: z.string().optional(), task: z.string().optional(), pr: z.number().int().optional(), method: z.string().optional(), by: z.string().optional() }),
   "delivery:push_failed": z.object({ branch: z.string(), task: z.string(), reason: z.string(), message: z.string() }),
   "delivery:ship_failed": z.object({ branch: z.string(), task: z.string(), reason: z.string(), message: z.string() }),
+  /** issue 15: the job's pull request on the forge was opened (or an open one for its branch adopted) */
+  "delivery:pr_opened": z.object({ number: z.number().int(), url: z.string(), draft: z.boolean(), headSha: z.string(), adopted: z.boolean() }),
+  /** the PR as read again (poll or webhook) differs from what was recorded: what it is now */
+  "delivery:pr_changed": z.object({ number: z.number().int(), state: z.enum(["open", "closed", "merged"]), checks: z.string(), review: z.string(), mergeable: z.boolean().nullable(), headSha: z.string() }),
+  /** opening, reading or merging the PR was refused; `reason` from the forge's list (checks_failing, conflict…) */
+  "delivery:pr_failed": z.object({ action: z.enum(["open", "refresh", "merge"]), branch: z.string(), number: z.number().int().optional(), reason: z.string(), message: z.string() }),
   "job:cancelled": z.object({ reason: z.string() }),
   /** on the job whose pull request needs work: the follow-up job queued on its branch (server/coordinator/follow-ups.ts) */
   "review:follow_up_queued": z.object({ followUp: z.string(), reason: z.enum(["checks_failed", "changes_requested"]), round: z.number().int(), headSha: z.string(), by: z.string() }),

@@ -11,6 +11,7 @@ import { moveJob } from "./move-job";
 import { actorNames } from "./reviewer-identity";
 import { queueRetryPush, queueShip, shipsThroughDelivery } from "./delivery";
 import { requestChanges } from "./follow-ups";
+import { pullRequestTarget, shipPullRequest } from "./pull-requests";
 import { budgetBreaches, raiseBudget, spendOf } from "./policies/budget";
 import { checkShip, decideApproval, deliveredOutOfScope, missingApprovals } from "./policies/gates";
 import { jobView } from "./views";
@@ -102,6 +103,10 @@ async function ship(ctx: CoordinatorContext, job: JobRecord, req: ActionRequest,
     events.push(jobEvent("ship:overridden", ctx.now(), { by: actor.id, reason: req.reason ?? "", scope: gate.overridden.scope, approvals: gate.overridden.approvals }));
   }
   const approvals = job.approvals.includes(actor.id) || typeof job.manifest["review-policy"] === "object" ? job.approvals : [...job.approvals, actor.id];
+  if (shipsThroughPullRequest(ctx, job)) {
+    // Merged through the forge (checks, reviews, conflicts refused with the reason); shipped when merged.
+    return jobView(await shipPullRequest(ctx, job, actor.id, { patch: { approvals }, events: [actionTaken(req, actor, ctx.now()), ...events] }), { body: true, forge: ctx.forge });
+  }
   if (shipsThroughDelivery(job)) {
     // The commits land through a merge task; the job moves to shipped when it has merged.
     return jobView(await queueShip(ctx, job, actor.id, { patch: { approvals }, events: [actionTaken(req, actor, ctx.now()), ...events] }), { body: true, forge: ctx.forge });
@@ -139,6 +144,11 @@ async function lastScope(ctx: CoordinatorContext, jobId: string) {
   const runs = await ctx.store.listRuns(jobId);
   for (let i = runs.length - 1; i >= 0; i--) if (runs[i]!.scope) return runs[i]!.scope;
   return undefined;
+}
+
+/** A `pr` job on a forge with pull requests whose branch was delivered: Ship merges its PR. */
+function shipsThroughPullRequest(ctx: CoordinatorContext, job: JobRecord): boolean {
+  return pullRequestTarget(ctx, job) !== undefined && (job.delivery!.pr !== undefined || shipsThroughDelivery(job));
 }
 
 function assertNever(x: never): never {

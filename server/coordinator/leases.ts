@@ -15,6 +15,7 @@ import type { CoordinatorContext } from "./context";
 import { parseLeaseId } from "./ids";
 import { fromTyped, jobEvent, stageHops, verifyEvent, VERIFY_AGENT_SEQ, type JobEvent } from "./events";
 import { afterMove, moveJob } from "./move-job";
+import { afterAttemptPullRequest } from "./pull-requests";
 import { noteAttemptEnd } from "./placement/outcomes";
 import { redactDeep } from "./redaction";
 
@@ -149,6 +150,8 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     await afterMove(ctx, done.job, { from: job.stage, cause: next.cause });
     await afterTaskAttempt(ctx, done.job, body);
     await afterFollowUpAttempt(ctx, done.job, body);
+    // A pushed head in review/testing: the job's pull request (forge call after the write, errors logged).
+    await afterAttemptPullRequest(ctx, done.job);
   }
   return { stage: done.job.stage, duplicate: done.duplicate };
 }

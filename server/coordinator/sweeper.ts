@@ -10,6 +10,7 @@ import { markOfflineFactories } from "./factories";
 import { jobEvent } from "./events";
 import { afterMove, promoteIfReady } from "./move-job";
 import { maybePreempt } from "./placement/preemption";
+import { pollPullRequests } from "./pull-requests";
 
 /**
  * One sweep: reap expired leases (their jobs go where `decideExpired` says), mark silent factories
@@ -40,6 +41,8 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   await enforceWallBudgets(ctx);
   await raiseStallAlerts(ctx);
   ctx.redactors.prune(ctx.leaseTtlMs * 4);
+  // The forge's pull requests (a webhook's fallback): bounded per sweep, a forge outage only logged.
+  await pollPullRequests(ctx).catch((err: unknown) => log.warn({ err }, "pull request poll failed; retrying next sweep"));
   // Last, and on its own: a sink that is down must not hold back the rest of the sweep.
   await alertStep(ctx).catch((err: unknown) => log.warn({ err }, "alert step failed; retrying next sweep"));
   await retentionStep(ctx)

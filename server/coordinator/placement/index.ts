@@ -19,7 +19,7 @@ export { noteAttemptEnd } from "./outcomes";
 export async function getJobExplained(ctx: CoordinatorContext, id: string) {
   const job = await requireJob(ctx, id);
   const runs = await ctx.store.listRuns(id);
-  const view = jobView(job, { body: true, runs, sla: { targets: await slaOf(ctx), now: ctx.now() } });
+  const view = jobView(job, { body: true, runs, sla: { targets: await slaOf(ctx), now: ctx.now() }, forge: ctx.forge });
   const pending = await explainWaiting(ctx, job);
   if (!pending) return view;
   return { ...view, pendingReason: view.pendingReason ?? pending.lastRound?.reason ?? pending.sentence, pending };
