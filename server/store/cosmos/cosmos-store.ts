@@ -1,35 +1,30 @@
 import "server-only";
-import { CosmosClient } from "@azure/cosmos";
-import { createHash } from "node:crypto";
-import https from "node:https";
+import type { CosmosClient } from "@azure/cosmos";
 import type { Stage } from "@/lib/types";
 import { StoreError, isStoreError } from "../errors";
 import { jobIdForKey } from "../ids";
 import {
-  checkFence,
   clean,
   newJobRecord,
-  openLeaseRecordOf,
-  openRunOf,
   planClaim,
   planComplete,
   planPatch,
-  planReap,
   planRenew,
   planTransition,
   replayOrConflict,
   submitIdOf,
   transitionEvents,
-  withOpen,
 } from "../rules/jobs";
+import { appendTarget, holdersOf, leasesOf, noCandidates, reapPlanOf, reapedOf, runOfLease, runsOf } from "../rules/job-reads";
 import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
-import { factoryExists, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
+import { factoryExists, factoryWrites, newFactoryRecord, noFactory } from "../rules/factories";
 import { reserveFactoryName } from "./factory-names";
-import { fairnessOf, planFairnessBump } from "../rules/fairness";
+import { fairnessOf } from "../rules/fairness";
 import { logChunkRecords } from "../rules/log";
-import { defaultSettings, killSwitchChange, planSettings, productPausedChange, type SettingsChange } from "../rules/settings";
+import { defaultSettings, planSettings, settingsWrites, type SettingsChange } from "../rules/settings";
 import { jobDoc, param, query, read, strip, type Sys } from "./documents";
 import { countOps } from "../op-counter";
+import { enrollmentPart, opsPart, webhookPart, type ProviderCore } from "../parts";
 import type {
   ClaimCandidateQuery,
   ClaimGrant,
@@ -37,10 +32,8 @@ import type {
   CompleteRequest,
   CompleteResult,
   Fence,
-  HeartbeatRequest,
   JobFilter,
   NewApiToken,
-  NewEnrollmentToken,
   NewEvent,
   NewFactory,
   NewJob,
@@ -58,10 +51,8 @@ import type {
 } from "../port";
 import type {
   ApiTokenRecord,
-  EnrollmentTokenRecord,
   EventRecord,
   FactoryRecord,
-  FactoryStatus,
   FairnessCounters,
   JobRecord,
   LeaseRecord,
@@ -70,7 +61,6 @@ import type {
   RecentEvent,
   Role,
   RunRecord,
-  OperationsSettings,
   Settings,
   UserRecord,
 } from "../records";
@@ -82,13 +72,17 @@ import { isConflict, mapCosmosError } from "./cosmos-errors";
 import { mergeOutbox } from "./event-outbox";
 import { JobDocuments } from "./job-documents";
 import { acquireLock, lockDocId, releaseLock, type LockDoc } from "./cosmos-locks";
-import { createIfMissing, ensureContainers, type Containers } from "./containers";
-import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
+import type { Containers } from "./containers";
 import { CosmosOpsDocs } from "./cosmos-ops-docs";
 import { CosmosEnrollmentTokens } from "./enrollment-tokens";
 import { CosmosWebhookDeliveries } from "./webhook-deliveries";
 import { cosmosPrune } from "./cosmos-retention";
 import { cosmosRestore } from "./cosmos-restore";
+import { connectCosmos, type CosmosStoreOptions } from "./client";
+import { bumpFairness, endedCounts } from "./fairness-docs";
+import { getProfileSnapshot, saveProfileSnapshot } from "./profiles";
+
+export type { CosmosStoreOptions } from "./client";
 
 /**
  * The Cosmos DB provider. Every job write is read → plan (store/rules) → replace with If-Match on
@@ -106,55 +100,29 @@ import { cosmosRestore } from "./cosmos-restore";
  * In-process maps (job → product, lease → job, events copied) are caches only: every miss falls back
  * to a read, so several app instances on one account stay correct.
  */
-export interface CosmosStoreOptions {
-  endpoint: string;
-  key: string;
-  database: string;
-  allowSelfSigned?: boolean;
-}
-
 export async function openCosmosStore(options: CosmosStoreOptions): Promise<Store> {
-  const client = new CosmosClient({
-    endpoint: options.endpoint,
-    key: options.key,
-    ...(options.allowSelfSigned ? { agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true }) } : {}),
-    connectionPolicy: {
-      enableEndpointDiscovery: !options.allowSelfSigned,
-      // 429: the SDK waits the server's retry-after, at most 3 times / 5 s; then we surface `busy`.
-      retryOptions: { maxRetryAttemptCount: 3, maxWaitTimeInSeconds: 5, fixedRetryIntervalInMilliseconds: 0 },
-    },
+  const { client, containers } = await connectCosmos(options);
+  const core = new CosmosStore(client, containers);
+  return countOps(core, {
+    ...enrollmentPart(new CosmosEnrollmentTokens(containers.enrollment)),
+    ...opsPart(new CosmosOpsDocs(containers.ops)),
+    ...webhookPart(new CosmosWebhookDeliveries(containers.webhooks)),
+    ...settingsWrites((change) => core.changeSettings(change)),
+    ...factoryWrites((id, change) => core.updateFactory(id, change)),
   });
-  try {
-    const { database } = await createIfMissing(() => client.databases.createIfNotExists({ id: options.database }));
-    const containers = await ensureContainers(database);
-    return countOps(new CosmosStore(client, containers));
-  } catch (e) {
-    client.dispose();
-    throw mapCosmosError(e);
-  }
 }
 
-/** The per-product counter document of ended attempts (field names kept from its first version). */
-type FairnessDoc = { id: string; productId: string; claimsGranted: number; runningNow: number; usageMs: number };
-
-
-class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
+class CosmosStore implements ProviderCore {
   readonly kind = "cosmos" as const;
   private readonly jobOfLease = new Map<string, string>();
   private readonly productOfFactory = new Map<string, string>();
   /** reading and conditionally writing job documents with their events (job-documents.ts) */
   private readonly jobDocs: JobDocuments;
-  private readonly ops: CosmosOpsDocs;
-  private readonly enrollment: CosmosEnrollmentTokens;
-  private readonly webhooks: CosmosWebhookDeliveries;
 
   constructor(
     private readonly client: CosmosClient,
     private readonly c: Containers,
   ) {
-    this.ops = new CosmosOpsDocs(c.ops);
-    this.enrollment = new CosmosEnrollmentTokens(c.enrollment);
-    this.webhooks = new CosmosWebhookDeliveries(c.webhooks);
     this.jobDocs = new JobDocuments(c.jobs, c.events);
   }
 
@@ -181,18 +149,6 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return r ? strip<RunRecord>(r.doc) : undefined;
   }
 
-  /** Counters are scheduling hints, not correctness: after the bounded loop, give up quietly. */
-  private async bumpFairness(productId: string, claims: number, usageMs: number): Promise<void> {
-    await withCas(`fairness of ${productId}`, async () => {
-      const cur = await read<FairnessDoc>(this.c.counters, "fairness", productId);
-      const next = planFairnessBump(cur && { productId, claims: cur.doc.claimsGranted, usageMs: cur.doc.usageMs }, productId, claims, usageMs);
-      const doc: FairnessDoc = { id: "fairness", productId, claimsGranted: next.claims, runningNow: 0, usageMs: next.usageMs };
-      return writeIfUnchanged(this.c.counters, doc, productId, cur?.etag);
-    }).catch((e: unknown) => {
-      if (!isStoreError(e, "busy")) throw e;
-    });
-  }
-
   /**
    * The end of an attempt, after the job replace that decided it: its run and lease-history
    * documents (upserts, so a retry after a crash converges), the lock, the fairness counters.
@@ -201,7 +157,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     await this.c.runs.items.upsert(clean(run));
     await this.c.leases.items.upsert(lease);
     if (prev.lock !== undefined) await releaseLock(this.c.locks, prev.lock, run.leaseId);
-    await this.bumpFairness(prev.productId, 1, run.cost.wallMs);
+    await bumpFairness(this.c.counters, prev.productId, 1, run.cost.wallMs);
   }
 
   // ── jobs ──
@@ -259,7 +215,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listClaimCandidates(q: ClaimCandidateQuery): Promise<JobRecord[]> {
-    if (q.productIds && q.productIds.length === 0) return [];
+    if (noCandidates(q)) return [];
     const limit = Math.max(1, Math.floor(q.limit));
     const rows = await query<JobRecord & Sys>(
       this.c.jobs,
@@ -286,16 +242,14 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
    */
   async appendEvents(jobId: string, events: NewEvent[], fence?: Fence & { now: number }): Promise<EventRecord[]> {
     if (events.length === 0) {
-      const cur = await this.jobDocs.read(jobId);
-      if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
-      if (fence) checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
+      appendTarget((await this.jobDocs.read(jobId))?.job, jobId, fence);
       return [];
     }
-    const done = await this.jobDocs.cas(jobId, (job) => {
-      if (!job) throw new StoreError("not_found", `no job ${jobId}`);
-      if (fence) checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
-      return { job, events, ...(fence ? { fenceLeaseId: fence.leaseId } : {}) };
-    });
+    const done = await this.jobDocs.cas(jobId, (job) => ({
+      job: appendTarget(job, jobId, fence),
+      events,
+      ...(fence ? { fenceLeaseId: fence.leaseId } : {}),
+    }));
     return done.events;
   }
 
@@ -323,10 +277,8 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async appendLog(jobId: string, fence: Fence & { now: number }, chunks: NewLogChunk[]): Promise<void> {
-    const cur = await this.jobDocs.read(jobId);
-    if (!cur) throw new StoreError("not_found", `no job ${jobId}`);
-    checkFence(cur.job, fence.leaseId, fence.epoch, fence.now, true);
-    for (const rec of logChunkRecords(cur.job, fence, chunks)) {
+    const job = appendTarget((await this.jobDocs.read(jobId))?.job, jobId, fence);
+    for (const rec of logChunkRecords(job, fence, chunks)) {
       try {
         // (leaseId, seq) is the document id: a repeated chunk is a 409 and ignored.
         await this.c.logs.items.create({ id: `${rec.leaseId}:${rec.seq}`, ...rec });
@@ -352,8 +304,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return withCas(`job ${jobId}`, async () => {
       const ended = await this.readRun(req.leaseId, jobId);
       const cur = await this.jobDocs.read(jobId);
-      const existingRun = ended ?? (cur?.job.lease?.id === req.leaseId ? openRunOf(cur.job) : undefined);
-      const plan = planComplete(cur?.job, existingRun, req);
+      const plan = planComplete(cur?.job, runOfLease(ended, cur?.job, req.leaseId), req);
       if ("duplicate" in plan) return { job: cur?.job ?? (await this.getJob(jobId))!, run: plan.duplicate, duplicate: true };
       const done = await this.jobDocs.commit(cur!, plan.job, req.events, req.leaseId);
       if (done === LOST) return LOST;
@@ -382,12 +333,12 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       this.jobDocs.remember(id, productId);
       const r = await withCas(`job ${id}`, async () => {
         const cur = await this.jobDocs.read(id);
-        const plan = cur?.job.lease ? planReap(cur.job, openRunOf(cur.job), now, decide) : null;
+        const plan = reapPlanOf(cur?.job, now, decide);
         if (!cur || !plan) return undefined; // gone, or renewed in the meantime: it keeps its lease
         const done = await this.jobDocs.commit(cur, plan.job);
         if (done === LOST) return LOST;
         await this.recordEnd(cur.job, plan.run!, plan.lease);
-        return { jobId: id, productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: done.job.stage };
+        return reapedOf(cur.job, plan);
       }).catch((e: unknown) => {
         if (isStoreError(e, "busy")) return undefined; // the next sweep tries again
         throw e;
@@ -421,24 +372,20 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async listRuns(jobId: string): Promise<RunRecord[]> {
     const rows = await query<RunRecord & Sys>(this.c.runs, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
-    const job = await this.getJob(jobId);
-    return withOpen(rows.map((r) => strip<RunRecord>(r)), job && openRunOf(job));
+    return runsOf(rows.map((r) => strip<RunRecord>(r)), await this.getJob(jobId));
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
     const rows = await query<LeaseRecord & Sys>(this.c.leases, "SELECT * FROM c WHERE c.jobId = @pk", [], jobId);
-    const job = await this.getJob(jobId);
-    return withOpen(rows.map((r) => strip<LeaseRecord>(r)), job && openLeaseRecordOf(job));
+    return leasesOf(rows.map((r) => strip<LeaseRecord>(r)), await this.getJob(jobId));
   }
 
   async lockHolders(locks: string[]): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const lock of new Set(locks)) {
+    return holdersOf(locks, async (lock) => {
       const doc = await read<LockDoc>(this.c.locks, lockDocId(lock), lockDocId(lock));
       // The lock document may outlive its lease (released lazily): held only while the job carries it.
-      if (doc && (await this.currentLeaseOf(doc.doc.jobId, doc.doc.productId)) === doc.doc.leaseId) out[lock] = doc.doc.jobId;
-    }
-    return out;
+      return doc && (await this.currentLeaseOf(doc.doc.jobId, doc.doc.productId)) === doc.doc.leaseId ? doc.doc.jobId : undefined;
+    });
   }
 
   async lastLogAt(jobId: string, epoch: number): Promise<number | undefined> {
@@ -486,21 +433,13 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return rec;
   }
 
-  private async updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): Promise<FactoryRecord> {
+  async updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): Promise<FactoryRecord> {
     return withCas(`factory ${id}`, async () => {
       const cur = await this.readFactory(id);
       if (!cur) throw noFactory(id);
       const next = clean(change(cur.f));
       return (await writeIfUnchanged(this.c.factories, next, next.productId, cur.etag)) === LOST ? LOST : next;
     });
-  }
-
-  async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => planHeartbeat(f, hb));
-  }
-
-  async setFactoryStatus(factoryId: string, status: FactoryStatus, now: number): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => planFactoryStatus(f, status, now));
   }
 
   async listFactories(productId?: string): Promise<FactoryRecord[]> {
@@ -548,27 +487,6 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     const rows = await query<ApiTokenRecord & Sys>(this.c.tokens, "SELECT * FROM c");
     return rows.map((r) => strip<ApiTokenRecord>(r)).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
-  // ── enrollment tokens (cosmos/enrollment-tokens.ts) ──
-  async createEnrollmentToken(t: NewEnrollmentToken): Promise<EnrollmentTokenRecord> {
-    return this.enrollment.create(t);
-  }
-
-  async findEnrollmentTokenByHash(tokenHash: string): Promise<EnrollmentTokenRecord | undefined> {
-    return this.enrollment.findByHash(tokenHash);
-  }
-
-  async listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]> {
-    return this.enrollment.list();
-  }
-
-  async useEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
-    return this.enrollment.use(id, now);
-  }
-
-  async revokeEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
-    return this.enrollment.revoke(id, now);
-  }
-
 
   async upsertUser(u: UserInput): Promise<UserRecord> {
     const rec = userRecord(u, await this.getUser(u.id));
@@ -598,7 +516,7 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return r ? strip<Settings>(r.doc, true) : defaultSettings();
   }
 
-  private async changeSettings(change: SettingsChange): Promise<Settings> {
+  async changeSettings(change: SettingsChange): Promise<Settings> {
     return withCas("settings", async () => {
       const cur = await read<Settings>(this.c.settings, "settings", "settings");
       const next = planSettings(cur && strip<Settings>(cur.doc, true), change);
@@ -606,89 +524,28 @@ class CosmosStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     });
   }
 
-  async setKillSwitch(k: { on: boolean; reason: string; by: string; now: number }): Promise<Settings> {
-    return this.changeSettings(killSwitchChange(k));
+  saveProfileSnapshot(p: ProfileSnapshot): Promise<ProfileSnapshot> {
+    return saveProfileSnapshot(this.c.profiles, p);
   }
 
-  async setProductPaused(productId: string, paused: boolean): Promise<Settings> {
-    return this.changeSettings(productPausedChange(productId, paused));
-  }
-
-  private profileDocId(name: string, version: string): string {
-    return "profile-" + createHash("sha256").update(name).update("\u0000").update(version).digest("hex").slice(0, 40);
-  }
-
-  async saveProfileSnapshot(p: ProfileSnapshot): Promise<ProfileSnapshot> {
-    try {
-      await this.c.profiles.items.create({ id: this.profileDocId(p.name, p.version), ...p });
-      return p;
-    } catch (e) {
-      if (!isConflict(e)) throw mapCosmosError(e);
-      return (await this.getProfileSnapshot(p.productId, p.name, p.version))!;
-    }
-  }
-
-  async getProfileSnapshot(productId: string, name: string, version: string): Promise<ProfileSnapshot | undefined> {
-    const r = await read<ProfileSnapshot>(this.c.profiles, this.profileDocId(name, version), productId);
-    return r ? strip<ProfileSnapshot>(r.doc, true) : undefined;
+  getProfileSnapshot(productId: string, name: string, version: string): Promise<ProfileSnapshot | undefined> {
+    return getProfileSnapshot(this.c.profiles, productId, name, version);
   }
 
   /** Counter documents hold ENDED attempts and usage; running leases are counted from the jobs. */
   async fairnessCounters(): Promise<FairnessCounters[]> {
-    const ended = await query<FairnessDoc>(this.c.counters, "SELECT * FROM c");
+    const ended = await endedCounts(this.c.counters);
     const running = await query<{ productId: string }>(this.c.jobs, "SELECT c.productId FROM c WHERE c.x_leased = true");
-    return fairnessOf(
-      ended.map((r) => ({ productId: r.productId, claims: r.claimsGranted, usageMs: r.usageMs })),
-      running.map((r) => ({ productId: r.productId, n: 1 })),
-    );
+    return fairnessOf(ended, running.map((r) => ({ productId: r.productId, n: 1 })));
   }
 
-  // ── operations (cosmos-ops-docs.ts) ──
-  listAlertStates(): Promise<AlertStateRecord[]> {
-    return this.ops.listAlertStates();
-  }
-
-  saveAlertState(state: AlertStateRecord, expectedVersion: number | null): Promise<boolean> {
-    return this.ops.saveAlertState(state, expectedVersion);
-  }
-
-  deleteAlertState(id: string, expectedVersion: number): Promise<boolean> {
-    return this.ops.deleteAlertState(id, expectedVersion);
-  }
-
-  enqueueDeliveries(deliveries: DeliveryRecord[]): Promise<void> {
-    return this.ops.enqueueDeliveries(deliveries);
-  }
-
-  listDeliveries(q: { dueBy?: number; limit: number }): Promise<DeliveryRecord[]> {
-    return this.ops.listDeliveries(q);
-  }
-
-  saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean> {
-    return this.ops.saveDelivery(delivery, expectedVersion);
-  }
-
+  // ── retention (cosmos-retention.ts, cosmos-restore.ts); enrollment tokens and operations documents: parts.ts ──
   pruneJobHistory(req: PruneRequest): Promise<string[]> {
     return cosmosPrune(this.c, req);
   }
 
   restoreJobs(records: AsyncIterable<RestoreRecord>): Promise<number> {
     return cosmosRestore(this.c, () => this.countJobsByStage(), records);
-  }
-
-  saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
-    return this.changeSettings((s) => ({ ...s, operations: ops }));
-  }
-
-  // ── webhook deliveries (cosmos/webhook-deliveries.ts) ──
-  recordWebhookDelivery(d: Parameters<Store["recordWebhookDelivery"]>[0]): Promise<boolean> {
-    return this.webhooks.record(d);
-  }
-  forgetWebhookDelivery(id: string): Promise<void> {
-    return this.webhooks.forget(id);
-  }
-  pruneWebhookDeliveries(before: number, limit: number): Promise<number> {
-    return this.webhooks.prune(before, limit);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import "server-only";
 import { StoreError } from "../errors";
-import type { HeartbeatRequest, NewFactory } from "../port";
+import type { HeartbeatRequest, NewFactory, Store } from "../port";
 import type { EpochMs, FactoryRecord, FactoryStatus } from "../records";
 import { clean } from "./jobs";
 
@@ -71,4 +71,14 @@ export function planFactoryStatus(f: FactoryRecord, status: FactoryStatus, now: 
     throw new StoreError("conflict", `factory ${f.id} awaits approval`, { details: { reason: "pending" } });
   }
   return { ...f, status, updatedAt: now };
+}
+
+/** The port's factory updates, each a plan applied by the provider's conditional factory write. */
+export function factoryWrites(
+  update: (id: string, change: (f: FactoryRecord) => FactoryRecord) => FactoryRecord | Promise<FactoryRecord>,
+): Pick<Store, "heartbeat" | "setFactoryStatus"> {
+  return {
+    heartbeat: async (factoryId, hb) => update(factoryId, (f) => planHeartbeat(f, hb)),
+    setFactoryStatus: async (factoryId, status, now) => update(factoryId, (f) => planFactoryStatus(f, status, now)),
+  };
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import type { Store } from "../port";
 import type { EpochMs, Settings } from "../records";
 
 /**
@@ -28,3 +29,17 @@ export const productPausedChange = (productId: string, paused: boolean): Setting
   const others = s.pausedProducts.filter((p) => p !== productId);
   return { ...s, pausedProducts: paused ? [...others, productId].sort() : others };
 };
+
+/**
+ * The port's settings writes, each one change through the provider's conditional write of the
+ * settings document (SQLite: BEGIN IMMEDIATE; Cosmos: cas.ts).
+ */
+export function settingsWrites(
+  change: (c: SettingsChange) => Settings | Promise<Settings>,
+): Pick<Store, "setKillSwitch" | "setProductPaused" | "saveOperationsSettings"> {
+  return {
+    setKillSwitch: async (k) => change(killSwitchChange(k)),
+    setProductPaused: async (productId, paused) => change(productPausedChange(productId, paused)),
+    saveOperationsSettings: async (operations) => change((s) => ({ ...s, operations })),
+  };
+}

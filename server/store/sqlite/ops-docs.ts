@@ -6,7 +6,7 @@ import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
  * The operations documents (alert episodes, the alert outbox) on SQLite: one table keyed by
  * (kind, id), each row a JSON document with its version beside it. Every write is one statement
  * guarded by the version (or by the primary key for a create), so it needs no transaction of its
- * own and two instances never both win.
+ * own and two instances never both win (a batch of deliveries is one transaction).
  */
 export const OPS_DOCS_MIGRATION = `
 CREATE TABLE ops_docs (kind TEXT NOT NULL, id TEXT NOT NULL, due INTEGER, created_at INTEGER NOT NULL,
@@ -20,7 +20,10 @@ type Row = { doc: string };
 export class SqliteOpsDocs {
   private readonly s;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly write: <T>(fn: () => T) => T,
+  ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       all: p("SELECT doc FROM ops_docs WHERE kind = ? ORDER BY id"),
@@ -44,8 +47,11 @@ export class SqliteOpsDocs {
     return this.s.remove.run("alert", id, expectedVersion).changes === 1;
   }
 
+  /** In one BEGIN IMMEDIATE: a batch is enqueued whole or not at all. */
   enqueueDeliveries(deliveries: DeliveryRecord[]): void {
-    for (const d of deliveries) this.save("delivery", d, d.createdAt, d.nextAttemptAt ?? null, null);
+    this.write(() => {
+      for (const d of deliveries) this.save("delivery", d, d.createdAt, d.nextAttemptAt ?? null, null);
+    });
   }
 
   listDeliveries(q: { dueBy?: number; limit: number }): DeliveryRecord[] {

@@ -1,44 +1,39 @@
 import "server-only";
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
+import type Database from "better-sqlite3";
 import type { Stage } from "@/lib/types";
 import { StoreError } from "../errors";
 import { jobIdForKey } from "../ids";
 import {
-  checkFence,
   clean,
   newJobRecord,
-  openLeaseRecordOf,
   openRunOf,
   planComplete,
   planPatch,
   planRenew,
-  planReap,
   planTransition,
   replayOrConflict,
   sequenceEvents,
   submitIdOf,
-  withOpen,
   transitionEvents,
 } from "../rules/jobs";
+import { appendTarget, holdersOf, leasesOf, noCandidates, reapPlanOf, reapedOf, runOfLease, runsOf } from "../rules/job-reads";
 import { newApiTokenRecord, planRevoke, planUserRole, tokenExists, userRecord } from "../rules/accounts";
-import { factoryExists, factoryNameKey, holdsName, nameTaken, newFactoryRecord, noFactory, planFactoryStatus, planHeartbeat } from "../rules/factories";
+import { factoryExists, factoryNameKey, factoryWrites, holdsName, nameTaken, newFactoryRecord, noFactory } from "../rules/factories";
 import { fairnessOf } from "../rules/fairness";
 import { logChunkRecords } from "../rules/log";
-import { defaultSettings, killSwitchChange, planSettings, productPausedChange, type SettingsChange } from "../rules/settings";
-import { ORDER_COLUMN, jobColumns, prepare } from "./statements";
+import { defaultSettings, planSettings, settingsWrites, type SettingsChange } from "../rules/settings";
+import { jobColumns, prepare } from "./statements";
 import { countOps } from "../op-counter";
+import { enrollmentPart, opsPart, webhookPart, type ProviderCore } from "../parts";
 import type {
+  ClaimCandidateQuery,
   ClaimGrant,
   ClaimRequest,
   CompleteRequest,
   CompleteResult,
   Fence,
-  HeartbeatRequest,
   JobFilter,
   NewApiToken,
-  NewEnrollmentToken,
   NewEvent,
   NewFactory,
   NewJob,
@@ -56,10 +51,8 @@ import type {
 } from "../port";
 import type {
   ApiTokenRecord,
-  EnrollmentTokenRecord,
   EventRecord,
   FactoryRecord,
-  FactoryStatus,
   FairnessCounters,
   JobRecord,
   LeaseRecord,
@@ -68,20 +61,20 @@ import type {
   RecentEvent,
   Role,
   RunRecord,
-  OperationsSettings,
   Settings,
   UserRecord,
 } from "../records";
 import { claimStatements } from "./claim-statement";
 import { migrate } from "./migrations";
 import { decodeCursor, encodeCursor, logPos } from "../shared";
-import { DEFAULT_JOB_ORDER, decodeJobCursor, keysetCondition, orderColumns, pageOf, type JobOrder } from "../rules/job-order";
-import type { AlertStateRecord, DeliveryRecord } from "../ops-records";
+import { DEFAULT_JOB_ORDER, pageOf, type JobOrder } from "../rules/job-order";
 import { SqliteOpsDocs } from "./ops-docs";
 import { SqliteEnrollmentTokens } from "./enrollment-tokens";
 import { SqliteWebhookDeliveries } from "./webhook-deliveries";
 import { sqlitePruner } from "./retention";
 import { sqliteRestorer } from "./restore";
+import { isBusy, openDatabase, parse, parseAll, unlessBusy, type Row } from "./database";
+import { candidatesOfProducts, listJobsRows } from "./list-jobs";
 
 /**
  * The embedded provider. One file, WAL, synchronous=NORMAL. Every write runs in a `BEGIN IMMEDIATE`
@@ -97,64 +90,40 @@ export interface SqliteStoreOptions {
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  return countOps(new SqliteStore(options));
+  const core = new SqliteStore(options);
+  const write = <T>(fn: () => T): T => core.write(fn);
+  return countOps(core, {
+    ...enrollmentPart(new SqliteEnrollmentTokens(core.db, write)),
+    ...opsPart(new SqliteOpsDocs(core.db, write)),
+    ...webhookPart(new SqliteWebhookDeliveries(core.db)),
+    ...settingsWrites((change) => core.changeSettings(change)),
+    ...factoryWrites((id, change) => core.updateFactory(id, change)),
+  });
 }
 
-type Row = { doc: string };
-
-function parse<T>(row: Row | undefined): T | undefined {
-  return row ? (JSON.parse(row.doc) as T) : undefined;
-}
-
-function isBusy(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code;
-  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
-}
-
-class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
+class SqliteStore implements ProviderCore {
   readonly kind = "sqlite" as const;
-  private readonly db: Database.Database;
+  readonly db: Database.Database;
   private readonly s: ReturnType<typeof prepare>;
   /** one reusable transaction wrapper (creating one per call costs more than a claim's UPDATE) */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly claim: ReturnType<typeof claimStatements>;
-  private readonly ops: SqliteOpsDocs;
-  private readonly enrollment: SqliteEnrollmentTokens;
-  private readonly webhooks: SqliteWebhookDeliveries;
   private readonly prune: ReturnType<typeof sqlitePruner>;
   private readonly restore: ReturnType<typeof sqliteRestorer>;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
-    this.db = new Database(options.file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    // The default 2 MB page cache is far below a 100,000-job working set: every claim would go
-    // back to the OS for index pages. 64 MB of cache plus memory-mapped reads keep the claim path hot.
-    this.db.pragma("cache_size = -65536");
-    this.db.pragma("mmap_size = 268435456");
-    this.db.pragma("temp_store = MEMORY");
-    this.db.pragma("foreign_keys = OFF");
+    this.db = openDatabase(options.file, options.busyTimeoutMs ?? 5000);
     migrate(this.db);
     this.s = prepare(this.db);
     this.tx = this.db.transaction((fn: () => unknown) => fn());
     this.claim = claimStatements(this.db);
-    this.ops = new SqliteOpsDocs(this.db);
-    this.enrollment = new SqliteEnrollmentTokens(this.db, (fn) => this.write(fn));
-    this.webhooks = new SqliteWebhookDeliveries(this.db);
     this.prune = sqlitePruner(this.db);
     this.restore = sqliteRestorer(this.db, this.s, isBusy);
   }
 
   /** Runs fn in BEGIN IMMEDIATE; a busy database surfaces as StoreError `busy`. */
-  private write<T>(fn: () => T): T {
-    try {
-      return this.tx.immediate(fn) as T;
-    } catch (e) {
-      if (isBusy(e)) throw new StoreError("busy", "the database is busy", { retryAfterMs: 50 });
-      throw e;
-    }
+  write<T>(fn: () => T): T {
+    return unlessBusy(() => this.tx.immediate(fn) as T);
   }
 
   private readJob(id: string): JobRecord | undefined {
@@ -248,27 +217,13 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
         return grant;
       });
     }
-    let doc: string | undefined;
-    try {
-      doc = this.claim(params);
-    } catch (e) {
-      if (isBusy(e)) throw new StoreError("busy", "the database is busy", { retryAfterMs: 50 });
-      throw e;
-    }
+    const doc = unlessBusy(() => this.claim(params));
     return doc === undefined ? null : grantOf(doc);
   }
 
-  async listClaimCandidates(q: { productIds?: string[]; now: number; limit: number }): Promise<JobRecord[]> {
-    if (q.productIds && q.productIds.length === 0) return [];
-    const rows = q.productIds
-      ? (this.db
-          .prepare(
-            `SELECT doc FROM jobs INDEXED BY jobs_claimable WHERE stage = 'queued' AND lease_id IS NULL AND not_before <= ?
-             AND product_id IN (${q.productIds.map(() => "?").join(",")}) ORDER BY prio, created_at, id LIMIT ?`,
-          )
-          .all(q.now, ...q.productIds, q.limit) as Row[])
-      : (this.s.candidates.all(q.now, q.limit) as Row[]);
-    return rows.map((r) => JSON.parse(r.doc) as JobRecord);
+  async listClaimCandidates(q: ClaimCandidateQuery): Promise<JobRecord[]> {
+    if (noCandidates(q)) return [];
+    return parseAll<JobRecord>(q.productIds ? candidatesOfProducts(this.db, { ...q, productIds: q.productIds }) : this.s.candidates.all(q.now, q.limit));
   }
 
   private jobIdOfLease(leaseId: string): string | undefined {
@@ -287,10 +242,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async appendEvents(jobId: string, events: NewEvent[], fence?: Fence & { now: number }): Promise<EventRecord[]> {
     return this.write(() => {
-      const job = this.readJob(jobId);
-      if (!job) throw new StoreError("not_found", `no job ${jobId}`);
-      if (fence) checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
-      return this.appendEventsIn(job, events, fence?.leaseId);
+      return this.appendEventsIn(appendTarget(this.readJob(jobId), jobId, fence), events, fence?.leaseId);
     });
   }
 
@@ -311,7 +263,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async readEvents(jobId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
-    return (this.s.eventsAfter.all(jobId, afterSeq, limit) as Row[]).map((r) => JSON.parse(r.doc) as EventRecord);
+    return parseAll<EventRecord>(this.s.eventsAfter.all(jobId, afterSeq, limit));
   }
 
   async readRecentEvents(afterCursor: string | undefined, limit: number): Promise<RecentEvent[]> {
@@ -328,24 +280,21 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
 
   async appendLog(jobId: string, fence: Fence & { now: number }, chunks: NewLogChunk[]): Promise<void> {
     this.write(() => {
-      const job = this.readJob(jobId);
-      if (!job) throw new StoreError("not_found", `no job ${jobId}`);
-      checkFence(job, fence.leaseId, fence.epoch, fence.now, true);
+      const job = appendTarget(this.readJob(jobId), jobId, fence);
       // (leaseId, seq) is the primary key: a repeated chunk is ignored.
       for (const rec of logChunkRecords(job, fence, chunks)) this.s.insertLog.run(rec.leaseId, rec.seq, jobId, rec.pos, JSON.stringify(rec));
     });
   }
 
   async readLog(jobId: string, afterPos: number, limit: number): Promise<LogChunkRecord[]> {
-    return (this.s.logAfter.all(jobId, afterPos, limit) as Row[]).map((r) => JSON.parse(r.doc) as LogChunkRecord);
+    return parseAll<LogChunkRecord>(this.s.logAfter.all(jobId, afterPos, limit));
   }
 
   async completeAttempt(req: CompleteRequest): Promise<CompleteResult> {
     return this.write(() => {
       const endedRun = this.readRun(req.leaseId);
       const job = this.readJob(endedRun?.jobId ?? this.jobIdOfLease(req.leaseId) ?? "");
-      const existingRun = endedRun ?? (job?.lease?.id === req.leaseId ? openRunOf(job) : undefined);
-      const plan = planComplete(job, existingRun, req);
+      const plan = planComplete(job, runOfLease(endedRun, job, req.leaseId), req);
       if ("duplicate" in plan) return { job: job ?? this.readJob(plan.duplicate.jobId)!, run: plan.duplicate, duplicate: true };
       // Each document is serialized once: the stored text is parsed back for the returned (clean) copy.
       const jobDoc = JSON.stringify(plan.job);
@@ -389,14 +338,12 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     for (const jobId of due) {
       const r = this.write(() => {
         const job = this.readJob(jobId);
-        if (!job?.lease) return undefined;
-        const plan = planReap(job, openRunOf(job), now, decide);
-        if (!plan) return undefined;
-        const next = clean(plan.job);
-        this.replaceJob(job, next);
+        const plan = reapPlanOf(job, now, decide);
+        if (!job || !plan) return undefined;
+        this.replaceJob(job, clean(plan.job));
         this.insertEndedRun(plan.run!, plan.lease);
         this.bumpFairness(job.productId, 1, 0, plan.run?.cost.wallMs ?? 0);
-        return { jobId, productId: job.productId, leaseId: plan.leaseId, epoch: plan.epoch, stage: next.stage };
+        return reapedOf(job, plan);
       });
       if (r) reaped.push(r);
     }
@@ -404,35 +351,8 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listJobs(filter: JobFilter, cursor: string | undefined, limit: number, order: JobOrder = DEFAULT_JOB_ORDER): Promise<Page<JobRecord>> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.stage !== undefined) {
-      const stages = Array.isArray(filter.stage) ? filter.stage : [filter.stage];
-      if (stages.length === 0) return { items: [] };
-      where.push(`stage IN (${stages.map(() => "?").join(",")})`);
-      args.push(...stages);
-    }
-    const add = (clause: string, value: unknown) => {
-      where.push(clause);
-      args.push(value);
-    };
-    if (filter.productId !== undefined) add("product_id = ?", filter.productId);
-    if (filter.profile !== undefined) add("profile = ?", filter.profile);
-    if (filter.factoryId !== undefined) add("factory_id = ?", filter.factoryId);
-    if (filter.q !== undefined && filter.q !== "") add("instr(title_lower, ?) > 0", filter.q.toLowerCase());
-    if (filter.dependsOn !== undefined) {
-      where.push("id IN (SELECT job_id FROM job_deps WHERE dep_id = ?)");
-      args.push(filter.dependsOn);
-    }
-    const cols = orderColumns(order);
-    if (cursor !== undefined) {
-      const values = decodeJobCursor(order, cursor);
-      where.push(keysetCondition(cols, values, (c) => ORDER_COLUMN[c], (v) => (args.push(v), "?")));
-    }
-    // Each order has an index in its column order (migration 3), so a page is an index range scan.
-    const sql = `SELECT doc FROM jobs ${where.length ? "WHERE " + where.join(" AND ") : ""}
-      ORDER BY ${cols.map((c) => `${ORDER_COLUMN[c.col]} ${c.desc ? "DESC" : "ASC"}`).join(", ")} LIMIT ?`;
-    return pageOf((this.db.prepare(sql).all(...args, limit + 1) as Row[]).map((r) => JSON.parse(r.doc) as JobRecord), limit, order);
+    const rows = listJobsRows(this.db, filter, cursor, limit, order);
+    return rows ? pageOf(parseAll<JobRecord>(rows), limit, order) : { items: [] };
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
@@ -444,28 +364,20 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listDependents(jobId: string): Promise<JobRecord[]> {
-    return (this.s.dependents.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as JobRecord);
+    return parseAll<JobRecord>(this.s.dependents.all(jobId));
   }
 
   async listRuns(jobId: string): Promise<RunRecord[]> {
-    const ended = (this.s.runsOfJob.all(jobId) as Row[]).map((r) => JSON.parse(r.doc) as RunRecord);
-    const job = this.readJob(jobId);
-    return withOpen(ended, job && openRunOf(job));
+    return runsOf(parseAll<RunRecord>(this.s.runsOfJob.all(jobId)), this.readJob(jobId));
   }
 
   async listLeases(jobId: string): Promise<LeaseRecord[]> {
     const ended = (this.s.leasesOfJob.all(jobId) as { lease_doc: string }[]).map((r) => JSON.parse(r.lease_doc) as LeaseRecord);
-    const job = this.readJob(jobId);
-    return withOpen(ended, job && openLeaseRecordOf(job));
+    return leasesOf(ended, this.readJob(jobId));
   }
 
   async lockHolders(locks: string[]): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const lock of new Set(locks)) {
-      const row = this.s.lockHolder.get(lock) as { id: string } | undefined;
-      if (row) out[lock] = row.id;
-    }
-    return out;
+    return holdersOf(locks, (lock) => (this.s.lockHolder.get(lock) as { id: string } | undefined)?.id);
   }
 
   async lastLogAt(jobId: string, epoch: number): Promise<number | undefined> {
@@ -488,14 +400,14 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
       if (this.s.factoryById.get(f.id)) throw factoryExists(f.id);
       // Inside BEGIN IMMEDIATE: no other registration can slip in between this look and the insert.
       const key = factoryNameKey(f.name);
-      const holder = (this.s.allFactories.all() as Row[]).map((r) => JSON.parse(r.doc) as FactoryRecord).find((x) => holdsName(x) && factoryNameKey(x.name) === key);
+      const holder = parseAll<FactoryRecord>(this.s.allFactories.all()).find((x) => holdsName(x) && factoryNameKey(x.name) === key);
       if (holder) throw nameTaken(f.name, holder.id);
       this.s.insertFactory.run(rec.id, rec.productId, rec.tokenHash, JSON.stringify(rec));
     });
     return rec;
   }
 
-  private updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): FactoryRecord {
+  updateFactory(id: string, change: (f: FactoryRecord) => FactoryRecord): FactoryRecord {
     return this.write(() => {
       const f = parse<FactoryRecord>(this.s.factoryById.get(id) as Row | undefined);
       if (!f) throw noFactory(id);
@@ -505,17 +417,8 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     });
   }
 
-  async heartbeat(factoryId: string, hb: HeartbeatRequest): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => planHeartbeat(f, hb));
-  }
-
-  async setFactoryStatus(factoryId: string, status: FactoryStatus, now: number): Promise<FactoryRecord> {
-    return this.updateFactory(factoryId, (f) => planFactoryStatus(f, status, now));
-  }
-
   async listFactories(productId?: string): Promise<FactoryRecord[]> {
-    const rows = (productId === undefined ? this.s.allFactories.all() : this.s.factoriesOf.all(productId)) as Row[];
-    return rows.map((r) => JSON.parse(r.doc) as FactoryRecord);
+    return parseAll<FactoryRecord>(productId === undefined ? this.s.allFactories.all() : this.s.factoriesOf.all(productId));
   }
 
   async getFactory(factoryId: string): Promise<FactoryRecord | undefined> {
@@ -550,29 +453,8 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listApiTokens(): Promise<ApiTokenRecord[]> {
-    return (this.s.allTokens.all() as Row[]).map((r) => JSON.parse(r.doc) as ApiTokenRecord);
+    return parseAll<ApiTokenRecord>(this.s.allTokens.all());
   }
-  // ── enrollment tokens (sqlite/enrollment-tokens.ts) ──
-  async createEnrollmentToken(t: NewEnrollmentToken): Promise<EnrollmentTokenRecord> {
-    return this.enrollment.create(t);
-  }
-
-  async findEnrollmentTokenByHash(tokenHash: string): Promise<EnrollmentTokenRecord | undefined> {
-    return this.enrollment.findByHash(tokenHash);
-  }
-
-  async listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]> {
-    return this.enrollment.list();
-  }
-
-  async useEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
-    return this.enrollment.use(id, now);
-  }
-
-  async revokeEnrollmentToken(id: string, now: number): Promise<EnrollmentTokenRecord> {
-    return this.enrollment.revoke(id, now);
-  }
-
 
   async upsertUser(u: UserInput): Promise<UserRecord> {
     return this.write(() => {
@@ -587,7 +469,7 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
   }
 
   async listUsers(): Promise<UserRecord[]> {
-    return (this.s.allUsers.all() as Row[]).map((r) => JSON.parse(r.doc) as UserRecord);
+    return parseAll<UserRecord>(this.s.allUsers.all());
   }
 
   async setUserRole(id: string, role: Role, now: number): Promise<UserRecord> {
@@ -603,20 +485,12 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return parse<Settings>(this.s.settings.get() as Row | undefined) ?? defaultSettings();
   }
 
-  private changeSettings(change: SettingsChange): Settings {
+  changeSettings(change: SettingsChange): Settings {
     return this.write(() => {
       const next = planSettings(parse<Settings>(this.s.settings.get() as Row | undefined), change);
       this.s.upsertSettings.run(JSON.stringify(next));
       return next;
     });
-  }
-
-  async setKillSwitch(k: { on: boolean; reason: string; by: string; now: number }): Promise<Settings> {
-    return this.changeSettings(killSwitchChange(k));
-  }
-
-  async setProductPaused(productId: string, paused: boolean): Promise<Settings> {
-    return this.changeSettings(productPausedChange(productId, paused));
   }
 
   async saveProfileSnapshot(p: ProfileSnapshot): Promise<ProfileSnapshot> {
@@ -643,52 +517,13 @@ class SqliteStore implements Omit<Store, "opCounts" | "resetOpCounts"> {
     return fairnessOf(ended, running);
   }
 
-  // ── operations (ops-docs.ts) ──
-  async listAlertStates(): Promise<AlertStateRecord[]> {
-    return this.ops.listAlertStates();
-  }
-
-  async saveAlertState(state: AlertStateRecord, expectedVersion: number | null): Promise<boolean> {
-    return this.ops.saveAlertState(state, expectedVersion);
-  }
-
-  async deleteAlertState(id: string, expectedVersion: number): Promise<boolean> {
-    return this.ops.deleteAlertState(id, expectedVersion);
-  }
-
-  async enqueueDeliveries(deliveries: DeliveryRecord[]): Promise<void> {
-    this.write(() => this.ops.enqueueDeliveries(deliveries));
-  }
-
-  async listDeliveries(q: { dueBy?: number; limit: number }): Promise<DeliveryRecord[]> {
-    return this.ops.listDeliveries(q);
-  }
-
-  async saveDelivery(delivery: DeliveryRecord, expectedVersion: number): Promise<boolean> {
-    return this.ops.saveDelivery(delivery, expectedVersion);
-  }
-
+  // ── retention (retention.ts, restore.ts); enrollment tokens and operations documents: parts.ts ──
   async pruneJobHistory(req: PruneRequest): Promise<string[]> {
     return this.write(() => this.prune(req));
   }
 
   restoreJobs(records: AsyncIterable<RestoreRecord>): Promise<number> {
     return this.restore(records);
-  }
-
-  async saveOperationsSettings(ops: OperationsSettings): Promise<Settings> {
-    return this.changeSettings((s) => ({ ...s, operations: ops }));
-  }
-
-  // ── webhook deliveries (sqlite/webhook-deliveries.ts) ──
-  async recordWebhookDelivery(d: Parameters<Store["recordWebhookDelivery"]>[0]): Promise<boolean> {
-    return this.webhooks.record(d);
-  }
-  async forgetWebhookDelivery(id: string): Promise<void> {
-    this.webhooks.forget(id);
-  }
-  async pruneWebhookDeliveries(before: number, limit: number): Promise<number> {
-    return this.webhooks.prune(before, limit);
   }
 
   async close(): Promise<void> {
