@@ -139,6 +139,8 @@ export const envSchema = z
       .optional(),
     FLEET_ALERT_QUIET_MS: ms(1000).default(3_600_000),
     FLEET_ALERT_RETRY_MS: ms(10).default(5_000),
+    /** the secret of the GitHub webhook (POST /api/fleet/webhooks/github verifies X-Hub-Signature-256 with it); unset, the route answers 503 */
+    GITHUB_WEBHOOK_SECRET: optionalSecret,
     /** "1": validate every API answer against its route's declared schema (on by default unless NODE_ENV=production) */
     FLEET_CHECK_RESPONSES: z.enum(["0", "1"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

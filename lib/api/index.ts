@@ -8,3 +8,4 @@ export * from "./params";
 export * from "./operations";
 export * from "./stream";
 export * from "./enrollment";
+export * from "./webhooks";

@@ -38,6 +38,7 @@ import * as r28 from "../tokens/[id]/route";
 import * as r29 from "../tokens/route";
 import * as r30 from "../users/[id]/route";
 import * as r31 from "../users/route";
+import * as rWebhookGithub from "../webhooks/github/route";
 import * as r32 from "../jobs/[id]/logs/route";
 import * as rJobArtifact from "../jobs/[id]/artifacts/[name]/route";
 import * as rLeaseArtifact from "../leases/[id]/artifacts/[name]/route";
@@ -81,6 +82,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "tokens/route.ts": r29,
   "users/[id]/route.ts": r30,
   "users/route.ts": r31,
+  "webhooks/github/route.ts": rWebhookGithub,
 };
 
 /** The specs of every exported method handler. */
