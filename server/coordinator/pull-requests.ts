@@ -221,20 +221,20 @@ export async function shipPullRequest(ctx: CoordinatorContext, job: JobRecord, b
   return written?.job ?? (await ctx.store.getJob(job.id)) ?? fresh;
 }
 
-/** The job that holds PR owner/repo#number: among the jobs where a PR matters (review, testing, failed). */
+/**
+ * The job that holds PR owner/repo#number, among the jobs where a PR matters (review, testing,
+ * failed). One store query: a webhook for someone else's PR costs one read that finds nothing.
+ */
 export async function jobHoldingPullRequest(ctx: CoordinatorContext, pr: { owner: string; repo: string; number: number }): Promise<JobRecord | undefined> {
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  for await (const job of jobsWithPullRequests(ctx, OPEN_IN)) {
-    const p = job.delivery?.pr;
-    if (p && p.number === pr.number && same(p.owner, pr.owner) && same(p.repo, pr.repo)) return job;
-  }
-  return undefined;
+  const page = await ctx.store.listJobs({ stage: [...OPEN_IN], pullRequest: pr }, undefined, 5);
+  // Tasks and follow-ups never hold a PR; were two jobs ever recorded with one, the latest wins.
+  return page.items.find((j) => !j.task && j.delivery?.mode === "pr");
 }
 
 const SCAN_PAGE = 200;
 const SCAN_PAGES = 25;
 
-/** `pr` jobs in these stages (bounded scan, most recently updated first). */
+/** `pr` jobs in these stages (a bounded scan: review and testing hold the jobs waiting for a person). */
 export async function* jobsWithPullRequests(ctx: CoordinatorContext, stages: readonly Stage[]): AsyncGenerator<JobRecord> {
   let cursor: string | undefined;
   for (let page = 0; page < SCAN_PAGES; page++) {
@@ -256,7 +256,7 @@ export async function pollPullRequests(ctx: CoordinatorContext, max = 20): Promi
   const now = ctx.now();
   const due: JobRecord[] = [];
   const stale: JobRecord[] = [];
-  for await (const job of jobsWithPullRequests(ctx, OPEN_IN)) {
+  for await (const job of jobsWithPullRequests(ctx, LIVE)) {
     // Paced by the job's last write too: a failed open or read (recorded) waits a period before the next try.
     const quiet = now - job.updatedAt >= every;
     if (pullRequestDue(ctx, job)) {

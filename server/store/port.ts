@@ -232,6 +232,8 @@ export interface JobFilter {
   q?: string;
   /** jobs that depend on this job id */
   dependsOn?: string;
+  /** the job holding this pull request (delivery.pr; owner and repo compared case-insensitively, as the forge does) */
+  pullRequest?: { owner: string; repo: string; number: number };
 }
 
 export interface PruneRequest {

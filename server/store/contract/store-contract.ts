@@ -530,6 +530,28 @@ export function storeContract(factory: StoreFactory): void {
       expect((await store.listJobs({ dependsOn: base.id }, undefined, 10)).items.map((j) => j.id)).toEqual([dep.id]);
       expect((await store.listJobs({ profile: "ios-dev" }, undefined, 10)).items.map((j) => j.id)).toEqual([prof.id]);
     });
+
+    it("finds the job holding a pull request (owner and repo in any case), and only it", async () => {
+      const store = await newStore();
+      const pr = (owner: string, repo: string, number: number) => ({
+        forge: "github" as const, owner, repo, number, url: `https://github.com/${owner}/${repo}/pull/${number}`, state: "open" as const, draft: false,
+        headSha: "a".repeat(40), mergeable: true, mergeableState: "clean", checks: "none" as const, review: "none" as const, refreshedAt: 1,
+      });
+      const withPr = async (p: ReturnType<typeof pr> | undefined) => {
+        const { job } = await store.submitJob(newJob());
+        return store.patchJob(job.id, { from: ["queued"], expectedVersion: job.version, now: 2, patch: { delivery: { mode: "pr", branch: `fleet/${job.id}`, ...(p ? { pr: p } : {}) } }, events: [] });
+      };
+      const mine = await withPr(pr("Acme", "Shop", 12));
+      await withPr(pr("acme", "shop", 13));
+      await withPr(pr("acme", "other", 12));
+      await withPr(undefined);
+      await store.submitJob(newJob());
+      const found = async (owner: string, repo: string, number: number) => (await store.listJobs({ pullRequest: { owner, repo, number } }, undefined, 10)).items.map((j) => j.id);
+      expect(await found("acme", "shop", 12)).toEqual([mine.id]);
+      expect(await found("ACME", "SHOP", 12)).toEqual([mine.id]);
+      expect(await found("acme", "shop", 14)).toEqual([]);
+      expect((await store.listJobs({ pullRequest: { owner: "acme", repo: "shop", number: 12 }, stage: ["review"] }, undefined, 10)).items).toEqual([]);
+    });
   });
 
   describe("factories, tokens, users, settings, profiles", () => {

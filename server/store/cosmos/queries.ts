@@ -30,6 +30,11 @@ export function listJobsQuery(filter: JobFilter, cursor: string | undefined, lim
   if (filter.factoryId !== undefined) add("c.x_factory = @factory", "@factory", filter.factoryId);
   if (filter.q !== undefined && filter.q !== "") add("CONTAINS(c.x_title, @q)", "@q", filter.q.toLowerCase());
   if (filter.dependsOn !== undefined) add("ARRAY_CONTAINS(c.deps, @dep)", "@dep", filter.dependsOn);
+  if (filter.pullRequest !== undefined) {
+    add("c.delivery.pr.number = @prNumber", "@prNumber", filter.pullRequest.number);
+    add("LOWER(c.delivery.pr.owner) = @prOwner", "@prOwner", filter.pullRequest.owner.toLowerCase());
+    add("LOWER(c.delivery.pr.repo) = @prRepo", "@prRepo", filter.pullRequest.repo.toLowerCase());
+  }
   const cols = orderColumns(order);
   if (cursor !== undefined) {
     const values = decodeJobCursor(order, cursor);

@@ -29,6 +29,12 @@ export function listJobsRows(db: Database.Database, filter: JobFilter, cursor: s
   if (filter.factoryId !== undefined) add("factory_id = ?", filter.factoryId);
   if (filter.q !== undefined && filter.q !== "") add("instr(title_lower, ?) > 0", filter.q.toLowerCase());
   if (filter.dependsOn !== undefined) add("id IN (SELECT job_id FROM job_deps WHERE dep_id = ?)", filter.dependsOn);
+  if (filter.pullRequest !== undefined) {
+    // Owner and repo in any case, as the forge compares them; no index: the callers also filter by stage.
+    const pr = filter.pullRequest;
+    where.push("json_extract(doc, '$.delivery.pr.number') = ? AND lower(json_extract(doc, '$.delivery.pr.owner')) = ? AND lower(json_extract(doc, '$.delivery.pr.repo')) = ?");
+    args.push(pr.number, pr.owner.toLowerCase(), pr.repo.toLowerCase());
+  }
   const cols = orderColumns(order);
   if (cursor !== undefined) {
     const values = decodeJobCursor(order, cursor);
