@@ -1,4 +1,7 @@
 import "server-only";
+import { DEFAULT_FORGE, forgeFor } from "@/server/forge";
+import type { ForgeFeedback } from "@/server/forge/port";
+import { log } from "@/server/log";
 import type { JobRecord, PullRequestRecord } from "@/server/store/records";
 import type { CoordinatorContext } from "./context";
 import { queueFollowUp, type FollowUpReason } from "./follow-ups";
@@ -31,25 +34,52 @@ export async function afterPullRequestChange(ctx: CoordinatorContext, job: JobRe
   const changesRequested = pr.review === "changes_requested" && before?.review !== "changes_requested";
   if (!checksFailed && !changesRequested) return;
   const reason: FollowUpReason = checksFailed ? "checks_failed" : "changes_requested";
-  const feedback = [checksFailed ? checksFeedback(pr) : undefined, changesRequested ? reviewFeedback(pr) : undefined].filter(Boolean).join("\n\n");
+  const details = await feedbackOf(ctx, job, pr);
+  const feedback = [checksFailed ? checksFeedback(pr, details) : undefined, changesRequested ? reviewFeedback(pr, details) : undefined].filter(Boolean).join("\n\n");
   await queueFollowUp(ctx, job, { reason, headSha: pr.headSha, feedback, by: "review-loop" });
 }
 
 /**
- * What the follow-up is told about the failing checks. The PR record sums the head's check runs
- * (`checks`); the names, conclusions and output of the failing runs are the forge adapter's to
- * give (a `checkRuns(ref, sha)` on the forge port's pull requests is the seam): until it does,
- * the prompt points to them.
+ * The failed check runs and the change requests, from the forge (PullRequestPort.feedback), or
+ * undefined when the adapter cannot say or the forge does not answer now: the follow-up is queued
+ * all the same, its prompt pointing to the PR instead. A feedback call failing must not lose the
+ * edge (the next read of the same state triggers nothing).
  */
-function checksFeedback(pr: PullRequestRecord): string {
+async function feedbackOf(ctx: CoordinatorContext, job: JobRecord, pr: PullRequestRecord): Promise<ForgeFeedback | undefined> {
+  const repo = job.manifest.repo;
+  const pulls = repo ? forgeFor(ctx.forge ?? DEFAULT_FORGE, repo).pulls : undefined;
+  if (!pulls?.feedback) return undefined;
+  return pulls.feedback({ owner: pr.owner, repo: pr.repo }, pr.number, pr.headSha).catch((err: unknown) => {
+    log.warn({ err, jobId: job.id, pr: pr.number }, "could not read the pull request's feedback; the follow-up points to the PR");
+    return undefined;
+  });
+}
+
+/** Each output is forge text a job's CI wrote: bounded here, and the prompt bounds the whole (follow-up-prompt.ts). */
+const OUTPUT_CHARS = 1_500;
+const MAX_ITEMS = 20;
+const clip = (text: string) => (text.length <= OUTPUT_CHARS ? text : `${text.slice(0, OUTPUT_CHARS)} …`);
+const quote = (text: string) => clip(text.trim()).split("\n").map((l) => `> ${l}`).join("\n");
+
+function checksFeedback(pr: PullRequestRecord, f: ForgeFeedback | undefined): string {
+  const runs = (f?.failedChecks ?? []).slice(0, MAX_ITEMS).map((r) => {
+    const head = `- ${r.name}: ${r.conclusion}${r.title ? ` (${r.title})` : ""}`;
+    return r.summary ? `${head}\n${quote(r.summary)}` : head;
+  });
   return [
-    `The checks of pull request #${pr.number} fail on ${pr.headSha}.`,
-    `Their runs and output: ${pr.url}/checks`,
+    `The checks of pull request #${pr.number} fail on ${pr.headSha}${runs.length ? ":" : "."}`,
+    ...runs,
+    `Their runs and full output: ${pr.url}/checks`,
     `Reproduce the failure locally (run the repository's tests, linters and build), fix the cause, and keep the fix within the task.`,
   ].join("\n");
 }
 
-/** What the follow-up is told about a review requesting changes (the comments themselves: the same seam as the checks). */
-function reviewFeedback(pr: PullRequestRecord): string {
-  return [`A reviewer requested changes on pull request #${pr.number}.`, `The review and its comments: ${pr.url}#pullrequestreview`, `Address every comment of that review.`].join("\n");
+function reviewFeedback(pr: PullRequestRecord, f: ForgeFeedback | undefined): string {
+  const reviews = (f?.changeRequests ?? []).slice(0, MAX_ITEMS).map((r) => `${r.user} requested changes:\n${r.body.trim() ? quote(r.body) : "> (no comment on the review itself; see its inline comments)"}`);
+  return [
+    reviews.length ? `Changes were requested on pull request #${pr.number}:` : `A reviewer requested changes on pull request #${pr.number}.`,
+    ...reviews,
+    `The reviews and their inline comments: ${pr.url}/files`,
+    `Address every comment of those reviews.`,
+  ].join("\n");
 }

@@ -84,6 +84,15 @@ export interface PullRequestPort {
   read(ref: ForgeRepoRef, number: number): Promise<ForgePullRequest>;
   /** merges; `sha` guards against a head that moved since it was read (refusal head_moved) */
   merge(ref: ForgeRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
+  /** what the review loop tells a follow-up (server/coordinator/review-loop.ts): the failed check runs of `sha`, the standing change requests */
+  feedback?(ref: ForgeRepoRef, number: number, sha: string): Promise<ForgeFeedback>;
+}
+
+/** A pull request's feedback: forge text, hostile (bounded and quoted by the review loop). */
+export interface ForgeFeedback {
+  failedChecks: { name: string; conclusion: string; title?: string; summary?: string }[];
+  /** each reviewer's latest review, when it requests changes */
+  changeRequests: { user: string; body: string }[];
 }
 
 /**

@@ -26,6 +26,7 @@ let gh: GithubDouble;
 let app: InProcessApp;
 let api: string;
 let f: FactoryClient;
+let f2: FactoryClient;
 
 beforeAll(async () => {
   gh = await startGithubDouble();
@@ -34,8 +35,11 @@ beforeAll(async () => {
     [factoriesRoute, heartbeatRoute, jobsRoute, jobRoute, jobEventsRoute, claimRoute, completeRoute, webhookRoute],
   );
   api = `${app.url}/api/fleet`;
-  f = await registerFactory(app.url, app.enrollmentToken, { name: "wh-1" });
+  // One factory per test's repository (its follow-ups need the same pool), so a test claims only its own jobs.
+  f = await registerFactory(app.url, app.enrollmentToken, { name: "wh-1", capabilities: ["os:linux", "pool:shop"] });
+  f2 = await registerFactory(app.url, app.enrollmentToken, { name: "wh-2", capabilities: ["os:linux", "pool:cart"] });
   expect((await f.heartbeat()).status).toBe(200);
+  expect((await f2.heartbeat()).status).toBe(200);
 }, 60_000);
 afterEach(() => {
   expect(gh.problems.splice(0)).toEqual([]);
@@ -60,7 +64,7 @@ async function deliver(event: string, id: string, payload: unknown) {
 it("check_suite failing → one follow-up; the replay and the same state again change nothing; a review meanwhile is refused with why", async () => {
   gh.addRepo("acme", "shop");
   const head = "1".repeat(40);
-  const job = await submitJob(app.url, app.adminToken, jobFile({ title: "Add the b file", manifest: { repo: JSON.stringify(gh.cloneUrl("acme", "shop")), delivery: "pr", retry: "{ max: 1 }" } }));
+  const job = await submitJob(app.url, app.adminToken, jobFile({ title: "Add the b file", manifest: { repo: JSON.stringify(gh.cloneUrl("acme", "shop")), delivery: "pr", retry: "{ max: 1 }", capabilities: "[pool:shop]" } }));
   const c = await f.claim({ waitMs: 2000 });
   expect(c.body.lease.jobId).toBe(job.id);
   const branch = c.body.delivery.branch as string;
@@ -69,7 +73,10 @@ it("check_suite failing → one follow-up; the replay and the same state again c
   const opened = (await get(`/jobs/${job.id}`)).body;
   expect(opened).toMatchObject({ stage: "review", delivery: { pr: { number: 1, state: "open", checks: "none", headSha: head } } });
 
-  gh.setChecks("acme", "shop", head, [{ name: "unit tests", status: "completed", conclusion: "failure" }]);
+  gh.setChecks("acme", "shop", head, [
+    { name: "unit tests", status: "completed", conclusion: "failure", output: { title: "2 tests failed", summary: "cart.test.ts: expected 3, got 2\ntax.test.ts: timeout" } },
+    { name: "lint", status: "completed", conclusion: "success" },
+  ]);
   const suite = { action: "completed", check_suite: { head_sha: head, conclusion: "failure", pull_requests: [{ number: 1 }] }, repository: { name: "shop", owner: { login: "acme" } } };
   const r = await deliver("check_suite", "suite-1", suite);
   expect([r.status, r.body]).toEqual([200, { delivery: "suite-1", event: "check_suite", refreshed: ["acme/shop#1"] }]);
@@ -78,7 +85,9 @@ it("check_suite failing → one follow-up; the replay and the same state again c
   expect(after.delivery.followUps).toHaveLength(1);
   const followUp = (await get(`/jobs/${after.delivery.followUps[0]}`)).body;
   expect(followUp).toMatchObject({ stage: "queued", followUpOf: { of: job.id, reason: "checks_failed", round: 1 }, delivery: { mode: "branch", branch, lastPushed: head } });
-  expect(followUp.body).toContain(`fail on ${head}`);
+  // The failing run's name, conclusion and output are in the prompt (read from GitHub), the passing one is not.
+  expect(followUp.body).toContain(`fail on ${head}:\n- unit tests: failure (2 tests failed)\n> cart.test.ts: expected 3, got 2\n> tax.test.ts: timeout`);
+  expect(followUp.body).not.toContain("- lint");
 
   // The same delivery again (GitHub's redelivery, or a captured request replayed): nothing changes.
   const replay = await deliver("check_suite", "suite-1", suite);
@@ -100,4 +109,22 @@ it("check_suite failing → one follow-up; the replay and the same state again c
   expect(events.filter((e) => e.type === "review:follow_up_refused").map((e) => e.data)).toEqual([
     { reason: "changes_requested", round: 2, headSha: head, why: expect.stringMatching(/follow-up .* is still queued/) },
   ]);
+}, 60_000);
+
+it("a review requesting changes queues a follow-up with the reviewer's words", async () => {
+  gh.addRepo("acme", "cart");
+  const head = "2".repeat(40);
+  const job = await submitJob(app.url, app.adminToken, jobFile({ title: "Add the cart", manifest: { repo: JSON.stringify(gh.cloneUrl("acme", "cart")), delivery: "pr", retry: "{ max: 1 }", capabilities: "[pool:cart]" } }));
+  const c = await f2.claim({ waitMs: 2000 });
+  expect(c.body.lease.jobId).toBe(job.id);
+  gh.pushTo("acme", "cart", c.body.delivery.branch, head);
+  await f2.complete(c.body.lease.id, c.body.lease.epoch, { outcome: "succeeded", exitCode: 0, delivery: { branch: c.body.delivery.branch, headSha: head, pushed: true } });
+  gh.requestChanges("acme", "cart", 1, "Use integer cents, not floats.\nAnd name it Money.", "carol");
+  const r = await deliver("pull_request_review", "review-2", { action: "submitted", review: { state: "changes_requested" }, pull_request: { number: 1, head: { sha: head } }, repository: { name: "cart", owner: { login: "acme" } } });
+  expect(r.body.refreshed).toEqual(["acme/cart#1"]);
+  const after = (await get(`/jobs/${job.id}`)).body;
+  expect(after.delivery.pr.review).toBe("changes_requested");
+  const followUp = (await get(`/jobs/${after.delivery.followUps[0]}`)).body;
+  expect(followUp.followUpOf).toEqual({ of: job.id, reason: "changes_requested", round: 1 });
+  expect(followUp.body).toContain("carol requested changes:\n> Use integer cents, not floats.\n> And name it Money.");
 }, 60_000);

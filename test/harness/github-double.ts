@@ -174,6 +174,8 @@ export interface CheckRunSeed {
   name: string;
   status: "queued" | "in_progress" | "completed";
   conclusion?: "success" | "failure" | "neutral" | "cancelled" | "timed_out" | "action_required" | "skipped";
+  /** the run's output as GitHub shows it (title, summary); absent: the description's example */
+  output?: { title: string; summary: string };
 }
 export interface BranchSeed {
   sha: string;
@@ -465,7 +467,7 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
           status: 200,
           body: {
             total_count: runs.length,
-            check_runs: runs.map((c, i) => ({ ...structuredClone(example), id: i + 1, name: c.name, head_sha: p.ref, status: c.status, conclusion: c.status === "completed" ? (c.conclusion ?? "success") : null, completed_at: c.status === "completed" ? new Date().toISOString() : null })),
+            check_runs: runs.map((c, i) => ({ ...structuredClone(example), id: i + 1, name: c.name, head_sha: p.ref, status: c.status, conclusion: c.status === "completed" ? (c.conclusion ?? "success") : null, completed_at: c.status === "completed" ? new Date().toISOString() : null, ...(c.output ? { output: { ...(example.output as object), ...c.output } } : {}) })),
           },
         };
       }

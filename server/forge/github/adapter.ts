@@ -38,6 +38,7 @@ export function githubAdapter(opts: GithubAdapterOptions): ForgeAdapter {
     },
     read: (ref, number) => client.pullRequest(ref, number).then(toForge),
     merge: (ref, number, m, sha) => client.merge(ref, number, m, sha),
+    ...(client.feedback ? { feedback: (ref, number, sha) => client.feedback!(ref, number, sha) } : {}),
   };
   return {
     kind: "github",

@@ -84,6 +84,17 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
       const { data } = await call(() => octokit.rest.repos.get({ owner: ref.owner, repo: ref.repo }));
       return data.default_branch;
     },
+    async feedback(ref, number, sha) {
+      const runs = await call(() => octokit.rest.checks.listForRef({ ...ref, ref: sha, per_page: 100 }));
+      const failedChecks = runs.data.check_runs
+        .filter((r) => r.status === "completed" && r.conclusion !== null && FAILED.has(r.conclusion))
+        .map((r) => ({ name: r.name, conclusion: r.conclusion!, ...(r.output?.title ? { title: r.output.title } : {}), ...(r.output?.summary ? { summary: r.output.summary } : {}) }));
+      const list = await call(() => octokit.rest.pulls.listReviews({ ...ref, pull_number: number, per_page: 100 }));
+      const latest = new Map<string, { state: string; body: string }>();
+      for (const r of list.data) if (r.state !== "COMMENTED") latest.set(r.user?.login ?? `#${r.id}`, { state: r.state, body: r.body ?? "" });
+      const changeRequests = [...latest].filter(([, r]) => r.state === "CHANGES_REQUESTED").map(([user, r]) => ({ user, body: r.body }));
+      return { failedChecks, changeRequests };
+    },
     async merge(ref, number, method: MergeMethod, sha) {
       try {
         const { data } = await octokit.rest.pulls.merge({ ...ref, pull_number: number, merge_method: method, ...(sha ? { sha } : {}) });

@@ -1,5 +1,5 @@
 import "server-only";
-import { ForgeError } from "../port";
+import { ForgeError, type ForgeFeedback } from "../port";
 
 /**
  * What the coordinator asks of GitHub (issue 15 item 3): open a pull request for a delivered job,
@@ -87,4 +87,6 @@ export interface GithubForge {
   defaultBranch(ref: GithubRepoRef): Promise<string>;
   /** merges; `sha` guards against a head that moved since the state was read (409 → head_moved) */
   merge(ref: GithubRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
+  /** the failed check runs of `sha` (name, conclusion, output) and the standing change requests of the PR */
+  feedback?(ref: GithubRepoRef, number: number, sha: string): Promise<ForgeFeedback>;
 }
