@@ -1,7 +1,8 @@
 import "server-only";
 import { LEASED_STAGES } from "@/lib/stages";
 import { isStoreError } from "@/server/store/errors";
-import type { JobRecord } from "@/server/store/records";
+import { FleetError } from "@/server/errors";
+import type { Cost, EventRecord, JobRecord } from "@/server/store/records";
 import { alertEvent } from "./alerts";
 import type { CoordinatorContext } from "./context";
 import { jobEvent } from "./events";
@@ -10,25 +11,33 @@ import { budgetBreaches, spendOf } from "./policies/budget";
 
 /**
  * Budget enforcement while an attempt runs. Cost events add to the job as they arrive (the lease's
- * running total, idempotent: store JobPatch.liveCost); wall time counts the running attempt. When
+ * running total, idempotent: store JobPatch.liveCost with the agent seq it counts through); wall time counts the running attempt. When
  * a ceiling is reached the job moves to `paused` in one conditional write, which marks its lease
  * cancelled: the agent's next heartbeat lists the lease under `cancel`, and its next renew gets 409
  * `cancelled`. A `budget:exceeded` event and an `alert:raised` follow.
  */
 const CAS_TRIES = 4;
 
-/** Re-adds the lease's cost events to the job and pauses it if a ceiling is now reached. */
-export async function recordLiveCost(ctx: CoordinatorContext, jobId: string, leaseId: string): Promise<void> {
+/** A stored `run:cost` event of one lease: its agent seq and what it reported. */
+export type CostEvent = Pick<EventRecord, "agentSeq" | "data">;
+
+/**
+ * Adds a batch's cost events to the lease's running total on the job and pauses the job if a
+ * ceiling is now reached. The total carries the highest agent seq it counts (liveCost.throughSeq):
+ * the agent sends its events in seq order and re-sends a failed batch with the same seqs, so an
+ * event at or below it is counted already. Pass the records the store returned (a repeated event:
+ * the stored one), so what counts is what is stored. No read of the event log.
+ */
+export async function recordLiveCost(ctx: CoordinatorContext, jobId: string, leaseId: string, costs: CostEvent[]): Promise<void> {
   for (let i = 0; i < CAS_TRIES; i++) {
     const job = await ctx.store.getJob(jobId);
     if (!job || job.lease?.id !== leaseId) return;
-    const total = { usd: 0, tokensIn: 0, tokensOut: 0 };
-    for (const e of await ctx.store.readEvents(jobId, 0, 100_000)) {
-      if (e.type !== "run:cost" || e.leaseId !== leaseId) continue;
-      const d = e.data as { usd?: number; tokensIn?: number; tokensOut?: number };
-      total.usd += d.usd ?? 0;
-      total.tokensIn += d.tokensIn ?? 0;
-      total.tokensOut += d.tokensOut ?? 0;
+    const live = job.liveCost?.leaseId === leaseId ? job.liveCost : undefined;
+    const { cost: total, throughSeq } = addCostEvents(live?.cost, live?.throughSeq ?? 0, costs);
+    if (live && throughSeq === (live.throughSeq ?? 0)) {
+      // every event counted already (a re-sent batch): no write, the ceiling check still runs
+      await enforceBudget(ctx, job);
+      return;
     }
     try {
       // A same-stage write: never a stage change, never cancels the lease.
@@ -36,15 +45,33 @@ export async function recordLiveCost(ctx: CoordinatorContext, jobId: string, lea
         from: [job.stage],
         expectedVersion: job.version,
         now: ctx.now(),
-        patch: { liveCost: { leaseId, cost: total } },
+        patch: { liveCost: { leaseId, cost: total, throughSeq } },
       });
       await enforceBudget(ctx, moved);
       return;
     } catch (e) {
-      // A renew or stage change landed in between: read again and re-apply the (absolute) total.
+      // A renew or stage change landed in between: read again and add what is still new.
       if (!isStoreError(e, "conflict") && !isStoreError(e, "illegal_transition")) throw e;
     }
   }
+  // Left uncounted, these events would never count (the next batch adds only later seqs): the agent
+  // re-sends the batch on a 503, its events are already stored, and their cost is added then.
+  throw new FleetError("busy", `job ${jobId} changed ${CAS_TRIES} times while its cost was recorded`, { retryAfterMs: 250 });
+}
+
+/** The lease's total after `costs`: each event above `afterSeq` once, in seq order. */
+function addCostEvents(prev: Partial<Cost> | undefined, afterSeq: number, costs: CostEvent[]): { cost: Cost; throughSeq: number } {
+  const total = { usd: prev?.usd ?? 0, tokensIn: prev?.tokensIn ?? 0, tokensOut: prev?.tokensOut ?? 0, wallMs: prev?.wallMs ?? 0 };
+  let throughSeq = afterSeq;
+  for (const e of [...costs].sort((x, y) => (x.agentSeq ?? 0) - (y.agentSeq ?? 0))) {
+    if (e.agentSeq === undefined || e.agentSeq <= throughSeq) continue;
+    const d = e.data as { usd?: number; tokensIn?: number; tokensOut?: number };
+    total.usd += d.usd ?? 0;
+    total.tokensIn += d.tokensIn ?? 0;
+    total.tokensOut += d.tokensOut ?? 0;
+    throughSeq = e.agentSeq;
+  }
+  return { cost: total, throughSeq };
 }
 
 /** Pauses a leased job that has reached a ceiling (wall counts the running attempt). */

@@ -80,15 +80,16 @@ export async function appendAgentEvents(ctx: CoordinatorContext, factoryId: stri
     events.push(fromTyped({ ...typed, data: redactDeep(typed.data) }, now, { leaseId, agentSeq }));
     if (e.type === "stage") engineStarted = true;
   }
-  await fenced(ctx, async () => {
+  const stored = await fenced(ctx, async () => {
     if (logs.length > 0) await ctx.store.appendLog(jobId, fence, logs);
-    if (events.length > 0) await ctx.store.appendEvents(jobId, events, fence);
+    return events.length > 0 ? await ctx.store.appendEvents(jobId, events, fence) : [];
   });
   // Stored: only now does the redactor state move on (a failed write leaves it for the re-send).
   batch.commit();
   if (engineStarted) await markBuilding(ctx, jobId, leaseId);
   // Cost reports count against the budget at once (a breach pauses the job and cancels this lease).
-  if (events.some((e) => e.type === "run:cost")) await recordLiveCost(ctx, jobId, leaseId);
+  const costs = stored.filter((e) => e.type === "run:cost" && e.leaseId === leaseId);
+  if (costs.length > 0) await recordLiveCost(ctx, jobId, leaseId, costs);
   ctx.notifier.jobChanged(jobId);
   return { accepted: body.events.length };
 }

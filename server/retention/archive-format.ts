@@ -65,7 +65,7 @@ const jobRecord = z
     lease: z.undefined({ error: "the job holds a lease: only settled jobs are archived, and a lease cannot be restored" }).optional(),
     notBefore: epochMs.optional(),
     cost,
-    liveCost: z.strictObject({ leaseId: id, cost }).optional(),
+    liveCost: z.strictObject({ leaseId: id, cost, throughSeq: int.optional() }).optional(),
     approvals: z.array(z.string().max(1_000)),
     createdAt: epochMs,
     updatedAt: epochMs,

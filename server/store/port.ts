@@ -148,8 +148,10 @@ export interface JobPatch {
    * The running attempt's cost so far (the sum of its cost events), as an absolute value: the job's
    * cost grows by the difference from the last value recorded for that lease, so a repeated report
    * never counts twice. completeAttempt then adds only what the final report adds beyond it.
+   * `throughSeq`: the highest agent seq of the lease's cost events this total counts (kept on the
+   * job, so the next batch adds only its later events without re-reading the event log).
    */
-  liveCost?: { leaseId: string; cost: Partial<Cost> };
+  liveCost?: { leaseId: string; cost: Partial<Cost>; throughSeq?: number };
   /** count one more attempt against retry.max (a reclaim whose policy counts lease losses) */
   countAttempt?: boolean;
   /** count one more lease lost (a reclaim after its factory went offline) */

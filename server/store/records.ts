@@ -155,7 +155,7 @@ export interface JobRecord {
   notBefore?: EpochMs;
   cost: Cost;
   /** the part of `cost` that the current attempt's live cost events added (budgets); cleared when it ends */
-  liveCost?: { leaseId: string; cost: Cost };
+  liveCost?: { leaseId: string; cost: Cost; throughSeq?: number };
   approvals: string[];
   delivery?: JobDelivery;
   task?: DeliveryTask;

@@ -268,6 +268,30 @@ forEachProvider(({ newStore }) => {
     expect((await agent.claim())?.jobId).toBe(job.id);
   });
 
+  it("live cost: each cost event counts once across re-sent and overlapping batches, without reading the event log", async () => {
+    const s = scenario(await newStore());
+    const agent = await s.factory();
+    const job = await s.submit({ budget: { usd: 100 } }, "counted");
+    const lease = (await agent.claim())!;
+    await agent.events(lease, [{ seq: 1, type: "stage", stage: "building" }]);
+    s.ctx.store.resetOpCounts();
+    await agent.events(lease, [{ seq: 2, type: "cost", usd: 1, tokensIn: 10 }, { seq: 3, type: "cost", usd: 2 }]);
+    // The same batch again (the agent never saw the answer), then a retry that grew by one event.
+    await agent.events(lease, [{ seq: 2, type: "cost", usd: 1, tokensIn: 10 }, { seq: 3, type: "cost", usd: 2 }]);
+    await agent.events(lease, [{ seq: 3, type: "cost", usd: 2 }, { seq: 4, type: "cost", usd: 4, tokensOut: 7 }]);
+    // A repeated seq with other numbers: the stored event is the one that counts.
+    await agent.events(lease, [{ seq: 4, type: "cost", usd: 50 }]);
+    const live = (await s.ctx.store.getJob(job.id))!;
+    expect(live.cost).toMatchObject({ usd: 7, tokensIn: 10, tokensOut: 7 });
+    expect(live.liveCost).toMatchObject({ leaseId: lease.leaseId, throughSeq: 4, cost: { usd: 7, tokensIn: 10, tokensOut: 7 } });
+    expect(s.ctx.store.opCounts().readEvents ?? 0).toBe(0);
+    // The final report replaces the live total: counted once.
+    await agent.complete(lease, { outcome: "failed", exitCode: 1, cost: { usd: 7.5 } });
+    const done = (await s.ctx.store.getJob(job.id))!;
+    expect(done.cost.usd).toBe(7.5);
+    expect(done.liveCost).toBeUndefined();
+  });
+
   it("budget.wall counts the running attempt: the heartbeat that crosses it cancels the lease", async () => {
     const s = scenario(await newStore());
     const agent = await s.factory();

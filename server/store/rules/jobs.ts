@@ -223,6 +223,7 @@ export function applyPatch(job: JobRecord, patch: JobPatch | undefined): void {
     const now = addCost(ZERO_COST, patch.liveCost.cost);
     job.cost = addCost(job.cost, subCost(now, prev));
     job.liveCost = { leaseId: patch.liveCost.leaseId, cost: now };
+    if (patch.liveCost.throughSeq !== undefined) job.liveCost.throughSeq = patch.liveCost.throughSeq;
   }
   if (patch.countAttempt) job.attempts += 1;
   if (patch.countLeaseLoss) job.leaseLosses += 1;
