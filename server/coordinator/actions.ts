@@ -44,6 +44,10 @@ export async function actOnJob(ctx: CoordinatorContext, id: string, req: ActionR
   const job = await requireJob(ctx, id);
   // Request changes moves nothing: it queues a follow-up on the job's branch (follow-ups.ts).
   if (req.action === "request_changes") return requestChangesAction(ctx, job, req, actor);
+  if ((req.action === "ship" || req.action === "approve") && job.followUpOf) {
+    // Its commits are on the parent's branch: Ship there merges them (with the parent's PR and gates).
+    throw new FleetError("conflict", `cannot ${req.action} a follow-up: ${job.id} continues the branch of ${job.followUpOf.of}; ship ${job.followUpOf.of}, which holds the pull request (this one follows it)`, { extra: { stage: job.stage } });
+  }
   const check = applyAction(job.stage, req.action);
   if (!check.ok) throw new FleetError("illegal_transition", check.reason, { extra: { stage: job.stage } });
   if (req.override && req.action !== "ship" && req.action !== "approve") {

@@ -25,7 +25,9 @@ import { moveJob } from "./move-job";
  * Which job ships: the PARENT, always. The follow-up delivers as `branch` (never opens a pull
  * request of its own: the parent's is the one on that branch) and, once its push lands, the
  * parent's delivery record takes the new head, so Ship (merge the PR / a merge task) lands H'.
- * The follow-up itself stays where its attempt left it (review/testing), linked from the parent.
+ * The follow-up waits where its attempt left it (review/testing), linked from the parent; Ship or
+ * approve on it is refused (409 naming the parent), and it ships or is cancelled WITH the parent
+ * (follow-up-settle.ts).
  *
  * Idempotent: a follow-up's id is derived from (parent, reason, head SHA[, the operator's
  * comment]), so a second poll, webhook or app instance that sees the same state creates nothing,

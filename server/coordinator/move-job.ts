@@ -6,6 +6,7 @@ import { isStoreError } from "@/server/store/errors";
 import { afterAttemptEnd } from "./attempt-end";
 import type { CoordinatorContext } from "./context";
 import { unmetDepsOf } from "./deps";
+import { settleFollowUps } from "./follow-up-settle";
 import { jobEvent, stageChanged, type JobEvent } from "./events";
 import { pendingForBlocked } from "./policies/deps";
 
@@ -62,6 +63,7 @@ export async function afterMove(ctx: CoordinatorContext, job: JobRecord, change:
   if (job.stage === "queued") ctx.notifier.jobQueued();
   if (job.stage === change.from) return;
   if (job.stage === "dead_letter") await afterAttemptEnd(ctx, job, change.cause);
+  if (job.delivery?.followUps?.length) await settleFollowUps(ctx, job, moveJob);
   await promoteDependents(ctx, job.id);
 }
 

@@ -86,6 +86,28 @@ it("queues a follow-up on the pushed branch with the operator's comment; the com
   const next = "b".repeat(40);
   await f.complete(c.body.lease.id, c.body.lease.epoch, { outcome: "succeeded", exitCode: 0, delivery: { branch: job.branch, headSha: next, pushed: true } });
   expect((await call(`${api}/jobs/${job.id}`, { token: app.adminToken })).body.delivery).toMatchObject({ headSha: next, lastPushed: next });
+  expect((await call(`${api}/jobs/${followUpId}`, { token: app.adminToken })).body.stage).toBe("review");
+
+  // The follow-up is not shipped on its own: the job holding the branch is.
+  const own = await act(followUpId, { action: "ship" });
+  expect([own.status, own.body.detail]).toEqual([409, expect.stringMatching(new RegExp(`continues the branch of ${job.id}; ship ${job.id}`))]);
+  const ship = await act(job.id, { action: "ship" });
+  expect(ship.status, JSON.stringify(ship.body)).toBe(200);
+  const t = await f.claim({ waitMs: 2000 });
+  expect(t.body.delivery).toMatchObject({ task: "merge", branch: job.branch, headSha: next });
+  const merged = await f.complete(t.body.lease.id, t.body.lease.epoch, { outcome: "succeeded", exitCode: 0, delivery: { branch: job.branch, headSha: next, pushed: true, baseBranch: "main", mergeSha: "c".repeat(40) } });
+  expect(merged.body.stage).toBe("shipped");
+  expect((await call(`${api}/jobs/${job.id}`, { token: app.adminToken })).body).toMatchObject({ stage: "shipped", delivery: { mergeSha: "c".repeat(40) } });
+  // It shipped with the parent, whose merge carried its commits.
+  expect((await call(`${api}/jobs/${followUpId}`, { token: app.adminToken })).body.stage).toBe("shipped");
+});
+
+it("cancelling the job cancels its follow-ups that have not finished", async () => {
+  const job = await inReview("Add a license", "https://git.example.com/acme/shop.git");
+  const r = await act(job.id, { action: "request_changes", reason: "MIT, not GPL" });
+  const followUpId = r.body.delivery.followUps[0] as string;
+  expect((await act(job.id, { action: "cancel" })).body.stage).toBe("cancelled");
+  expect((await call(`${api}/jobs/${followUpId}`, { token: app.adminToken })).body.stage).toBe("cancelled");
 });
 
 it("answers 409 with the reason for a job with no branch to continue, or not waiting in review/testing", async () => {
