@@ -7,20 +7,7 @@ import type { AlertSinkKind } from "@/server/store/ops-records";
  * SMTP_URL + FLEET_ALERT_EMAIL_FROM/TO), each overridden by what an admin saved on the Admin page.
  * Read at every step, so a change on one instance reaches all within the settings cache's ttl.
  */
-export interface AlertEnv {
-  webhookUrl?: string;
-  webhookSecret?: string;
-  slackUrl?: string;
-  smtpUrl?: string;
-  emailFrom?: string;
-  emailTo?: string[];
-  /** an open alert is sent again after this long (default 1 h) */
-  quietMs?: number;
-  /** first retry after this long, doubling per attempt (default 5 s) */
-  retryMs?: number;
-  /** the control plane's address, for links in messages */
-  baseUrl?: string;
-}
+export type { AlertEnv } from "./types";
 
 export interface AlertSinks {
   webhook?: { url: string; secret: string };

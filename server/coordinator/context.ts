@@ -1,8 +1,8 @@
 import "server-only";
 import type { ScorerName } from "@/lib/scorers";
 import type { Priority } from "@/lib/types";
-import type { AlertEnv } from "@/server/alerts/config";
-import type { RetentionEnv } from "@/server/retention";
+import type { AlertEnv } from "@/server/alerts/types";
+import type { RetentionEnv } from "@/server/retention/types";
 import type { ForgeConfig } from "@/server/forge";
 import type { Store } from "@/server/store/port";
 import type { Settings } from "@/server/store/records";

@@ -12,11 +12,7 @@ import { pruneWebhookDeliveries } from "./webhook-deliveries";
  * The job documents stay (the jobs table, costs and outcomes keep working); `fleet archive`
  * exports whole jobs first when they must be kept.
  */
-export interface RetentionEnv {
-  days?: number;
-  logsDays?: number;
-  eventsDays?: number;
-}
+export type { RetentionEnv } from "./types";
 
 const DAY_MS = 86_400_000;
 const BATCH = 50;
