@@ -128,19 +128,30 @@ async function refusalOf(ctx: CoordinatorContext, parent: JobRecord, req: Follow
       return `the retry policy is spent: retry.max ${max}, ${so} (the manifest's retry: {max: N} lets the review loop try up to N rounds; an operator can still Request changes)`;
     }
   }
-  const left = remainingBudget(parent);
+  const left = await remainingBudget(ctx, parent);
   const spent = (["usd", "tokens", "wall"] as const).filter((k) => left[k] !== undefined && left[k]! <= 0);
-  if (spent.length > 0) return `the job's budget is spent (${spent.join(", ")})`;
+  if (spent.length > 0) return `the job's budget is spent (${spent.join(", ")}, its follow-ups included)`;
   return undefined;
 }
 
-/** What is left of the parent's budget: the follow-up's own ceiling, so both together stay within it. */
-function remainingBudget(parent: JobRecord): Manifest["budget"] {
+/**
+ * What is left of the parent's budget after the parent and every follow-up so far: the next
+ * follow-up's own ceiling, so the job and all its rounds together stay within the one budget.
+ */
+async function remainingBudget(ctx: CoordinatorContext, parent: JobRecord): Promise<Manifest["budget"]> {
   const b = parent.manifest.budget;
+  const spent = { usd: parent.cost.usd, tokens: parent.cost.tokensIn + parent.cost.tokensOut, wall: parent.cost.wallMs };
+  for (const id of parent.delivery?.followUps ?? []) {
+    const f = await ctx.store.getJob(id);
+    if (!f) continue;
+    spent.usd += f.cost.usd;
+    spent.tokens += f.cost.tokensIn + f.cost.tokensOut;
+    spent.wall += f.cost.wallMs;
+  }
   const out: Manifest["budget"] = {};
-  if (b.usd !== undefined) out.usd = Math.max(0, b.usd - parent.cost.usd);
-  if (b.tokens !== undefined) out.tokens = Math.max(0, b.tokens - parent.cost.tokensIn - parent.cost.tokensOut);
-  if (b.wall !== undefined) out.wall = Math.max(0, b.wall - parent.cost.wallMs);
+  if (b.usd !== undefined) out.usd = Math.max(0, b.usd - spent.usd);
+  if (b.tokens !== undefined) out.tokens = Math.max(0, b.tokens - spent.tokens);
+  if (b.wall !== undefined) out.wall = Math.max(0, b.wall - spent.wall);
   return out;
 }
 
@@ -149,7 +160,7 @@ async function followUpManifest(ctx: CoordinatorContext, parent: JobRecord, d: J
   const runs = await ctx.store.listRuns(parent.id);
   const engine = parent.manifest.engine ?? runs[runs.length - 1]?.engine;
   // The parent's dependencies were met (it ran) and its idempotency key names the parent: the follow-up has neither.
-  const m: Manifest = { ...parent.manifest, delivery: "branch", branch: d.branch, budget: remainingBudget(parent), deps: [] };
+  const m: Manifest = { ...parent.manifest, delivery: "branch", branch: d.branch, budget: await remainingBudget(ctx, parent), deps: [] };
   delete m["idempotency-key"];
   // The tracker hears about the parent (the job that ships), not about each round of fixes.
   delete m["tracker-item"];

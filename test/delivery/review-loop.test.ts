@@ -216,6 +216,25 @@ forEachProvider(({ newStore }) => {
     expect((await eventsOf(s, off.id)).filter((e) => e.type === "review:follow_up_refused").map((e) => e.data.why)).toEqual([expect.stringMatching(/retry.max 0, .*retry: \{max: N\}/)]);
   });
 
+  it("the job's budget bounds the rounds: each follow-up gets what the job and its earlier rounds left", async () => {
+    const s = scenario(await newStore());
+    const job = await s.submit({ repo: "https://git.example.com/acme/shop.git", delivery: "branch", retry: { max: 5 }, budget: { usd: 1 } }, "Add e");
+    const f = await factory(s, "f1");
+    const c = (await f.claim())!;
+    const h1 = "1".repeat(40);
+    await complete(s.ctx, (await s.ctx.store.getJob(job.id))!.lease!.factoryId, c.lease.id, { epoch: c.lease.epoch, outcome: "succeeded", exitCode: 0, cost: { usd: 0.6 }, delivery: { branch: c.delivery!.branch, headSha: h1, pushed: true } });
+    const parent = await prSeen(s, job.id, pr(h1, { checks: "failing" }));
+    const fu = (await s.ctx.store.getJob(parent.delivery!.followUps![0]!))!;
+    expect(fu.manifest.budget.usd).toBeCloseTo(0.4);
+    const c1 = (await f.claim())!;
+    expect(c1.job.id).toBe(fu.id);
+    const h2 = "2".repeat(40);
+    await complete(s.ctx, (await s.ctx.store.getJob(fu.id))!.lease!.factoryId, c1.lease.id, { epoch: c1.lease.epoch, outcome: "succeeded", exitCode: 0, cost: { usd: 0.5 }, delivery: { branch: c.delivery!.branch, headSha: h2, pushed: true } });
+    const after = await prSeen(s, job.id, pr(h2, { checks: "failing" }));
+    expect(after.delivery!.followUps).toHaveLength(1);
+    expect((await eventsOf(s, job.id)).filter((e) => e.type === "review:follow_up_refused").map((e) => e.data.why)).toEqual([expect.stringMatching(/budget is spent \(usd/)]);
+  });
+
   it("request_changes is refused with a precise 409 where there is no pushed branch to continue, and changes nothing", async () => {
     const s = scenario(await newStore());
     const plain = await s.submit({}, "No repo");
