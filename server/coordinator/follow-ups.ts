@@ -10,6 +10,7 @@ import type { CoordinatorContext } from "./context";
 import { jobEvent } from "./events";
 import { followUpPrompt } from "./follow-up-prompt";
 import { moveJob } from "./move-job";
+import { redactDeep } from "./redaction";
 
 /**
  * Follow-up jobs of the review loop (issue 15 item 5): a job whose pull request needs work (its
@@ -73,7 +74,8 @@ export async function queueFollowUp(ctx: CoordinatorContext, parent: JobRecord, 
   const followUpOf: FollowUpOf = { of: parent.id, reason: req.reason, round };
   const manifest = await followUpManifest(ctx, parent, d);
   const title = `${req.reason === "checks_failed" ? "Fix failing checks" : "Address requested changes"} (round ${round}): ${parent.title}`.slice(0, 500);
-  const body = followUpPrompt(parent, d, { ...req, round });
+  // The feedback is forge text (a CI log's summary may print a secret): redacted like logs before it is stored.
+  const body = followUpPrompt(parent, d, { ...req, feedback: redactDeep(req.feedback), round });
   const delivery: JobDelivery = {
     mode: "branch",
     branch: d.branch,

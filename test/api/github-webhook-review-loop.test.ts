@@ -74,7 +74,7 @@ it("check_suite failing → one follow-up; the replay and the same state again c
   expect(opened).toMatchObject({ stage: "review", delivery: { pr: { number: 1, state: "open", checks: "none", headSha: head } } });
 
   gh.setChecks("acme", "shop", head, [
-    { name: "unit tests", status: "completed", conclusion: "failure", output: { title: "2 tests failed", summary: "cart.test.ts: expected 3, got 2\ntax.test.ts: timeout" } },
+    { name: "unit tests", status: "completed", conclusion: "failure", output: { title: "2 tests failed", summary: "cart.test.ts: expected 3, got 2\ntax.test.ts: timeout\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } },
     { name: "lint", status: "completed", conclusion: "success" },
   ]);
   const suite = { action: "completed", check_suite: { head_sha: head, conclusion: "failure", pull_requests: [{ number: 1 }] }, repository: { name: "shop", owner: { login: "acme" } } };
@@ -88,6 +88,8 @@ it("check_suite failing → one follow-up; the replay and the same state again c
   // The failing run's name, conclusion and output are in the prompt (read from GitHub), the passing one is not.
   expect(followUp.body).toContain(`fail on ${head}:\n- unit tests: failure (2 tests failed)\n> cart.test.ts: expected 3, got 2\n> tax.test.ts: timeout`);
   expect(followUp.body).not.toContain("- lint");
+  // A secret a CI log printed is redacted before the prompt is stored.
+  expect(followUp.body).not.toContain("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 
   // The same delivery again (GitHub's redelivery, or a captured request replayed): nothing changes.
   const replay = await deliver("check_suite", "suite-1", suite);
