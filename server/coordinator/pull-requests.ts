@@ -61,7 +61,7 @@ export function pullRequestDue(ctx: Pick<CoordinatorContext, "forge">, job: JobR
  * poll as the retry). Never throws for a forge refusal: it is recorded as an event and retried.
  */
 export async function openPullRequestIfDue(ctx: CoordinatorContext, job: JobRecord): Promise<JobRecord | undefined> {
-  if (!pullRequestDue(ctx, job)) return undefined;
+  if (!pullRequestDue(ctx, job)) return retextIfMoved(ctx, job);
   const target = pullRequestTarget(ctx, job)!;
   const d = job.delivery!;
   let pr: ForgePullRequest;
@@ -96,6 +96,27 @@ export async function openPullRequestIfDue(ctx: CoordinatorContext, job: JobReco
   });
   if (written) await afterPullRequestChange(ctx, written.job, written.before);
   return written?.job;
+}
+
+/**
+ * The job ran again on its branch (a retry) and pushed a new head under its open PR: the PR's text
+ * says this attempt's verify, scope and cost, and the record is read again. A failure is recorded
+ * like a refresh's (the webhook or poll reads the head anyway).
+ */
+async function retextIfMoved(ctx: CoordinatorContext, job: JobRecord): Promise<JobRecord | undefined> {
+  const d = job.delivery;
+  const pr = d?.pr;
+  const target = pullRequestTarget(ctx, job);
+  if (!d || !pr || !target || pr.state !== "open" || !OPEN_IN.includes(job.stage)) return undefined;
+  if (!d.headSha || d.lastPushed !== d.headSha || pr.headSha === d.headSha || job.followUpOf) return undefined;
+  try {
+    const summary = await summaryOf(ctx, job);
+    await target.pulls.update({ owner: pr.owner, repo: pr.repo }, pr.number, { title: pullRequestTitle(summary), body: pullRequestBody(summary) });
+  } catch (e) {
+    await recordFailure(ctx, job, "refresh", e);
+    return undefined;
+  }
+  return refreshJobPullRequest(ctx, job);
 }
 
 /**
@@ -180,9 +201,16 @@ export async function shipPullRequest(ctx: CoordinatorContext, job: JobRecord, b
   const target = pullRequestTarget(ctx, job)!;
   const d = job.delivery!;
   if (!d.pr) {
-    throw new FleetError("conflict", `no pull request for ${d.branch} yet: it is opened once the branch is pushed${d.pushError ? ` (the push failed: ${d.pushError.message}; Retry push first)` : ""}`, {
-      extra: { stage: job.stage, reason: "no_pr" },
-    });
+    // Not opened yet (the open failed, or its poll has not come): try now rather than wait for the poll.
+    // Never merged in the same click: the forge starts its checks when the PR opens.
+    const opened = await openPullRequestIfDue(ctx, job);
+    const failed = opened ? undefined : await lastOpenFailure(ctx, job.id);
+    const why = opened?.delivery?.pr
+      ? `pull request #${opened.delivery.pr.number} was opened just now: Ship again once its checks have run`
+      : d.pushError
+        ? `no pull request for ${d.branch}: the push failed (${d.pushError.message}); Retry push first`
+        : `no pull request for ${d.branch} yet${failed ? `: opening it failed (${failed.reason}: ${failed.message}); it is retried every poll` : ": it is opened once the branch is pushed"}`;
+    throw new FleetError("conflict", why, { extra: { stage: job.stage, reason: opened ? "pr_opened" : "no_pr" } });
   }
   // What the forge says now, recorded (a PR merged or closed there moves the job instead).
   const fresh = (await refreshJobPullRequest(ctx, job)) ?? (await ctx.store.getJob(job.id)) ?? job;
@@ -272,6 +300,17 @@ export async function pollPullRequests(ctx: CoordinatorContext, max = 20): Promi
 }
 
 // ---- pieces ---------------------------------------------------------------------------------------
+
+/** The latest failed open of the job's PR (its pr_failed event), if any. */
+async function lastOpenFailure(ctx: CoordinatorContext, jobId: string): Promise<{ reason: string; message: string } | undefined> {
+  const events = await ctx.store.readEvents(jobId, 0, 1000);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === "delivery:pr_opened") return undefined;
+    if (e.type === "delivery:pr_failed" && (e.data as { action?: string }).action === "open") return e.data as { reason: string; message: string };
+  }
+  return undefined;
+}
 
 interface Refusal {
   reason: string;

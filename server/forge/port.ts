@@ -79,6 +79,8 @@ export interface PullRequestPort {
   /** the repository's default branch (the base of a job without `base-branch`) */
   defaultBranch(ref: ForgeRepoRef): Promise<string>;
   open(ref: ForgeRepoRef, input: OpenPullRequestInput): Promise<ForgePullRequest>;
+  /** replaces the title and body of an open PR (the job ran again on its branch) */
+  update(ref: ForgeRepoRef, number: number, text: { title: string; body: string }): Promise<ForgePullRequest>;
   /** the open pull request whose head is `branch` (one opened before, to adopt), if any */
   findOpen(ref: ForgeRepoRef, branch: string): Promise<ForgePullRequest | undefined>;
   read(ref: ForgeRepoRef, number: number): Promise<ForgePullRequest>;

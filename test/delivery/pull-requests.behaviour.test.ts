@@ -73,6 +73,46 @@ forEachProvider(({ newStore }) => {
     expect(gh.pullFor("acme", j.repo, j.branch)!.body).toContain("(https://fleet.example/jobs/");
   });
 
+  it("Ship before the PR exists opens it (no merge in the same click: its checks start now) and says so", async () => {
+    const s = scenario(await newStore());
+    withForge(s);
+    gh.answerNext({ status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "base", code: "invalid" }], documentation_url: "https://docs.github.com/rest" } });
+    const j = await pushedJob(s);
+    expect((await getJob(s.ctx, j.id)).delivery!.shipLabel).toBe(`open a pull request for ${j.branch}, then merge it (merge)`);
+    const e = await actOnJob(s.ctx, j.id, { action: "ship" }, op).then(() => undefined, (x: unknown) => x);
+    expect(isFleetError(e) && e.code).toBe("conflict");
+    expect((e as { extra?: Record<string, unknown> }).extra).toMatchObject({ reason: "pr_opened" });
+    expect((e as Error).message).toMatch(/#1 was opened just now: Ship again/);
+    const job = (await s.ctx.store.getJob(j.id))!;
+    expect([job.stage, job.delivery!.pr?.state, gh.pullFor("acme", j.repo, j.branch)?.merged]).toEqual(["testing", "open", false]);
+  });
+
+  it("verify failed: a draft PR; requeued and run again, the new head's attempt rewrites the PR's text and the record follows the head", async () => {
+    const s = scenario(await newStore());
+    withForge(s);
+    const repo = `r-${++n}`;
+    gh.addRepo("acme", repo, { branches: { main: "b".repeat(40) } });
+    const job = await s.submit({ repo: `${gh.url}/acme/${repo}.git`, "base-branch": "main", verify: "make test" }, "Twice");
+    const agent = await s.factory();
+    const branch = (await getJob(s.ctx, job.id)).delivery!.branch;
+    const run = async (head: string, passed: boolean) => {
+      const lease = (await agent.claim())!;
+      gh.pushTo("acme", repo, branch, head);
+      return agent.complete(lease, { outcome: "succeeded", exitCode: 0, verify: { passed, exitCode: passed ? 0 : 1, output: "" }, delivery: { branch, headSha: head, pushed: true } });
+    };
+    expect((await run("d".repeat(40), false)).stage).toBe("failed");
+    expect((await s.ctx.store.getJob(job.id))!.delivery!.pr).toMatchObject({ number: 1, draft: true, headSha: "d".repeat(40) });
+    expect(gh.pullFor("acme", repo, branch)!.body).toContain("❌ failed");
+    await actOnJob(s.ctx, job.id, { action: "requeue" }, op);
+    expect((await run("e".repeat(40), true)).stage).toBe("testing");
+    const after = (await s.ctx.store.getJob(job.id))!;
+    expect(after.delivery!.pr).toMatchObject({ number: 1, headSha: "e".repeat(40), state: "open" });
+    expect(gh.pullFor("acme", repo, branch)!.body).toContain("✅ passed");
+    // Still a draft on the forge (GitHub's REST API cannot mark it ready): Ship says what to do.
+    const e = await actOnJob(s.ctx, job.id, { action: "ship" }, op).then(() => undefined, (x: unknown) => x);
+    expect((e as { extra?: Record<string, unknown> }).extra).toMatchObject({ reason: "draft" });
+  });
+
   it("a PR someone opened for the branch already is adopted", async () => {
     const s = scenario(await newStore());
     withForge(s);

@@ -436,6 +436,18 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
         if (!r || !pr) return err(404, "Not Found");
         return { status: 200, body: prJson(r, pr) };
       }
+      case "pulls/update": {
+        const pr = r?.pulls.get(Number(p.pull_number));
+        if (!r || !pr) return err(404, "Not Found");
+        const b = (req.body ?? {}) as { title?: string; body?: string; state?: "open" | "closed" };
+        if (b.title !== undefined) pr.title = b.title;
+        if (b.body !== undefined) pr.body = b.body;
+        if (b.state === "closed" && pr.state === "open" && !pr.merged) {
+          pr.frozenHead = headOf(r, pr);
+          pr.state = "closed";
+        }
+        return { status: 200, body: prJson(r, pr) };
+      }
       case "pulls/list-reviews": {
         const pr = r?.pulls.get(Number(p.pull_number));
         if (!r || !pr) return err(404, "Not Found");

@@ -32,6 +32,7 @@ export function githubAdapter(opts: GithubAdapterOptions): ForgeAdapter {
     ref: (repo) => githubRepoRef(repo, host),
     defaultBranch: (ref) => client.defaultBranch(ref),
     open: (ref, input) => client.openPullRequest(ref, input).then(toForge),
+    update: (ref, number, text) => client.updatePullRequest(ref, number, text).then(toForge),
     findOpen: async (ref, branch) => {
       const pr = await client.openPullRequestFor(ref, branch);
       return pr ? toForge(pr) : undefined;

@@ -80,6 +80,10 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
       const found = data.find((p) => p.head.ref === branch);
       return found ? state(ref, found.number) : undefined;
     },
+    async updatePullRequest(ref, number, text) {
+      await call(() => octokit.rest.pulls.update({ ...ref, pull_number: number, title: text.title, body: text.body }));
+      return state(ref, number);
+    },
     async defaultBranch(ref) {
       const { data } = await call(() => octokit.rest.repos.get({ owner: ref.owner, repo: ref.repo }));
       return data.default_branch;

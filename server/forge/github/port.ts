@@ -85,6 +85,8 @@ export interface GithubForge {
   /** the open pull request whose head is `branch` in the same repository, if any */
   openPullRequestFor(ref: GithubRepoRef, branch: string): Promise<PullRequestState | undefined>;
   defaultBranch(ref: GithubRepoRef): Promise<string>;
+  /** replaces the title and body (the job ran again: its verify, cost and scope changed) */
+  updatePullRequest(ref: GithubRepoRef, number: number, text: { title: string; body: string }): Promise<PullRequestState>;
   /** merges; `sha` guards against a head that moved since the state was read (409 → head_moved) */
   merge(ref: GithubRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
   /** the failed check runs of `sha` (name, conclusion, output) and the standing change requests of the PR */
