@@ -24,6 +24,15 @@ const bwrapWorks = levels.find((p) => p.level === "bwrap")?.available === true;
 /** `user` needs root and an unprivileged user: Debian's `nobody` stands in for a dedicated one. */
 const userWorks = levels.find((p) => p.level === "user")?.available === true;
 
+/** A skipped test says why in its title and once on stderr (the probe's own words), never silently. */
+function unlessUnavailable(level: "bwrap" | "user", title: string): string {
+  const p = levels.find((x) => x.level === level);
+  if (p?.available) return title;
+  const why = `skipped: ${level} isolation does not work here: ${p?.detail ?? "not probed"}`;
+  console.warn(`agent.isolation.test: "${title}" ${why}`);
+  return `${title} (${why})`;
+}
+
 let app: StartedApp;
 const sandboxes: ReturnType<typeof agentSandbox>[] = [];
 
@@ -152,7 +161,7 @@ const problems = (log: string) => log.split("\n").filter((l) => /^(READ|PLANTED|
 
 // win32: shell jobs are POSIX.
 describe.skipIf(process.platform === "win32")("a hostile job on a real agent", () => {
-  it.skipIf(!bwrapWorks)("by default (bwrap) reaches no credential and plants nothing; the next job's setup runs nothing planted", async () => {
+  it.skipIf(!bwrapWorks)(unlessUnavailable("bwrap", "by default (bwrap) reaches no credential and plants nothing; the next job's setup runs nothing planted"), async () => {
     const w = hostileWorld("iso-bwrap");
     const origin = gitRepo(path.join(w.s.dir, "origin"));
     const agent = startAgent({
@@ -198,7 +207,7 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     expect(agent.stderr()).not.toContain(app.enrollmentToken);
   }, 180_000);
 
-  it.skipIf(!userWorks)("with --isolation user (as nobody) reaches none of the agent's 0600 files, its /proc or the cache", async () => {
+  it.skipIf(!userWorks)(unlessUnavailable("user", "with --isolation user (as nobody) reaches none of the agent's 0600 files, its /proc or the cache"), async () => {
     const w = hostileWorld("iso-user");
     chmodSync(w.s.dir, 0o755); // the job user must reach its checkout under --workdir
     const origin = gitRepo(path.join(w.s.dir, "origin"));
@@ -229,7 +238,7 @@ describe.skipIf(process.platform === "win32")("a hostile job on a real agent", (
     expect(existsSync(w.marker)).toBe(false);
   }, 180_000);
 
-  it.skipIf(!bwrapWorks)("under bwrap a job dies with its agent (kill -9): nothing of it runs on unsupervised", async () => {
+  it.skipIf(!bwrapWorks)(unlessUnavailable("bwrap", "under bwrap a job dies with its agent (kill -9): nothing of it runs on unsupervised"), async () => {
     const s = agentSandbox();
     sandboxes.push(s);
     const agent = startAgent({ server: app.url, token: app.enrollmentToken, name: "iso-die", sandbox: s, args: ["--isolation", "bwrap"] });

@@ -49,7 +49,11 @@ function world() {
 }
 
 const probes = probeIsolation({ env: process.env, jobUser: "fleet-job-not-here" });
-const bwrapWorks = probes.find((x) => x.level === "bwrap")?.available === true;
+const bwrapProbe = probes.find((x) => x.level === "bwrap");
+const bwrapWorks = bwrapProbe?.available === true;
+/** Skipped, the suite says why in its title and once on stderr: bwrap's own error, never silently. */
+const bwrapTitle = bwrapWorks ? "bwrap, for real" : `bwrap, for real (skipped: bwrap cannot run here: ${bwrapProbe?.detail ?? "not probed"})`;
+if (!bwrapWorks) console.warn(`bwrap.test: ${bwrapTitle}`);
 
 async function runIn(iso: Isolation, plan: ReturnType<typeof planSandbox>, script: string, env = { PATH: process.env.PATH } as unknown as NodeJS.ProcessEnv) {
   const w = wrapCommand(iso, plan, "/bin/sh", ["-c", script]);
@@ -112,7 +116,7 @@ describe("the sandbox plan", () => {
   });
 });
 
-describe.skipIf(!bwrapWorks)("bwrap, for real", () => {
+describe.skipIf(!bwrapWorks)(bwrapTitle, () => {
   const iso = (w: ReturnType<typeof world>, network = true): Isolation => ({ level: "bwrap", network, agent: w.agent });
 
   it("hides the agent's secrets and other jobs, allows only the checkout and scratch to be written, shows no /proc of the agent and no capability", async () => {
