@@ -132,6 +132,31 @@ describe.skipIf(process.platform === "win32")("the agent delivers the job branch
     expect(s.coord.logText("job-f")).toMatch(/push of fleet\/job-f failed \(non_fast_forward\)/);
   });
 
+  it("a follow-up (delivery.startAt) continues the pushed branch: the engine sees its files, the push fast-forwards it", async () => {
+    const s = await setup();
+    g(s.seed, "checkout", "-q", "-b", "fleet/job-p");
+    writeFileSync(path.join(s.seed, "b.txt"), "b\n");
+    g(s.seed, "add", "-A");
+    g(s.seed, "commit", "-q", "-m", "the job's own commit");
+    g(s.seed, "push", "-q", "origin", "HEAD:fleet/job-p");
+    const pushed = g(s.seed, "rev-parse", "HEAD");
+    s.coord.enqueue({
+      id: "job-p2",
+      engine: "fake",
+      // verify fails unless the branch's file is there too: the checkout must start at the pushed head.
+      manifest: baseManifest({ repo: `file://${s.bare}`, verify: "test -f b.txt && test -f c.txt" }),
+      prompt: "fake: write c.txt=c\nfake: commit fix the checks",
+      delivery: { mode: "branch", branch: "fleet/job-p", expectedHead: pushed, startAt: pushed },
+    });
+    const agent = startAgent({ server: s.coord.url, token: s.coord.enrollmentToken, name: "d-5", sandbox: s.sandbox, args: ["--once"] });
+    expect(await agent.exited).toBe(0);
+    expect(s.coord.problems).toEqual([]);
+    const done = s.coord.completions.get(s.coord.leaseOf("job-p2")!.id)!;
+    expect(done).toMatchObject({ outcome: "succeeded", verify: { passed: true }, delivery: { branch: "fleet/job-p", pushed: true } });
+    expect(g(s.bare, "rev-parse", "refs/heads/fleet/job-p")).toBe(done.delivery!.headSha);
+    expect(g(s.bare, "rev-parse", "refs/heads/fleet/job-p~1")).toBe(pushed);
+  });
+
   it("a merge task lands the pushed branch on the base branch with the agent's own git (no engine)", async () => {
     const s = await setup();
     g(s.seed, "checkout", "-q", "-b", "fleet/job-m");
