@@ -21,6 +21,7 @@ import {
   type RegisterResponse,
   type RenewResponse,
 } from "@/lib/protocol";
+import { artifactUploadResponse, type ArtifactUploadQuery, type ArtifactUploadResponse } from "@/lib/artifacts";
 import { LeaseLostError, RejectedError, TransientError, UnauthorizedError } from "./errors";
 import { httpRequest, type HttpResponse } from "./http";
 
@@ -69,6 +70,19 @@ export class CoordinatorClient {
     await this.send("POST", `/api/fleet/leases/${encodeURIComponent(leaseId)}/events`, { epoch, events }, { token: this.token(), leaseId });
   }
 
+  /**
+   * One chunk of an artifact upload (lib/artifacts.ts): `bytes` at `q.offset` of an artifact of
+   * `q.size`; the answer says how much the coordinator holds and whether it is committed.
+   */
+  async uploadArtifactChunk(leaseId: string, name: string, q: ArtifactUploadQuery, bytes: Uint8Array): Promise<ArtifactUploadResponse> {
+    const qs = new URLSearchParams({ epoch: String(q.epoch), offset: String(q.offset), size: String(q.size), type: q.type });
+    const path = `/api/fleet/leases/${encodeURIComponent(leaseId)}/artifacts/${encodeURIComponent(name)}?${qs}`;
+    const res = await this.send("PUT", path, bytes, { token: this.token(), leaseId, timeoutMs: 60_000 });
+    const r = artifactUploadResponse.safeParse(parseJson(res));
+    if (!r.success) throw new RejectedError(`PUT ${path}: unexpected response (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message})`, res.status);
+    return r.data;
+  }
+
   async complete(leaseId: string, body: CompleteRequest): Promise<void> {
     await this.send("POST", `/api/fleet/leases/${encodeURIComponent(leaseId)}/complete`, body, { token: this.token(), leaseId });
   }
@@ -105,14 +119,16 @@ export class CoordinatorClient {
     return r.data;
   }
 
+  /** `body`: JSON-encoded, or sent as is when it is bytes (application/octet-stream). */
   private async send(method: string, path: string, body: unknown, o: RequestOptions): Promise<HttpResponse> {
     let res: HttpResponse;
+    const raw = body instanceof Uint8Array;
     try {
       res = await httpRequest({
         method,
         url: this.server + path,
-        headers: { "content-type": "application/json", authorization: `Bearer ${o.token}`, accept: "application/json" },
-        body: JSON.stringify(body),
+        headers: { "content-type": raw ? "application/octet-stream" : "application/json", authorization: `Bearer ${o.token}`, accept: "application/json" },
+        body: raw ? body : JSON.stringify(body),
         timeoutMs: o.timeoutMs ?? 15_000,
         ...(o.signal ? { signal: o.signal } : {}),
       });
@@ -129,6 +145,14 @@ export class CoordinatorClient {
     if (res.status === 429 || res.status >= 500) throw new TransientError(`${method} ${path}: ${res.status} ${detail}`.trim());
     const errs = problem?.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
     throw new RejectedError(`${method} ${path}: ${res.status} ${errs || detail}`.trim(), res.status);
+  }
+}
+
+function parseJson(res: HttpResponse): unknown {
+  try {
+    return res.json();
+  } catch {
+    throw new TransientError(`response is not JSON (${res.status})`);
   }
 }
 

@@ -31,7 +31,8 @@ export interface HttpRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /** text (JSON) or raw bytes (an artifact chunk) */
+  body?: string | Uint8Array;
   signal?: AbortSignal;
   timeoutMs: number;
   /** proxy settings; default: this process's HTTPS_PROXY/HTTP_PROXY/NO_PROXY (./proxy.ts) */

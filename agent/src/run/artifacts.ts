@@ -2,13 +2,24 @@
  * Artifacts the manifest asks for: `diff` (everything the run changed, untracked files included,
  * against the starting commit), `build-logs` (the redacted engine log), `coverage`
  * (coverage/coverage-summary.json) and globs matched under the checkout. Content is inlined up to
- * the protocol's limit and redacted; `size` is always the full size.
+ * the protocol's limit and redacted; `size` is always the full size. Files are then uploaded to the
+ * coordinator's artifact store (uploadArtifacts below): the worktree is deleted after the run.
  */
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
+import {
+  ARTIFACT_CHUNK_BYTES,
+  artifactNameProblem,
+  contentTypeFor,
+  type ArtifactContentType,
+  type ArtifactUploadQuery,
+  type ArtifactUploadResponse,
+} from "@/lib/artifacts";
 import { redact } from "@/lib/secrets";
 import { LIMITS, type ArtifactReport } from "@/lib/protocol";
+import { backoffDelay, sleep } from "../net/backoff";
+import { LeaseLostError, TransientError } from "../net/errors";
 import { git as runGit, gitOutput } from "./git";
 import type { Change } from "./scope";
 import { escapesRoot } from "./scope";
@@ -83,4 +94,88 @@ export async function collectArtifacts(input: {
     }
   }
   return out.slice(0, LIMITS.artifacts);
+}
+
+/** Sends one chunk; the coordinator client's uploadArtifactChunk, or a test's. */
+export type UploadChunk = (name: string, q: ArtifactUploadQuery, bytes: Uint8Array) => Promise<ArtifactUploadResponse>;
+
+/** Transient failures (network, 5xx) of one chunk are retried this many times, with backoff. */
+const CHUNK_TRIES = 5;
+
+/**
+ * Uploads each file artifact (a glob match with a `path` in the checkout) to the coordinator's
+ * artifact store before the worktree is deleted, and reports it as `stored` with its type instead
+ * of a factory path. In 1 MiB chunks read from the file at each offset the coordinator says it
+ * holds, so a retried or resumed upload never sends a byte twice. An artifact that cannot be
+ * uploaded (a name the store refuses, too large, a refusal) keeps its old report (`path`, inline
+ * text) and the reason is noted in the log; losing the lease stops every upload at once.
+ */
+export async function uploadArtifacts(
+  artifacts: ArtifactReport[],
+  o: { epoch: number; upload: UploadChunk; note: (msg: string) => void; signal?: AbortSignal; onLeaseLost?: (code: string) => void },
+): Promise<ArtifactReport[]> {
+  const out: ArtifactReport[] = [];
+  let lost = false;
+  for (const a of artifacts) {
+    if (lost || !a.path || a.kind !== "file") {
+      out.push(a);
+      continue;
+    }
+    const problem = artifactNameProblem(a.name);
+    if (problem) {
+      o.note(`artifact ${a.name} not uploaded: its name ${problem}`);
+      out.push(a);
+      continue;
+    }
+    try {
+      const type = await uploadFile(a.name, a.path, o);
+      const { path: _where, ...rest } = a;
+      out.push({ ...rest, stored: true, contentType: type });
+    } catch (e) {
+      if (e instanceof LeaseLostError && e.code !== "conflict") {
+        lost = true;
+        o.onLeaseLost?.(e.code);
+      }
+      o.note(`artifact ${a.name} not uploaded: ${(e as Error).message}`);
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+async function uploadFile(name: string, file: string, o: { epoch: number; upload: UploadChunk; signal?: AbortSignal }): Promise<ArtifactContentType> {
+  // Never through a symlink (collectArtifacts refused those leaving the checkout; this closes the
+  // window between that check and the read), and only a regular file.
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error("not a regular file");
+    const size = st.size;
+    const head = Buffer.alloc(Math.min(size, 8_192));
+    readSync(fd, head, 0, head.length, 0);
+    const type = contentTypeFor(name, head);
+    const buf = Buffer.alloc(Math.min(Math.max(size, 1), ARTIFACT_CHUNK_BYTES));
+    let offset = 0;
+    for (;;) {
+      const n = size === 0 ? 0 : readSync(fd, buf, 0, Math.min(buf.length, size - offset), offset);
+      if (size > 0 && n === 0) throw new Error(`${file} shrank while it was uploaded`);
+      const res = await withRetries(() => o.upload(name, { epoch: o.epoch, offset, size, type }, buf.subarray(0, n)), o.signal);
+      if (res.committed) return type;
+      if (res.received <= offset && n > 0) throw new Error(`the coordinator holds ${res.received} bytes after a chunk at ${offset}`);
+      offset = res.received;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function withRetries<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      if (!(e instanceof TransientError) || attempt + 1 >= CHUNK_TRIES || signal?.aborted) throw e;
+      await sleep(backoffDelay(attempt, 250, 5_000), signal);
+    }
+  }
 }

@@ -4,7 +4,7 @@
  * a second push when verify moved HEAD; and delivery tasks (push again, merge for Ship), which run
  * no engine. Each builds the body of the attempt's complete; job-runner.ts sends it.
  */
-import type { ClaimResponse, CompleteRequest, CostReport, DeliveryReport, Outcome, ScopeReport, VerifyReport } from "@/lib/protocol";
+import type { ArtifactReport, ClaimResponse, CompleteRequest, CostReport, DeliveryReport, Outcome, ScopeReport, VerifyReport } from "@/lib/protocol";
 import type { EventStream } from "../net/event-stream";
 import { collectArtifacts } from "./artifacts";
 import { DeliveryError, mergeBranch, pushBranch, type GitTokens } from "./delivery";
@@ -38,6 +38,8 @@ export class AttemptReport {
     private readonly epoch: number,
     private readonly logs: LogChunker,
     private readonly events: EventStream,
+    /** files leave the factory before the worktree is deleted (job-runner: uploadArtifacts) */
+    private readonly storeArtifacts: (found: ArtifactReport[]) => Promise<ArtifactReport[]> = async (found) => found,
   ) {}
 
   /**
@@ -132,7 +134,7 @@ export class AttemptReport {
         changes,
         buildLog: this.logs.tail.text(),
         gitEnv,
-      });
+      }).then(this.storeArtifacts);
       if (artifacts.length) complete.artifacts = artifacts;
       for (const a of artifacts) if (a.path) keep.push(a.path);
     } catch (e) {

@@ -23,12 +23,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ClaimResponse, CompleteRequest, Outcome } from "@/lib/protocol";
+import type { ArtifactReport, ClaimResponse, CompleteRequest, Outcome } from "@/lib/protocol";
 import { engineRunRefusal, type EngineAdapter } from "../engines/adapters";
 import { backoffDelay, sleep } from "../net/backoff";
 import type { CoordinatorClient } from "../net/client";
 import { LeaseLostError, TransientError, UnauthorizedError } from "../net/errors";
 import { EventStream } from "../net/event-stream";
+import { uploadArtifacts } from "./artifacts";
 import { AttemptReport } from "./attempt-report";
 import type { GitTokens } from "./delivery";
 import { prepareEngine, runEngine } from "./engine-process";
@@ -37,8 +38,11 @@ import type { GroupProcess } from "./process-group";
 import type { Isolation } from "./sandbox/isolation";
 import { prepareWorkspace, type Workspace } from "./workspace";
 
-/** What a run needs from the coordinator: the lease writes. The offline queue supplies a local one. */
-export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete">;
+/**
+ * What a run needs from the coordinator: the lease writes, and artifact uploads where there is a
+ * coordinator to keep them. The offline queue supplies a local one (no uploads: its files stay).
+ */
+export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete"> & Partial<Pick<CoordinatorClient, "uploadArtifactChunk">>;
 
 export type StopReason = "cancelled" | "lease_lost";
 
@@ -136,6 +140,22 @@ export class JobRun {
     if (!this.lost) this.scheduleRenew();
   }
 
+  /** Files leave the factory before the worktree is deleted (artifacts.ts); a lost lease stops the job. */
+  private async uploadArtifacts(found: ArtifactReport[]): Promise<ArtifactReport[]> {
+    const client = this.o.client;
+    if (!client.uploadArtifactChunk || this.lost) return found;
+    return uploadArtifacts(found, {
+      epoch: this.epoch,
+      upload: (name, q, bytes) => client.uploadArtifactChunk!(this.leaseId, name, q, bytes),
+      note: (msg) => {
+        this.logs.note(msg);
+        this.o.log(`job ${this.jobId}: ${msg}`);
+      },
+      signal: this.abort.signal,
+      onLeaseLost: (code) => this.stop("lease_lost", code),
+    });
+  }
+
   private async run(): Promise<JobResult> {
     const { claim } = this.o;
     const manifest = claim.job.manifest;
@@ -145,7 +165,7 @@ export class JobRun {
     /** artifact paths the run reported: a scratch workspace holding one is kept */
     const keep: string[] = [];
     const tmp = mkdtempSync(path.join(os.tmpdir(), "fleet-job-"));
-    const report = new AttemptReport(this.o, this.epoch, this.logs, this.events);
+    const report = new AttemptReport(this.o, this.epoch, this.logs, this.events, (found) => this.uploadArtifacts(found));
     try {
       const iso = this.o.isolation;
       const jobUid = iso.level === "user" ? iso.jobUser?.uid : process.getuid?.();
