@@ -21,9 +21,9 @@ import * as completeRoute from "@/app/api/fleet/leases/[id]/complete/route";
 import * as eventsRoute from "@/app/api/fleet/leases/[id]/events/route";
 import * as renewRoute from "@/app/api/fleet/leases/[id]/renew/route";
 import * as claimRoute from "@/app/api/fleet/leases/claim/route";
-import { call, submitJob } from "../../test/harness/factory";
-import { startInProcess, type InProcessApp } from "../../test/harness/in-process";
-import { agentSandbox, buildAgent, killAllAgents, startAgent } from "./agent-process";
+import { call, submitJob } from "../harness/factory";
+import { startInProcess, type InProcessApp } from "../harness/in-process";
+import { agentSandbox, buildAgent, killAllAgents, startAgent } from "../../agent/test/agent-process";
 
 /** The bytes the job's script writes: a PNG signature, a few raw bytes (NUL, 0xff), then 1.7 MB of `seq`. */
 export function expectedPng(): Buffer {

@@ -1,5 +1,5 @@
-import { startAzurite, type StartedAzurite } from "../../test/harness/azurite";
-import { artifactScenario } from "./artifacts-scenario";
+import { startAzurite, type StartedAzurite } from "../harness/azurite";
+import { artifactScenario } from "./scenario";
 
 /** Issue 15 §6 on Azure Blob Storage: a real Azurite started here, the container named by FLEET_ARTIFACTS. */
 let azurite: StartedAzurite | undefined;
