@@ -207,9 +207,12 @@ async function recordRefusal(ctx: CoordinatorContext, parent: JobRecord, req: Fo
  * lastPushed when it was queued), so git accepted it only as that head's successor, and no other
  * push of the branch runs meanwhile (one follow-up at a time, none while a push task is queued).
  */
-export async function afterFollowUpAttempt(ctx: CoordinatorContext, followUp: JobRecord, report: CompleteRequest): Promise<void> {
+export async function afterFollowUpAttempt(ctx: CoordinatorContext, done: JobRecord, report: CompleteRequest): Promise<void> {
   const r = report.delivery;
-  if (!followUp.followUpOf || !r?.pushed) return;
+  if (!r?.pushed) return;
+  // A follow-up's own attempt, or the Retry push task of a follow-up whose push was refused.
+  const followUp = done.task?.kind === "push" ? await ctx.store.getJob(done.task.of) : done;
+  if (!followUp?.followUpOf) return;
   for (let tries = 0; tries < 5; tries++) {
     const parent = await ctx.store.getJob(followUp.followUpOf.of);
     const d = parent?.delivery;

@@ -102,6 +102,22 @@ it("queues a follow-up on the pushed branch with the operator's comment; the com
   expect((await call(`${api}/jobs/${followUpId}`, { token: app.adminToken })).body.stage).toBe("shipped");
 });
 
+it("a follow-up whose push was refused moves the job's head once Retry push lands it", async () => {
+  const job = await inReview("Add a readme", "https://git.example.com/acme/shop.git");
+  const r = await act(job.id, { action: "request_changes", reason: "Shorter, please" });
+  const followUpId = r.body.delivery.followUps[0] as string;
+  const c = await f.claim({ waitMs: 2000 });
+  expect(c.body.lease.jobId).toBe(followUpId);
+  const next = "d".repeat(40);
+  await f.complete(c.body.lease.id, c.body.lease.epoch, { outcome: "succeeded", exitCode: 0, delivery: { branch: job.branch, headSha: next, pushed: false, error: { reason: "unreachable", message: "the remote could not be reached" } } });
+  expect((await call(`${api}/jobs/${job.id}`, { token: app.adminToken })).body.delivery.headSha).toBe(HEAD);
+  expect((await act(followUpId, { action: "retry_push" })).status).toBe(200);
+  const t = await f.claim({ waitMs: 2000 });
+  expect(t.body.delivery).toMatchObject({ task: "push", branch: job.branch, headSha: next, expectedHead: HEAD });
+  await f.complete(t.body.lease.id, t.body.lease.epoch, { outcome: "succeeded", exitCode: 0, delivery: { branch: job.branch, headSha: next, pushed: true } });
+  expect((await call(`${api}/jobs/${job.id}`, { token: app.adminToken })).body.delivery).toMatchObject({ headSha: next, lastPushed: next });
+});
+
 it("cancelling the job cancels its follow-ups that have not finished", async () => {
   const job = await inReview("Add a license", "https://git.example.com/acme/shop.git");
   const r = await act(job.id, { action: "request_changes", reason: "MIT, not GPL" });
