@@ -193,7 +193,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
           <VerifyPanel verify={lastRun?.verify} />
           <ScopePanel scope={lastRun?.scope} />
           <DiffPanel diff={diff} outOfScope={lastRun?.scope?.outOfScope} />
-          <ArtifactsPanel artifacts={lastRun?.artifacts} commits={lastRun?.commits} />
+          <ArtifactsPanel artifacts={lastRun?.artifacts} commits={lastRun?.commits} jobId={job.id} {...(lastRun?.attempt ? { attempt: lastRun.attempt } : {})} />
           <VersionsPanel runs={runs} factoryNames={factoryNames} />
         </div>
         <div style={{ display: "grid", gap: 12, alignContent: "start" }}>

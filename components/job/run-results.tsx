@@ -4,7 +4,7 @@
  */
 import { ansiToHtml } from "@/lib/ui/ansi";
 import { classifyDiff } from "@/lib/ui/diff-lines";
-import { formatBytes } from "@/lib/ui/format";
+import { ArtifactList, type ArtifactItem } from "./artifact-list";
 
 export interface RunResult {
   attempt?: number;
@@ -14,7 +14,7 @@ export interface RunResult {
   exitCode?: number;
   verify?: { passed: boolean; exitCode: number; output: string };
   scope?: { changed: string[]; outOfScope: string[] };
-  artifacts?: { name: string; kind: string; size: number; content?: string; path?: string }[];
+  artifacts?: ArtifactItem[];
   commits?: string[];
   /** the engine and tool versions the factory advertised when it claimed this attempt */
   versions?: { engine?: string; tools: Record<string, string> };
@@ -87,7 +87,8 @@ export function DiffPanel({ diff, outOfScope = [] }: { diff?: string; outOfScope
   );
 }
 
-export function ArtifactsPanel({ artifacts, commits }: { artifacts?: RunResult["artifacts"]; commits?: string[] }) {
+/** `jobId` and `attempt`: where stored artifacts are fetched from (images inline, the rest as downloads). */
+export function ArtifactsPanel({ artifacts, commits, jobId, attempt }: { artifacts?: RunResult["artifacts"]; commits?: string[]; jobId?: string; attempt?: number }) {
   if (!artifacts?.length && !commits?.length) return null;
   return (
     <section className="panel" aria-labelledby="artifacts-heading">
@@ -97,14 +98,7 @@ export function ArtifactsPanel({ artifacts, commits }: { artifacts?: RunResult["
           Commits: <span className="mono">{commits.map((c) => c.slice(0, 10)).join(", ")}</span>
         </p>
       )}
-      <ul>
-        {(artifacts ?? []).map((a) => (
-          <li key={a.name}>
-            {a.name} <span className="muted">({a.kind}, {formatBytes(a.size)})</span>
-            {a.path && <span className="mono muted"> {a.path}</span>}
-          </li>
-        ))}
-      </ul>
+      <ArtifactList artifacts={artifacts ?? []} {...(jobId ? { jobId } : {})} {...(attempt ? { attempt } : {})} />
     </section>
   );
 }
