@@ -20,6 +20,11 @@ import { queueFollowUp, type FollowUpReason } from "./follow-ups";
  * the job did not push (someone else's commit on the branch) triggers nothing: a follow-up starts
  * at the job's own pushed head and could not push over theirs. Both edges at once queue one
  * follow-up (checks_failed) whose feedback names both.
+ *
+ * Known edge: a follow-up's push reaches GitHub before its completion reaches us. A read of the PR
+ * in between sees a head the job has not recorded yet (skipped); should its checks also fail in
+ * that window (CI usually takes longer than the agent's report), the edge is gone by the time the
+ * head is recorded, and that round waits for an operator's Request changes.
  */
 export async function afterPullRequestChange(ctx: CoordinatorContext, job: JobRecord, before: PullRequestRecord | undefined): Promise<void> {
   const d = job.delivery;
