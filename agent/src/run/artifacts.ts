@@ -41,10 +41,18 @@ export async function diffSince(root: string, base: string | undefined, changes:
   return text;
 }
 
+/**
+ * The whole redacted text of an inline artifact whose `content` had to be cut at the protocol's
+ * limit (a large diff or build log): uploadArtifacts stores all of it. Kept beside the report, not
+ * in it, so the complete body never carries it.
+ */
+const wholeText = new WeakMap<ArtifactReport, string>();
+
 function inline(name: string, kind: string, content: string): ArtifactReport {
   const clean = redact(content);
   const a: ArtifactReport = { name, kind, size: Buffer.byteLength(content) };
   a.content = clean.length > LIMITS.artifactContent ? clean.slice(0, LIMITS.artifactContent) : clean;
+  if (clean.length > LIMITS.artifactContent) wholeText.set(a, clean);
   return a;
 }
 
@@ -117,7 +125,8 @@ export async function uploadArtifacts(
   const out: ArtifactReport[] = [];
   let lost = false;
   for (const a of artifacts) {
-    if (lost || !a.path || a.kind !== "file") {
+    const text = wholeText.get(a);
+    if (lost || (!text && (!a.path || a.kind !== "file"))) {
       out.push(a);
       continue;
     }
@@ -128,7 +137,14 @@ export async function uploadArtifacts(
       continue;
     }
     try {
-      const type = await uploadFile(a.name, a.path, o);
+      if (text !== undefined) {
+        // The inline part stays for the page's diff view; the whole text is the download.
+        const bytes = Buffer.from(text);
+        await sendChunks(a.name, bytes.byteLength, "text/plain", (offset, n) => bytes.subarray(offset, offset + n), o);
+        out.push({ ...a, stored: true, contentType: "text/plain" });
+        continue;
+      }
+      const type = await uploadFile(a.name, a.path!, o);
       const { path: _where, ...rest } = a;
       out.push({ ...rest, stored: true, contentType: type });
     } catch (e) {
@@ -155,17 +171,36 @@ async function uploadFile(name: string, file: string, o: { epoch: number; upload
     readSync(fd, head, 0, head.length, 0);
     const type = contentTypeFor(name, head);
     const buf = Buffer.alloc(Math.min(Math.max(size, 1), ARTIFACT_CHUNK_BYTES));
-    let offset = 0;
-    for (;;) {
-      const n = size === 0 ? 0 : readSync(fd, buf, 0, Math.min(buf.length, size - offset), offset);
-      if (size > 0 && n === 0) throw new Error(`${file} shrank while it was uploaded`);
-      const res = await withRetries(() => o.upload(name, { epoch: o.epoch, offset, size, type }, buf.subarray(0, n)), o.signal);
-      if (res.committed) return type;
-      if (res.received <= offset && n > 0) throw new Error(`the coordinator holds ${res.received} bytes after a chunk at ${offset}`);
-      offset = res.received;
-    }
+    await sendChunks(name, size, type, (offset, want) => {
+      const n = readSync(fd, buf, 0, want, offset);
+      if (n < want) throw new Error(`${file} shrank while it was uploaded`);
+      return buf.subarray(0, n);
+    }, o);
+    return type;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The chunk loop: each chunk starts where the coordinator says it holds (`received`), so a retry
+ * whose answer was lost, or a coordinator that already has more, never makes a byte go twice.
+ */
+async function sendChunks(
+  name: string,
+  size: number,
+  type: ArtifactContentType,
+  read: (offset: number, n: number) => Uint8Array,
+  o: { epoch: number; upload: UploadChunk; signal?: AbortSignal },
+): Promise<void> {
+  let offset = 0;
+  for (;;) {
+    const n = Math.min(ARTIFACT_CHUNK_BYTES, size - offset);
+    const chunk = n > 0 ? read(offset, n) : new Uint8Array(0);
+    const res = await withRetries(() => o.upload(name, { epoch: o.epoch, offset, size, type }, chunk), o.signal);
+    if (res.committed) return;
+    if (res.received <= offset && n > 0) throw new Error(`the coordinator holds ${res.received} bytes after a chunk at ${offset}`);
+    offset = res.received;
   }
 }
 

@@ -5,7 +5,7 @@ import { afterAll, expect, it } from "vitest";
 import type { ArtifactUploadQuery, ArtifactUploadResponse } from "@/lib/artifacts";
 import type { ArtifactReport } from "@/lib/protocol";
 import { LeaseLostError, TransientError } from "../net/errors";
-import { uploadArtifacts, type UploadChunk } from "./artifacts";
+import { collectArtifacts, uploadArtifacts, type UploadChunk } from "./artifacts";
 
 /**
  * The agent's side of the upload protocol (lib/artifacts.ts), against a receiver that keeps the
@@ -80,4 +80,22 @@ it("a name the store refuses, a symlink, or a refusal keeps the old report and s
   expect(notes[2]).toMatch(/^artifact lost\.bin not uploaded: lease/);
   // nothing was sent after the lease was lost
   expect(lostAt.calls.map((c) => c.size)).toEqual([4]);
+});
+
+it("an inline artifact cut at the protocol's limit (a large build log) is stored whole, redacted, and keeps its inline part", async () => {
+  const secret = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
+  const log = `start ${secret}\n` + "x".repeat(1_500_000) + "\nend\n";
+  const [report] = await collectArtifacts({ requested: ["build-logs"], changes: [], buildLog: log });
+  expect(report!.content!.length).toBe(1_048_576);
+  const small = (await collectArtifacts({ requested: ["build-logs"], changes: [], buildLog: "short" }))[0]!;
+  const r = receiver();
+  const out = await uploadArtifacts([report!, small], { epoch: 1, upload: r.upload, note });
+  expect(out[0]).toMatchObject({ name: "build-log", kind: "build-logs", stored: true, contentType: "text/plain" });
+  expect(out[0]!.content).toBe(report!.content);
+  const stored = r.held.get("build-log")!.toString();
+  expect(stored.endsWith("\nend\n")).toBe(true);
+  expect(stored).not.toContain(secret);
+  // a small one fits inline: nothing to upload
+  expect(out[1]).toEqual(small);
+  expect(r.held.has("build-log") && r.held.size).toBe(1);
 });
