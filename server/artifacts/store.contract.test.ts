@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type StartedAzurite } from "@/test/harness/azurite";
+import { ContainerClient, ContainerSASPermissions, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type StartedAzurite } from "@/test/harness/azurite";
 import { AzureBlobArtifactStore } from "./azure-blob";
 import { LocalDirArtifactStore } from "./local-dir";
 import { StagedOffsetError, type ArtifactStore, type StoredMeta } from "./port";
@@ -37,6 +38,22 @@ const providers: [string, () => Promise<ArtifactStore>][] = [
     "Azure Blob (Azurite)",
     async () => {
       const s = new AzureBlobArtifactStore(azurite.containerUrl(`contract-${++n}`), azurite.connectionString);
+      await s.ensureContainer();
+      return s;
+    },
+  ],
+  [
+    "Azure Blob with a container SAS token (Azurite)",
+    async () => {
+      // The container exists (created with the account key); the store itself holds only the SAS.
+      const admin = new AzureBlobArtifactStore(azurite.containerUrl(`contract-${++n}`), azurite.connectionString);
+      await admin.ensureContainer();
+      const sas = await new ContainerClient(admin.where, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).generateSasUrl({
+        permissions: ContainerSASPermissions.parse("racwdl"),
+        expiresOn: new Date(Date.now() + 3_600_000),
+      });
+      const s = new AzureBlobArtifactStore(sas);
+      expect(s.where).toBe(admin.where);
       await s.ensureContainer();
       return s;
     },
