@@ -94,7 +94,7 @@ export async function openPullRequestIfDue(ctx: CoordinatorContext, job: JobReco
       cause: `pull request #${pr.number} opened`,
     };
   });
-  if (written) await afterPullRequestChange(ctx, written.job, written.before);
+  if (written) await reviewLoop(ctx, written.job, written.before);
   return written?.job;
 }
 
@@ -245,7 +245,8 @@ export async function shipPullRequest(ctx: CoordinatorContext, job: JobRecord, b
       cause: `pull request #${pr.number} merged (${method})`,
     };
   });
-  if (written) await afterPullRequestChange(ctx, written.job, written.before);
+  // Merged and recorded: the review loop's trouble must not turn a landed Ship into an error.
+  if (written) await reviewLoop(ctx, written.job, written.before);
   return written?.job ?? (await ctx.store.getJob(job.id)) ?? fresh;
 }
 
@@ -282,6 +283,12 @@ export async function pollPullRequests(ctx: CoordinatorContext, max = 20): Promi
   const every = ctx.forge?.pollMs ?? 0;
   if (every <= 0 || !ctx.forge?.adapters.some((a) => a.pulls)) return { opened: 0, refreshed: 0 };
   const now = ctx.now();
+  // The sweep runs every few seconds; the scan of review and testing, four times a poll period.
+  const clock = ctx.forge.pollClock;
+  if (clock) {
+    if (now - clock.lastScanAt < every / 4) return { opened: 0, refreshed: 0 };
+    clock.lastScanAt = now;
+  }
   const due: JobRecord[] = [];
   const stale: JobRecord[] = [];
   for await (const job of jobsWithPullRequests(ctx, LIVE)) {
@@ -294,12 +301,27 @@ export async function pollPullRequests(ctx: CoordinatorContext, max = 20): Promi
   stale.sort((a, b) => a.delivery!.pr!.refreshedAt - b.delivery!.pr!.refreshedAt);
   let opened = 0;
   let refreshed = 0;
-  for (const job of due.slice(0, max)) if (await openPullRequestIfDue(ctx, job)) opened++;
-  for (const job of stale.slice(0, Math.max(0, max - due.length))) if (await refreshJobPullRequest(ctx, job)) refreshed++;
+  // One job's trouble (a store conflict storm, the review loop) does not stop the others.
+  const each = async (job: JobRecord, fn: (ctx: CoordinatorContext, job: JobRecord) => Promise<JobRecord | undefined>) =>
+    fn(ctx, job).catch((err: unknown) => {
+      log.warn({ err, jobId: job.id }, "pull request poll failed for a job");
+      return undefined;
+    });
+  for (const job of due.slice(0, max)) if (await each(job, openPullRequestIfDue)) opened++;
+  for (const job of stale.slice(0, Math.max(0, max - due.length))) if (await each(job, refreshJobPullRequest)) refreshed++;
   return { opened, refreshed };
 }
 
 // ---- pieces ---------------------------------------------------------------------------------------
+
+/**
+ * The review loop's hook after an open or a merge, whose own write has landed: a failure there is
+ * logged, not thrown (an open is part of a completion, a merge has happened on the forge). A
+ * refresh lets it throw: its caller (the webhook route, the poll) decides.
+ */
+async function reviewLoop(ctx: CoordinatorContext, job: JobRecord, before: PullRequestRecord | undefined): Promise<void> {
+  await afterPullRequestChange(ctx, job, before).catch((err: unknown) => log.warn({ err, jobId: job.id }, "the review loop failed after a pull request write"));
+}
 
 /** The latest failed open of the job's PR (its pr_failed event), if any. */
 async function lastOpenFailure(ctx: CoordinatorContext, jobId: string): Promise<{ reason: string; message: string } | undefined> {

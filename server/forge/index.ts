@@ -18,7 +18,7 @@ export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly F
   return {
     hosts,
     adapters: [...(opts.adapters ?? []), plainGit],
-    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs, pollClock: { lastScanAt: Number.NEGATIVE_INFINITY } } : {}),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
   };
 }

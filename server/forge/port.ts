@@ -122,6 +122,8 @@ export interface ForgeConfig {
   adapters: readonly ForgeAdapter[];
   /** how often open pull requests are read again when no webhook says so (0: never) */
   pollMs?: number;
+  /** when the poll last scanned the jobs (this context's own: forgeConfig makes one per call) */
+  readonly pollClock?: { lastScanAt: number };
   /** the control plane's public address, for the job link in a pull request's body */
   publicUrl?: string;
 }
