@@ -18,8 +18,8 @@ function routeFiles(dir = root): string[] {
   });
 }
 
-/** `jobs/[id]/actions/route.ts` → `/jobs/{id}/actions` */
-const apiPath = (file: string) => `/${path.dirname(file)}`.replace(/\[(\w+)\]/g, "{$1}");
+/** `jobs/[id]/actions/route.ts` → `/jobs/{id}/actions`; a catch-all `[...name]` is the one parameter `{name}` */
+const apiPath = (file: string) => `/${path.dirname(file)}`.replace(/\[(?:\.\.\.)?(\w+)\]/g, "{$1}");
 
 // CONTRACT §2, as written there: every one of these whose route file exists must be in the document.
 const CONTRACT_ROUTES = [

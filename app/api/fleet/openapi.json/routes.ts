@@ -40,8 +40,8 @@ import * as r30 from "../users/[id]/route";
 import * as r31 from "../users/route";
 import * as rWebhookGithub from "../webhooks/github/route";
 import * as r32 from "../jobs/[id]/logs/route";
-import * as rJobArtifact from "../jobs/[id]/artifacts/[name]/route";
-import * as rLeaseArtifact from "../leases/[id]/artifacts/[name]/route";
+import * as rJobArtifact from "../jobs/[id]/artifacts/[...name]/route";
+import * as rLeaseArtifact from "../leases/[id]/artifacts/[...name]/route";
 
 export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "alerts/deliveries/[id]/retry/route.ts": r1,
@@ -60,14 +60,14 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "jobs/[id]/actions/route.ts": r11,
   "jobs/[id]/events/route.ts": r12,
   "jobs/[id]/logs/route.ts": r32,
-  "jobs/[id]/artifacts/[name]/route.ts": rJobArtifact,
+  "jobs/[id]/artifacts/[...name]/route.ts": rJobArtifact,
   "jobs/[id]/route.ts": r13,
   "jobs/[id]/stream/route.ts": r14,
   "jobs/route.ts": r15,
   "kill-switch/route.ts": r16,
   "leases/[id]/complete/route.ts": r17,
   "leases/[id]/events/route.ts": r18,
-  "leases/[id]/artifacts/[name]/route.ts": rLeaseArtifact,
+  "leases/[id]/artifacts/[...name]/route.ts": rLeaseArtifact,
   "leases/[id]/renew/route.ts": r19,
   "leases/claim/route.ts": r20,
   "metrics/route.ts": r21,

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 /**
  * A job's stored artifact (uploaded by its agent before the worktree was deleted), streamed with its
  * own type: images inline, anything else as a download (server/artifacts/response.ts). A name with
- * folders comes URL-encoded in one segment (`screenshots%2Fhome.png`).
+ * folders may come as path segments or URL-encoded in one (`screenshots%2Fhome.png`): a catch-all.
  */
 export const GET = route({
   method: "GET",
