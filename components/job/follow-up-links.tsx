@@ -9,7 +9,8 @@ import { followUpReasonText } from "@/lib/ui/pull-request";
 export function FollowUpOf({ followUpOf }: { followUpOf: NonNullable<JobView["followUpOf"]> }) {
   return (
     <p data-testid="follow-up-of">
-      Follow-up round {followUpOf.round} of job <Link href={`/jobs/${encodeURIComponent(followUpOf.of)}`}>{followUpOf.of}</Link>: {followUpReasonText(followUpOf.reason)}.
+      Follow-up round {followUpOf.round} of job <Link href={`/jobs/${encodeURIComponent(followUpOf.of)}`}>{followUpOf.of}</Link>: {followUpReasonText(followUpOf.reason)}.{" "}
+      <span className="muted">Its commits go onto that job&apos;s branch: ship that job to merge them.</span>
     </p>
   );
 }

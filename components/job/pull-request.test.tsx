@@ -74,7 +74,7 @@ describe("the Delivery panel with a pull request", () => {
     const parent = renderToStaticMarkup(<DeliveryPanel delivery={delivery({ followUps: ["j-2", "j-3"] })} task={undefined} />);
     expect(parent).toMatch(/<ol aria-labelledby="follow-ups-heading" data-testid="follow-ups"[^>]*><li><a href="\/jobs\/j-2">j-2<\/a><\/li><li><a href="\/jobs\/j-3">j-3<\/a><\/li><\/ol>/);
     const child = renderToStaticMarkup(<DeliveryPanel delivery={delivery()} task={undefined} followUpOf={{ of: "j-1", reason: "checks_failed", round: 2 }} />);
-    expect(textOf(child, "follow-up-of")).toBe("Follow-up round 2 of job j-1: the pull request's checks failed.");
+    expect(textOf(child, "follow-up-of")).toBe("Follow-up round 2 of job j-1: the pull request's checks failed. Its commits go onto that job's branch: ship that job to merge them.");
     expect(child).toContain('href="/jobs/j-1"');
     // a follow-up alone (no delivery of its own yet) still shows where it comes from
     expect(renderToStaticMarkup(<DeliveryPanel delivery={undefined} task={undefined} followUpOf={{ of: "j-1", reason: "changes_requested", round: 1 }} />)).toContain("changes were requested");
