@@ -29,6 +29,8 @@ describe("pull request words", () => {
   it("each known refusal says what to do next; an unknown one says nothing rather than something wrong", () => {
     expect(refusalAdvice("checks_failing")).toMatch(/follow-up job/);
     expect(refusalAdvice("head_moved")).toMatch(/reload/);
+    expect(refusalAdvice("draft")).toMatch(/verify did not pass/);
+    expect(refusalAdvice("changes_requested")).toMatch(/follow-up job/);
     expect(refusalAdvice("something_new")).toBeUndefined();
     expect(refusalAdvice(undefined)).toBeUndefined();
     expect(followUpReasonText("checks_failed")).toMatch(/checks failed/);

@@ -87,12 +87,18 @@ export function mergeabilityStyle(pr: Pick<PullRequestView, "mergeable" | "merge
 }
 
 /**
- * What a person can do about a refused Ship, by the forge's reason (server/forge/github/port.ts
- * GITHUB_REFUSALS). Unknown reasons get no advice rather than a wrong one.
+ * What a person can do about a refused Ship, by the reason of the 409 (server/coordinator/pull-requests.ts
+ * and the forge's own, server/forge/github/port.ts GITHUB_REFUSALS). Unknown reasons get no advice
+ * rather than a wrong one.
  */
 const ADVICE: Record<string, string> = {
   checks_failing: "Fix the failing checks first: a follow-up job is queued when checks fail, or use Request changes.",
   checks_pending: "Wait for the checks to finish, then Ship again.",
+  changes_requested: "A reviewer asked for changes: a follow-up job is queued to address them; Ship once its commits pass review.",
+  draft: "The pull request is a draft because verify did not pass: use Request changes to fix it, or mark it ready for review on the forge.",
+  no_pr: "The pull request is opened once the branch is pushed: wait a moment and reload, or Retry push if the push failed.",
+  merged: "The pull request is already merged: reload the page.",
+  closed: "The pull request was closed on the forge: reopen it there, or requeue the job.",
   reviews_missing: "The branch needs an approving review on the forge before it can merge.",
   conflict: "The branch conflicts with its base: use Request changes so the agent rebases it, or resolve it on the forge.",
   head_moved: "Someone pushed to the branch since it was read: reload the page and Ship again.",
