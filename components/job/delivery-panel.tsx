@@ -11,7 +11,18 @@ import { PullRequestFacts } from "./pull-request-facts";
 
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "—");
 
-export function DeliveryPanel({ delivery, task, followUpOf }: { delivery: JobView["delivery"]; task: JobView["task"]; followUpOf?: JobView["followUpOf"] }) {
+export function DeliveryPanel({
+  delivery,
+  task,
+  followUpOf,
+  followUpRefused,
+}: {
+  delivery: JobView["delivery"];
+  task: JobView["task"];
+  followUpOf?: JobView["followUpOf"];
+  /** the review loop's last word when it queued nothing (lib/ui/pull-request lastFollowUpRefusal) */
+  followUpRefused?: { why: string };
+}) {
   if (!delivery && !task && !followUpOf) return null;
   // The forge's merge SHA is the truth for a PR; the plain-git merge task records its own.
   const mergeSha = delivery?.mergeSha ?? delivery?.pr?.mergeSha;
@@ -53,6 +64,11 @@ export function DeliveryPanel({ delivery, task, followUpOf }: { delivery: JobVie
         </dl>
       )}
       {delivery?.followUps && <FollowUpList ids={delivery.followUps} />}
+      {delivery?.pr && followUpRefused && (
+        <p data-testid="follow-up-refused">
+          No follow-up job was queued: <span className="mono">{followUpRefused.why}</span>
+        </p>
+      )}
       {delivery?.pushError && (
         <p role="alert" data-testid="push-error">
           Push failed ({delivery.pushError.reason}): <span className="mono">{delivery.pushError.message}</span>

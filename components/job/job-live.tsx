@@ -17,6 +17,7 @@ import { CostBar } from "../cost-bar";
 import { jobStreamMessage, parseStreamMessage } from "@/lib/api/stream";
 import { useSse, type StreamStatus } from "../use-sse";
 import { approvalState, budgetPause, deadLetterOf } from "@/lib/ui/policy-views";
+import { lastFollowUpRefusal } from "@/lib/ui/pull-request";
 import { ActionButtons } from "./action-buttons";
 import { ApprovalStatus } from "./approval-status";
 import { DeadLetterPanel } from "./dead-letter-panel";
@@ -181,7 +182,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
             placedOn={placedOn}
             factoryNames={factoryNames}
           />
-          <DeliveryPanel delivery={job.delivery} task={job.task} followUpOf={job.followUpOf} />
+          <DeliveryPanel delivery={job.delivery} task={job.task} followUpOf={job.followUpOf} followUpRefused={lastFollowUpRefusal(events)} />
           <LogTail
             buffer={log}
             status={status}

@@ -79,6 +79,11 @@ describe("the Delivery panel with a pull request", () => {
     // a follow-up alone (no delivery of its own yet) still shows where it comes from
     expect(renderToStaticMarkup(<DeliveryPanel delivery={undefined} task={undefined} followUpOf={{ of: "j-1", reason: "changes_requested", round: 1 }} />)).toContain("changes were requested");
   });
+  it("says why the review loop queued no follow-up", () => {
+    const html = renderToStaticMarkup(<DeliveryPanel delivery={delivery()} task={undefined} followUpRefused={{ why: "the retry policy is spent: retry.max 0" }} />);
+    expect(textOf(html, "follow-up-refused")).toBe("No follow-up job was queued: the retry policy is spent: retry.max 0");
+    expect(renderToStaticMarkup(<DeliveryPanel delivery={delivery()} task={undefined} />)).not.toContain("follow-up-refused");
+  });
   it("a PR URL that is not http(s) is not made a link target", () => {
     const html = renderToStaticMarkup(<PrLink pr={pr({ url: "javascript:alert(1)" })} />);
     expect(html).not.toContain("javascript:");

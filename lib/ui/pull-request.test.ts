@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checksStyle, followUpReasonText, mergeabilityStyle, prDisplayState, prStateStyle, refusalAdvice, reviewStyle } from "./pull-request";
+import { lastFollowUpRefusal, checksStyle, followUpReasonText, mergeabilityStyle, prDisplayState, prStateStyle, refusalAdvice, reviewStyle } from "./pull-request";
 
 describe("pull request words", () => {
   it("an open PR marked draft reads draft; merged and closed read as they are", () => {
@@ -34,5 +34,13 @@ describe("pull request words", () => {
     expect(refusalAdvice("something_new")).toBeUndefined();
     expect(refusalAdvice(undefined)).toBeUndefined();
     expect(followUpReasonText("checks_failed")).toMatch(/checks failed/);
+  });
+  it("the review loop's last word: a refusal says why, a later queued follow-up supersedes it", () => {
+    const refused = { seq: 5, type: "review:follow_up_refused", at: "t", data: { reason: "checks_failed", round: 1, headSha: "a", why: "the retry policy is spent: retry.max 0" } };
+    const queued = { seq: 6, type: "review:follow_up_queued", at: "t", data: { followUp: "j-2", reason: "checks_failed", round: 1, headSha: "a", by: "review-loop" } };
+    const other = { seq: 7, type: "delivery:pr_changed", at: "t", data: {} };
+    expect(lastFollowUpRefusal([refused, other])).toEqual({ why: "the retry policy is spent: retry.max 0", round: 1 });
+    expect(lastFollowUpRefusal([refused, queued, other])).toBeUndefined();
+    expect(lastFollowUpRefusal([other])).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
  * word and a colour from one family (good = green, waiting = amber, bad = red, neutral = slate), so
  * it reads without colour too; the words are what tests and screen readers see.
  */
-import type { JobView } from "./api-types";
+import type { EventView, JobView } from "./api-types";
 import type { BadgeStyle } from "./stage-style";
 
 export type PullRequestView = NonNullable<NonNullable<JobView["delivery"]>["pr"]>;
@@ -118,4 +118,21 @@ export function refusalAdvice(reason: string | undefined): string | undefined {
 /** A follow-up job's reason, in words. */
 export function followUpReasonText(reason: "checks_failed" | "changes_requested"): string {
   return reason === "checks_failed" ? "the pull request's checks failed" : "changes were requested";
+}
+
+/**
+ * Why the review loop queued nothing, when that is its last word (the latest review:follow_up_*
+ * event is a refusal: the retry policy or the budget is spent, a follow-up is still running). A
+ * later queued follow-up supersedes it.
+ */
+export function lastFollowUpRefusal(events: readonly EventView[]): { why: string; round: number } | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === "review:follow_up_queued") return undefined;
+    if (e.type === "review:follow_up_refused") {
+      const d = (e.data ?? {}) as { why?: unknown; round?: unknown };
+      return typeof d.why === "string" ? { why: d.why, round: typeof d.round === "number" ? d.round : 0 } : undefined;
+    }
+  }
+  return undefined;
 }
