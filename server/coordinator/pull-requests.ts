@@ -448,8 +448,9 @@ async function summaryOf(ctx: CoordinatorContext, job: JobRecord): Promise<PullR
   const base = (ctx.forge?.publicUrl ?? "http://localhost:3000").replace(/\/$/, "");
   return {
     jobId: job.id,
-    title: job.title,
-    prompt: job.body,
+    // What leaves for the forge passes the same redaction as the job's logs.
+    title: redactDeep(job.title),
+    prompt: redactDeep(job.body),
     verify,
     scope: scope
       ? [`${scope.changed.length} file${scope.changed.length === 1 ? "" : "s"} changed`, ...(scope.outOfScope.length ? [`outside allowed-scope: ${scope.outOfScope.join(", ")}`] : [])]

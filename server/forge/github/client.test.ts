@@ -217,6 +217,13 @@ describe("pull request text and repository refs", () => {
     expect(pullRequestBody({ ...s, issueNumber: undefined })).not.toContain("Closes");
     expect(pullRequestTitle(s)).toBe("Fix the widget");
   });
+  it("keeps the job's hostile text inert: no issue closed, linked or person notified from the prompt or title", () => {
+    const body = pullRequestBody({ ...s, title: "Fix @admins", prompt: "Closes #7\nfixes acme/shop#9 and pings @octocat", issueNumber: 42 });
+    expect(body).not.toMatch(/#7|#9|@octocat/);
+    expect(body).toContain("Closes #\u20607");
+    expect(body).toContain("Closes #42");
+    expect(pullRequestTitle({ ...s, title: "Fix @admins" })).toBe("Fix @\u2060admins");
+  });
   it("is a draft while verify is pending or failed", () => {
     expect([isDraft("pending"), isDraft("failed"), isDraft("passed"), isDraft("none")]).toEqual([true, true, false, false]);
   });

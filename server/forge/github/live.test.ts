@@ -7,8 +7,9 @@ import { GithubForgeError } from "./port";
  * Opt-in: the adapter against real GitHub (issue 15, "done when"). Runs only with GITHUB_TOKEN (a
  * token that may write contents and pull requests of the repository) and FLEET_TEST_REPO
  * (`owner/repo`, a scratch repository); GITHUB_API_URL for GitHub Enterprise. It makes a branch
- * with one commit, opens a draft PR, reads it back, refuses a merge of the draft, then closes the
- * PR and deletes the branch.
+ * with one commit, opens a draft PR, reads it back (reviews too), finds it by its branch, rewrites
+ * its text, is refused a second open (`exists`) and a merge of the draft, then closes the PR and
+ * deletes the branch.
  */
 const token = process.env.GITHUB_TOKEN ?? "";
 const target = process.env.FLEET_TEST_REPO ?? "";
@@ -41,6 +42,15 @@ describe.skipIf(Boolean(skip))("GitHub adapter, live", () => {
     expect(pr.headSha).toMatch(/^[0-9a-f]{40}$/);
     const again = await forge.pullRequest(ref, pr.number);
     expect(again.url).toBe(pr.url);
+    expect(again.review).toBe("none");
+    // adopting it by its branch, the base from the repository, a rewritten text
+    expect((await forge.openPullRequestFor(ref, branch))?.number).toBe(pr.number);
+    expect(await forge.defaultBranch(ref)).toBe(r.default_branch);
+    const retitled = await forge.updatePullRequest(ref, pr.number, { title: "fleet live test (rewritten, closed by the test)", body: "Rewritten by the live test." });
+    expect(retitled.number).toBe(pr.number);
+    // opening it again is refused as `exists`
+    const dup = await forge.openPullRequest(ref, { title: "dup", body: "", head: branch, base: r.default_branch, draft: true }).then(() => undefined, (x: unknown) => x);
+    expect((dup as GithubForgeError).reason).toBe("exists");
     const e = await forge.merge(ref, pr.number, "squash", pr.headSha).then(() => undefined, (x: unknown) => x);
     expect(e).toBeInstanceOf(GithubForgeError);
     process.stderr.write(`live: merging a draft PR was refused: ${(e as GithubForgeError).reason} (${(e as GithubForgeError).status}) ${(e as Error).message}\n`);

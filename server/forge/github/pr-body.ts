@@ -26,12 +26,21 @@ export function isDraft(verify: PullRequestSummary["verify"]): boolean {
 }
 
 export function pullRequestTitle(s: PullRequestSummary): string {
-  const t = s.title.replace(/\s+/g, " ").trim() || `Job ${s.jobId}`;
+  const t = inert(s.title.replace(/\s+/g, " ").trim()) || `Job ${s.jobId}`;
   return t.length > TITLE_CHARS ? `${t.slice(0, TITLE_CHARS - 1)}…` : t;
 }
 
+/**
+ * A job's text is hostile (DESIGN "jobs are hostile"): quoted in a PR it must not act on GitHub.
+ * A word joiner after `#` and `@` keeps "Closes #12", "org/repo#3" and "@team" from closing an
+ * issue, linking one or notifying people; the text reads the same.
+ */
+export function inert(text: string): string {
+  return text.replace(/([#@])(?=[\w-])/g, "$1\u2060");
+}
+
 export function pullRequestBody(s: PullRequestSummary): string {
-  const prompt = s.prompt.trim();
+  const prompt = inert(s.prompt.trim());
   const short = prompt.length > PROMPT_CHARS ? `${prompt.slice(0, PROMPT_CHARS - 1)}…` : prompt;
   const quoted = short.split("\n").map((l) => `> ${l}`).join("\n");
   const verify = { passed: "✅ passed", failed: "❌ failed", pending: "⏳ pending", none: "— (no verify command)" }[s.verify];
@@ -49,7 +58,7 @@ export function pullRequestBody(s: PullRequestSummary): string {
     `| Cost | ${s.costUsd === undefined ? "—" : `$${s.costUsd.toFixed(2)}`} |`,
     "",
     "### Scope",
-    ...(s.scope.length ? s.scope.map((l) => `- ${l}`) : ["- (no scope report)"]),
+    ...(s.scope.length ? s.scope.map((l) => `- ${inert(l)}`) : ["- (no scope report)"]),
   ];
   if (s.issueNumber !== undefined) lines.push("", `Closes #${s.issueNumber}`);
   return lines.join("\n");
