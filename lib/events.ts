@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   "run:log",
   "run:cost",
   "run:completed",
+  "run:late_result",
   "verify:passed",
   "verify:failed",
   "scope:reported",
@@ -112,6 +113,8 @@ export const EVENT_DATA = {
   "run:log": z.object({ stream: z.enum(["stdout", "stderr"]), text: z.string() }),
   "run:cost": z.object({ usd: z.number().optional(), tokensIn: z.number().optional(), tokensOut: z.number().optional() }),
   "run:completed": z.object({ outcome: z.string(), exitCode: z.number().nullable().optional(), next: stage }),
+  /** a completion that arrived after its lease was reaped: recorded on the attempt, the job's stage untouched */
+  "run:late_result": z.object({ epoch: z.number(), outcome: z.string(), exitCode: z.number().nullable().optional(), verifyPassed: z.boolean().optional(), stage }),
   "verify:passed": z.object({ exitCode: z.number().nullable(), output: z.string() }),
   "verify:failed": z.object({ exitCode: z.number().nullable(), output: z.string() }),
   "scope:reported": z.object({ changed: z.array(z.string()), outOfScope: z.array(z.string()) }),

@@ -19,7 +19,8 @@ export const profileList = z.object({ items: z.array(profileSummary) });
 /** `POST /leases/{id}/events`: how many events the request carried (repeats of a seq included). */
 export const agentEventsAccepted = z.object({ accepted: z.number().int() });
 /** `POST /leases/{id}/complete`: the stage the coordinator chose; `duplicate` for a repeated report. */
-export const completeAccepted = z.object({ stage: z.enum(STAGES), duplicate: z.boolean() });
+/** `late`: the lease had been reaped; the result was recorded on its attempt and the job was left where it is. */
+export const completeAccepted = z.object({ stage: z.enum(STAGES), duplicate: z.boolean(), late: z.boolean().optional() });
 
 /** `GET /openapi.json` (only its frame is held to a schema; the rest is OpenAPI 3.1 itself). */
 export const openApiView = z.looseObject({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });

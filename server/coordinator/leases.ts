@@ -14,6 +14,7 @@ import { afterFollowUpAttempt } from "./follow-ups";
 import type { CoordinatorContext } from "./context";
 import { parseLeaseId } from "./ids";
 import { fromTyped, jobEvent, stageHops, verifyEvent, VERIFY_AGENT_SEQ, type JobEvent } from "./events";
+import { recordLateResult } from "./late-result";
 import { afterMove, moveJob } from "./move-job";
 import { afterAttemptPullRequest } from "./pull-requests";
 import { noteAttemptEnd } from "./placement/outcomes";
@@ -128,7 +129,9 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   }
   events.push(jobEvent("run:completed", now, { outcome: body.outcome, exitCode: body.exitCode ?? null, next: next.stage }, { leaseId }));
   if (!job.lease?.cancelled) events.push(...attemptEvents(next, now), ...stageHops(job.stage, next.via ?? [], next.stage, now, `factory:${factoryId}`, next.cause));
-  const done = await fenced(ctx, () =>
+  let done: Awaited<ReturnType<typeof ctx.store.completeAttempt>>;
+  try {
+    done = await fenced(ctx, () =>
     ctx.store.completeAttempt({
       leaseId,
       epoch: body.epoch,
@@ -144,6 +147,12 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
       events,
     }),
   );
+  } catch (e) {
+    // A reaped lease's result is kept as a late result of its attempt (late-result.ts); anything else stands.
+    const late = isStoreError(e, "lease_lost") ? await recordLateResult(ctx, job, leaseId, body) : undefined;
+    if (late) return late;
+    throw e;
+  }
   if (current) ctx.redactors.forget(leaseId);
   if (!done.duplicate) {
     noteRunEnd(ctx, done.job, done.run, now);
