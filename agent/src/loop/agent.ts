@@ -11,11 +11,13 @@
  * coordinator does wrong is retried with jittered exponential backoff.
  */
 import os from "node:os";
+import path from "node:path";
 import { LIMITS, type ClaimResponse, type HeartbeatRequest, type RunningLease, type Station } from "@/lib/protocol";
 import type { AgentOptions } from "../cli/args";
 import { FatalAgentError, UsageError } from "../cli/usage-error";
 import { credentialsFile, loadCredentials, saveCredentials, type FactoryCredentials } from "../config/credentials";
 import { RunningLeaseFile } from "../config/running-leases";
+import { stateDir } from "../config/state-dir";
 import { detect, sameCapabilities, type Detection } from "../detect/detect";
 import { warmRepos } from "../detect/repo-caches";
 import type { EngineAdapter } from "../engines/adapters";
@@ -25,6 +27,9 @@ import { RejectedError, TransientError, UnauthorizedError } from "../net/errors"
 import { groupAlive, signalGroup, startedByUs } from "../run/process-group";
 import type { Isolation } from "../run/sandbox/isolation";
 import { JobRun } from "../run/job-runner";
+import { Outbox } from "../outbox/outbox";
+import { OutboxClient } from "../outbox/outbox-client";
+import { replayOutbox } from "../outbox/replay";
 import { AGENT_VERSION } from "../version";
 import { detectAndAnnounce } from "./start-up";
 import { freeStations } from "./stations";
@@ -58,11 +63,35 @@ export class FactoryAgent {
   private readonly wakeSignal = new WakeSignal();
   private readonly runningFile: RunningLeaseFile;
   private timers: NodeJS.Timeout[] = [];
+  /** event batches and completions not yet acknowledged (../outbox/outbox.ts) */
+  private readonly outbox: Outbox;
+  private readonly leaseClient: OutboxClient;
+  private replaying: Promise<void> | undefined;
 
   constructor(private readonly d: AgentDeps) {
     this.client = new CoordinatorClient(d.options.server);
     this.heartbeatMs = d.options.heartbeatMs;
     this.runningFile = new RunningLeaseFile(d.options.name, d.env);
+    this.outbox = new Outbox(path.join(stateDir(d.env), `${d.options.name}.outbox`), d.log);
+    this.leaseClient = new OutboxClient(this.client, this.outbox, d.env.FLEET_AGENT_TEST_CRASH_AFTER_OUTBOX);
+  }
+
+  /**
+   * Sends what the outbox holds for leases no run of this process holds (a predecessor's, or a
+   * run's that gave up while the coordinator was away). One round at a time; never throws.
+   */
+  private replay(): Promise<void> {
+    this.replaying ??= (async () => {
+      try {
+        const r = await replayOutbox(this.outbox, this.client, { skip: (leaseId) => this.jobs.has(leaseId), log: this.d.log });
+        if (r.waiting) this.d.log(`outbox: ${r.waiting} report(s) wait for the coordinator`);
+      } catch (e) {
+        this.d.log(`outbox replay failed: ${(e as Error).message}`);
+      } finally {
+        this.replaying = undefined;
+      }
+    })();
+    return this.replaying;
   }
 
   /** First call drains, second stops now. */
@@ -86,6 +115,8 @@ export class FactoryAgent {
 
     await this.register();
     this.recoverLeftovers();
+    // Before anything new: what a predecessor (crashed, stopped, cut off) had not delivered.
+    if (this.outbox.pending()) await this.replay();
 
     try {
       await this.heartbeat(); // first one: reports leftovers, learns drain/kill switch
@@ -97,6 +128,8 @@ export class FactoryAgent {
     this.scheduleRedetect();
     await this.claimLoop();
     await Promise.all([...this.jobs.values()].map((j) => j.run.done));
+    // Last chance before exit; what is still undelivered waits in the outbox for the next start.
+    if (this.outbox.pending()) await this.replay();
     this.stopAll.abort();
     for (const t of this.timers) clearTimeout(t);
     await hbLoop;
@@ -223,6 +256,8 @@ export class FactoryAgent {
       try {
         await this.heartbeat();
         failures = 0;
+        // The coordinator answers: a partition may have healed, so deliver what waited.
+        if (this.outbox.pending()) void this.replay();
       } catch (e) {
         if (e instanceof UnauthorizedError) return this.fail(e);
         failures++;
@@ -306,7 +341,8 @@ export class FactoryAgent {
       engine,
       adapter,
       ...(found ? { command: found.path } : {}),
-      client: this.client,
+      client: this.leaseClient,
+      finishWhenUnreachable: true,
       workdir: this.d.options.workdir,
       graceMs: Number(this.d.env.FLEET_AGENT_KILL_GRACE_MS) || 10_000,
       verifyTimeoutMs: Number(this.d.env.FLEET_AGENT_VERIFY_TIMEOUT_MS) || 30 * 60_000,
@@ -326,6 +362,9 @@ export class FactoryAgent {
       .finally(() => {
         this.jobs.delete(claim.lease.id);
         this.runningFile.delete(claim.lease.id);
+        this.leaseClient.forgetLease(claim.lease.id);
+        // A run that gave up on an unreachable coordinator left its reports in the outbox.
+        if (this.outbox.pending()) void this.replay();
         this.poke();
       });
   }

@@ -145,6 +145,11 @@ export class EventStream {
     }
   }
 
+  /** What is queued and not yet acknowledged (after a close that timed out: for the outbox). */
+  remaining(): AgentEvent[] {
+    return [...this.queue];
+  }
+
   /** Stops without sending (the lease is gone). */
   abandon(): void {
     clearTimeout(this.timer);

@@ -23,7 +23,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ArtifactReport, ClaimResponse, CompleteRequest, Outcome } from "@/lib/protocol";
+import type { AgentEvent, ArtifactReport, ClaimResponse, CompleteRequest, Outcome } from "@/lib/protocol";
 import { engineRunRefusal, type EngineAdapter } from "../engines/adapters";
 import { backoffDelay, sleep } from "../net/backoff";
 import type { CoordinatorClient } from "../net/client";
@@ -42,7 +42,11 @@ import { prepareWorkspace, type Workspace } from "./workspace";
  * What a run needs from the coordinator: the lease writes, and artifact uploads where there is a
  * coordinator to keep them. The offline queue supplies a local one (no uploads: its files stay).
  */
-export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete"> & Partial<Pick<CoordinatorClient, "uploadArtifactChunk">>;
+export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete"> &
+  Partial<Pick<CoordinatorClient, "uploadArtifactChunk">> & {
+    /** keeps events that could not be sent before the run ended (the agent's outbox: ../outbox/outbox-client.ts) */
+    stash?: (leaseId: string, epoch: number, events: AgentEvent[]) => void;
+  };
 
 export type StopReason = "cancelled" | "lease_lost";
 
@@ -66,6 +70,12 @@ export interface JobRunOptions {
   refuse?: string;
   /** per-host git tokens from the agent's config file (`cred:git:<host>`) */
   gitTokens?: GitTokens;
+  /**
+   * Renewals failing only because the coordinator is unreachable do not stop the job: it finishes
+   * and its reports wait in the outbox (issue 17: a lease held when the link went down is finished
+   * and reported; the coordinator records it as a late result if it reaped the lease meanwhile).
+   */
+  finishWhenUnreachable?: boolean;
 }
 
 export interface JobResult {
@@ -86,6 +96,7 @@ export class JobRun {
   private renewFailures = 0;
   /** set once the run is over: a renewal still in flight must not schedule another */
   private finished = false;
+  private saidUnreachable = false;
   private readonly events: EventStream;
   private readonly logs: LogChunker;
   readonly done: Promise<JobResult>;
@@ -135,7 +146,11 @@ export class JobRun {
       if (e instanceof UnauthorizedError) return this.stop("lease_lost", "factory token refused");
       this.renewFailures++;
       // Past the TTL without a successful renewal the coordinator has (or will) hand the job on.
-      if (Date.now() - this.renewedAt > this.o.claim.lease.ttlMs) return this.stop("lease_lost", "could not renew within the TTL");
+      if (Date.now() - this.renewedAt > this.o.claim.lease.ttlMs) {
+        if (!this.o.finishWhenUnreachable || !(e instanceof TransientError)) return this.stop("lease_lost", "could not renew within the TTL");
+        if (!this.saidUnreachable) this.o.log(`job ${this.jobId}: the coordinator is unreachable past the lease's TTL; finishing the job, its report waits in the outbox`);
+        this.saidUnreachable = true;
+      }
     }
     if (!this.lost) this.scheduleRenew();
   }
@@ -229,10 +244,12 @@ export class JobRun {
   /** Flushes the remaining events, then completes (retrying while the coordinator is unreachable). */
   private async finish(body: CompleteRequest): Promise<JobResult> {
     this.logs.end();
-    const sent = await this.events.close(Math.max(5_000, this.o.claim.lease.ttlMs));
+    const sent = await this.events.close(Math.max(5_000, this.saidUnreachable ? 5_000 : this.o.claim.lease.ttlMs));
     if (this.lost || !sent) {
-      if (!this.lost) this.o.log(`job ${this.jobId}: events could not be delivered; completing anyway`);
       if (this.lost) return { outcome: "abandoned", exitCode: body.exitCode ?? null };
+      // Kept for the replay, ahead of the completion (the outbox is replayed in order).
+      this.o.client.stash?.(this.leaseId, this.epoch, this.events.remaining());
+      this.o.log(`job ${this.jobId}: events could not be delivered${this.o.client.stash ? " (kept in the outbox)" : ""}; completing anyway`);
     }
     for (let attempt = 0; ; attempt++) {
       try {
@@ -245,7 +262,7 @@ export class JobRun {
           return { outcome: "abandoned", exitCode: body.exitCode ?? null };
         }
         if (!(e instanceof TransientError) || Date.now() - this.renewedAt > this.o.claim.lease.ttlMs) {
-          this.o.log(`job ${this.jobId}: completion failed: ${(e as Error).message}`);
+          this.o.log(`job ${this.jobId}: completion failed: ${(e as Error).message}${this.o.client.stash && e instanceof TransientError ? "; it waits in the outbox" : ""}`);
           return { outcome: "abandoned", exitCode: body.exitCode ?? null };
         }
         await sleep(backoffDelay(attempt, 250, 5_000));
