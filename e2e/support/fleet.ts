@@ -76,7 +76,14 @@ function makeRepo(dir: string): void {
   git("commit", "-q", "-m", "initial");
 }
 
-export async function startFleet(): Promise<FleetUnderTest> {
+export interface FleetOptions {
+  /** more environment for the control plane (the GitHub forge's URL and token, its poll interval) */
+  serverEnv?: Record<string, string>;
+  /** the agent's config file (YAML): the factory's own git credentials */
+  agentConfig?: string;
+}
+
+export async function startFleet(opts: FleetOptions = {}): Promise<FleetUnderTest> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const tmp = mkdtempSync(path.join(os.tmpdir(), "gigafactory-e2e-"));
@@ -110,14 +117,18 @@ export async function startFleet(): Promise<FleetUnderTest> {
   };
   const server = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: root,
-    env,
+    // the forge's token stays in the coordinator's environment: the agent below never gets it
+    env: { ...env, ...opts.serverEnv },
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitFor(`${url}/api/fleet/healthz`, server, 90_000);
+  const agentConfig = path.join(tmp, "agent.yaml");
+  if (opts.agentConfig) writeFileSync(agentConfig, opts.agentConfig, { mode: 0o600 });
   const agent = spawn(
     process.execPath,
     [
       path.join(root, "agent/dist/fleet-agent.mjs"),
+      ...(opts.agentConfig ? ["--config", agentConfig] : []),
       "--server", url,
       "--token", enrollmentToken,
       "--name", factoryName,

@@ -1,0 +1,40 @@
+/**
+ * The specs' side of the GitHub double's control server (support/github.ts): they play the
+ * repository's CI (a check run on a commit) and read what GitHub holds (a branch head, a PR).
+ */
+import type { CheckRunSeed } from "../../test/harness/github-double";
+
+const control = () => ({ url: process.env.E2E_GITHUB_CONTROL_URL!, key: process.env.E2E_GITHUB_CONTROL_KEY! });
+
+async function call<T>(method: "GET" | "POST", p: string, body?: unknown): Promise<T> {
+  const c = control();
+  const res = await fetch(new URL(p, c.url), {
+    method,
+    headers: { "x-e2e-key": c.key, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const out = (await res.json()) as T;
+  if (!res.ok) throw new Error(`github control ${method} ${p}: ${res.status} ${JSON.stringify(out)}`);
+  return out;
+}
+
+export const githubRepoUrl = () => process.env.E2E_GITHUB_REPO_URL!;
+
+/** CI reports on a commit: the required check `name` completes with `conclusion` */
+export const setCheck = (sha: string, name: string, conclusion: NonNullable<CheckRunSeed["conclusion"]>) =>
+  call("POST", "/checks", { sha, runs: [{ name, status: "completed", conclusion }] satisfies CheckRunSeed[] });
+
+export const branchSha = async (name: string) => (await call<{ sha: string | null }>("GET", `/branch?name=${encodeURIComponent(name)}`)).sha;
+
+export interface DoublePull {
+  number: number;
+  state: "open" | "closed";
+  merged: boolean;
+  mergeSha: string | null;
+  base: string;
+  draft: boolean;
+}
+export const pullFor = (branch: string) => call<DoublePull | null>("GET", `/pull?branch=${encodeURIComponent(branch)}`);
+
+/** every request or answer of the double that did not match GitHub's OpenAPI description */
+export const doubleProblems = () => call<string[]>("GET", "/problems");
