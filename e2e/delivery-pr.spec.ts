@@ -1,14 +1,16 @@
 import { expect, test, type Page } from "@playwright/test";
-import { E2E_CHECK } from "./support/github";
-import { branchSha, doubleProblems, githubRepoUrl, pullFor, setCheck } from "./support/github-control";
+import { E2E_ROUNDS_ENGINE } from "./support/github";
+import { branchSha, doubleProblems, githubRepoUrl, pullFor, runCi } from "./support/github-control";
 import { api, at, screenshot, signInAsAdmin, submit } from "./support/helpers";
 
 /**
  * Issue 15, done when: a job runs on the local factory against a repository on GitHub (the API
  * double, its git served over HTTP), its pull request appears on the job page with its state, Ship
- * says it will merge the PR; a failed required check (GitHub's CI, played here) blocks Ship with the
- * reason beside the button and queues a follow-up job that continues the branch; once the fixed
- * head passes, Ship merges the PR through the forge and the page shows the merge SHA.
+ * says it will merge the PR; a failed required check (the repository's CI, run by the spec on the
+ * commit GitHub holds: it wants two rounds in rounds.txt) blocks Ship with the reason beside the
+ * button and queues a follow-up job that continues the branch; its commit passes CI, and Ship
+ * merges the PR through the forge and the page shows the merge SHA. The PR is refreshed by the
+ * coordinator's poller (FLEET_GITHUB_POLL_MS, short in the suite).
  */
 
 interface PrJson {
@@ -30,10 +32,8 @@ const header = (page: Page) => page.locator("header [data-stage]").first();
 
 test("a job's pull request on the job page: a failing check blocks Ship and a follow-up fixes it, then Ship merges and shows the SHA", async ({ page }, info) => {
   test.setTimeout(180_000);
-  // Each round appends a line, so the follow-up always has a commit to push on the same branch.
-  const submitted = await submit(
-    `---\nengine: shell\nrepo: ${githubRepoUrl()}\nreview-policy: manual\n---\n\n# Add the greeting\n\necho "hello from round $(( $(wc -l < rounds.txt 2>/dev/null || echo 0) + 1 ))" >> rounds.txt\n`,
-  );
+  // The scripted engine appends a line to rounds.txt each round (support/github.ts).
+  const submitted = await submit(`---\nengine: ${E2E_ROUNDS_ENGINE}\nrepo: ${githubRepoUrl()}\nreview-policy: manual\n---\n\n# Add the greeting\n\nAdd a line to rounds.txt.\n`);
 
   // The factory pushes the branch and the coordinator opens the PR once the job is in review.
   await expect.poll(async () => (await job(submitted.id)).delivery?.pr?.number, { timeout: 60_000 }).toBeGreaterThan(0);
@@ -55,8 +55,8 @@ test("a job's pull request on the job page: a failing check blocks Ship and a fo
   await expect(ship).toBeVisible();
   await screenshot(page, info, "delivery-pr-open");
 
-  // GitHub's CI fails the required check on the PR's head; the poller reads it back.
-  await setCheck(pr.headSha, E2E_CHECK, "failure");
+  // CI fails the required check on the PR's head (one round only); the poller reads it back.
+  expect(await runCi(pr.headSha)).toEqual({ conclusion: "failure", rounds: 1 });
   await expect(delivery.getByTestId("pr-checks")).toHaveAttribute("data-value", "failing", { timeout: 30_000 });
   await expect(delivery.getByTestId("pr-checks")).toHaveText(/failing/);
 
@@ -88,7 +88,7 @@ test("a job's pull request on the job page: a failing check blocks Ship and a fo
   const fixedHead = (await branchSha(branch))!;
 
   // CI passes on the fixed head; back on the job, the PR reads passing and Ship merges it.
-  await setCheck(fixedHead, E2E_CHECK, "success");
+  expect(await runCi(fixedHead)).toEqual({ conclusion: "success", rounds: 2 });
   await back.getByRole("link", { name: submitted.id }).click();
   await expect(page).toHaveURL(new RegExp(`/jobs/${submitted.id}$`));
   await expect(delivery.getByTestId("pr-checks")).toHaveAttribute("data-value", "passing", { timeout: 30_000 });

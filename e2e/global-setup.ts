@@ -1,5 +1,5 @@
 import { startFleet } from "./support/fleet";
-import { startGithub } from "./support/github";
+import { E2E_ROUNDS_ENGINE, startGithub } from "./support/github";
 
 /**
  * One control plane + one agent for the suite, talking to one GitHub (the API double with a
@@ -7,7 +7,7 @@ import { startGithub } from "./support/github";
  */
 export default async function globalSetup() {
   const github = await startGithub();
-  const fleet = await startFleet({ serverEnv: github.serverEnv, agentConfig: github.agentConfig }).catch(async (e: unknown) => {
+  const fleet = await startFleet({ serverEnv: github.serverEnv, agentConfig: github.agentConfig, engines: `shell:2,${E2E_ROUNDS_ENGINE}:1` }).catch(async (e: unknown) => {
     await github.stop();
     throw e;
   });

@@ -79,8 +79,10 @@ function makeRepo(dir: string): void {
 export interface FleetOptions {
   /** more environment for the control plane (the GitHub forge's URL and token, its poll interval) */
   serverEnv?: Record<string, string>;
-  /** the agent's config file (YAML): the factory's own git credentials */
+  /** the agent's config file (JSON or YAML): the factory's own git credentials, custom engines */
   agentConfig?: string;
+  /** the agent's --engines (default shell:2) */
+  engines?: string;
 }
 
 export async function startFleet(opts: FleetOptions = {}): Promise<FleetUnderTest> {
@@ -122,7 +124,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<FleetUnderTes
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitFor(`${url}/api/fleet/healthz`, server, 90_000);
-  const agentConfig = path.join(tmp, "agent.yaml");
+  const agentConfig = path.join(tmp, "agent-config.json");
   if (opts.agentConfig) writeFileSync(agentConfig, opts.agentConfig, { mode: 0o600 });
   const agent = spawn(
     process.execPath,
@@ -132,7 +134,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<FleetUnderTes
       "--server", url,
       "--token", enrollmentToken,
       "--name", factoryName,
-      "--engines", "shell:2",
+      "--engines", opts.engines ?? "shell:2",
       "--max", "2",
       "--workdir", path.join(tmp, "work"),
     ],

@@ -24,6 +24,9 @@ export const githubRepoUrl = () => process.env.E2E_GITHUB_REPO_URL!;
 export const setCheck = (sha: string, name: string, conclusion: NonNullable<CheckRunSeed["conclusion"]>) =>
   call("POST", "/checks", { sha, runs: [{ name, status: "completed", conclusion }] satisfies CheckRunSeed[] });
 
+/** the repository's CI runs on a commit and reports its required check (support/github.ts: two rounds pass) */
+export const runCi = (sha: string) => call<{ conclusion: "success" | "failure"; rounds: number }>("POST", "/ci", { sha });
+
 export const branchSha = async (name: string) => (await call<{ sha: string | null }>("GET", `/branch?name=${encodeURIComponent(name)}`)).sha;
 
 export interface DoublePull {

@@ -9,15 +9,29 @@
  * commit, read a branch's head or a PR as the double keeps it, and read the double's contract
  * problems (a spec asserts none).
  */
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import { startGithubDouble, type CheckRunSeed, type GithubDouble } from "../../test/harness/github-double";
 
 export const E2E_OWNER = "acme";
 export const E2E_REPO = "shop";
 /** the check GitHub's branch protection requires on the base branch (the specs play its CI) */
 export const E2E_CHECK = "ci";
+/**
+ * The factory's scripted coding agent for PR jobs: each run appends one line to rounds.txt (so
+ * every round leaves a commit to push). The shell engine cannot serve here: it runs the prompt as
+ * a bash script, and a follow-up's prompt is the coordinator's markdown (feedback, then the
+ * original task), on which bash stops at the first syntax error.
+ */
+export const E2E_ROUNDS_ENGINE = "e2e-rounds";
+const ROUNDS_SCRIPT = 'n=$(( $(cat rounds.txt 2>/dev/null | wc -l) + 1 )); echo "round $n" >> rounds.txt; echo "e2e-rounds: wrote round $n"';
+/** The repository's CI, as GitHub would run it on a commit: the greeting needs two rounds. */
+const CI_MIN_ROUNDS = 2;
+
+const run = promisify(execFile);
 
 export interface GithubUnderTest {
   double: GithubDouble;
@@ -62,6 +76,19 @@ export async function startGithub(): Promise<GithubUnderTest> {
           case "POST /checks":
             double.setChecks(E2E_OWNER, E2E_REPO, str(body, "sha"), body.runs as CheckRunSeed[]);
             return send(200, { ok: true });
+          case "POST /ci": {
+            // CI runs on the commit's tree in the repository GitHub holds (async: this process
+            // also serves the double, whose git must keep answering).
+            const sha = str(body, "sha");
+            void run("git", ["show", `${sha}:rounds.txt`], { cwd: double.barePath(E2E_OWNER, E2E_REPO) })
+              .then((r) => r.stdout.split("\n").filter(Boolean).length, () => 0)
+              .then((rounds) => {
+                const conclusion = rounds >= CI_MIN_ROUNDS ? "success" : "failure";
+                double.setChecks(E2E_OWNER, E2E_REPO, sha, [{ name: E2E_CHECK, status: "completed", conclusion }]);
+                send(200, { conclusion, rounds });
+              });
+            return;
+          }
           case "GET /branch":
             return send(200, { sha: double.branchSha(E2E_OWNER, E2E_REPO, url.searchParams.get("name") ?? "") ?? null });
           case "GET /pull":
@@ -95,8 +122,11 @@ export async function startGithub(): Promise<GithubUnderTest> {
       FLEET_GITHUB_POLL_MS: "1000",
     },
     // A per-host token for the factory's own git (the host without its port: git's credential
-    // lookup, as the agent's delivery tests use it).
-    agentConfig: `git:\n  127.0.0.1:\n    username: x-access-token\n    token: ${double.token}\n`,
+    // lookup, as the agent's delivery tests use it), and the scripted engine.
+    agentConfig: JSON.stringify({
+      git: { "127.0.0.1": { username: "x-access-token", token: double.token } },
+      engines: { [E2E_ROUNDS_ENGINE]: { command: "bash", args: ["-c", ROUNDS_SCRIPT, E2E_ROUNDS_ENGINE], slots: 1 } },
+    }),
     async stop() {
       await new Promise<void>((resolve) => control.close(() => resolve()));
       await double.close();
