@@ -32,8 +32,9 @@ const header = (page: Page) => page.locator("header [data-stage]").first();
 
 test("a job's pull request on the job page: a failing check blocks Ship and a follow-up fixes it, then Ship merges and shows the SHA", async ({ page }, info) => {
   test.setTimeout(180_000);
-  // The scripted engine appends a line to rounds.txt each round (support/github.ts).
-  const submitted = await submit(`---\nengine: ${E2E_ROUNDS_ENGINE}\nrepo: ${githubRepoUrl()}\nreview-policy: manual\n---\n\n# Add the greeting\n\nAdd a line to rounds.txt.\n`);
+  // The scripted engine appends a line to rounds.txt each round (support/github.ts); retry.max
+  // bounds the review loop's automatic rounds.
+  const submitted = await submit(`---\nengine: ${E2E_ROUNDS_ENGINE}\nrepo: ${githubRepoUrl()}\nreview-policy: manual\nretry: {max: 2}\n---\n\n# Add the greeting\n\nAdd a line to rounds.txt.\n`);
 
   // The factory pushes the branch and the coordinator opens the PR once the job is in review.
   await expect.poll(async () => (await job(submitted.id)).delivery?.pr?.number, { timeout: 60_000 }).toBeGreaterThan(0);
