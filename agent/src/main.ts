@@ -27,9 +27,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.offline && flags.server) {
-    // Reconcile is not implemented (agent/README.md, "Offline folder queue", says why): refuse rather than pretend.
+    // One or the other: --offline never talks to a coordinator; --fallback is the folder next to one.
     throw new UsageError(
-      "--offline with --server: reconciling offline results with a coordinator is not yet supported; run --offline DIR without --server",
+      "--offline with --server: --offline DIR runs the folder queue alone; to use the folder while the coordinator is unreachable, run --server URL --fallback DIR",
     );
   }
   // Loaded only when asked for: the YAML parser and the config schema are not needed by an agent

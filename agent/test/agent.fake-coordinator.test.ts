@@ -239,7 +239,7 @@ describe.skipIf(process.platform === "win32")("fleet-agent against a protocol-ch
 
     const off = startAgent({ server: coord.url, name: "it-9", sandbox, args: ["--offline", sandbox.dir] });
     expect(await off.exited).toBe(2);
-    // --offline runs the folder queue (offline.test.ts); with --server it would reconcile, which is not yet supported.
-    expect(off.stderr()).toMatch(/--offline with --server: .*not yet supported/);
+    // --offline runs the folder queue alone (offline.test.ts); next to a coordinator it is --fallback.
+    expect(off.stderr()).toMatch(/--offline with --server: .*--fallback DIR/);
   });
 });

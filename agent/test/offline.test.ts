@@ -251,10 +251,10 @@ describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () =>
     expect(ls(s.queue, "inbox")).toEqual(["b-next.md"]);
   });
 
-  it("refuses --server with --offline (reconcile is not yet supported)", async () => {
+  it("refuses --server with --offline, pointing at --fallback", async () => {
     const s = sandbox();
     const a = agent(s, "off-7", ["--server", "http://127.0.0.1:9"]);
     expect(await a.exited).toBe(2);
-    expect(a.stderr()).toMatch(/not yet supported/);
+    expect(a.stderr()).toMatch(/--offline with --server: .*--server URL --fallback DIR/);
   });
 });

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseDuration } from "@/lib/duration";
 import { UsageError } from "./usage-error";
 import { ISOLATION_LEVELS, type IsolationLevel } from "../run/sandbox/isolation";
 import type { AgentConfigFile } from "../config/config-file";
@@ -33,6 +34,10 @@ export interface ParsedFlags {
   engines?: EngineRequest[];
   tags?: string[];
   offline?: string;
+  /** --fallback DIR: the folder queue while the coordinator is unreachable */
+  fallback?: string;
+  /** --fallback-after: how long unreachable before the folder queue is used (ms) */
+  fallbackAfterMs?: number;
   config?: string;
   costPerHour?: number;
   insecureHttp: boolean;
@@ -55,6 +60,8 @@ const OPTIONS = {
   engines: { type: "string" },
   tags: { type: "string" },
   offline: { type: "string" },
+  fallback: { type: "string" },
+  "fallback-after": { type: "string" },
   config: { type: "string" },
   "cost-per-hour": { type: "string" },
   "insecure-http": { type: "boolean" },
@@ -102,6 +109,18 @@ export function parseFlags(argv: string[]): ParsedFlags {
   if (tags !== undefined) flags.tags = parseTagList(tags, "--tags");
   const offline = str("offline");
   if (offline !== undefined) flags.offline = path.resolve(offline);
+  const fallback = str("fallback");
+  if (fallback !== undefined) {
+    if (offline !== undefined) throw new UsageError("--fallback: --offline DIR already runs the folder queue alone; use --server URL --fallback DIR to fall back to it");
+    flags.fallback = path.resolve(fallback);
+  }
+  const after = str("fallback-after");
+  if (after !== undefined) {
+    if (fallback === undefined) throw new UsageError("--fallback-after: it says when to use the folder queue of --fallback DIR; pass --fallback too");
+    const d = parseDuration(after);
+    if (!d.ok) throw new UsageError(`--fallback-after: "${after}": ${d.message}`);
+    flags.fallbackAfterMs = d.ms;
+  }
   const config = str("config");
   if (config !== undefined) flags.config = path.resolve(config);
   const cost = str("cost-per-hour");
@@ -186,7 +205,12 @@ export interface AgentOptions {
   tokenFile?: string;
   /** per-host git tokens from the config file (advertised as cred:git:<host>) */
   gitTokens?: Record<string, { username?: string; token: string }>;
+  /** --fallback DIR [--fallback-after]: the folder queue while the coordinator is unreachable */
+  fallback?: { dir: string; afterMs: number };
 }
+
+/** --fallback-after's default: long enough that a coordinator restart does not flip the factory to its folder. */
+export const FALLBACK_AFTER_MS = 120_000;
 
 function defaultName(): string {
   const host = os.hostname().split(".")[0] ?? "factory";
@@ -234,6 +258,10 @@ export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFi
   const token = flags.token ?? (flags.tokenFile ? readTokenFile(flags.tokenFile, () => readFileSync(0, "utf8")) : undefined) ?? (env.FLEET_ENROLLMENT_TOKEN || undefined);
   if (token) opts.enrollmentToken = token;
   if (flags.engines) opts.engines = flags.engines;
+  if (flags.fallback) {
+    if (!server) throw new UsageError("--fallback: it is the folder queue used while the coordinator is unreachable; pass --server URL too (or --offline DIR alone)");
+    opts.fallback = { dir: flags.fallback, afterMs: flags.fallbackAfterMs ?? FALLBACK_AFTER_MS };
+  }
   if (file?.git && Object.keys(file.git).length > 0) opts.gitTokens = file.git;
   return opts;
 }

@@ -5,6 +5,7 @@ runs them with the local coding-agent CLIs, verifies them and reports back.
 
 Usage:
   npx fleet-agent --server URL --token TOKEN [options]
+  npx fleet-agent --server URL --fallback DIR [--fallback-after 2m] [options]
   npx fleet-agent --offline DIR [--engines a,b] [--max N] [--once]
   npx fleet-agent --detect [--engines a,b] [--tags k:v,...] [--config FILE]
 
@@ -39,8 +40,12 @@ Options:
                      process at most one file of DIR/inbox (none waiting: exit at once).
   --offline DIR      Folder queue without a coordinator: job files (*.md) dropped in DIR/inbox
                      run here and move through building/ to review/, testing/, shipped/ or
-                     failed/, with <name>.log and <name>.result.json beside them. Reconciling
-                     with a coordinator (--server) is not yet supported.
+                     failed/, with <name>.log and <name>.result.json beside them.
+  --fallback DIR     With --server: when the coordinator has been unreachable for --fallback-after,
+                     take work from DIR/inbox (the --offline folder queue) until it answers again;
+                     leases held when the link went down finish, and their reports wait in the
+                     outbox (<config dir>/<name>.outbox) until the coordinator acknowledges them.
+  --fallback-after D How long unreachable before --fallback is used: 90s, 2m, 1h (default 2m).
   --detect           Print the detected capabilities, stations and isolation levels as JSON and exit.
   --version          Print the agent version and exit.
   --help             Show this help.

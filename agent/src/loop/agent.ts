@@ -31,6 +31,7 @@ import { Outbox } from "../outbox/outbox";
 import { OutboxClient } from "../outbox/outbox-client";
 import { replayOutbox } from "../outbox/replay";
 import { AGENT_VERSION } from "../version";
+import { FolderFallback } from "./fallback";
 import { detectAndAnnounce } from "./start-up";
 import { freeStations } from "./stations";
 import { WakeSignal } from "./wake-signal";
@@ -67,6 +68,8 @@ export class FactoryAgent {
   private readonly outbox: Outbox;
   private readonly leaseClient: OutboxClient;
   private replaying: Promise<void> | undefined;
+  /** --fallback DIR: the folder queue while the coordinator is unreachable (./fallback.ts) */
+  private fallback: FolderFallback | undefined;
 
   constructor(private readonly d: AgentDeps) {
     this.client = new CoordinatorClient(d.options.server);
@@ -74,6 +77,24 @@ export class FactoryAgent {
     this.runningFile = new RunningLeaseFile(d.options.name, d.env);
     this.outbox = new Outbox(path.join(stateDir(d.env), `${d.options.name}.outbox`), d.log);
     this.leaseClient = new OutboxClient(this.client, this.outbox, d.env.FLEET_AGENT_TEST_CRASH_AFTER_OUTBOX);
+    const fb = d.options.fallback;
+    if (fb) {
+      this.fallback = new FolderFallback({
+        dir: fb.dir,
+        afterMs: fb.afterMs,
+        log: d.log,
+        deps: () => ({
+          // The folder runs as long as the outage: never one-shot, whatever --once says of the online side.
+          options: { ...d.options, once: false },
+          adapters: d.adapters,
+          env: d.env,
+          log: (msg) => d.log(`[folder] ${msg}`),
+          isolation: d.isolation,
+          detection: this.detection,
+          alsoRunning: () => this.runningByEngine(false),
+        }),
+      });
+    }
   }
 
   /**
@@ -104,6 +125,7 @@ export class FactoryAgent {
       this.d.log(`stopping now: cancelling ${this.jobs.size} running job(s)`);
       for (const j of this.jobs.values()) j.run.stop("cancelled", "agent stopped");
     }
+    void this.fallback?.stop(this.state === "stopping");
     this.claimAbort.abort();
     this.poke();
   }
@@ -128,6 +150,7 @@ export class FactoryAgent {
     this.scheduleRedetect();
     await this.claimLoop();
     await Promise.all([...this.jobs.values()].map((j) => j.run.done));
+    await this.fallback?.stop(this.state === "stopping");
     // Last chance before exit; what is still undelivered waits in the outbox for the next start.
     if (this.outbox.pending()) await this.replay();
     this.stopAll.abort();
@@ -212,9 +235,11 @@ export class FactoryAgent {
     return [...now, ...this.leftovers].slice(0, LIMITS.running);
   }
 
-  private runningByEngine(): Map<string, number> {
+  /** `withFolder`: the fallback folder's jobs count too (they share this machine's stations). */
+  private runningByEngine(withFolder = true): Map<string, number> {
     const m = new Map<string, number>();
     for (const j of this.jobs.values()) m.set(j.engine, (m.get(j.engine) ?? 0) + 1);
+    if (withFolder) for (const [engine, n] of this.fallback?.runningByEngine() ?? []) m.set(engine, (m.get(engine) ?? 0) + n);
     return m;
   }
 
@@ -256,10 +281,12 @@ export class FactoryAgent {
       try {
         await this.heartbeat();
         failures = 0;
+        this.fallback?.reachable();
         // The coordinator answers: a partition may have healed, so deliver what waited.
         if (this.outbox.pending()) void this.replay();
       } catch (e) {
         if (e instanceof UnauthorizedError) return this.fail(e);
+        if (e instanceof TransientError) this.fallback?.unreachable();
         failures++;
         if (failures === 1 || failures % 10 === 0) this.d.log(`heartbeat failed: ${(e as Error).message}`);
       }
@@ -306,9 +333,11 @@ export class FactoryAgent {
       try {
         res = await this.client.claim({ factoryId: this.creds.factoryId, free, waitMs: CLAIM_WAIT_MS }, this.claimAbort.signal);
         failures = 0;
+        this.fallback?.reachable();
       } catch (e) {
         if (this.state !== "running") return;
         if (e instanceof UnauthorizedError) return this.fail(e);
+        if (e instanceof TransientError) this.fallback?.unreachable();
         const wait = backoffDelay(failures++);
         if (failures === 1 || failures % 10 === 0) {
           this.d.log(`claim failed${e instanceof TransientError ? "" : " (refused)"}: ${(e as Error).message}; retrying in ${Math.round(wait / 1000)} s`);

@@ -50,6 +50,13 @@ export interface OfflineDeps {
   log: (msg: string) => void;
   /** how jobs are confined (set up once at start: ./isolation-setup.ts) */
   isolation: Isolation;
+  /**
+   * As the online agent's fallback (--fallback): the jobs it still runs by engine, counted against
+   * this machine's stations and --max like the folder's own.
+   */
+  alsoRunning?: () => Map<string, number>;
+  /** the detection the online agent already made (no second announcement) */
+  detection?: Detection;
 }
 
 /** Local leases never expire; the runner renews at a third of this (a no-op). */
@@ -118,7 +125,7 @@ export class OfflineAgent {
 
   async run(): Promise<number> {
     const o = this.d.options;
-    this.detection = await detectAndAnnounce(this.d, `offline queue ${this.d.dir}`);
+    this.detection = this.d.detection ?? (await detectAndAnnounce(this.d, `offline queue ${this.d.dir}`));
     this.advertised = advertisedSet(this.detection.capabilities);
     try {
       this.queue.ensure();
@@ -254,10 +261,17 @@ export class OfflineAgent {
     this.d.log(`inbox/${stem}.md: not now: ${why}`);
   }
 
-  private free(): Station[] {
-    if (this.state !== "running") return [];
+  /** The folder jobs running now, by engine (the online agent counts them against its stations too). */
+  runningByEngine(): Map<string, number> {
     const running = new Map<string, number>();
     for (const j of this.jobs.values()) running.set(j.engine, (running.get(j.engine) ?? 0) + 1);
+    return running;
+  }
+
+  private free(): Station[] {
+    if (this.state !== "running") return [];
+    const running = this.runningByEngine();
+    for (const [engine, n] of this.d.alsoRunning?.() ?? []) running.set(engine, (running.get(engine) ?? 0) + n);
     return freeStations(this.detection.stations, running, this.d.options.max);
   }
 

@@ -39,8 +39,12 @@ import type { Isolation } from "./sandbox/isolation";
 import { prepareWorkspace, type Workspace } from "./workspace";
 
 /**
- * What a run needs from the coordinator: the lease writes, and artifact uploads where there is a
- * coordinator to keep them. The offline queue supplies a local one (no uploads: its files stay).
+ * The one transport boundary of a run (issue 17 §4): the lease writes (renew, events, complete), and
+ * artifact uploads where there is a coordinator to keep them. Two implementations, and the runner
+ * cannot tell them apart: the coordinator over HTTP through the durable outbox
+ * (../outbox/outbox-client.ts), and the folder queue (../offline/local-lease.ts: no uploads, its
+ * files stay). The claim side is the loop's: FactoryAgent claims from the coordinator, OfflineAgent
+ * renames a file out of DIR/inbox; both hand the runner the same ClaimResponse.
  */
 export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete"> &
   Partial<Pick<CoordinatorClient, "uploadArtifactChunk">> & {
