@@ -3,7 +3,7 @@ import { countOps } from "./op-counter";
 import type { ProviderCore, SharedParts } from "./parts";
 import { factoryWrites } from "./rules/factories";
 import { settingsWrites } from "./rules/settings";
-import { enrollmentPart, opsPart, webhookPart } from "./parts";
+import { enrollmentPart, opsPart, trackerSyncPart, webhookPart } from "./parts";
 import type { FactoryRecord, Settings } from "./records";
 
 /** A core with only the methods these tests call: the join reads the prototype, as it does for a provider. */
@@ -25,6 +25,7 @@ function shared(change: (c: (s: Settings) => Settings) => Settings): SharedParts
     ...enrollmentPart(docs),
     ...opsPart(ops),
     ...webhookPart({ record: unused, forget: unused, prune: unused }),
+    ...trackerSyncPart({ get: unused, save: unused, listDue: unused, countPending: unused }),
     ...settingsWrites(change),
     ...factoryWrites((): FactoryRecord => unused()),
   };

@@ -2,6 +2,7 @@ import "server-only";
 import type { NewEnrollmentToken, Store } from "./port";
 import type { EnrollmentTokenRecord, EpochMs } from "./records";
 import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
+import type { TrackerSyncRecord } from "./tracker-records";
 import type { WebhookDeliveryRecord } from "./webhook-records";
 
 /**
@@ -38,6 +39,14 @@ export interface WebhookDocs {
   prune(before: EpochMs, limit: number): Awaitable<number>;
 }
 
+/** A provider's tracker write-back records (sqlite/ and cosmos/ tracker-sync-docs.ts; rules/tracker-sync.ts). */
+export interface TrackerSyncDocs {
+  get(id: string): Awaitable<TrackerSyncRecord | undefined>;
+  save(rec: TrackerSyncRecord, expectedVersion: number | null): Awaitable<boolean>;
+  listDue(dueBy: EpochMs, limit: number): Awaitable<TrackerSyncRecord[]>;
+  countPending(): Awaitable<number>;
+}
+
 type EnrollmentMethods =
   | "createEnrollmentToken"
   | "findEnrollmentTokenByHash"
@@ -46,11 +55,12 @@ type EnrollmentMethods =
   | "revokeEnrollmentToken";
 type OpsMethods = keyof OpsDocs;
 type WebhookMethods = "recordWebhookDelivery" | "forgetWebhookDelivery" | "pruneWebhookDeliveries";
+type TrackerSyncMethods = "getTrackerSync" | "saveTrackerSync" | "listTrackerSyncDue" | "countTrackerSyncPending";
 type SettingsMethods = "setKillSwitch" | "setProductPaused" | "saveOperationsSettings";
 type FactoryMethods = "heartbeat" | "setFactoryStatus";
 
 /** The port methods a provider gets from the shared parts and must not write itself. */
-export type SharedMethods = EnrollmentMethods | OpsMethods | WebhookMethods | SettingsMethods | FactoryMethods;
+export type SharedMethods = EnrollmentMethods | OpsMethods | WebhookMethods | TrackerSyncMethods | SettingsMethods | FactoryMethods;
 export type SharedParts = Pick<Store, SharedMethods>;
 /** What a provider class implements: everything else. */
 export type ProviderCore = Omit<Store, "opCounts" | "resetOpCounts" | SharedMethods>;
@@ -82,5 +92,14 @@ export function webhookPart(w: WebhookDocs): Pick<Store, WebhookMethods> {
     recordWebhookDelivery: async (d) => w.record(d),
     forgetWebhookDelivery: async (id) => w.forget(id),
     pruneWebhookDeliveries: async (before, limit) => w.prune(before, limit),
+  };
+}
+
+export function trackerSyncPart(t: TrackerSyncDocs): Pick<Store, TrackerSyncMethods> {
+  return {
+    getTrackerSync: async (id) => t.get(id),
+    saveTrackerSync: async (rec, expectedVersion) => t.save(rec, expectedVersion),
+    listTrackerSyncDue: async (dueBy, limit) => t.listDue(dueBy, limit),
+    countTrackerSyncPending: async () => t.countPending(),
   };
 }

@@ -2,6 +2,7 @@ import "server-only";
 import type { Budget, Manifest, Stage } from "@/lib/types";
 import type { JobOrder } from "./rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
+import type { TrackerSyncRecord } from "./tracker-records";
 import type { WebhookDeliveryRecord } from "./webhook-records";
 import type {
   ApiTokenRecord,
@@ -500,6 +501,18 @@ export interface Store {
   forgetWebhookDelivery(id: string): Promise<void>;
   /** Retention: deletes up to `limit` delivery records received before `before`, oldest first; returns how many. Idempotent. */
   pruneWebhookDeliveries(before: EpochMs, limit: number): Promise<number>;
+
+  // ── tracker write-back outbox (rules/tracker-sync.ts; issue 16) ────────────────────────────────
+  getTrackerSync(id: string): Promise<TrackerSyncRecord | undefined>;
+  /**
+   * `expectedVersion: null` creates (false when the id exists); otherwise replaces when the stored
+   * version equals it (false: another instance wrote first). Stores version + 1.
+   */
+  saveTrackerSync(rec: TrackerSyncRecord, expectedVersion: number | null): Promise<boolean>;
+  /** Records whose wanted state is not yet delivered and whose next attempt is due by `dueBy`, soonest first. Read-only. */
+  listTrackerSyncDue(dueBy: EpochMs, limit: number): Promise<TrackerSyncRecord[]>;
+  /** How many records wait for delivery (the Admin page's outbox backlog). Read-only. */
+  countTrackerSyncPending(): Promise<number>;
 
   // ── settings, profiles, fairness ───────────────────────────────────────────────────────────────
   getSettings(): Promise<Settings>;

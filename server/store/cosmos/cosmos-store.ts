@@ -24,7 +24,7 @@ import { logChunkRecords } from "../rules/log";
 import { defaultSettings, planSettings, settingsWrites, type SettingsChange } from "../rules/settings";
 import { jobDoc, param, query, read, strip, type Sys } from "./documents";
 import { countOps } from "../op-counter";
-import { enrollmentPart, opsPart, webhookPart, type ProviderCore } from "../parts";
+import { enrollmentPart, opsPart, trackerSyncPart, webhookPart, type ProviderCore } from "../parts";
 import type {
   ClaimCandidateQuery,
   ClaimGrant,
@@ -76,6 +76,7 @@ import type { Containers } from "./containers";
 import { CosmosOpsDocs } from "./cosmos-ops-docs";
 import { CosmosEnrollmentTokens } from "./enrollment-tokens";
 import { CosmosWebhookDeliveries } from "./webhook-deliveries";
+import { CosmosTrackerSyncDocs } from "./tracker-sync-docs";
 import { cosmosPrune } from "./cosmos-retention";
 import { cosmosRestore } from "./cosmos-restore";
 import { connectCosmos, type CosmosStoreOptions } from "./client";
@@ -106,6 +107,7 @@ export async function openCosmosStore(options: CosmosStoreOptions): Promise<Stor
   return countOps(core, {
     ...enrollmentPart(new CosmosEnrollmentTokens(containers.enrollment)),
     ...opsPart(new CosmosOpsDocs(containers.ops)),
+    ...trackerSyncPart(new CosmosTrackerSyncDocs(containers.ops)),
     ...webhookPart(new CosmosWebhookDeliveries(containers.webhooks)),
     ...settingsWrites((change) => core.changeSettings(change)),
     ...factoryWrites((id, change) => core.updateFactory(id, change)),

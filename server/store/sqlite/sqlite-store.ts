@@ -24,7 +24,7 @@ import { logChunkRecords } from "../rules/log";
 import { defaultSettings, planSettings, settingsWrites, type SettingsChange } from "../rules/settings";
 import { jobColumns, prepare } from "./statements";
 import { countOps } from "../op-counter";
-import { enrollmentPart, opsPart, webhookPart, type ProviderCore } from "../parts";
+import { enrollmentPart, opsPart, trackerSyncPart, webhookPart, type ProviderCore } from "../parts";
 import type {
   ClaimCandidateQuery,
   ClaimGrant,
@@ -71,6 +71,7 @@ import { DEFAULT_JOB_ORDER, pageOf, type JobOrder } from "../rules/job-order";
 import { SqliteOpsDocs } from "./ops-docs";
 import { SqliteEnrollmentTokens } from "./enrollment-tokens";
 import { SqliteWebhookDeliveries } from "./webhook-deliveries";
+import { SqliteTrackerSyncDocs } from "./tracker-sync-docs";
 import { sqlitePruner } from "./retention";
 import { sqliteRestorer } from "./restore";
 import { isBusy, openDatabase, parse, parseAll, unlessBusy, type Row } from "./database";
@@ -95,6 +96,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return countOps(core, {
     ...enrollmentPart(new SqliteEnrollmentTokens(core.db, write)),
     ...opsPart(new SqliteOpsDocs(core.db, write)),
+    ...trackerSyncPart(new SqliteTrackerSyncDocs(core.db)),
     ...webhookPart(new SqliteWebhookDeliveries(core.db)),
     ...settingsWrites((change) => core.changeSettings(change)),
     ...factoryWrites((id, change) => core.updateFactory(id, change)),

@@ -1,0 +1,53 @@
+import "server-only";
+import type { EpochMs } from "../records";
+import type { TrackerMilestone, TrackerSyncRecord } from "../tracker-records";
+
+/**
+ * The rules of tracker write-back records, once for both providers (the providers keep only the
+ * version-guarded write). A new wanted state bumps `rev` and makes the record due now; a send that
+ * the tracker accepted records `sentRev`; a transient failure backs off (capped), never gives up:
+ * the tracker hears every milestone's final state once it is back.
+ */
+export const TRACKER_SYNC_BACKOFF_MS = [5_000, 15_000, 60_000, 300_000, 900_000] as const;
+
+export function wantTrackerState(
+  cur: TrackerSyncRecord | undefined,
+  w: { id: string; productId: string; itemId: string; jobId?: string; milestone: TrackerMilestone; comment: string; labels: { add: string[]; remove: string[] }; close: boolean; now: EpochMs },
+): TrackerSyncRecord {
+  const base = cur ?? { id: w.id, productId: w.productId, itemId: w.itemId, rev: 0, sentRev: 0, attempts: 0, createdAt: w.now, version: 0 };
+  return {
+    ...base,
+    ...(w.jobId ? { jobId: w.jobId } : {}),
+    itemId: w.itemId,
+    milestone: w.milestone,
+    comment: w.comment,
+    labels: w.labels,
+    close: w.close,
+    rev: base.rev + 1,
+    attempts: 0,
+    nextAttemptAt: w.now,
+    updatedAt: w.now,
+  } as TrackerSyncRecord;
+}
+
+export function trackerSent(rec: TrackerSyncRecord, sent: { rev: number; commentId?: string; now: EpochMs }): TrackerSyncRecord {
+  const sentRev = Math.max(rec.sentRev, sent.rev);
+  const { nextAttemptAt: _due, lastError: _err, ...rest } = rec;
+  const out: TrackerSyncRecord = { ...rest, sentRev, attempts: 0, updatedAt: sent.now, ...(sent.commentId ? { commentId: sent.commentId } : {}) };
+  // a newer wanted state arrived while this one was on its way: still due
+  return sentRev < rec.rev ? { ...out, nextAttemptAt: sent.now } : out;
+}
+
+export function trackerFailed(rec: TrackerSyncRecord, f: { error: string; now: EpochMs; retryAt?: EpochMs; commentId?: string }): TrackerSyncRecord {
+  const step = TRACKER_SYNC_BACKOFF_MS[Math.min(rec.attempts, TRACKER_SYNC_BACKOFF_MS.length - 1)]!;
+  return {
+    ...rec,
+    attempts: rec.attempts + 1,
+    nextAttemptAt: Math.max(f.now + step, f.retryAt ?? 0),
+    lastError: f.error.slice(0, 300),
+    updatedAt: f.now,
+    ...(f.commentId ? { commentId: f.commentId } : {}),
+  };
+}
+
+export const trackerSyncDue = (rec: TrackerSyncRecord): number | null => (rec.sentRev < rec.rev ? (rec.nextAttemptAt ?? rec.updatedAt) : null);
