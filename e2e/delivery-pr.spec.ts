@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ROUNDS_ENGINE } from "./support/github";
 import { branchSha, doubleProblems, githubRepoUrl, pullFor, runCi } from "./support/github-control";
-import { api, at, screenshot, signInAsAdmin, submit } from "./support/helpers";
+import { api, at, becomeRole, screenshot, signInAsAdmin, submit } from "./support/helpers";
 
 /**
  * Issue 15, done when: a job runs on the local factory against a repository on GitHub (the API
@@ -116,5 +116,50 @@ test("a job's pull request on the job page: a failing check blocks Ship and a fo
   await screenshot(page, info, "jobs-table-pr-column");
 
   // Every request the coordinator made of GitHub, and every answer, matched GitHub's description.
+  expect(await doubleProblems()).toEqual([]);
+});
+
+test("an operator requests changes from the job page: the comment is required, and a follow-up on the branch gets it as its prompt", async ({ page, context }, info) => {
+  test.setTimeout(120_000);
+  const submitted = await submit(`---\nengine: ${E2E_ROUNDS_ENGINE}\nrepo: ${githubRepoUrl()}\nreview-policy: manual\n---\n\n# Rename the greeting\n\nAdd a line to rounds.txt.\n`);
+  await expect.poll(async () => (await job(submitted.id)).delivery?.pr?.number, { timeout: 60_000 }).toBeGreaterThan(0);
+
+  await becomeRole(context, "operator");
+  await page.goto(at(`/jobs/${submitted.id}`));
+  await expect(page.getByTestId("signed-in-as")).toContainText("operator");
+  const open = page.getByRole("group", { name: "job actions" }).getByRole("button", { name: "Request changes" });
+  await expect(open).toHaveAttribute("aria-expanded", "false");
+  await open.click();
+  await expect(open).toHaveAttribute("aria-expanded", "true");
+  const form = page.getByRole("form", { name: "request changes" });
+  const comment = form.getByLabel("What should change");
+  await expect(comment).toBeFocused();
+  // Sent empty: refused in the page, nothing posted.
+  await form.getByRole("button", { name: "Send to the agent" }).click();
+  await expect(form).toContainText("Say what should change");
+  await expect(comment).toHaveAttribute("aria-invalid", "true");
+  expect((await job(submitted.id)).delivery?.followUps ?? []).toEqual([]);
+
+  await comment.fill("Say hello in French as well.");
+  await form.getByRole("button", { name: "Send to the agent" }).click();
+  await expect(form).toHaveCount(0);
+  const followUps = page.getByTestId("delivery").getByRole("list", { name: "Follow-up jobs" });
+  await expect(followUps.getByRole("link")).toHaveCount(1);
+  await screenshot(page, info, "delivery-pr-request-changes");
+  const followUpId = (await job(submitted.id)).delivery!.followUps![0]!;
+
+  // The follow-up says where it comes from and carries the comment; it is not shipped itself.
+  await followUps.getByRole("link", { name: followUpId }).click();
+  await expect(page).toHaveURL(new RegExp(`/jobs/${followUpId}$`));
+  await expect(page.getByTestId("follow-up-of")).toContainText("changes were requested");
+  await expect(page.getByRole("region", { name: "Prompt" })).toContainText("Say hello in French as well.");
+  await expect.poll(async () => (await job(followUpId)).stage, { timeout: 60_000 }).toMatch(/^(review|testing)$/);
+  await expect(page.locator("header [data-stage]").first()).toHaveAttribute("data-stage", /review|testing/);
+  const actions = page.getByRole("group", { name: "job actions" });
+  await expect(actions.getByRole("button", { name: "Cancel" })).toBeVisible();
+  await expect(actions.locator('[data-action="ship"]')).toHaveCount(0);
+  await expect(actions.getByRole("button", { name: "Request changes" })).toHaveCount(0);
+
+  for (const id of [followUpId, submitted.id]) await api("POST", `/api/fleet/jobs/${id}/actions`, { action: "cancel", reason: "e2e cleanup" });
   expect(await doubleProblems()).toEqual([]);
 });

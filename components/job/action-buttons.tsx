@@ -47,9 +47,18 @@ export interface DeliveryHint {
   pr?: { error?: { reason: string; message: string } };
 }
 
-/** The actions the stage allows; Retry push only when a push failed (and none is under way). */
-export function legalActions(stage: Stage, delivery?: DeliveryHint): Action[] {
-  return PLAIN.filter((a) => applyAction(stage, a).ok && (a !== "retry_push" || (delivery?.pushError !== undefined && delivery.task === undefined)));
+/**
+ * The actions the stage allows; Retry push only when a push failed (and none is under way). A
+ * follow-up of the review loop is never shipped or approved itself: its commits are on the job it
+ * continues, which ships them (the API refuses both there).
+ */
+export function legalActions(stage: Stage, delivery?: DeliveryHint, opts: { followUp?: boolean } = {}): Action[] {
+  return PLAIN.filter(
+    (a) =>
+      applyAction(stage, a).ok &&
+      (a !== "retry_push" || (delivery?.pushError !== undefined && delivery.task === undefined)) &&
+      !(opts.followUp && (a === "ship" || a === "approve")),
+  );
 }
 
 /** The Ship button's text: what it will do ("Merge PR #12 (squash)"), or plain Ship with nothing to deliver. */
@@ -58,9 +67,9 @@ export function shipButtonText(delivery?: Pick<DeliveryHint, "shipLabel">): stri
   return what ? what[0]!.toUpperCase() + what.slice(1) : LABEL.ship;
 }
 
-/** Request changes: an operator's comment back to the agent, only where there is a delivery to change. */
-export function canRequestChanges(stage: Stage, delivery?: DeliveryHint): boolean {
-  return delivery !== undefined && (stage === "review" || stage === "testing");
+/** Request changes: an operator's comment back to the agent, only where there is a delivery to change (on the job that ships it, not a follow-up). */
+export function canRequestChanges(stage: Stage, delivery?: DeliveryHint, opts: { followUp?: boolean } = {}): boolean {
+  return delivery !== undefined && !opts.followUp && (stage === "review" || stage === "testing");
 }
 
 export function ActionButtons({
@@ -69,11 +78,14 @@ export function ActionButtons({
   isAdmin = false,
   budgetBreaches,
   delivery,
+  followUp = false,
   onDone,
 }: {
   jobId: string;
   stage: Stage;
   delivery?: DeliveryHint;
+  /** a follow-up of the review loop (job.followUpOf): the job it continues is the one to ship */
+  followUp?: boolean;
   isAdmin?: boolean;
   /** the breaches of the budget pause in force: Resume then offers raising the budget */
   budgetBreaches?: string[];
@@ -83,8 +95,8 @@ export function ActionButtons({
   const [problem, setProblem] = useState<(ProblemView & { action: Action }) | null>(null);
   const [requesting, setRequesting] = useState(false);
   const requestFormId = useId();
-  const actions = legalActions(stage, delivery);
-  const offerRequestChanges = canRequestChanges(stage, delivery);
+  const actions = legalActions(stage, delivery, { followUp });
+  const offerRequestChanges = canRequestChanges(stage, delivery, { followUp });
   const label = (a: Action) => (a === "ship" ? shipButtonText(delivery) : LABEL[a]);
   if (actions.length === 0) return null;
 

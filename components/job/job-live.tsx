@@ -166,6 +166,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
             isAdmin={isAdmin}
             budgetBreaches={overBudget?.breaches}
             {...(hasUndeliveredWork(job.delivery) ? { delivery: job.delivery } : {})}
+            followUp={job.followUpOf !== undefined}
             onDone={loadJob}
           />
         )}

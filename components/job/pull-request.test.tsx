@@ -128,9 +128,17 @@ describe("Ship, refusals and Request changes beside the buttons", () => {
     expect(legalActions("review", delivery())).not.toContain("request_changes");
     expect(renderToStaticMarkup(<ActionButtons jobId="j-1" stage="review" onDone={noop} />)).not.toContain("Request changes");
   });
+  it("a follow-up offers neither Ship, Approve nor Request changes: the job it continues ships its commits", () => {
+    expect(legalActions("review", delivery(), { followUp: true })).toEqual(["reject", "cancel"]);
+    expect(canRequestChanges("review", delivery(), { followUp: true })).toBe(false);
+    const html = renderToStaticMarkup(<ActionButtons jobId="j-2" stage="review" delivery={delivery()} followUp onDone={noop} />);
+    expect(html).not.toContain('data-action="ship"');
+    expect(html).not.toContain("Request changes");
+    expect(html).toContain('data-action="cancel"');
+  });
   it("the comment form has a labelled, required, bounded comment box and says what happens", () => {
     const html = renderToStaticMarkup(<RequestChangesForm jobId="j-1" formId="rc" onClose={noop} onDone={noop} />);
-    expect(html).toMatch(/<form id="rc" aria-label="request changes"/);
+    expect(html).toMatch(/<form id="rc" aria-label="request changes" noValidate=""/);
     const id = /<label class="field" for="([^"]+)"><span>What should change<\/span><textarea id="\1"/.exec(html);
     expect(id, html).not.toBeNull();
     expect(html).toMatch(/<textarea[^>]*required=""[^>]*maxLength="1000"/);

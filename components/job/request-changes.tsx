@@ -56,6 +56,8 @@ export function RequestChangesForm({ jobId, formId, onClose, onDone }: { jobId: 
     <form
       id={formId}
       aria-label="request changes"
+      // Our own message (below the box, linked by aria-describedby) rather than the browser's bubble.
+      noValidate
       className="panel"
       style={{ display: "grid", gap: 6, width: "100%", maxWidth: 560 }}
       onSubmit={(e) => {
