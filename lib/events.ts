@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   "run:cost",
   "run:completed",
   "run:late_result",
+  "run:imported",
   "verify:passed",
   "verify:failed",
   "scope:reported",
@@ -114,6 +115,8 @@ export const EVENT_DATA = {
   "run:cost": z.object({ usd: z.number().optional(), tokensIn: z.number().optional(), tokensOut: z.number().optional() }),
   "run:completed": z.object({ outcome: z.string(), exitCode: z.number().nullable().optional(), next: stage }),
   /** a completion that arrived after its lease was reaped: recorded on the attempt, the job's stage untouched */
+  /** a run of the factory's folder queue, recorded on reconnect; `duplicate`: the job had run already, nothing ran again */
+  "run:imported": z.object({ factoryId: z.string(), file: z.string().optional(), outcome: z.string(), duplicate: z.boolean(), stage }),
   "run:late_result": z.object({ epoch: z.number(), outcome: z.string(), exitCode: z.number().nullable().optional(), verifyPassed: z.boolean().optional(), stage }),
   "verify:passed": z.object({ exitCode: z.number().nullable(), output: z.string() }),
   "verify:failed": z.object({ exitCode: z.number().nullable(), output: z.string() }),

@@ -9,3 +9,4 @@ export * from "./operations";
 export * from "./stream";
 export * from "./enrollment";
 export * from "./webhooks";
+export * from "./runs";

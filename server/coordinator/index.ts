@@ -10,6 +10,7 @@ export { Notifier } from "./notifier";
 export { Metrics } from "./metrics";
 export { LogRedactors } from "./redaction";
 export { submitJob } from "./submit";
+export { importRun } from "./run-import";
 export { listJobs, getJob, jobEvents, dag, requireJob } from "./jobs";
 export { actOnJob, type ActionRequest, type Actor } from "./actions";
 export type { Submission, ProfileSource, ProfileInfo } from "./job-input";

@@ -8,6 +8,8 @@ import * as jobsRoute from "@/app/api/fleet/jobs/route";
 import * as completeRoute from "@/app/api/fleet/leases/[id]/complete/route";
 import * as eventsRoute from "@/app/api/fleet/leases/[id]/events/route";
 import * as renewRoute from "@/app/api/fleet/leases/[id]/renew/route";
+import * as runsImportRoute from "@/app/api/fleet/runs/import/route";
+import * as jobLogsRoute from "@/app/api/fleet/jobs/[id]/logs/route";
 import * as claimRoute from "@/app/api/fleet/leases/claim/route";
 
-export const OFFLINE_EDGE_ROUTES = [factoriesRoute, heartbeatRoute, claimRoute, renewRoute, eventsRoute, completeRoute, jobsRoute, jobRoute, jobEventsRoute, jobActionsRoute];
+export const OFFLINE_EDGE_ROUTES = [factoriesRoute, heartbeatRoute, claimRoute, renewRoute, eventsRoute, completeRoute, jobsRoute, jobRoute, jobEventsRoute, jobActionsRoute, runsImportRoute, jobLogsRoute];

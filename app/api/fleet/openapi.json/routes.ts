@@ -42,6 +42,7 @@ import * as rWebhookGithub from "../webhooks/github/route";
 import * as r32 from "../jobs/[id]/logs/route";
 import * as rJobArtifact from "../jobs/[id]/artifacts/[...name]/route";
 import * as rLeaseArtifact from "../leases/[id]/artifacts/[...name]/route";
+import * as rRunsImport from "../runs/import/route";
 
 export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "alerts/deliveries/[id]/retry/route.ts": r1,
@@ -75,6 +76,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "products/[id]/pause/route.ts": r23,
   "profiles/[name]/route.ts": r24,
   "profiles/route.ts": r25,
+  "runs/import/route.ts": rRunsImport,
   "scheduling/route.ts": rScheduling,
   "stats/route.ts": r26,
   "stream/route.ts": r27,
