@@ -4,6 +4,7 @@ import { parseDuration } from "@/lib/duration";
 import { DEFAULT_ARTIFACT_JOB_MAX_BYTES, DEFAULT_ARTIFACT_MAX_BYTES } from "@/lib/artifacts";
 import { DEFAULT_ATTEMPT_LOG_BYTES } from "@/lib/limits";
 import { MAX_SCORER_WEIGHT, SCORER_NAMES, type ScorerName } from "@/lib/scorers";
+import { DEFAULT_LINEAR_API_URL, parseLinearLabel, parseLinearRepos } from "@/server/tracker/linear/config";
 
 /**
  * Every setting of the control plane, parsed once. A bad value stops the process at start with a
@@ -141,6 +142,30 @@ export const envSchema = z
     FLEET_ALERT_RETRY_MS: ms(10).default(5_000),
     /** the secret of the GitHub webhook (POST /api/fleet/webhooks/github verifies X-Hub-Signature-256 with it); unset, the route answers 503 */
     GITHUB_WEBHOOK_SECRET: optionalSecret,
+    /** the Linear tracker (server/tracker/linear): a personal API key or an OAuth token; unset, Linear is not connected */
+    LINEAR_API_KEY: optionalSecret,
+    /** the Linear webhook's signing secret (POST /api/fleet/webhooks/linear checks Linear-Signature with it); unset, the route answers 503 */
+    LINEAR_WEBHOOK_SECRET: optionalSecret,
+    /** Linear's GraphQL endpoint (tests point it at a local double; http only on loopback, the SDK refuses otherwise) */
+    LINEAR_API_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_LINEAR_API_URL),
+    /** which repository a Linear team's issues run in: `ENG=https://github.com/o/r.git,OPS=…` (a Linear issue names none) */
+    FLEET_LINEAR_REPOS: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const r = parseLinearRepos(text);
+        if (!r.ok) for (const message of r.problems) ctx.addIssue({ code: "custom", message });
+        return r.ok ? r.repos : new Map<string, string>();
+      }),
+    /** the label that hands a Linear issue to the fleet (default agent:run; agent:run:<profile> picks a profile) */
+    FLEET_LINEAR_LABEL: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const r = parseLinearLabel(text);
+        if (!r.ok) ctx.addIssue({ code: "custom", message: r.problem });
+        return r.ok ? r.label : "";
+      }),
     /** "1": validate every API answer against its route's declared schema (on by default unless NODE_ENV=production) */
     FLEET_CHECK_RESPONSES: z.enum(["0", "1"]).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
