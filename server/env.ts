@@ -127,6 +127,13 @@ export const envSchema = z
     FLEET_GITHUB_MERGE_METHOD: z.enum(["squash", "merge", "rebase"]).default("squash"),
     /** how often open pull requests are read again when no webhook says so (0: never) */
     FLEET_GITHUB_POLL_MS: ms(0).default(60_000),
+    /** tracker poller fallback (server/coordinator/tracker-poll.ts): owner/repo scopes whose agent:run issues are imported without a webhook */
+    FLEET_TRACKER_POLL_REPOS: list(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9_.-]{1,100}$/, "owner/repo")),
+    FLEET_TRACKER_POLL_MS: ms(0).default(60_000),
+    /** logins of our own bot (the token's user): tracker events they author are ignored (no loops) */
+    FLEET_TRACKER_BOT: list(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/, "a GitHub login")),
+    /** the mention that makes an item comment a follow-up prompt */
+    FLEET_TRACKER_MENTION: z.string().regex(/^@[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, "@login").default("@gigafactory"),
     /** alerts (server/alerts): a JSON webhook signed with the secret, a Slack incoming webhook, e-mail over SMTP */
     FLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     FLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, "at least 16 characters").optional(),

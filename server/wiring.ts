@@ -16,6 +16,7 @@ import { fileProfileSource } from "./coordinator/profiles";
 import { buildRequestLimits, type RequestLimits } from "./limits";
 import { forgeConfig } from "./forge";
 import { githubAdapter } from "./forge/github/adapter";
+import { githubTracker } from "./tracker/github/adapter";
 import { openArtifactStore } from "./artifacts/open";
 import { ArtifactService } from "./artifacts/service";
 
@@ -179,6 +180,16 @@ async function build(): Promise<Services> {
       pollMs: e.FLEET_GITHUB_POLL_MS,
       publicUrl: process.env.NEXTAUTH_URL!,
     }),
+    // GitHub Issues as a tracker with the same token (issues: write); Linear joins here with LINEAR_API_KEY.
+    tracker: {
+      ports: e.GITHUB_TOKEN ? [githubTracker({ token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL })] : [],
+      botLogins: e.FLEET_TRACKER_BOT,
+      mention: e.FLEET_TRACKER_MENTION,
+      pollRepos: e.FLEET_TRACKER_POLL_REPOS,
+      pollMs: e.FLEET_TRACKER_POLL_MS,
+      publicUrl: process.env.NEXTAUTH_URL!,
+      poll: new Map(),
+    },
     retention: {
       ...(e.FLEET_RETENTION_DAYS !== undefined ? { days: e.FLEET_RETENTION_DAYS } : {}),
       ...(e.FLEET_RETENTION_LOGS_DAYS !== undefined ? { logsDays: e.FLEET_RETENTION_LOGS_DAYS } : {}),

@@ -32,6 +32,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "logs", summary: "print a job's log (-f follows it)", load: () => import("./commands/logs") },
   { name: "ship", summary: "ship a job (the human gate)", load: () => import("./commands/ship") },
   { name: "requeue", summary: "put a failed, dead-lettered or cancelled job back in the queue", load: () => import("./commands/requeue") },
+  { name: "from-tracker", summary: "import one tracker item (github:owner/repo#123, linear:ENG-42) as a job", load: () => import("./commands/from-tracker") },
   { name: "kill-switch", summary: "stop (on) or allow (off) all claiming fleet-wide", load: () => import("./commands/kill-switch") },
   { name: "enrollment-tokens", summary: "list, create (with an expiry and a use count) or revoke enrollment tokens", load: () => import("./commands/enrollment-tokens") },
   { name: "archive", summary: "export whole terminal jobs older than a date to a .jsonl.gz (opens the store)", load: () => import("./commands/archive") },

@@ -4,6 +4,7 @@ import type { Priority } from "@/lib/types";
 import type { AlertEnv } from "@/server/alerts/types";
 import type { RetentionEnv } from "@/server/retention/types";
 import type { ForgeConfig } from "@/server/forge";
+import type { TrackerConfig } from "@/server/tracker/config";
 import type { Store } from "@/server/store/port";
 import type { Settings } from "@/server/store/records";
 import type { Metrics } from "./metrics";
@@ -56,6 +57,8 @@ export interface CoordinatorOptions {
   retention?: RetentionEnv;
   /** forge hosts and adapters (server/forge); absent: github.com is the only forge, plain git ships */
   forge?: ForgeConfig;
+  /** trackers for intake and write-back (server/tracker); absent: tracker items are only labels on jobs */
+  tracker?: TrackerConfig;
 }
 
 export function createCoordinatorContext(o: CoordinatorOptions): CoordinatorContext {

@@ -5,6 +5,7 @@ import type { JobRecord } from "@/server/store/records";
 import { isStoreError } from "@/server/store/errors";
 import { afterAttemptEnd } from "./attempt-end";
 import type { CoordinatorContext } from "./context";
+import { afterMoveTracker } from "./tracker-sync";
 import { unmetDepsOf } from "./deps";
 import { settleFollowUps } from "./follow-up-settle";
 import { jobEvent, stageChanged, type JobEvent } from "./events";
@@ -61,6 +62,8 @@ export async function afterMove(ctx: CoordinatorContext, job: JobRecord, change:
   ctx.notifier.jobChanged(job.id);
   // Also without a stage change: a completed cancelled lease frees a requeued job and its lock.
   if (job.stage === "queued") ctx.notifier.jobQueued();
+  // Before the stage check: a PR opened is a same-stage patch, and a milestone all the same.
+  await afterMoveTracker(ctx, job);
   if (job.stage === change.from) return;
   if (job.stage === "dead_letter") await afterAttemptEnd(ctx, job, change.cause);
   if (job.delivery?.followUps?.length) await settleFollowUps(ctx, job, moveJob);

@@ -1,4 +1,5 @@
 import "server-only";
+import { parseTrackerItem } from "@/lib/tracker-item";
 import type { Stage } from "@/lib/types";
 import { DEFAULT_FORGE, forgeFor, isForgeError, type ForgePullRequest, type PullRequestPort } from "@/server/forge";
 import { FleetError } from "@/server/errors";
@@ -459,5 +460,15 @@ async function summaryOf(ctx: CoordinatorContext, job: JobRecord): Promise<PullR
     engine: last?.engine ?? job.manifest.engine ?? "—",
     factory,
     jobUrl: `${base}/jobs/${job.id}`,
+    ...issueOf(ctx, job),
   };
+}
+
+/** `Closes #N` when the job came from an issue of the PR's own repository (the tracker intake sets tracker-item). */
+function issueOf(ctx: CoordinatorContext, job: JobRecord): { issueNumber?: number } {
+  const item = job.manifest["tracker-item"];
+  const p = item ? parseTrackerItem(item) : undefined;
+  const ref = pullRequestTarget(ctx, job)?.ref;
+  if (!p?.ok || p.ref.tracker !== "github" || !ref) return {};
+  return p.ref.owner.toLowerCase() === ref.owner.toLowerCase() && p.ref.repo.toLowerCase() === ref.repo.toLowerCase() ? { issueNumber: p.ref.number } : {};
 }

@@ -11,6 +11,8 @@ import { jobEvent } from "./events";
 import { afterMove, promoteIfReady } from "./move-job";
 import { maybePreempt } from "./placement/preemption";
 import { pollPullRequests } from "./pull-requests";
+import { trackerPollStep } from "./tracker-poll";
+import { trackerSyncStep } from "./tracker-sync";
 
 /**
  * One sweep: reap expired leases (their jobs go where `decideExpired` says), mark silent factories
@@ -44,6 +46,8 @@ export async function sweepOnce(ctx: CoordinatorContext): Promise<{ reaped: numb
   // The forge's pull requests (a webhook's fallback): bounded per sweep, a forge outage only logged.
   await pollPullRequests(ctx).catch((err: unknown) => log.warn({ err }, "pull request poll failed; retrying next sweep"));
   // Last, and on its own: a sink that is down must not hold back the rest of the sweep.
+  await trackerSyncStep(ctx).catch((err: unknown) => log.warn({ err }, "tracker write-back step failed; retrying next sweep"));
+  await trackerPollStep(ctx).catch((err: unknown) => log.warn({ err }, "tracker poll failed; retrying next sweep"));
   await alertStep(ctx).catch((err: unknown) => log.warn({ err }, "alert step failed; retrying next sweep"));
   await retentionStep(ctx)
     .then((r) => {

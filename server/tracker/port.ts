@@ -41,7 +41,8 @@ export interface ListLabelledResult {
 /** What a verified webhook delivery says, in the port's words. */
 export type TrackerEvent =
   | { kind: "labeled"; item: TrackerItem; label: string }
-  | { kind: "edited"; item: TrackerItem }
+  /** `previous`: the text before the edit, when the tracker says (GitHub `changes.*.from`) */
+  | { kind: "edited"; item: TrackerItem; previous?: { title?: string; body?: string } }
   | { kind: "closed"; item: TrackerItem }
   | { kind: "comment"; item: TrackerItem; commentId: string; body: string }
   | { kind: "ping" }

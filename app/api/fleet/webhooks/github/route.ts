@@ -1,6 +1,10 @@
 import { GITHUB_WEBHOOK_MAX_BYTES, webhookDuplicate, webhookIgnored, webhookPong, webhookTaken } from "@/lib/api/webhooks";
 import { z } from "zod";
+import { webhookTrackerTaken } from "@/lib/tracker-api";
 import { takeGithubDelivery } from "@/server/coordinator/github-webhook";
+import { takeTrackerDelivery, trackerOutcomeView } from "@/server/coordinator/tracker-intake";
+import { TRACKER_EVENTS } from "@/server/tracker/github/webhook";
+import { isTrackerError } from "@/server/tracker/port";
 import { FleetError } from "@/server/errors";
 import { readDelivery, WebhookError } from "@/server/forge/github/webhook";
 import { readBodyText } from "@/server/http/body";
@@ -21,10 +25,10 @@ export const POST = route({
   method: "POST",
   path: "/webhooks/github",
   access: "public",
-  summary: "GitHub webhook (signed with GITHUB_WEBHOOK_SECRET): pull request, check and review events refresh the pull requests they name",
+  summary: "GitHub webhook (signed with GITHUB_WEBHOOK_SECRET): pull request, check and review events refresh the pull requests they name; issues and issue_comment feed the tracker intake",
   maxBodyBytes: GITHUB_WEBHOOK_MAX_BYTES,
   responses: {
-    200: json(z.union([webhookTaken, webhookDuplicate, webhookPong]), "Handled: the pull requests read again, a duplicate delivery (nothing changed), or a ping"),
+    200: json(z.union([webhookTaken, webhookDuplicate, webhookPong, webhookTrackerTaken]), "Handled: the pull requests read again, a tracker item imported (issues, issue_comment), a duplicate delivery (nothing changed), or a ping"),
     202: json(webhookIgnored, "An event the coordinator does not act on (nothing changed)"),
   },
   errors: ["unauthorized", "validation", "payload_too_large", "unavailable"],
@@ -37,8 +41,24 @@ export const POST = route({
       if (e.reason === "bad_signature") throw new FleetError("unauthorized", e.message, { errors: [{ path: "(header)", message: "X-Hub-Signature-256 must sign the body with GITHUB_WEBHOOK_SECRET" }] });
       throw new FleetError("validation", e.message, { errors: [{ path: e.path, message: e.message }] });
     });
-    const out = await takeGithubDelivery(services.ctx, d);
     const delivery = d.deliveryId;
+    // Tracker intake (issue 16): issues and issue_comment go to the GitHub Issues tracker port,
+    // after the same signature check above; events by our own bot are ignored there.
+    const tracker = services.ctx.tracker?.ports.find((p) => p.kind === "github");
+    if (tracker && (TRACKER_EVENTS as readonly string[]).includes(d.name)) {
+      let parsed;
+      try {
+        parsed = tracker.parseWebhook(raw, req.headers);
+      } catch (e) {
+        if (!isTrackerError(e)) throw e;
+        throw new FleetError("validation", e.message, { errors: [{ path: e.path ?? "(body)", message: e.message }] });
+      }
+      const t = await takeTrackerDelivery(services.ctx, "github", d.name, parsed);
+      if (t.kind === "duplicate") return { delivery, duplicate: true as const };
+      if (t.kind === "ignored") return reply(202, { delivery, ignored: true as const, event: d.name, ...(parsed.event.kind === "ignored" && parsed.event.action !== undefined ? { action: parsed.event.action } : {}) });
+      return { delivery, event: d.name, tracker: trackerOutcomeView(t.outcome) };
+    }
+    const out = await takeGithubDelivery(services.ctx, d);
     switch (out.kind) {
       case "pong":
         return { delivery, pong: true as const };
