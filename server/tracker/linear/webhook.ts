@@ -91,7 +91,8 @@ export interface ParseOptions {
  * or canceled state is `closed`; a new comment on an issue is `comment`; everything else is
  * `ignored`. Call only after verifyLinearSignature said ok.
  */
-export function parseLinearWebhook(raw: Buffer, headers: Headers, opts: ParseOptions): TrackerDelivery {
+/** `name`: the payload's type, lower case (`issue`), as the delivery record keeps it. */
+export function parseLinearWebhook(raw: Buffer, headers: Headers, opts: ParseOptions): TrackerDelivery & { name: string } {
   const deliveryId = headers.get("linear-delivery") ?? "";
   if (!/^[\w-]{1,100}$/.test(deliveryId)) throw new TrackerError("invalid", "Linear-Delivery: expected a delivery id", 400, "(header)");
   let payload: unknown;
@@ -104,7 +105,8 @@ export function parseLinearWebhook(raw: Buffer, headers: Headers, opts: ParseOpt
   const p = payload as { type?: unknown; action?: unknown };
   if (typeof p.type !== "string" || !/^[A-Za-z]{1,60}$/.test(p.type)) throw new TrackerError("invalid", "body.type: expected the entity type, like Issue", 400, "body.type");
   const action = typeof p.action === "string" ? p.action.slice(0, 40) : undefined;
-  const ignored = (): TrackerDelivery => ({ deliveryId, event: { kind: "ignored", event: p.type as string, ...(action !== undefined ? { action } : {}) } });
+  const name = p.type.toLowerCase();
+  const ignored = (): TrackerDelivery & { name: string } => ({ deliveryId, name, event: { kind: "ignored", event: p.type as string, ...(action !== undefined ? { action } : {}) } });
 
   if (p.type === "Issue" && (action === "create" || action === "update")) {
     const d = check(issueEvent, payload);
@@ -114,9 +116,9 @@ export function parseLinearWebhook(raw: Buffer, headers: Headers, opts: ParseOpt
     // create: any intake label it carries; update: one added by this change (updatedFrom.labelIds is what it had)
     const before = d.updatedFrom?.labelIds;
     const added = action === "create" ? intake : before ? intake.filter((l) => !before.includes(l.id)) : [];
-    if (added.length) return { deliveryId, ...who, event: { kind: "labeled", item, label: added[0]!.name } };
-    if (action === "update" && d.updatedFrom?.stateId !== undefined && item.state === "closed") return { deliveryId, ...who, event: { kind: "closed", item } };
-    if (action === "update" && (d.updatedFrom?.title !== undefined || d.updatedFrom?.description !== undefined)) return { deliveryId, ...who, event: { kind: "edited", item } };
+    if (added.length) return { deliveryId, name, ...who, event: { kind: "labeled", item, label: added[0]!.name } };
+    if (action === "update" && d.updatedFrom?.stateId !== undefined && item.state === "closed") return { deliveryId, name, ...who, event: { kind: "closed", item } };
+    if (action === "update" && (d.updatedFrom?.title !== undefined || d.updatedFrom?.description !== undefined)) return { deliveryId, name, ...who, event: { kind: "edited", item } };
     return ignored();
   }
   if (p.type === "Comment" && action === "create") {
@@ -126,7 +128,7 @@ export function parseLinearWebhook(raw: Buffer, headers: Headers, opts: ParseOpt
     const repo = opts.repos.get(ref.team);
     const item: TrackerItem = { id: linearItemId(i.identifier), url: i.url, title: i.title, body: "", labels: [], state: "open", updatedAt: "", ...(repo ? { repo } : {}) };
     const who = d.actor?.id ? { actor: d.actor.id } : d.data.userId ? { actor: d.data.userId } : {};
-    return { deliveryId, ...who, event: { kind: "comment", item, commentId: d.data.id, body: d.data.body } };
+    return { deliveryId, name, ...who, event: { kind: "comment", item, commentId: d.data.id, body: d.data.body } };
   }
   return ignored();
 }

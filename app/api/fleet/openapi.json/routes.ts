@@ -39,6 +39,7 @@ import * as r29 from "../tokens/route";
 import * as r30 from "../users/[id]/route";
 import * as r31 from "../users/route";
 import * as rWebhookGithub from "../webhooks/github/route";
+import * as rWebhookLinear from "../webhooks/linear/route";
 import * as r32 from "../jobs/[id]/logs/route";
 import * as rJobArtifact from "../jobs/[id]/artifacts/[...name]/route";
 import * as rLeaseArtifact from "../leases/[id]/artifacts/[...name]/route";
@@ -85,6 +86,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "users/[id]/route.ts": r30,
   "users/route.ts": r31,
   "webhooks/github/route.ts": rWebhookGithub,
+  "webhooks/linear/route.ts": rWebhookLinear,
 };
 
 /** The specs of every exported method handler. */
