@@ -45,7 +45,7 @@ async function until<T>(what: string, read: () => Promise<T> | T, ok: (v: T) => 
 }
 
 describe.skipIf(process.platform === "win32")("--fallback DIR", () => {
-  it("runs inbox work while the coordinator is unreachable, finishes the lease it held, and claims again once it answers", async () => {
+  it("runs inbox work while the coordinator is unreachable, finishes the lease it held, claims again once it answers, and reconciles every folder result (recorded, duplicate, refused)", async () => {
     link = await startLink(app.url);
     const dir = path.join(s.dir, "queue");
     const agent = startAgent({
@@ -53,15 +53,22 @@ describe.skipIf(process.platform === "win32")("--fallback DIR", () => {
       token: app.enrollmentToken,
       name: "fb-1",
       sandbox: s,
-      args: ["--engines", "shell:2", "--max", "2", "--fallback", dir, "--fallback-after", "1s"],
+      args: ["--engines", "shell:3", "--max", "3", "--fallback", dir, "--fallback-after", "1s"],
       env: { FLEET_AGENT_OFFLINE_POLL_MS: "200" },
     });
     const held = await submitJob(app.url, app.adminToken, `---\nengine: shell\n---\n# held\n\necho held-start\nsleep 3\necho held-done\n`);
+    // Known online before the outage: the same file run offline is a duplicate; other content under its key is refused.
+    const dupText = `---\nengine: shell\nidempotency-key: dup-key\n---\n# dup\n\necho dup\n`;
+    const online = await submitJob(app.url, app.adminToken, dupText);
     await until("building", () => jobOf(held.id), (j) => j.stage === "building", agent);
+    await until("the online twin ran", () => jobOf(online.id), (j) => j.stage === "review", agent);
     link.cut();
     mkdirSync(path.join(dir, "inbox"), { recursive: true });
     writeFileSync(path.join(dir, "inbox", "offline-1.md"), `---\nengine: shell\nverify: "true"\n---\n# offline work\n\necho offline work\n`);
+    writeFileSync(path.join(dir, "inbox", "offline-dup.md"), dupText);
+    writeFileSync(path.join(dir, "inbox", "offline-clash.md"), dupText.replace("echo dup", "echo something else"));
     await until("the folder job ran", () => existsSync(path.join(dir, "testing", "offline-1.md")), (v) => v, agent);
+    await until("the folder twins ran", () => existsSync(path.join(dir, "review", "offline-dup.md")) && existsSync(path.join(dir, "review", "offline-clash.md")), (v) => v, agent);
     const result = JSON.parse(readFileSync(path.join(dir, "testing", "offline-1.result.json"), "utf8"));
     expect(result).toMatchObject({ outcome: "succeeded", exitCode: 0, stage: "testing", stages: ["review", "testing"] });
     expect(agent.stderr()).toMatch(/unreachable for \d+ s: taking work from .*inbox/);
@@ -71,6 +78,21 @@ describe.skipIf(process.platform === "win32")("--fallback DIR", () => {
     expect(done.runs).toHaveLength(1); // never claimed twice
     expect((await eventsOf(held.id)).filter((e) => e.type === "run:completed")).toHaveLength(1);
     await until("back online", () => agent.stderr(), (t) => /answers again/.test(t), agent);
+
+    // Reconciled: the folder run is a job with a completed attempt in the stage the rules give.
+    const rec = await until("reconciled", () => existsSync(path.join(dir, "testing", "offline-1.reconciled.json")), (v) => v, agent);
+    expect(rec).toBe(true);
+    const imported = JSON.parse(readFileSync(path.join(dir, "testing", "offline-1.reconciled.json"), "utf8"));
+    expect(imported).toMatchObject({ stage: "testing", duplicate: false });
+    const importedJob = await jobOf(imported.jobId);
+    expect(importedJob.stage).toBe("testing");
+    expect(importedJob.runs).toHaveLength(1);
+    await until("duplicate attached", () => existsSync(path.join(dir, "review", "offline-dup.reconciled.json")), (v) => v, agent);
+    expect(JSON.parse(readFileSync(path.join(dir, "review", "offline-dup.reconciled.json"), "utf8"))).toEqual({ jobId: online.id, stage: "review", duplicate: true });
+    expect((await jobOf(online.id)).runs).toHaveLength(1); // nothing ran again
+    await until("clash refused", () => existsSync(path.join(dir, "failed", "offline-clash.reconcile-error.txt")), (v) => v, agent);
+    expect(readFileSync(path.join(dir, "failed", "offline-clash.reconcile-error.txt"), "utf8")).toMatch(/409.*idempotency key "dup-key" was used for different content/);
+    expect(existsSync(path.join(dir, "failed", "offline-clash.md"))).toBe(true);
 
     const next = await submitJob(app.url, app.adminToken, `---\nengine: shell\n---\n# after\n\necho online again\n`);
     await until("claimed from the coordinator again", () => jobOf(next.id), (j) => j.stage === "review", agent);

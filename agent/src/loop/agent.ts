@@ -70,6 +70,7 @@ export class FactoryAgent {
   private replaying: Promise<void> | undefined;
   /** --fallback DIR: the folder queue while the coordinator is unreachable (./fallback.ts) */
   private fallback: FolderFallback | undefined;
+  private reconciling: Promise<void> | undefined;
 
   constructor(private readonly d: AgentDeps) {
     this.client = new CoordinatorClient(d.options.server);
@@ -95,6 +96,23 @@ export class FactoryAgent {
         }),
       });
     }
+  }
+
+  /** Records the fallback folder's finished jobs with the coordinator (../offline/reconcile.ts); one round at a time. */
+  private reconcile(): Promise<void> {
+    const dir = this.d.options.fallback?.dir;
+    if (!dir) return Promise.resolve();
+    this.reconciling ??= (async () => {
+      try {
+        const { reconcileFolder } = await import("../offline/reconcile");
+        await reconcileFolder(dir, this.client, (m) => this.d.log(`[folder] ${m}`));
+      } catch (e) {
+        this.d.log(`reconcile failed: ${(e as Error).message}`);
+      } finally {
+        this.reconciling = undefined;
+      }
+    })();
+    return this.reconciling;
   }
 
   /**
@@ -151,6 +169,7 @@ export class FactoryAgent {
     await this.claimLoop();
     await Promise.all([...this.jobs.values()].map((j) => j.run.done));
     await this.fallback?.stop(this.state === "stopping");
+    await this.reconciling;
     // Last chance before exit; what is still undelivered waits in the outbox for the next start.
     if (this.outbox.pending()) await this.replay();
     this.stopAll.abort();
@@ -282,6 +301,7 @@ export class FactoryAgent {
         await this.heartbeat();
         failures = 0;
         this.fallback?.reachable();
+        if (this.fallback) void this.reconcile();
         // The coordinator answers: a partition may have healed, so deliver what waited.
         if (this.outbox.pending()) void this.replay();
       } catch (e) {

@@ -21,9 +21,12 @@ import {
   type RegisterResponse,
   type RenewResponse,
 } from "@/lib/protocol";
+import { runImported, type RunImport } from "@/lib/api/runs";
 import { artifactUploadResponse, type ArtifactUploadQuery, type ArtifactUploadResponse } from "@/lib/artifacts";
 import { LeaseLostError, RejectedError, TransientError, UnauthorizedError } from "./errors";
 import { httpRequest, type HttpResponse } from "./http";
+
+type RunImported = z.infer<typeof runImported>;
 
 interface RequestOptions {
   token: string;
@@ -81,6 +84,11 @@ export class CoordinatorClient {
     const r = artifactUploadResponse.safeParse(parseJson(res));
     if (!r.success) throw new RejectedError(`PUT ${path}: unexpected response (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message})`, res.status);
     return r.data;
+  }
+
+  /** A folder-queue run, recorded on reconnect (POST /runs/import). */
+  async importRun(body: RunImport): Promise<RunImported> {
+    return this.json("POST", "/api/fleet/runs/import", body, runImported, { token: this.token(), timeoutMs: 60_000 });
   }
 
   async complete(leaseId: string, body: CompleteRequest): Promise<void> {

@@ -18,7 +18,7 @@ export const STAGE_DIRS = ["inbox", "building", "review", "testing", "shipped", 
 export type StageDir = (typeof STAGE_DIRS)[number];
 
 /** Suffixes of the files that travel with `<stem>.md`. */
-const SIDECARS = [".log", ".result.json", ".errors.txt", ".artifacts"] as const;
+const SIDECARS = [".log", ".result.json", ".errors.txt", ".artifacts", ".reconciled.json", ".reconcile-error.txt"] as const;
 
 export class FolderQueue {
   constructor(readonly root: string) {}

@@ -26,7 +26,7 @@ import { advertisedSet, parseCapability, satisfies } from "@/lib/capability";
 import { sha256Hex } from "@/lib/hash";
 import { parseJobFile } from "@/lib/manifest";
 import { parseProfile, resolveJob, type ResolvedJob } from "@/lib/profile";
-import type { ArtifactReport, ClaimResponse, Station } from "@/lib/protocol";
+import type { AgentEvent, ArtifactReport, ClaimResponse, CompleteRequest, Station } from "@/lib/protocol";
 import { redact } from "@/lib/secrets";
 import { stageAfterEngineExit, stageAfterVerify } from "@/lib/stages";
 import type { FieldProblem, Priority } from "@/lib/types";
@@ -91,6 +91,9 @@ export interface OfflineResult {
   /** `file`: its name in `<stem>.artifacts/` beside the job */
   artifacts?: { name: string; kind: string; size: number; file?: string; path?: string }[];
   timings: { claimedAt: string; finishedAt: string; durationMs: number };
+  /** the folder lease and what the run reported, for the import on reconnect (--fallback: ../outbox/reconcile.ts) */
+  leaseId?: string;
+  attempt?: { events: AgentEvent[]; complete: Omit<CompleteRequest, "epoch"> };
 }
 
 export class OfflineAgent {
@@ -362,7 +365,7 @@ export class OfflineAgent {
     });
     this.jobs.set(stem, { run, engine, ...(job.manifest.lock ? { lock: job.manifest.lock } : {}) });
     void run.done
-      .then((r) => this.settle(stem, job, hash, engine, lease, r, claimedAt))
+      .then((r) => this.settle(stem, job, hash, engine, lease, r, claimedAt, leaseId))
       .catch((e: Error) => this.d.log(`${stem}.md: ${e.stack ?? e.message}`))
       .finally(() => {
         this.jobs.delete(stem);
@@ -371,7 +374,7 @@ export class OfflineAgent {
   }
 
   /** Writes the result beside the job and moves it where the Phase-0 rules say. */
-  private settle(stem: string, job: ResolvedJob, hash: string, engine: string, lease: LocalLease, r: JobResult, claimedAt: number): void {
+  private settle(stem: string, job: ResolvedJob, hash: string, engine: string, lease: LocalLease, r: JobResult, claimedAt: number, leaseId: string): void {
     const c = lease.completion;
     const stages: StageDir[] = [];
     let stage: StageDir;
@@ -414,6 +417,8 @@ export class OfflineAgent {
         finishedAt: new Date(finishedAt).toISOString(),
         durationMs: finishedAt - claimedAt,
       },
+      leaseId,
+      ...(c ? { attempt: { events: lease.kept, complete: importable(c) } } : {}),
     };
     writeFileSync(this.queue.path("building", stem, ".result.json"), JSON.stringify(result, null, 2) + "\n");
     const to = this.queue.move(stem, "building", stage);
@@ -435,4 +440,12 @@ export class OfflineAgent {
       return entry;
     });
   }
+}
+
+/** The completion as the import carries it: no epoch (the coordinator grants one), no delivery, artifacts by name only. */
+function importable(c: CompleteRequest): Omit<CompleteRequest, "epoch"> {
+  const { epoch: _epoch, delivery: _delivery, artifacts, ...rest } = c;
+  void _epoch;
+  void _delivery;
+  return { ...rest, ...(artifacts?.length ? { artifacts: artifacts.map((a) => ({ name: a.name, kind: a.kind, size: a.size })) } : {}) };
 }
