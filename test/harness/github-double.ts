@@ -1,3 +1,4 @@
+import { issuesPart, type IssuesPart } from "./github-double-issues";
 import type { ChildProcess } from "node:child_process";
 import http from "node:http";
 import { createRequire } from "node:module";
@@ -67,6 +68,14 @@ function nullableEnums(node: unknown): void {
   const o = node as Json;
   if (o.nullable === true && Array.isArray(o.enum) && !o.enum.includes(null)) o.enum = [...o.enum, null];
   for (const v of Object.values(o)) nullableEnums(v);
+  // `nullable` beside allOf/anyOf/oneOf and no `type` (the issue schemas: pinned_comment, issue_field_values…):
+  // Ajv refuses it; the same meaning is "the composition, or null".
+  if (o.nullable === true && o.type === undefined) {
+    delete o.nullable;
+    const rest = { ...o };
+    for (const k of Object.keys(o)) delete o[k];
+    o.anyOf = [rest, { type: "null" }];
+  }
 }
 
 function esc(seg: string): string {
@@ -257,6 +266,8 @@ export interface GithubDouble {
   pushTo(owner: string, name: string, branch: string, sha: string): void;
   /** answers the next request with this (validated like any other): a way to test refusals GitHub may give */
   answerNext(a: DoubleAnswer): void;
+  /** issues, labels, comments (github-double-issues.ts) */
+  issues: IssuesPart;
   close(): Promise<void>;
 }
 
@@ -282,6 +293,7 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
   const children = new Set<ChildProcess>();
   let base = "";
   let reviewIds = 0;
+  const issues = issuesPart((name) => structuredClone(deref(`/components/examples/${name}`).value.value as Record<string, unknown>));
 
   const repoOf = (owner: string, name: string) => repos.get(`${owner}/${name}`.toLowerCase());
   const branches = (r: Repo) => (r.bare ? branchesOf(r.bare) : r.branches);
@@ -484,7 +496,8 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
         };
       }
       default:
-        return err(404, "Not Found");
+        // issues, labels, comments: github-double-issues.ts
+        return issues.handle(req, r ? { owner: r.owner, name: r.name } : undefined, base) ?? err(404, "Not Found");
     }
   }
 
@@ -525,6 +538,8 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
         const a = err(401, "Bad credentials");
         return send(a);
       }
+      // an edge 503 during an issues outage (github-double-issues.ts): not the operation's own answer
+      if (issues.takeOutage(String(v.op.op.operationId))) return send({ status: 503, body: { message: "Service Unavailable" } });
       let answer: DoubleAnswer;
       try {
         answer = queued.shift() ?? handle({ operationId: String(v.op.op.operationId), params: v.params, query: url.searchParams, body, headers: req.headers });
@@ -625,6 +640,7 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
     answerNext(a) {
       queued.push(a);
     },
+    issues,
     close: async () => {
       for (const c of children) c.kill("SIGKILL");
       server.closeAllConnections();
