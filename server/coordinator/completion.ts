@@ -31,6 +31,8 @@ export interface NextStage {
   budget?: string[];
   /** files outside allowed-scope (ship is gated) */
   outOfScope?: string[];
+  /** review-policy auto with pushed commits: the coordinator ships through the delivery (auto-ship.ts) */
+  autoShip?: true;
 }
 
 export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: number, jitter: Jitter): NextStage {
@@ -44,12 +46,20 @@ export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: num
     if (!report.verify) return { stage: "review", countAttempt: true, cause: "the engine exited 0; waiting for review" };
     if (report.verify.passed) {
       const outOfScope = deliveredOutOfScope(m["allowed-scope"], report.scope);
-      const green = stageAfterGreenVerify(m["review-policy"], outOfScope);
+      const green = stageAfterGreenVerify(m["review-policy"], outOfScope, delivers(job, report));
       return { ...green, countAttempt: true, ...(outOfScope.length ? { outOfScope } : {}) };
     }
     return afterFailure(job, report, now, jitter, "verify_failed", ["review", "failed"]);
   }
   return afterFailure(job, report, now, jitter, report.outcome === "timeout" ? "timeout" : "agent_failed", ["failed"]);
+}
+
+/**
+ * The attempt pushed the job's own commits (a follow-up's land through its parent's PR, so it
+ * keeps shipping by the stage as before).
+ */
+function delivers(job: JobRecord, report: WireComplete): boolean {
+  return job.delivery !== undefined && !job.followUpOf && report.delivery?.pushed === true;
 }
 
 function afterFailure(job: JobRecord, report: WireComplete, now: number, jitter: Jitter, kind: FailureKind, via: Stage[]): NextStage {

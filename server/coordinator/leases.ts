@@ -8,6 +8,7 @@ import type { AttemptResult } from "@/server/store/records";
 import { noteRunEnd } from "./metrics-notes";
 import { attemptEvents, attemptPatch } from "./attempt-end";
 import { recordLiveCost } from "./budgets";
+import { autoShipAfterAttempt } from "./auto-ship";
 import { stageAfterAttempt } from "./completion";
 import { afterTaskAttempt, attemptDelivery, deliveryAfterAttempt, withDelivery } from "./delivery";
 import { afterFollowUpAttempt } from "./follow-ups";
@@ -162,6 +163,8 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
     await afterFollowUpAttempt(ctx, done.job, body);
     // A pushed head in review/testing: the job's pull request (forge call after the write, errors logged).
     await afterAttemptPullRequest(ctx, done.job);
+    // review-policy auto with pushed commits on plain git: the merge task, as Ship would queue it.
+    await autoShipAfterAttempt(ctx, done.job, next);
   }
   return { stage: done.job.stage, duplicate: done.duplicate };
 }

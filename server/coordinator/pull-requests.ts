@@ -13,6 +13,7 @@ import type { CoordinatorContext } from "./context";
 import { jobEvent, type JobEvent } from "./events";
 import { moveJob } from "./move-job";
 import { redactDeep } from "./redaction";
+import { deliveredOutOfScope } from "./policies/gates";
 import { afterPullRequestChange } from "./review-loop";
 
 /**
@@ -27,7 +28,11 @@ import { afterPullRequestChange } from "./review-loop";
  *   webhook or poll ─► refreshPullRequest ─► record; merged on the forge → shipped, closed → cancelled
  *   Ship ─► shipPullRequest: read, gate (checks, reviews, conflict, head), merge with the head SHA
  *           → mergeSha, delivery:merged, shipped; refused → 409 with the reason (kept on pr.error)
+ *   review-policy auto (auto-ship.ts) ─► the webhook or poll's read, once the gate is clean, Ships
  */
+
+/** Who ships a review-policy auto job (the `by` of its merge). */
+export const AUTO_SHIP_BY = "review-policy:auto";
 
 /** The stages in which a PR is opened for a pushed head: waiting for a person, or failed by verify (a draft). */
 const OPEN_IN: readonly Stage[] = ["review", "testing", "failed"];
@@ -148,7 +153,34 @@ export async function afterAttemptPullRequest(ctx: CoordinatorContext, job: JobR
 export async function refreshPullRequest(ctx: CoordinatorContext, pr: { owner: string; repo: string; number: number }): Promise<JobRecord | undefined> {
   const job = await jobHoldingPullRequest(ctx, pr);
   if (!job) return undefined;
-  return refreshJobPullRequest(ctx, job);
+  return refreshAndAutoMerge(ctx, job);
+}
+
+/** The webhook's and the poll's read: the record, then the merge of a review-policy auto job whose gate is clean. */
+async function refreshAndAutoMerge(ctx: CoordinatorContext, job: JobRecord): Promise<JobRecord | undefined> {
+  const read = await refreshJobPullRequest(ctx, job);
+  return read ? ((await autoMergeIfClean(ctx, read)) ?? read) : undefined;
+}
+
+/**
+ * review-policy auto: a job waiting in testing whose PR passes the same gate as Ship (open, not a
+ * draft, the job's head, no conflict, checks passed or none, no change requests) and whose
+ * delivered scope is clean is merged as Ship would. A refusal by the forge is kept on pr.error
+ * and not retried until the PR changes (a refresh clears it then); it never throws.
+ */
+export async function autoMergeIfClean(ctx: CoordinatorContext, job: JobRecord): Promise<JobRecord | undefined> {
+  const d = job.delivery;
+  const pr = d?.pr;
+  if (job.manifest["review-policy"] !== "auto" || job.stage !== "testing" || job.followUpOf || !d || !pr || pr.error || gateOf(pr, d)) return undefined;
+  const runs = await ctx.store.listRuns(job.id);
+  const scope = [...runs].reverse().find((r) => r.scope)?.scope;
+  if (deliveredOutOfScope(job.manifest["allowed-scope"], scope).length > 0) return undefined;
+  try {
+    return await shipPullRequest(ctx, job, AUTO_SHIP_BY);
+  } catch (err) {
+    log.warn({ err, jobId: job.id, pr: pr.number }, "auto-ship: the pull request did not merge; the reason is on the PR");
+    return undefined;
+  }
 }
 
 /** refreshPullRequest for a job already read. */
@@ -309,7 +341,7 @@ export async function pollPullRequests(ctx: CoordinatorContext, max = 20): Promi
       return undefined;
     });
   for (const job of due.slice(0, max)) if (await each(job, openPullRequestIfDue)) opened++;
-  for (const job of stale.slice(0, Math.max(0, max - due.length))) if (await each(job, refreshJobPullRequest)) refreshed++;
+  for (const job of stale.slice(0, Math.max(0, max - due.length))) if (await each(job, refreshAndAutoMerge)) refreshed++;
   return { opened, refreshed };
 }
 

@@ -72,7 +72,7 @@ async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: 
 
 let n = 0;
 /** A git-backed repository on the double and a job on it whose agent writes and commits one file. */
-async function jobOn(opts: { verify?: string; requiredChecks?: string[]; requiredApprovals?: number } = {}) {
+async function jobOn(opts: { verify?: string; requiredChecks?: string[]; requiredApprovals?: number; reviewPolicy?: string } = {}) {
   const repo = `shop-${++n}`;
   gh.addRepo("acme", repo, { git: true, ...(opts.requiredChecks ? { requiredChecks: opts.requiredChecks } : {}), ...(opts.requiredApprovals ? { requiredApprovals: opts.requiredApprovals } : {}) });
   const text = [
@@ -80,6 +80,7 @@ async function jobOn(opts: { verify?: string; requiredChecks?: string[]; require
     "engine: fake",
     `repo: ${JSON.stringify(gh.cloneUrl("acme", repo))}`,
     `verify: ${JSON.stringify(opts.verify ?? "test -f b.txt")}`,
+    ...(opts.reviewPolicy ? [`review-policy: ${opts.reviewPolicy}`] : []),
     "---",
     `# Add the b file ${n}`,
     "",
@@ -179,6 +180,25 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
     expect(shipped.body.delivery.pr.review).toBe("approved");
     expect(git(bare, "rev-parse", "main")).toBe(shipped.body.delivery.mergeSha);
+  }, 60_000);
+
+  it("review-policy auto: the PR is opened, not merged while its checks run, and merged by the coordinator once they pass", async () => {
+    const ctx = (await services()).ctx;
+    const { id, repo, bare } = await jobOn({ requiredChecks: ["ci"], reviewPolicy: "auto" });
+    const job = await withPr(id, "testing");
+    const head = job.delivery.headSha as string;
+    const main = git(bare, "rev-parse", "main");
+    gh.setChecks("acme", repo, head, [{ name: "ci", status: "in_progress" }]);
+    expect(await refreshPullRequest(ctx, { owner: "acme", repo, number: 1 })).toMatchObject({ stage: "testing", delivery: { pr: { state: "open", checks: "pending" } } });
+    expect(git(bare, "rev-parse", "main")).toBe(main);
+
+    gh.setChecks("acme", repo, head, [{ name: "ci", status: "completed", conclusion: "success" }]);
+    const merged = await refreshPullRequest(ctx, { owner: "acme", repo, number: 1 });
+    expect(merged).toMatchObject({ stage: "shipped", delivery: { pr: { state: "merged" } } });
+    const mergeSha = merged!.delivery!.mergeSha!;
+    expect(git(bare, "rev-parse", "main")).toBe(mergeSha);
+    expect(git(bare, "show", `${mergeSha}:b.txt`)).toBe("b");
+    expect((await eventTypes(id)).find((e) => e.type === "delivery:merged")!.data).toMatchObject({ pr: 1, mergeSha, by: "review-policy:auto" });
   }, 60_000);
 
   it("a PR merged on the forge ships the job (refreshPullRequest, as the webhook calls it); one closed there cancels it (the poll)", async () => {

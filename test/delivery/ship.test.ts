@@ -132,6 +132,41 @@ forEachProvider(({ newStore }) => {
     expect(events).toEqual(expect.arrayContaining(["delivery:ship_queued", "delivery:merged"]));
   });
 
+  it("review-policy auto with a pushed branch: the coordinator queues the merge itself; shipped once the origin's base branch has the commit", async () => {
+    const o = origin();
+    const s = scenario(await newStore());
+    const job = await s.submit({ repo: o.url, delivery: "branch", "base-branch": "main", "review-policy": "auto", verify: "true" }, "Auto b");
+    const f = await factory(s, "mac-1");
+    const c = (await f.claim())!;
+    const report = await runJob(path.join(o.root, "wd"), c, "b.txt");
+    // Verify green and the scope clean, but nothing is merged yet: the job waits in testing for its merge task.
+    expect((await f.complete(c, { outcome: "succeeded", exitCode: 0, verify: { passed: true, exitCode: 0, output: "" }, delivery: report })).stage).toBe("testing");
+    const waiting = await getJob(s.ctx, job.id);
+    expect(waiting.delivery!.task).toMatchObject({ kind: "merge" });
+    expect(g(o.bare, "rev-parse", "main")).not.toBe(report.headSha);
+
+    const t = (await f.claim())!;
+    expect(t.job.id).toBe(waiting.delivery!.task!.jobId);
+    const r = await runTask(path.join(o.root, "wd2"), t);
+    expect((await f.complete(t, { outcome: r.outcome, exitCode: 0, delivery: r.delivery })).stage).toBe("shipped");
+    const shipped = await getJob(s.ctx, job.id);
+    expect(shipped.stage).toBe("shipped");
+    expect(shipped.delivery!.mergeSha).toBe(report.headSha);
+    expect(g(o.bare, "rev-parse", "main")).toBe(report.headSha);
+    expect(g(o.bare, "show", "main:b.txt")).toBe("b.txt");
+    const queued = (await s.ctx.store.readEvents(job.id, 0, 1000)).find((e) => e.type === "delivery:ship_queued");
+    expect(queued?.data).toMatchObject({ by: "review-policy:auto" });
+  });
+
+  it("review-policy auto without a delivery still ships by the stage alone", async () => {
+    const s = scenario(await newStore());
+    const job = await s.submit({ "review-policy": "auto", verify: "true" }, "no repo");
+    const f = await factory(s, "mac-1");
+    const c = (await f.claim())!;
+    expect((await f.complete(c, { outcome: "succeeded", exitCode: 0, verify: { passed: true, exitCode: 0, output: "" } })).stage).toBe("shipped");
+    expect((await getJob(s.ctx, job.id)).delivery).toBeUndefined();
+  });
+
   it("a push refused as non-fast-forward waits in review; Ship is refused; Retry push runs on the factory holding the branch", async () => {
     const o = origin();
     const s = scenario(await newStore());

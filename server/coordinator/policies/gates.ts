@@ -7,6 +7,9 @@ import type { ScopeReport } from "@/server/store/records";
  * The gates between a green attempt and `shipped`, as pure decisions:
  *
  *   verify green, scope clean, review-policy auto          → shipped (review → testing → shipped)
+ *     … and the commits were pushed (a delivery)           → testing, then shipped when they land:
+ *                                                            a merge task (plain git) or the PR
+ *                                                            merged once its checks pass
  *   verify green, manual or {reviewers}                    → testing, waits for people
  *   verify green, files outside allowed-scope              → testing; `ship` refused (scope_violation)
  *                                                            unless an admin overrides with a reason
@@ -46,11 +49,20 @@ export function deliveredOutOfScope(allowed: readonly string[], scope: ScopeRepo
   return outOfScopeFiles(allowed, scope);
 }
 
-export type GreenNext = { stage: "shipped"; via: ["review", "testing"]; cause: string } | { stage: "testing"; via: ["review"]; cause: string };
+export type GreenNext =
+  | { stage: "shipped"; via: ["review", "testing"]; cause: string }
+  | { stage: "testing"; via: ["review"]; cause: string; autoShip?: true };
 
-export function stageAfterGreenVerify(policy: ReviewPolicy, outOfScope: readonly string[]): GreenNext {
+/**
+ * `delivered`: the attempt pushed the job's commits. Shipping only the stage would leave them on
+ * a branch, so auto waits in testing and the coordinator ships through the delivery (autoShip).
+ */
+export function stageAfterGreenVerify(policy: ReviewPolicy, outOfScope: readonly string[], delivered = false): GreenNext {
   if (outOfScope.length > 0) {
     return { stage: "testing", via: ["review"], cause: `verify passed, but ${outOfScope.length} file(s) changed outside allowed-scope: ship needs an admin override` };
+  }
+  if (policy === "auto" && delivered) {
+    return { stage: "testing", via: ["review"], cause: "verify passed and the scope is clean; review-policy auto ships it once the pushed commits land", autoShip: true };
   }
   if (policy === "auto") return { stage: "shipped", via: ["review", "testing"], cause: "verify passed and the scope is clean; review-policy auto ships it" };
   if (policy === "manual") return { stage: "testing", via: ["review"], cause: "verify passed; review-policy manual waits for a person to ship" };
