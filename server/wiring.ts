@@ -17,6 +17,7 @@ import { buildRequestLimits, type RequestLimits } from "./limits";
 import { forgeConfig } from "./forge";
 import { githubAdapter } from "./forge/github/adapter";
 import { githubTracker } from "./tracker/github/adapter";
+import { linearTrackerFromEnv } from "./tracker/linear/from-env";
 import { openArtifactStore } from "./artifacts/open";
 import { ArtifactService } from "./artifacts/service";
 
@@ -182,7 +183,7 @@ async function build(): Promise<Services> {
     }),
     // GitHub Issues as a tracker with the same token (issues: write); Linear joins here with LINEAR_API_KEY.
     tracker: {
-      ports: e.GITHUB_TOKEN ? [githubTracker({ token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL })] : [],
+      ports: [...(e.GITHUB_TOKEN ? [githubTracker({ token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL })] : []), ...(e.LINEAR_API_KEY ? [linearTrackerFromEnv(e)!] : [])],
       botLogins: e.FLEET_TRACKER_BOT,
       mention: e.FLEET_TRACKER_MENTION,
       pollRepos: e.FLEET_TRACKER_POLL_REPOS,

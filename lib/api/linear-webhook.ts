@@ -7,16 +7,6 @@ import { z } from "zod";
 /** Linear's deliveries are a few KiB; past 1 MiB the body is refused (413) unread. */
 export const LINEAR_WEBHOOK_MAX_BYTES = 1 << 20;
 
-export const linearWebhookTaken = z.object({
-  delivery: z.string(),
-  /** the canonical item id, `linear:ENG-42` */
-  item: z.string(),
-  /** the job the item is (created now, or imported before with the same content) */
-  job: z.object({ id: z.string(), created: z.boolean() }).optional(),
-  /** why no job came of it (the item is closed, its team has no repository…) */
-  reason: z.string().optional(),
-});
-
 export const linearWebhookDuplicate = z.object({ delivery: z.string(), duplicate: z.literal(true) });
 
 export const linearWebhookIgnored = z.object({ delivery: z.string(), ignored: z.literal(true), event: z.string(), reason: z.string() });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { linearTracker } from "@/server/tracker/linear/adapter";
-import { type TrackerError } from "@/server/tracker/linear/port-shape";
+import type { TrackerError } from "@/server/tracker/port";
 import { startLinearDouble, type LinearDouble } from "../harness/linear-double";
 
 /**

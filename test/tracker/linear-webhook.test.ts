@@ -101,7 +101,7 @@ it("refuses a bad, missing or other-secret signature with 401 and writes nothing
   expect(linear.operations.filter((o) => o.name === "issue")).toHaveLength(0);
   // The refused id was not recorded: the genuine delivery with it is taken.
   const real = await deliver(payload, { id: "first-try", body });
-  expect([real.status, real.body.item]).toEqual([200, `linear:${i.identifier}`]);
+  expect([real.status, real.body.tracker]).toEqual([200, { outcome: "created", jobId: expect.any(String) }]);
 });
 
 it("refuses a stale webhookTimestamp (a captured delivery replayed later) with 401, and one with none", async () => {
@@ -121,11 +121,11 @@ it("a labelled issue becomes one job with tracker-item linear:ENG-n; a replayed 
   const payload = issueEvent(i.identifier, { action: "update", updatedFrom: { labelIds: [] } });
   const first = await deliver(payload, { id: "replayed" });
   expect(first.status).toBe(200);
-  expect(first.body).toEqual({ delivery: "replayed", item: `linear:${i.identifier}`, job: { id: expect.any(String), created: true } });
-  const jobId = (first.body.job as { id: string }).id;
+  expect(first.body).toEqual({ delivery: "replayed", event: "issue", tracker: { outcome: "created", jobId: expect.any(String) } });
+  const jobId = (first.body.tracker as { jobId: string }).jobId;
   const job = await (await services()).ctx.store.getJob(jobId);
   expect(job).toMatchObject({ stage: "queued", title: "Add a health check" });
-  expect(job?.manifest).toMatchObject({ repo: REPO, "tracker-item": `linear:${i.identifier}`, "idempotency-key": expect.stringMatching(new RegExp(`^linear:${i.identifier}@[0-9a-f]{16}$`)) });
+  expect(job?.manifest).toMatchObject({ repo: REPO, "tracker-item": `linear:${i.identifier}`, "idempotency-key": expect.stringContaining(`linear:${i.identifier}`) });
   expect(job?.body).toContain("GET /healthz answers 200.");
   (await services()).ctx.store.resetOpCounts();
   for (let k = 0; k < 2; k++) {
@@ -133,10 +133,10 @@ it("a labelled issue becomes one job with tracker-item linear:ENG-n; a replayed 
     expect([again.status, again.body]).toEqual([200, { delivery: "replayed", duplicate: true }]);
   }
   // The only store call of a replay is the refused record.
-  expect((await services()).ctx.store.opCounts()).toEqual({ recordWebhookDelivery: 2 });
+  expect(await writes()).toEqual(["recordWebhookDelivery"]);
   // A new delivery of the same, unchanged issue creates nothing (idempotency-key = item + content hash).
   const same = await deliver(payload);
-  expect(same.body.job).toEqual({ id: jobId, created: false });
+  expect(same.body.tracker).toEqual({ outcome: "existing", jobId });
 });
 
 it("ignores (202) what the fleet does not act on, recording nothing", async () => {
@@ -158,8 +158,8 @@ it("an issue of a team with no mapped repository is not taken, and the answer sa
   const i = linear.addIssue("OPS", { title: "Rotate keys", labels: ["agent:run"] });
   const r = await deliver(issueEvent(i.identifier, { action: "create" }));
   expect(r.status).toBe(200);
-  expect(r.body).toMatchObject({ item: `linear:${i.identifier}`, reason: expect.stringContaining("set FLEET_LINEAR_REPOS=OPS=") });
-  expect(r.body.job).toBeUndefined();
+  expect(r.body).toEqual({ delivery: expect.any(String), event: "issue", tracker: { outcome: "ignored", reason: expect.stringContaining("set FLEET_LINEAR_REPOS=OPS=") } });
+  expect(await writes()).toEqual([]);
 });
 
 it("refuses a body over 1 MiB with 413, before reading the signature", async () => {
@@ -191,7 +191,7 @@ it("refuses a signed but malformed payload with 400 naming the field, and record
   expect(await writes()).toEqual([]);
   // Fixed and sent again with the same id, it is taken.
   const fixed = await deliver(good, { id: "malformed" });
-  expect([fixed.status, (fixed.body.job as { created: boolean }).created]).toEqual([200, true]);
+  expect([fixed.status, (fixed.body.tracker as { outcome: string }).outcome]).toEqual([200, "created"]);
 });
 
 it("Linear down while the issue is read: 503 so Linear retries, and the delivery is not kept as seen", async () => {
@@ -201,5 +201,5 @@ it("Linear down while the issue is read: 503 so Linear retries, and the delivery
   const down = await deliver(payload, { id: "during-outage" });
   expect([down.status, down.body.code]).toEqual([503, "unavailable"]);
   const retried = await deliver(payload, { id: "during-outage" });
-  expect([retried.status, (retried.body.job as { created: boolean }).created]).toEqual([200, true]);
+  expect([retried.status, (retried.body.tracker as { outcome: string }).outcome]).toEqual([200, "created"]);
 });

@@ -3,7 +3,7 @@ import { LinearClient, type Issue } from "@linear/sdk";
 import { isIntakeLabel, type RepoMap } from "./config";
 import { linearCall } from "./errors";
 import { linearItemId, parseLinearItemId, TEAM_KEY, type LinearItemRef } from "./item-id";
-import { TrackerError, type ListLabelledResult, type TrackerItem, type TrackerPort } from "./port-shape";
+import { TrackerError, type ListLabelledResult, type TrackerItem, type TrackerPort } from "../port";
 import { parseLinearWebhook, verifyLinearSignature } from "./webhook";
 
 /**

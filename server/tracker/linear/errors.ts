@@ -1,6 +1,6 @@
 import "server-only";
 import { LinearError, LinearErrorType } from "@linear/sdk";
-import { TrackerError } from "./port-shape";
+import { TrackerError } from "../port";
 
 /**
  * Linear's failures in the tracker port's words (TrackerError). The SDK's own error carries the

@@ -3,7 +3,7 @@ import { LinearWebhookClient } from "@linear/sdk/webhooks";
 import { z } from "zod";
 import { isIntakeLabel, type RepoMap } from "./config";
 import { linearItemId, parseIdentifier } from "./item-id";
-import { TrackerError, type TrackerDelivery, type TrackerItem } from "./port-shape";
+import { TrackerError, type TrackerDelivery, type TrackerItem } from "../port";
 
 /**
  * A Linear webhook delivery: verified before anything of it is read, then parsed as hostile input.
@@ -118,7 +118,11 @@ export function parseLinearWebhook(raw: Buffer, headers: Headers, opts: ParseOpt
     const added = action === "create" ? intake : before ? intake.filter((l) => !before.includes(l.id)) : [];
     if (added.length) return { deliveryId, name, ...who, event: { kind: "labeled", item, label: added[0]!.name } };
     if (action === "update" && d.updatedFrom?.stateId !== undefined && item.state === "closed") return { deliveryId, name, ...who, event: { kind: "closed", item } };
-    if (action === "update" && (d.updatedFrom?.title !== undefined || d.updatedFrom?.description !== undefined)) return { deliveryId, name, ...who, event: { kind: "edited", item } };
+    if (action === "update" && (d.updatedFrom?.title !== undefined || d.updatedFrom?.description !== undefined)) {
+      // updatedFrom holds the previous values of what changed: the text the job (if any) was made of
+      const previous = { ...(d.updatedFrom.title != null ? { title: d.updatedFrom.title } : {}), ...(d.updatedFrom.description !== undefined ? { body: d.updatedFrom.description ?? "" } : {}) };
+      return { deliveryId, name, ...who, event: { kind: "edited", item, previous } };
+    }
     return ignored();
   }
   if (p.type === "Comment" && action === "create") {
