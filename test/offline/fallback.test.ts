@@ -19,7 +19,7 @@ let s: ReturnType<typeof agentSandbox>;
 
 beforeAll(async () => {
   buildAgent();
-  app = await startInProcess({ FLEET_LEASE_TTL_MS: "8000", FLEET_HEARTBEAT_MS: "300", FLEET_SWEEP_MS: "200" }, OFFLINE_EDGE_ROUTES);
+  app = await startInProcess({ FLEET_LEASE_TTL_MS: "30000", FLEET_HEARTBEAT_MS: "300", FLEET_SWEEP_MS: "200" }, OFFLINE_EDGE_ROUTES);
   s = agentSandbox();
 }, 120_000);
 afterEach(async () => {
