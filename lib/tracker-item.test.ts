@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatTrackerItem, parseTrackerItem, sameTrackerItem, TRACKER_ITEM_MAX } from "./tracker-item";
+import { formatTrackerItem, parseTrackerItem, sameTrackerItem, TRACKER_ITEM_MAX, trackerItemUrl } from "./tracker-item";
 
 describe("tracker item ids", () => {
   it("parses and formats the canonical GitHub form", () => {
@@ -50,5 +50,15 @@ describe("tracker item ids", () => {
     expect(sameTrackerItem("github:Octo/Shop#1", "github:octo/shop#1")).toBe(true);
     expect(sameTrackerItem("github:octo/shop#1", "github:octo/shop#2")).toBe(false);
     expect(sameTrackerItem("nope", "nope")).toBe(false);
+  });
+});
+
+describe("tracker item pages", () => {
+  it("links GitHub issues on the configured host; Linear has no URL without its workspace", () => {
+    expect(trackerItemUrl("github:acme/shop#12")).toBe("https://github.com/acme/shop/issues/12");
+    expect(trackerItemUrl("github:acme/shop#12", "ghe.example")).toBe("https://ghe.example/acme/shop/issues/12");
+    expect(trackerItemUrl("github:acme/shop#12", "127.0.0.1:4000")).toBe("http://127.0.0.1:4000/acme/shop/issues/12");
+    expect(trackerItemUrl("linear:ENG-1")).toBeUndefined();
+    expect(trackerItemUrl("LIN-1")).toBeUndefined();
   });
 });

@@ -59,3 +59,14 @@ export function sameTrackerItem(a: string, b: string): boolean {
 function clip(s: string, n = 60): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
+
+/**
+ * The item's page for people: GitHub issues on `githubHost` (github.com, a GHE host, or a loopback
+ * host:port, served over http), undefined for Linear (its URL needs the workspace, which the id lacks).
+ */
+export function trackerItemUrl(id: string, githubHost = "github.com"): string | undefined {
+  const p = parseTrackerItem(id);
+  if (!p.ok || p.ref.tracker !== "github") return undefined;
+  const scheme = /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(githubHost) ? "http" : "https";
+  return `${scheme}://${githubHost}/${p.ref.owner}/${p.ref.repo}/issues/${p.ref.number}`;
+}

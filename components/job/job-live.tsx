@@ -183,6 +183,11 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
             placedOn={placedOn}
             factoryNames={factoryNames}
           />
+          {job.tracker ? (
+            <p data-testid="tracker-item">
+              From tracker item {job.tracker.url ? <a href={job.tracker.url} rel="noreferrer" target="_blank">{job.tracker.item}</a> : job.tracker.item}
+            </p>
+          ) : null}
           <DeliveryPanel delivery={job.delivery} task={job.task} followUpOf={job.followUpOf} followUpRefused={lastFollowUpRefusal(events)} />
           <LogTail
             buffer={log}

@@ -172,6 +172,8 @@ export const jobView = z.object({
     .optional(),
   /** a delivery task job: the job whose branch it pushes or merges */
   task: z.object({ kind: z.enum(["push", "merge"]), of: z.string() }).optional(),
+  /** the tracker item the job came from (issue 16): its id and, where known, its page */
+  tracker: z.object({ item: z.string(), url: z.string().optional() }).optional(),
   /** a follow-up job of the review loop: the job whose branch it continues, and why */
   followUpOf: z.object({ of: z.string(), reason: z.enum(["checks_failed", "changes_requested"]), round: z.number().int() }).optional(),
   /** GET /jobs/{id} of a waiting job: why it waits (the scheduler's explainPending, computed on read) */

@@ -1,5 +1,6 @@
 import "server-only";
 import type { EventView, FactoryView, JobView } from "@/lib/api";
+import { trackerItemUrl } from "@/lib/tracker-item";
 import type { ForgeConfig } from "@/server/forge";
 import type { EventRecord, FactoryRecord, JobRecord, RunRecord } from "@/server/store/records";
 import { overdueMs, type SlaTargets } from "./sla";
@@ -9,7 +10,16 @@ import { shipLabel } from "./ship-label";
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[]; sla?: { targets: SlaTargets; now: number }; forge?: ForgeConfig | undefined } = {}): JobView {
-  return { ...baseJobView(job, opts), ...deliveryView(job, opts.forge) };
+  return { ...baseJobView(job, opts), ...deliveryView(job, opts.forge), ...trackerView(job, opts.forge) };
+}
+
+/** `tracker: {item, url}` (CONTRACT §2) for a job from a tracker item; the url on the configured GitHub host. */
+function trackerView(job: JobRecord, forge: ForgeConfig | undefined): Pick<JobView, "tracker"> {
+  const item = job.manifest["tracker-item"];
+  if (!item) return {};
+  // a GitHub Enterprise (or test double) host from GITHUB_API_URL is the last of the forge hosts
+  const url = trackerItemUrl(item, forge?.hosts[forge.hosts.length - 1]);
+  return { tracker: { item, ...(url ? { url } : {}) } };
 }
 
 /** The job's delivery with what Ship will do, and a delivery task's target. */
