@@ -127,6 +127,8 @@ export const envSchema = z
     FLEET_GITHUB_MERGE_METHOD: z.enum(["squash", "merge", "rebase"]).default("squash"),
     /** how often open pull requests are read again when no webhook says so (0: never) */
     FLEET_GITHUB_POLL_MS: ms(0).default(60_000),
+    /** plain git: base branches a `delivery: merge` job is refused for (a forge says itself which branches it protects) */
+    FLEET_PROTECTED_BRANCHES: list(z.string().regex(/^(?!-)[^\s~^:?*[\\]+$/, "a branch name")),
     /** tracker poller fallback (server/coordinator/tracker-poll.ts): owner/repo scopes whose agent:run issues are imported without a webhook */
     FLEET_TRACKER_POLL_REPOS: list(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9_.-]{1,100}$/, "owner/repo")),
     FLEET_TRACKER_POLL_MS: ms(0).default(60_000),

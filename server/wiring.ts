@@ -180,6 +180,7 @@ async function build(): Promise<Services> {
       adapters: e.GITHUB_TOKEN ? [githubAdapter({ token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL, mergeMethod: e.FLEET_GITHUB_MERGE_METHOD })] : [],
       pollMs: e.FLEET_GITHUB_POLL_MS,
       publicUrl: process.env.NEXTAUTH_URL!,
+      protectedBranches: e.FLEET_PROTECTED_BRANCHES,
     }),
     // GitHub Issues as a tracker with the same token (issues: write); Linear joins here with LINEAR_API_KEY.
     tracker: {

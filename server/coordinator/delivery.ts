@@ -4,7 +4,7 @@ import { parseManifestObject } from "@/lib/manifest";
 import type { ClaimDelivery, CompleteRequest, DeliveryReport } from "@/lib/protocol";
 import type { Manifest } from "@/lib/types";
 import { sha256Hex } from "@/lib/hash";
-import { DEFAULT_FORGE } from "@/server/forge";
+import { DEFAULT_FORGE, forgeFor, isForgeError } from "@/server/forge";
 import { FleetError } from "@/server/errors";
 import { isStoreError } from "@/server/store/errors";
 import type { JobPatch } from "@/server/store/port";
@@ -41,6 +41,44 @@ export function deliveryAtSubmit(ctx: CoordinatorContext, manifest: Manifest, jo
   const mode = effectiveDelivery(manifest, (ctx.forge ?? DEFAULT_FORGE).hosts);
   if (mode === "none") return undefined;
   return { mode, branch: branchFor(manifest.branch, job), ...(manifest["base-branch"] ? { baseBranch: manifest["base-branch"] } : {}) };
+}
+
+/**
+ * Protected branches are never pushed directly: a `delivery: merge` job whose base branch the
+ * forge protects (GitHub: GET …/branches/{branch} → protected) or FLEET_PROTECTED_BRANCHES names
+ * (plain git) is refused at submit with 422 naming `delivery`. A forge that cannot be reached now
+ * does not refuse the job (it cannot say the branch is protected).
+ */
+export async function refuseProtectedDirectPush(ctx: CoordinatorContext, manifest: Manifest, at: string): Promise<void> {
+  const forge = ctx.forge ?? DEFAULT_FORGE;
+  if (!manifest.repo || effectiveDelivery(manifest, forge.hosts) !== "merge") return;
+  const refuse = (why: string) => {
+    throw new FleetError("validation", "the job is not valid", { errors: [{ path: `${at}delivery`, message: `delivery: merge pushes straight to ${why}: use delivery: pr (or branch)` }] });
+  };
+  const base = manifest["base-branch"];
+  const pulls = forgeFor(forge, manifest.repo).pulls;
+  const ref = pulls?.ref(manifest.repo);
+  if (pulls && ref) {
+    let target = base;
+    let protectedNow = false;
+    try {
+      target ??= await pulls.defaultBranch(ref);
+      protectedNow = await pulls.branchProtected(ref, target);
+    } catch (err) {
+      if (!isForgeError(err)) throw err;
+      return;
+    }
+    if (protectedNow) refuse(`${target}, which is a protected branch on ${pulls.forge}`);
+    return;
+  }
+  const listed = forge.protectedBranches ?? [];
+  if (listed.length === 0) return;
+  if (!base) {
+    throw new FleetError("validation", "the job is not valid", {
+      errors: [{ path: `${at}delivery`, message: `delivery: merge pushes straight to the remote's default branch, which cannot be checked against FLEET_PROTECTED_BRANCHES (${listed.join(", ")}): set base-branch, or use delivery: pr (or branch)` }],
+    });
+  }
+  if (listed.includes(base!)) refuse(`${base}, which FLEET_PROTECTED_BRANCHES protects`);
 }
 
 /** What the claim tells the agent to do with the job's commits. */

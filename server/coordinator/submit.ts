@@ -7,7 +7,7 @@ import { unmetDepsOf } from "./deps";
 import { jobEvent } from "./events";
 import { refreshDependents } from "./move-job";
 import { pendingForBlocked } from "./policies/deps";
-import { deliveryAtSubmit } from "./delivery";
+import { deliveryAtSubmit, refuseProtectedDirectPush } from "./delivery";
 import { newJobId } from "./ids";
 import { resolveSubmission, type Submission } from "./job-input";
 import { jobView } from "./views";
@@ -23,6 +23,7 @@ const MAX_DEP_WALK = 2_000;
 
 export async function submitJob(ctx: CoordinatorContext, submission: Submission, by: string) {
   const { spec, rawHash, profile } = await resolveSubmission(ctx.profiles, submission);
+  await refuseProtectedDirectPush(ctx, spec.manifest, submission.kind === "json" ? "manifest." : "");
   const productId = spec.manifest.product ?? ctx.productId;
   const key = spec.manifest["idempotency-key"];
   const id = key ? jobIdForKey(productId, key) : newJobId();

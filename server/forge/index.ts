@@ -8,7 +8,7 @@ export { ForgeError, isForgeError } from "./port";
 export { plainGit } from "./plain-git";
 
 /** The forge configuration: the known hosts (plus a GitHub Enterprise host from GITHUB_API_URL) and the adapters, plain git last. */
-export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly ForgeAdapter[]; pollMs?: number; publicUrl?: string } = {}): ForgeConfig {
+export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly ForgeAdapter[]; pollMs?: number; publicUrl?: string; protectedBranches?: readonly string[] } = {}): ForgeConfig {
   const hosts: string[] = [...KNOWN_FORGE_HOSTS];
   if (opts.githubApiUrl) {
     const host = new URL(opts.githubApiUrl).hostname.toLowerCase();
@@ -20,6 +20,7 @@ export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly F
     adapters: [...(opts.adapters ?? []), plainGit],
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs, pollClock: { lastScanAt: Number.NEGATIVE_INFINITY } } : {}),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    ...(opts.protectedBranches?.length ? { protectedBranches: [...opts.protectedBranches] } : {}),
   };
 }
 

@@ -78,6 +78,8 @@ export interface PullRequestPort {
   ref(repo: string): ForgeRepoRef | undefined;
   /** the repository's default branch (the base of a job without `base-branch`) */
   defaultBranch(ref: ForgeRepoRef): Promise<string>;
+  /** whether the forge protects `branch` (a `delivery: merge` job never pushes to one) */
+  branchProtected(ref: ForgeRepoRef, branch: string): Promise<boolean>;
   open(ref: ForgeRepoRef, input: OpenPullRequestInput): Promise<ForgePullRequest>;
   /** replaces the title and body of an open PR (the job ran again on its branch) */
   update(ref: ForgeRepoRef, number: number, text: { title: string; body: string }): Promise<ForgePullRequest>;
@@ -126,4 +128,6 @@ export interface ForgeConfig {
   readonly pollClock?: { lastScanAt: number };
   /** the control plane's public address, for the job link in a pull request's body */
   publicUrl?: string;
+  /** FLEET_PROTECTED_BRANCHES: branches a `delivery: merge` job on plain git never pushes to directly */
+  protectedBranches?: readonly string[];
 }

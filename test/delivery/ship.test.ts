@@ -13,6 +13,7 @@ import { claim } from "@/server/coordinator/claim";
 import { complete } from "@/server/coordinator/leases";
 import { scenario, type Scenario } from "@/server/coordinator/policies/scenario-harness";
 import { isFleetError } from "@/server/errors";
+import { forgeConfig } from "@/server/forge";
 import { forEachProvider } from "@/server/store/testing";
 
 /**
@@ -235,5 +236,23 @@ forEachProvider(({ newStore }) => {
     const err = await s.submit({ repo: "https://git.example.com/a.git", delivery: "merge" }).then(() => undefined, (e: unknown) => e);
     expect(isFleetError(err) && err.code).toBe("validation");
     expect((err as { errors?: { path: string; message: string }[] }).errors).toEqual([{ path: "manifest.delivery", message: expect.stringMatching(/allow-direct-push: true/) }]);
+  });
+
+  it("FLEET_PROTECTED_BRANCHES: delivery: merge to a listed base branch (or an unnamed one) is refused at submit naming manifest.delivery; another base is taken", async () => {
+    const s = scenario(await newStore());
+    // A profile that allows direct push, and plain git protecting main.
+    s.ctx.profiles = { list: async () => [], get: async () => undefined, resolve: async (spec, _set, name) => ({ spec, name, version: "1", allowDirectPush: true }) };
+    s.ctx.forge = forgeConfig({ protectedBranches: ["main", "release"] });
+    const repo = "https://git.example.com/a.git";
+    const errorsOf = (e: unknown) => (isFleetError(e) && e.code === "validation" ? (e as { errors?: { path: string; message: string }[] }).errors : e);
+    const onMain = await s.submit({ repo, delivery: "merge", "base-branch": "main", profile: "pusher" }).then(() => undefined, (e: unknown) => e);
+    expect(errorsOf(onMain)).toEqual([{ path: "manifest.delivery", message: expect.stringMatching(/straight to main, which FLEET_PROTECTED_BRANCHES protects: use delivery: pr/) }]);
+    const unnamed = await s.submit({ repo, delivery: "merge", profile: "pusher" }).then(() => undefined, (e: unknown) => e);
+    expect(errorsOf(unnamed)).toEqual([{ path: "manifest.delivery", message: expect.stringMatching(/cannot be checked against FLEET_PROTECTED_BRANCHES \(main, release\): set base-branch/) }]);
+    const ok = await s.submit({ repo, delivery: "merge", "base-branch": "dev", profile: "pusher" });
+    expect((await getJob(s.ctx, ok.id)).delivery).toMatchObject({ mode: "merge", baseBranch: "dev" });
+    // Not listed at all: nothing is refused.
+    s.ctx.forge = forgeConfig();
+    expect((await s.submit({ repo, delivery: "merge", "base-branch": "main", profile: "pusher" })).stage).toBe("queued");
   });
 });

@@ -225,6 +225,8 @@ interface Repo {
   /** checks whose failure blocks a merge (branch protection's required status checks) */
   requiredChecks: string[];
   mergeMethods: Set<string>;
+  /** branches under branch protection (GET …/branches/{branch} says protected: true) */
+  protectedBranches: Set<string>;
 }
 
 export interface AddRepoOptions {
@@ -232,6 +234,7 @@ export interface AddRepoOptions {
   requiredApprovals?: number;
   requiredChecks?: string[];
   mergeMethods?: string[];
+  protectedBranches?: string[];
   /** back the repository with a real bare git repository served at `<url>/<owner>/<name>.git` */
   git?: boolean;
   defaultBranch?: string;
@@ -410,6 +413,14 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
         // GitHub's example lacks the required `language` (the double caught that): null, as for a repo with no code yet.
         for (const o of [t, t.source, t.parent]) if (o && typeof o === "object") (o as Json).language ??= null;
         Object.assign(t, { name: r.name, full_name: `${r.owner}/${r.name}`, default_branch: r.defaultBranch, html_url: `${base}/${r.owner}/${r.name}`, url: `${base}/repos/${r.owner}/${r.name}` });
+        return { status: 200, body: t };
+      }
+      case "repos/get-branch": {
+        const sha = r ? branches(r).get(String(p.branch)) : undefined;
+        if (!r || !sha) return err(404, "Branch not found");
+        const t = structuredClone(deref("/components/examples/branch-get").value.value as Json);
+        Object.assign(t, { name: p.branch, protected: r.protectedBranches.has(String(p.branch)) });
+        Object.assign(t.commit as Json, { sha });
         return { status: 200, body: t };
       }
       case "pulls/create": {
@@ -591,6 +602,7 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
         requiredApprovals: o.requiredApprovals ?? 0,
         requiredChecks: o.requiredChecks ?? [],
         mergeMethods: new Set(o.mergeMethods ?? ["merge", "squash", "rebase"]),
+        protectedBranches: new Set(o.protectedBranches ?? []),
       };
       if (o.git) r.bare = gitRoot.create(owner, name, defaultBranch);
       repos.set(`${owner}/${name}`.toLowerCase(), r);

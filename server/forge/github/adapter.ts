@@ -31,6 +31,7 @@ export function githubAdapter(opts: GithubAdapterOptions): ForgeAdapter {
     mergeMethod: method,
     ref: (repo) => githubRepoRef(repo, host),
     defaultBranch: (ref) => client.defaultBranch(ref),
+    branchProtected: (ref, branch) => client.branchProtected(ref, branch),
     open: (ref, input) => client.openPullRequest(ref, input).then(toForge),
     update: (ref, number, text) => client.updatePullRequest(ref, number, text).then(toForge),
     findOpen: async (ref, branch) => {

@@ -84,6 +84,10 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
       await call(() => octokit.rest.pulls.update({ ...ref, pull_number: number, title: text.title, body: text.body }));
       return state(ref, number);
     },
+    async branchProtected(ref, branch) {
+      const { data } = await call(() => octokit.rest.repos.getBranch({ owner: ref.owner, repo: ref.repo, branch }));
+      return data.protected;
+    },
     async defaultBranch(ref) {
       const { data } = await call(() => octokit.rest.repos.get({ owner: ref.owner, repo: ref.repo }));
       return data.default_branch;

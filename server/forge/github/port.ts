@@ -85,6 +85,8 @@ export interface GithubForge {
   /** the open pull request whose head is `branch` in the same repository, if any */
   openPullRequestFor(ref: GithubRepoRef, branch: string): Promise<PullRequestState | undefined>;
   defaultBranch(ref: GithubRepoRef): Promise<string>;
+  /** whether `branch` is under branch protection (GET /repos/{owner}/{repo}/branches/{branch}) */
+  branchProtected(ref: GithubRepoRef, branch: string): Promise<boolean>;
   /** replaces the title and body (the job ran again: its verify, cost and scope changed) */
   updatePullRequest(ref: GithubRepoRef, number: number, text: { title: string; body: string }): Promise<PullRequestState>;
   /** merges; `sha` guards against a head that moved since the state was read (409 → head_moved) */
