@@ -44,6 +44,7 @@ import * as r32 from "../jobs/[id]/logs/route";
 import * as rJobArtifact from "../jobs/[id]/artifacts/[...name]/route";
 import * as rLeaseArtifact from "../leases/[id]/artifacts/[...name]/route";
 import * as rRunsImport from "../runs/import/route";
+import * as rTrackerImport from "../tracker/import/route";
 
 export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "alerts/deliveries/[id]/retry/route.ts": r1,
@@ -81,6 +82,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "scheduling/route.ts": rScheduling,
   "stats/route.ts": r26,
   "stream/route.ts": r27,
+  "tracker/import/route.ts": rTrackerImport,
   "tokens/[id]/route.ts": r28,
   "tokens/route.ts": r29,
   "users/[id]/route.ts": r30,
