@@ -9,6 +9,13 @@
  * `outage(n)`: the next n issue requests answer 503 from "the edge" (a load balancer in front of
  * the API answers 503 for any route, which the description does not list per operation), so that
  * answer alone is not checked against the operation; its request still is.
+ *
+ * `rateLimit(n, …)`: the next n issue requests answer GitHub's rate-limit refusal (403 with
+ * x-ratelimit-remaining: 0 and x-ratelimit-reset, or 429 with retry-after), which GitHub may give on
+ * any route: like the outage, not checked against the operation.
+ *
+ * `list-for-repo` honours `since` (issues updated at or after it) and `state`; conditional requests
+ * (ETag / If-None-Match → 304) are answered for every GET by github-double.ts.
  */
 import { createHmac } from "node:crypto";
 import type { DoubleAnswer, DoubleRequest } from "./github-double";
@@ -33,6 +40,12 @@ export interface IssuesPart {
   outage(n: number): void;
   /** an issue request during an outage: consumes one, true when it must be answered 503 */
   takeOutage(operationId: string): boolean;
+  /** answers the next `n` issue requests with a rate-limit refusal: 403 + x-ratelimit-reset (epoch seconds), or 429 + retry-after (seconds) */
+  rateLimit(n: number, how: { status: 403; resetAt: number } | { status: 429; retryAfter: number }): void;
+  /** an issue request while rate-limited: consumes one, the answer to give */
+  takeRateLimit(operationId: string): DoubleAnswer | undefined;
+  /** someone edits the issue on GitHub (its updated_at moves) */
+  edit(owner: string, name: string, number: number, change: { title?: string; body?: string; labels?: string[] }): DoubleIssue;
   create(owner: string, name: string, i: { title: string; body: string; labels?: string[]; user?: string }): DoubleIssue;
   get(owner: string, name: string, number: number): DoubleIssue;
   /** what a webhook would carry about the issue (the `issue` and `repository` fields) */
@@ -44,6 +57,7 @@ let ids = 5000;
 export function issuesPart(examples: (name: string) => Json): IssuesPart {
   const issues = new Map<string, Map<number, DoubleIssue>>();
   let outage = 0;
+  let limited: { n: number; answer: DoubleAnswer } = { n: 0, answer: { status: 403 } };
   const repoKey = (owner: string, name: string) => `${owner}/${name}`.toLowerCase();
   const of = (owner: string, name: string) => {
     const k = repoKey(owner, name);
@@ -91,6 +105,25 @@ export function issuesPart(examples: (name: string) => Json): IssuesPart {
       if (!operationId.startsWith("issues/") || outage <= 0) return false;
       outage--;
       return true;
+    },
+    rateLimit(n, how) {
+      const body = { message: "API rate limit exceeded for user ID 1.", documentation_url: "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting" };
+      const headers: Record<string, string> =
+        how.status === 403 ? { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(how.resetAt) } : { "retry-after": String(how.retryAfter) };
+      limited = { n, answer: { status: how.status, body, headers } };
+    },
+    takeRateLimit(operationId) {
+      if (!operationId.startsWith("issues/") || limited.n <= 0) return undefined;
+      limited.n--;
+      return limited.answer;
+    },
+    edit(owner, name, number, change) {
+      const i = part.get(owner, name, number);
+      if (change.title !== undefined) i.title = change.title;
+      if (change.body !== undefined) i.body = change.body;
+      if (change.labels !== undefined) i.labels = [...change.labels];
+      touch(i);
+      return i;
     },
     create(owner, name, i) {
       const m = of(owner, name);

@@ -1,5 +1,6 @@
 import { issuesPart, type IssuesPart } from "./github-double-issues";
 import type { ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -127,6 +128,8 @@ export interface DoubleRequest {
 export interface DoubleAnswer {
   status: number;
   body?: unknown;
+  /** extra response headers (rate-limit answers carry x-ratelimit-reset / retry-after) */
+  headers?: Record<string, string>;
 }
 
 /** Validates one request against the description: the operation it names, or the problems found. */
@@ -537,7 +540,7 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
       const v = validateRequest(req.method ?? "", url, body, raw.length > 0);
       found.push(...v.problems);
       const send = (a: DoubleAnswer) => {
-        res.writeHead(a.status, { "content-type": "application/json; charset=utf-8" });
+        res.writeHead(a.status, { "content-type": "application/json; charset=utf-8", ...a.headers });
         res.end(a.body === undefined ? "" : JSON.stringify(a.body));
       };
       if (found.length || !v.op) {
@@ -551,6 +554,9 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
       }
       // an edge 503 during an issues outage (github-double-issues.ts): not the operation's own answer
       if (issues.takeOutage(String(v.op.op.operationId))) return send({ status: 503, body: { message: "Service Unavailable" } });
+      // a rate-limited answer (github-double-issues.ts): GitHub's 403/429 with its reset headers, for any route
+      const limited = issues.takeRateLimit(String(v.op.op.operationId));
+      if (limited) return send(limited);
       let answer: DoubleAnswer;
       try {
         answer = queued.shift() ?? handle({ operationId: String(v.op.op.operationId), params: v.params, query: url.searchParams, body, headers: req.headers });
@@ -562,6 +568,18 @@ export async function startGithubDouble(opts: { token?: string } = {}): Promise<
       if (bad.length) {
         problems.push(...bad);
         return send({ status: 500, body: { message: `github double: the answer does not match GitHub's description: ${bad.join("; ")}` } });
+      }
+      // Conditional requests, as GitHub answers every GET: a 200 carries an ETag of its body, and a
+      // request whose If-None-Match names the current one gets 304 with no body (HTTP caching, which
+      // the description does not list per operation, so the 304 itself is not checked against it).
+      if (req.method === "GET" && answer.status === 200) {
+        const etag = `W/"${createHash("sha256").update(JSON.stringify(answer.body ?? null)).digest("hex").slice(0, 32)}"`;
+        const asked = String(req.headers["if-none-match"] ?? "").split(",").map((t) => t.trim());
+        if (asked.includes(etag)) {
+          res.writeHead(304, { etag });
+          return res.end();
+        }
+        answer = { ...answer, headers: { ...answer.headers, etag } };
       }
       send(answer);
     });
