@@ -87,7 +87,7 @@ export function mergeabilityStyle(pr: Pick<PullRequestView, "mergeable" | "merge
 }
 
 /**
- * What a person can do about a refused Ship, by the reason of the 409 (server/coordinator/pull-requests.ts
+ * What a person can do about a refused Ship, by the reason of the 409 (server/coordinator/pull-requests/gate.ts
  * and the forge's own, server/forge/github/port.ts GITHUB_REFUSALS). Unknown reasons get no advice
  * rather than a wrong one.
  */

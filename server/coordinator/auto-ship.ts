@@ -14,7 +14,7 @@ import { AUTO_SHIP_BY, pullRequestTarget } from "./pull-requests";
  *
  *   plain git (no pull request) ─► the merge task is queued now; shipped when it has merged
  *   `delivery: pr` on a forge    ─► the PR is opened after the attempt; the webhook or poll merges
- *                                   it once the merge gate is clean (pull-requests.ts autoMergeIfClean)
+ *                                   it once the merge gate is clean (pull-requests/ship.ts autoMergeIfClean)
  *
  * A refusal (a task under way, nothing pushed) is logged and leaves the job in testing for a person.
  */
