@@ -9,10 +9,14 @@
  * jobs finish, exit 0) → stopping (second SIGTERM: kill engines, complete leases `cancelled`).
  * A refused factory token (401/403) is fatal: stop everything and say so. Anything else the
  * coordinator does wrong is retried with jittered exponential backoff.
+ *
+ * The claim loop and the runs are the transport-neutral ones (./claim-loop.ts, ./job-pool.ts) over
+ * the coordinator's transport (./http-transport.ts); the fallback folder (./fallback.ts) runs the
+ * same loop over the folder transport on the same pool, so both share the stations and --max.
  */
 import os from "node:os";
 import path from "node:path";
-import { LIMITS, type ClaimResponse, type HeartbeatRequest, type RunningLease, type Station } from "@/lib/protocol";
+import { LIMITS, type HeartbeatRequest, type RunningLease, type Station } from "@/lib/protocol";
 import type { AgentOptions } from "../cli/args";
 import { FatalAgentError, UsageError } from "../cli/usage-error";
 import { credentialsFile, loadCredentials, saveCredentials, type FactoryCredentials } from "../config/credentials";
@@ -26,15 +30,15 @@ import { CoordinatorClient } from "../net/client";
 import { RejectedError, TransientError, UnauthorizedError } from "../net/errors";
 import { groupAlive, signalGroup, startedByUs } from "../run/process-group";
 import type { Isolation } from "../run/sandbox/isolation";
-import { JobRun } from "../run/job-runner";
 import { Outbox } from "../outbox/outbox";
 import { OutboxClient } from "../outbox/outbox-client";
 import { replayOutbox } from "../outbox/replay";
 import { AGENT_VERSION } from "../version";
+import { ClaimLoop } from "./claim-loop";
 import { FolderFallback } from "./fallback";
+import { HttpTransport } from "./http-transport";
+import { JobPool } from "./job-pool";
 import { detectAndAnnounce } from "./start-up";
-import { freeStations } from "./stations";
-import { WakeSignal } from "./wake-signal";
 
 export interface AgentDeps {
   options: AgentOptions & { server: string };
@@ -45,8 +49,6 @@ export interface AgentDeps {
   isolation: Isolation;
 }
 
-const CLAIM_WAIT_MS = 25_000;
-
 export class FactoryAgent {
   private state: "running" | "draining" | "stopping" = "running";
   private fatal: Error | undefined;
@@ -54,14 +56,17 @@ export class FactoryAgent {
   private client: CoordinatorClient;
   private detection!: Detection;
   private capsChanged = false;
-  private jobs = new Map<string, { run: JobRun; engine: string }>();
+  /** every run of this process: the coordinator's leases and, during a fallback, the folder's */
+  private readonly pool: JobPool;
+  private readonly http: HttpTransport;
+  private readonly loop: ClaimLoop;
   private leftovers: RunningLease[] = [];
   private serverDrain = false;
   private killSwitch = false;
   private heartbeatMs: number;
   private readonly stopAll = new AbortController();
-  private claimAbort = new AbortController();
-  private readonly wakeSignal = new WakeSignal();
+  /** aborted by a stop request or a fatal error: cuts the registration backoff short */
+  private readonly interrupted = new AbortController();
   private readonly runningFile: RunningLeaseFile;
   private timers: NodeJS.Timeout[] = [];
   /** event batches and completions not yet acknowledged (../outbox/outbox.ts) */
@@ -78,21 +83,47 @@ export class FactoryAgent {
     this.runningFile = new RunningLeaseFile(d.options.name, d.env);
     this.outbox = new Outbox(path.join(stateDir(d.env), `${d.options.name}.outbox`), d.log);
     this.leaseClient = new OutboxClient(this.client, this.outbox, d.env.FLEET_AGENT_TEST_CRASH_AFTER_OUTBOX);
+    this.pool = new JobPool({
+      adapters: d.adapters,
+      env: d.env,
+      isolation: d.isolation,
+      workdir: d.options.workdir,
+      max: d.options.max,
+      ...(d.options.gitTokens ? { gitTokens: d.options.gitTokens } : {}),
+      detection: () => this.detection,
+      log: d.log,
+      onFree: () => this.poke(),
+    });
+    this.http = new HttpTransport(this.client, this.leaseClient, {
+      factoryId: () => this.creds.factoryId,
+      reachable: () => this.fallback?.reachable(),
+      unreachable: () => this.fallback?.unreachable(),
+      refused: (e) => this.fail(e),
+      log: d.log,
+      record: (claim, pgid) => this.runningFile.set({ leaseId: claim.lease.id, epoch: claim.lease.epoch, jobId: claim.job.id, ...(pgid ? { pgid } : {}) }),
+      released: (claim) => {
+        this.runningFile.delete(claim.lease.id);
+        // A run that gave up on an unreachable coordinator left its reports in the outbox.
+        if (this.outbox.pending()) void this.replay();
+      },
+    });
+    this.loop = new ClaimLoop(this.http, this.pool, {
+      active: () => this.state === "running" && !this.fatal,
+      pausedMs: () => (this.killSwitch || this.serverDrain ? this.heartbeatMs : 0),
+      once: d.options.once,
+    });
     const fb = d.options.fallback;
     if (fb) {
       this.fallback = new FolderFallback({
         dir: fb.dir,
         afterMs: fb.afterMs,
         log: d.log,
+        pool: this.pool,
+        env: d.env,
         deps: () => ({
-          // The folder runs as long as the outage: never one-shot, whatever --once says of the online side.
-          options: { ...d.options, once: false },
-          adapters: d.adapters,
-          env: d.env,
+          options: d.options,
           log: (msg) => d.log(`[folder] ${msg}`),
-          isolation: d.isolation,
           detection: this.detection,
-          alsoRunning: () => this.runningByEngine(false),
         }),
       });
     }
@@ -122,7 +153,7 @@ export class FactoryAgent {
   private replay(): Promise<void> {
     this.replaying ??= (async () => {
       try {
-        const r = await replayOutbox(this.outbox, this.client, { skip: (leaseId) => this.jobs.has(leaseId), log: this.d.log });
+        const r = await replayOutbox(this.outbox, this.client, { skip: (leaseId) => this.pool.has(leaseId), log: this.d.log });
         if (r.waiting) this.d.log(`outbox: ${r.waiting} report(s) wait for the coordinator`);
       } catch (e) {
         this.d.log(`outbox replay failed: ${(e as Error).message}`);
@@ -137,15 +168,15 @@ export class FactoryAgent {
   requestStop(): void {
     if (this.state === "running") {
       this.state = "draining";
-      this.d.log(`draining: finishing ${this.jobs.size} running job(s), claiming nothing more (signal again to stop now)`);
+      this.d.log(`draining: finishing ${this.pool.size} running job(s), claiming nothing more (signal again to stop now)`);
     } else if (this.state === "draining") {
       this.state = "stopping";
-      this.d.log(`stopping now: cancelling ${this.jobs.size} running job(s)`);
-      for (const j of this.jobs.values()) j.run.stop("cancelled", "agent stopped");
+      this.d.log(`stopping now: cancelling ${this.pool.size} running job(s)`);
+      this.pool.stopAll("cancelled", "agent stopped");
     }
     void this.fallback?.stop(this.state === "stopping");
-    this.claimAbort.abort();
-    this.poke();
+    this.interrupted.abort();
+    this.loop.interrupt();
   }
 
   /** Runs until drained, stopped or refused. Resolves with the process exit code. */
@@ -166,9 +197,9 @@ export class FactoryAgent {
     this.leftovers = [];
     const hbLoop = this.heartbeatLoop();
     this.scheduleRedetect();
-    await this.claimLoop();
-    await Promise.all([...this.jobs.values()].map((j) => j.run.done));
+    await this.loop.run();
     await this.fallback?.stop(this.state === "stopping");
+    await this.pool.drained();
     await this.reconciling;
     // Last chance before exit; what is still undelivered waits in the outbox for the next start.
     if (this.outbox.pending()) await this.replay();
@@ -188,9 +219,9 @@ export class FactoryAgent {
         : e.message,
     );
     this.state = "stopping";
-    for (const j of this.jobs.values()) j.run.stop("lease_lost", "factory token refused");
-    this.claimAbort.abort();
-    this.poke();
+    this.pool.stopAll("lease_lost", "factory token refused", this.http);
+    this.interrupted.abort();
+    this.loop.interrupt();
   }
 
   private async register(): Promise<void> {
@@ -228,7 +259,7 @@ export class FactoryAgent {
         if (this.state !== "running") throw new FatalAgentError("stopped before registering");
         const wait = backoffDelay(attempt);
         this.d.log(`coordinator unreachable (${(e as Error).message}); retrying in ${Math.round(wait / 1000)} s`);
-        await sleep(wait, this.claimAbort.signal);
+        await sleep(wait, this.interrupted.signal);
       }
     }
   }
@@ -249,22 +280,16 @@ export class FactoryAgent {
     this.runningFile.save();
   }
 
+  /** The coordinator's leases only: folder leases (off-…) mean nothing to it. */
   private running(): RunningLease[] {
-    const now = [...this.jobs.values()].map((j) => ({ leaseId: j.run.leaseId, epoch: j.run.epoch }));
+    const now = this.pool.entries(this.http).map((j) => ({ leaseId: j.run.leaseId, epoch: j.run.epoch }));
     return [...now, ...this.leftovers].slice(0, LIMITS.running);
   }
 
-  /** `withFolder`: the fallback folder's jobs count too (they share this machine's stations). */
-  private runningByEngine(withFolder = true): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const j of this.jobs.values()) m.set(j.engine, (m.get(j.engine) ?? 0) + 1);
-    if (withFolder) for (const [engine, n] of this.fallback?.runningByEngine() ?? []) m.set(engine, (m.get(engine) ?? 0) + n);
-    return m;
-  }
-
+  /** The fallback folder's runs count too: they share this machine's stations. */
   private free(): Station[] {
     if (this.state !== "running") return [];
-    return freeStations(this.detection.stations, this.runningByEngine(), this.d.options.max);
+    return this.pool.free();
   }
 
   private async heartbeat(): Promise<void> {
@@ -285,8 +310,8 @@ export class FactoryAgent {
     if (r.killSwitch !== this.killSwitch) this.d.log(r.killSwitch ? "kill switch on: claiming stops" : "kill switch off");
     this.killSwitch = r.killSwitch;
     for (const leaseId of r.cancel) {
-      const j = this.jobs.get(leaseId);
-      if (j) j.run.stop("cancelled", "cancelled by the coordinator");
+      const j = this.pool.get(leaseId);
+      if (j?.transport === this.http) j.run.stop("cancelled", "cancelled by the coordinator");
     }
     if (r.drain && this.state === "running") this.requestStop();
     this.poke();
@@ -331,90 +356,7 @@ export class FactoryAgent {
   }
 
   private poke(): void {
-    this.wakeSignal.wake();
-  }
-
-  private async claimLoop(): Promise<void> {
-    let failures = 0;
-    let claimedOnce = false;
-    while (this.state === "running" && !this.fatal) {
-      if (this.d.options.once && claimedOnce) return;
-      if (this.killSwitch || this.serverDrain) {
-        await this.wakeSignal.wait(this.heartbeatMs);
-        continue;
-      }
-      const free = this.free();
-      if (free.length === 0) {
-        await this.wakeSignal.wait(60_000);
-        continue;
-      }
-      this.claimAbort = new AbortController();
-      let res: ClaimResponse | null;
-      try {
-        res = await this.client.claim({ factoryId: this.creds.factoryId, free, waitMs: CLAIM_WAIT_MS }, this.claimAbort.signal);
-        failures = 0;
-        this.fallback?.reachable();
-      } catch (e) {
-        if (this.state !== "running") return;
-        if (e instanceof UnauthorizedError) return this.fail(e);
-        if (e instanceof TransientError) this.fallback?.unreachable();
-        const wait = backoffDelay(failures++);
-        if (failures === 1 || failures % 10 === 0) {
-          this.d.log(`claim failed${e instanceof TransientError ? "" : " (refused)"}: ${(e as Error).message}; retrying in ${Math.round(wait / 1000)} s`);
-        }
-        await this.wakeSignal.wait(wait);
-        continue;
-      }
-      if (res === null) {
-        if (this.d.options.once) return;
-        // The long poll already waited; a little jitter keeps a fleet from polling in lockstep.
-        await sleep(jitter(100, 1), this.claimAbort.signal);
-        continue;
-      }
-      claimedOnce = true;
-      this.start(res);
-      // No wait after a claim: another station may be free right now.
-    }
-  }
-
-  private start(claim: ClaimResponse): void {
-    const manifest = claim.job.manifest;
-    const have = new Set(this.detection.stations.map((s) => s.engine));
-    const engine = [claim.engine, manifest.engine].find((e) => e && have.has(e)) ?? this.free()[0]?.engine ?? this.detection.stations[0]!.engine;
-    const adapter = this.d.adapters[engine]!;
-    const found = this.detection.engines.find((e) => e.engine === engine);
-    this.d.log(`claimed job ${claim.job.id} "${claim.job.title}" (lease ${claim.lease.id}, epoch ${claim.lease.epoch}) on ${engine}`);
-    const wanted = claim.engine ?? manifest.engine;
-    const run = new JobRun({
-      claim,
-      engine,
-      adapter,
-      ...(found ? { command: found.path } : {}),
-      client: this.leaseClient,
-      finishWhenUnreachable: true,
-      workdir: this.d.options.workdir,
-      graceMs: Number(this.d.env.FLEET_AGENT_KILL_GRACE_MS) || 10_000,
-      verifyTimeoutMs: Number(this.d.env.FLEET_AGENT_VERIFY_TIMEOUT_MS) || 30 * 60_000,
-      env: this.d.env,
-      isolation: this.d.isolation,
-      onProcessGroup: (pgid) => {
-        this.runningFile.set({ leaseId: claim.lease.id, epoch: claim.lease.epoch, jobId: claim.job.id, ...(pgid ? { pgid } : {}) });
-      },
-      log: this.d.log,
-      ...(this.d.options.gitTokens ? { gitTokens: this.d.options.gitTokens } : {}),
-      ...(wanted && wanted !== engine ? { refuse: `engine ${wanted} is not available on this factory` } : {}),
-    });
-    this.jobs.set(claim.lease.id, { run, engine });
-    this.runningFile.set({ leaseId: claim.lease.id, epoch: claim.lease.epoch, jobId: claim.job.id });
-    void run.done
-      .catch((e: Error) => this.d.log(`job ${claim.job.id} crashed: ${e.stack ?? e.message}`))
-      .finally(() => {
-        this.jobs.delete(claim.lease.id);
-        this.runningFile.delete(claim.lease.id);
-        this.leaseClient.forgetLease(claim.lease.id);
-        // A run that gave up on an unreachable coordinator left its reports in the outbox.
-        if (this.outbox.pending()) void this.replay();
-        this.poke();
-      });
+    this.loop.wake();
+    this.fallback?.wake();
   }
 }

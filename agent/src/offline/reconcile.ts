@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { RejectedError, TransientError, UnauthorizedError } from "../net/errors";
 import type { CoordinatorClient } from "../net/client";
 import { FolderQueue, type StageDir } from "./folder";
-import type { OfflineResult } from "./offline-agent";
+import type { OfflineResult } from "./folder-result";
 
 const FINISHED: StageDir[] = ["review", "testing", "shipped", "failed"];
 

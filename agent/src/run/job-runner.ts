@@ -43,8 +43,8 @@ import { prepareWorkspace, type Workspace } from "./workspace";
  * artifact uploads where there is a coordinator to keep them. Two implementations, and the runner
  * cannot tell them apart: the coordinator over HTTP through the durable outbox
  * (../outbox/outbox-client.ts), and the folder queue (../offline/local-lease.ts: no uploads, its
- * files stay). The claim side is the loop's: FactoryAgent claims from the coordinator, OfflineAgent
- * renames a file out of DIR/inbox; both hand the runner the same ClaimResponse.
+ * files stay). The claim side is the transport's (../loop/transport.ts): the coordinator's long poll,
+ * or a rename out of DIR/inbox; both hand the runner the same ClaimResponse.
  */
 export type LeaseClient = Pick<CoordinatorClient, "renew" | "events" | "complete"> &
   Partial<Pick<CoordinatorClient, "uploadArtifactChunk">> & {
