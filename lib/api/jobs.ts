@@ -47,6 +47,10 @@ export const SORT_ORDERS = ["asc", "desc"] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
 /** `GET /jobs` query; `stage` may list several stages separated by commas. */
+/** `GET /jobs?tracker=`: a tracker kind, any tracker, or none. */
+export const JOB_TRACKER_FILTERS = ["github", "linear", "any", "none"] as const;
+export type JobTrackerFilter = (typeof JOB_TRACKER_FILTERS)[number];
+
 export const listJobsQuery = z.object({
   stage: z
     .string()
@@ -67,6 +71,10 @@ export const listJobsQuery = z.object({
   profile: z.string().max(128).optional(),
   factory: z.string().max(128).optional(),
   q: z.string().max(200).optional(),
+  /** jobs from GitHub or Linear items, from any tracker, or from none (the manifest's tracker-item) */
+  tracker: z.enum(JOB_TRACKER_FILTERS, { error: `tracker must be one of ${JOB_TRACKER_FILTERS.join(", ")}` }).optional(),
+  /** a case-insensitive part of the tracker item id (`shop#12`, `ENG-4`) */
+  item: z.string().max(160).optional(),
   /** a cursor belongs to one sort and order: another is refused (400) */
   cursor: z.string().max(1_000).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

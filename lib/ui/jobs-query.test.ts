@@ -20,6 +20,13 @@ describe("jobs query", () => {
     expect(parseJobsQuery({ sort: "cost" }).sort).toBe("createdAt");
     expect(parseJobsQuery({ sort: "updatedAt", order: "asc" })).toMatchObject({ sort: "updatedAt", order: "asc" });
   });
+  it("keeps the tracker filter and item text in the URL; an unknown tracker falls back to all", () => {
+    const q = { ...DEFAULT_QUERY, tracker: "linear" as const, item: "ENG-4" };
+    expect(jobsQueryString(q)).toBe("tracker=linear&item=ENG-4");
+    expect(parseJobsQuery(new URLSearchParams(jobsQueryString(q)))).toMatchObject({ tracker: "linear", item: "ENG-4" });
+    expect(parseJobsQuery({ tracker: "jira" }).tracker).toBeUndefined();
+    expect(parseJobsQuery({ tracker: "none" }).tracker).toBe("none");
+  });
   it("accepts Next's array-valued search params", () => {
     expect(parseJobsQuery({ product: ["web", "api"] }).product).toBe("web");
   });

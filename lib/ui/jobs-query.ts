@@ -3,7 +3,7 @@
  * component can load the first page) and translated 1:1 into the `GET /api/fleet/jobs` query.
  * Filtering, sorting and paging all happen on the server: the table never holds more than a page.
  */
-import { JOB_SORT_KEYS, type JobSortKey } from "../api/jobs";
+import { JOB_SORT_KEYS, JOB_TRACKER_FILTERS, type JobSortKey, type JobTrackerFilter } from "../api/jobs";
 import { STAGES, type Stage } from "../types";
 
 /** The orders `GET /jobs` implements (lib/api/jobs.ts): a URL naming any other falls back to the default. */
@@ -16,6 +16,10 @@ export interface JobsQuery {
   profile?: string;
   factory?: string;
   q?: string;
+  /** github / linear / any / none: where the job came from (its tracker-item) */
+  tracker?: JobTrackerFilter;
+  /** part of the tracker item id */
+  item?: string;
   sort: SortKey;
   order: "asc" | "desc";
   cursor?: string;
@@ -38,12 +42,15 @@ export function parseJobsQuery(params: Params): JobsQuery {
   const sort = get(params, "sort");
   const order = get(params, "order");
   const limit = Number(get(params, "limit"));
+  const tracker = get(params, "tracker");
   return {
     stage: stage && (STAGES as readonly string[]).includes(stage) ? (stage as Stage) : undefined,
     product: get(params, "product"),
     profile: get(params, "profile"),
     factory: get(params, "factory"),
     q: get(params, "q"),
+    tracker: tracker && (JOB_TRACKER_FILTERS as readonly string[]).includes(tracker) ? (tracker as JobTrackerFilter) : undefined,
+    item: get(params, "item"),
     sort: sort && (SORTABLE as readonly string[]).includes(sort) ? (sort as SortKey) : DEFAULT_QUERY.sort,
     order: order === "asc" || order === "desc" ? order : DEFAULT_QUERY.order,
     cursor: get(params, "cursor"),
@@ -54,7 +61,7 @@ export function parseJobsQuery(params: Params): JobsQuery {
 /** The query string (without `?`), omitting defaults so URLs stay short. */
 export function jobsQueryString(query: JobsQuery, { includeDefaults = false } = {}): string {
   const out = new URLSearchParams();
-  for (const key of ["stage", "product", "profile", "factory", "q"] as const) {
+  for (const key of ["stage", "product", "profile", "factory", "q", "tracker", "item"] as const) {
     const v = query[key];
     if (v) out.set(key, v);
   }

@@ -18,6 +18,8 @@ export async function listJobs(ctx: CoordinatorContext, q: ListJobsQuery) {
       ...(q.profile ? { profile: q.profile } : {}),
       ...(q.factory ? { factoryId: q.factory } : {}),
       ...(q.q ? { q: q.q } : {}),
+      ...(q.tracker ? { tracker: q.tracker } : {}),
+      ...(q.item ? { trackerItem: q.item } : {}),
     },
     q.cursor,
     q.limit,

@@ -24,7 +24,7 @@ function shared(change: (c: (s: Settings) => Settings) => Settings): SharedParts
   return {
     ...enrollmentPart(docs),
     ...opsPart(ops),
-    ...webhookPart({ record: unused, forget: unused, prune: unused }),
+    ...webhookPart({ record: unused, forget: unused, prune: unused, stats: unused }),
     ...trackerSyncPart({ get: unused, save: unused, listDue: unused, countPending: unused }),
     ...settingsWrites(change),
     ...factoryWrites((): FactoryRecord => unused()),

@@ -3,7 +3,7 @@ import type { NewEnrollmentToken, Store } from "./port";
 import type { EnrollmentTokenRecord, EpochMs } from "./records";
 import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
 import type { TrackerSyncRecord } from "./tracker-records";
-import type { WebhookDeliveryRecord } from "./webhook-records";
+import type { WebhookDeliveryRecord, WebhookDeliveryStats } from "./webhook-records";
 
 /**
  * A provider is its core (the job, factory, account and settings documents, written with its own
@@ -37,6 +37,7 @@ export interface WebhookDocs {
   record(d: Omit<WebhookDeliveryRecord, "id">): Awaitable<boolean>;
   forget(id: string): Awaitable<void>;
   prune(before: EpochMs, limit: number): Awaitable<number>;
+  stats(since: EpochMs): Awaitable<WebhookDeliveryStats[]>;
 }
 
 /** A provider's tracker write-back records (sqlite/ and cosmos/ tracker-sync-docs.ts; rules/tracker-sync.ts). */
@@ -54,7 +55,7 @@ type EnrollmentMethods =
   | "useEnrollmentToken"
   | "revokeEnrollmentToken";
 type OpsMethods = keyof OpsDocs;
-type WebhookMethods = "recordWebhookDelivery" | "forgetWebhookDelivery" | "pruneWebhookDeliveries";
+type WebhookMethods = "recordWebhookDelivery" | "forgetWebhookDelivery" | "pruneWebhookDeliveries" | "webhookDeliveryStats";
 type TrackerSyncMethods = "getTrackerSync" | "saveTrackerSync" | "listTrackerSyncDue" | "countTrackerSyncPending";
 type SettingsMethods = "setKillSwitch" | "setProductPaused" | "saveOperationsSettings";
 type FactoryMethods = "heartbeat" | "setFactoryStatus";
@@ -92,6 +93,7 @@ export function webhookPart(w: WebhookDocs): Pick<Store, WebhookMethods> {
     recordWebhookDelivery: async (d) => w.record(d),
     forgetWebhookDelivery: async (id) => w.forget(id),
     pruneWebhookDeliveries: async (before, limit) => w.prune(before, limit),
+    webhookDeliveryStats: async (since) => w.stats(since),
   };
 }
 

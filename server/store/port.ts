@@ -3,7 +3,7 @@ import type { Budget, Manifest, Stage } from "@/lib/types";
 import type { JobOrder } from "./rules/job-order";
 import type { AlertStateRecord, DeliveryRecord } from "./ops-records";
 import type { TrackerSyncRecord } from "./tracker-records";
-import type { WebhookDeliveryRecord } from "./webhook-records";
+import type { WebhookDeliveryRecord, WebhookDeliveryStats } from "./webhook-records";
 import type {
   ApiTokenRecord,
   EnrollmentTokenRecord,
@@ -237,7 +237,13 @@ export interface JobFilter {
   dependsOn?: string;
   /** the job holding this pull request (delivery.pr; owner and repo compared case-insensitively, as the forge does) */
   pullRequest?: { owner: string; repo: string; number: number };
+  /** jobs from a tracker of this kind (`tracker-item` prefix), from any tracker, or from none (issue 16 item 7) */
+  tracker?: TrackerFilter;
+  /** case-insensitive substring of the job's `tracker-item` (`acme/shop#12`, `ENG-4`) */
+  trackerItem?: string;
 }
+
+export type TrackerFilter = "github" | "linear" | "any" | "none";
 
 export interface PruneRequest {
   what: "logs" | "events";
@@ -501,6 +507,12 @@ export interface Store {
   forgetWebhookDelivery(id: string): Promise<void>;
   /** Retention: deletes up to `limit` delivery records received before `before`, oldest first; returns how many. Idempotent. */
   pruneWebhookDeliveries(before: EpochMs, limit: number): Promise<number>;
+  /**
+   * Per source (github, linear): how many deliveries were taken at or after `since`, and when the
+   * latest kept one arrived (the Admin page's webhook health; retention bounds what is kept). A
+   * forgotten delivery (its handling failed) is not counted. Read-only.
+   */
+  webhookDeliveryStats(since: EpochMs): Promise<WebhookDeliveryStats[]>;
 
   // ── tracker write-back outbox (rules/tracker-sync.ts; issue 16) ────────────────────────────────
   getTrackerSync(id: string): Promise<TrackerSyncRecord | undefined>;

@@ -30,6 +30,8 @@ export interface TrackerSyncRecord {
   /** set while rev > sentRev: when the sweeper tries next */
   nextAttemptAt?: EpochMs;
   lastError?: string;
+  /** set while rev > sentRev: since when the tracker has not heard the wanted state (the Admin page's oldest backlog) */
+  pendingSince?: EpochMs;
   createdAt: EpochMs;
   updatedAt: EpochMs;
   version: number;

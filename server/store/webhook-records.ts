@@ -7,7 +7,8 @@ import type { EpochMs } from "./records";
  * name handles it, every later one with the same name is a replay. Kept for a bounded time
  * (server/retention/webhook-deliveries.ts): a forge redelivers within hours, not weeks.
  */
-export type WebhookSource = "github" | "linear";
+export const WEBHOOK_SOURCES = ["github", "linear"] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 export interface WebhookDeliveryRecord {
   /** `${source}:${deliveryId}`: two forges may reuse each other's ids */
@@ -18,4 +19,13 @@ export interface WebhookDeliveryRecord {
   /** the event name as the forge sent it (`pull_request`, `check_suite`…) */
   event: string;
   receivedAt: EpochMs;
+}
+
+/** One source's deliveries as the Admin page shows them (Store.webhookDeliveryStats). */
+export interface WebhookDeliveryStats {
+  source: WebhookSource;
+  /** deliveries received at or after the asked time */
+  count: number;
+  /** the latest delivery kept, whenever it arrived */
+  lastAt?: EpochMs;
 }

@@ -531,6 +531,29 @@ export function storeContract(factory: StoreFactory): void {
       expect((await store.listJobs({ profile: "ios-dev" }, undefined, 10)).items.map((j) => j.id)).toEqual([prof.id]);
     });
 
+    it("filters by tracker: the kind of the tracker-item, any, none, and a substring of the item id", async () => {
+      const store = await newStore();
+      const from = async (item?: string) => (await store.submitJob(newJob({ manifest: { ...newJob().manifest, ...(item ? { "tracker-item": item } : {}) } }))).job.id;
+      const gh = await from("github:Acme/Shop#12");
+      const gh2 = await from("github:acme/other#3");
+      const lin = await from("linear:ENG-42");
+      const plain = await from();
+      const ids = async (f: Parameters<typeof store.listJobs>[0]) => (await store.listJobs(f, undefined, 10)).items.map((j) => j.id).sort();
+      expect(await ids({ tracker: "github" })).toEqual([gh, gh2].sort());
+      expect(await ids({ tracker: "linear" })).toEqual([lin]);
+      expect(await ids({ tracker: "any" })).toEqual([gh, gh2, lin].sort());
+      expect(await ids({ tracker: "none" })).toEqual([plain]);
+      expect(await ids({ trackerItem: "shop#12" })).toEqual([gh]);
+      expect(await ids({ trackerItem: "ACME/" })).toEqual([gh, gh2].sort());
+      expect(await ids({ tracker: "linear", trackerItem: "acme" })).toEqual([]);
+      expect(await ids({ tracker: "none", trackerItem: "eng" })).toEqual([]);
+      // combines with the other filters and pages
+      expect(await ids({ tracker: "github", stage: ["review"] })).toEqual([]);
+      const first = await store.listJobs({ tracker: "any" }, undefined, 2);
+      expect(first.items).toHaveLength(2);
+      expect((await store.listJobs({ tracker: "any" }, first.nextCursor, 2)).items).toHaveLength(1);
+    });
+
     it("finds the job holding a pull request (owner and repo in any case), and only it", async () => {
       const store = await newStore();
       const pr = (owner: string, repo: string, number: number) => ({

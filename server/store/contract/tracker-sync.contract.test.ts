@@ -34,6 +34,8 @@ forEachProvider(({ newStore, reopen }) => {
     const r3 = want("started", 2_000, r2);
     expect(await store.saveTrackerSync(r3, 2)).toBe(true);
     expect((await store.listTrackerSyncDue(2_000, 10)).map((r) => [r.milestone, r.rev])).toEqual([["started", 2]]);
+    // still waiting since the first want: the backlog's age is the oldest undelivered state's
+    expect((await store.getTrackerSync("job-1"))!.pendingSince).toBe(1_000);
 
     // sent: no longer due, the comment id kept
     const r4 = (await store.getTrackerSync("job-1"))!;
@@ -42,6 +44,11 @@ forEachProvider(({ newStore, reopen }) => {
     expect(await store.countTrackerSyncPending()).toBe(0);
     expect(await store.getTrackerSync("job-1")).toMatchObject({ sentRev: 2, commentId: "77", attempts: 0 });
     expect((await store.getTrackerSync("job-1"))!.nextAttemptAt).toBeUndefined();
+    expect((await store.getTrackerSync("job-1"))!.pendingSince).toBeUndefined();
+    // the next milestone waits from its own time
+    const r5 = (await store.getTrackerSync("job-1"))!;
+    expect(await store.saveTrackerSync(want("shipped", 3_000, r5), r5.version)).toBe(true);
+    expect((await store.getTrackerSync("job-1"))!.pendingSince).toBe(3_000);
   });
 
   it("a send that lands while a newer state was written stays due", async () => {
@@ -54,5 +61,6 @@ forEachProvider(({ newStore, reopen }) => {
     const fresh = (await store.getTrackerSync("job-1"))!;
     expect(await store.saveTrackerSync(trackerSent(fresh, { rev: 1, commentId: "5", now: 1_600 }), fresh.version)).toBe(true);
     expect((await store.listTrackerSyncDue(1_600, 10)).map((r) => [r.milestone, r.sentRev, r.rev])).toEqual([["started", 1, 2]]);
+    expect((await store.getTrackerSync("job-1"))!.pendingSince).toBe(1_000);
   });
 });

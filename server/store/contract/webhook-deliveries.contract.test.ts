@@ -59,4 +59,22 @@ forEachProvider(({ newStore, reopen }) => {
     for (const id of ["old-1", "old-2", "old-3"]) expect(await store.recordWebhookDelivery(delivery(id, 6_000)), id).toBe(true);
     for (const id of ["new-1", "edge"]) expect(await store.recordWebhookDelivery(delivery(id, 6_000)), id).toBe(false);
   });
+
+  it("counts each source's deliveries since a time and says when the latest arrived", async () => {
+    const store = await newStore();
+    const other = await reopen(store);
+    expect(await store.webhookDeliveryStats(0)).toEqual([
+      { source: "github", count: 0 },
+      { source: "linear", count: 0 },
+    ]);
+    for (const [id, at] of [["g-1", 100], ["g-2", 2_000], ["g-3", 3_000]] as const) await store.recordWebhookDelivery(delivery(id, at));
+    await other.recordWebhookDelivery(delivery("l-1", 500, "linear"));
+    await store.recordWebhookDelivery(delivery("g-gone", 9_000));
+    await store.forgetWebhookDelivery("github:g-gone");
+    expect(await other.webhookDeliveryStats(2_000)).toEqual([
+      { source: "github", count: 2, lastAt: 3_000 },
+      { source: "linear", count: 0, lastAt: 500 },
+    ]);
+    expect((await store.webhookDeliveryStats(0)).map((s) => s.count)).toEqual([3, 1]);
+  });
 });

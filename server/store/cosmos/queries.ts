@@ -35,6 +35,20 @@ export function listJobsQuery(filter: JobFilter, cursor: string | undefined, lim
     add("LOWER(c.delivery.pr.owner) = @prOwner", "@prOwner", filter.pullRequest.owner.toLowerCase());
     add("LOWER(c.delivery.pr.repo) = @prRepo", "@prRepo", filter.pullRequest.repo.toLowerCase());
   }
+  const item = `c.manifest["tracker-item"]`;
+  switch (filter.tracker) {
+    case undefined:
+      break;
+    case "none":
+      where.push(`(NOT IS_DEFINED(${item}) OR IS_NULL(${item}))`);
+      break;
+    case "any":
+      where.push(`IS_STRING(${item})`);
+      break;
+    default:
+      add(`STARTSWITH(${item}, @trackerKind)`, "@trackerKind", `${filter.tracker}:`);
+  }
+  if (filter.trackerItem !== undefined && filter.trackerItem !== "") add(`CONTAINS(LOWER(${item}), @trackerItem)`, "@trackerItem", filter.trackerItem.toLowerCase());
   const cols = orderColumns(order);
   if (cursor !== undefined) {
     const values = decodeJobCursor(order, cursor);

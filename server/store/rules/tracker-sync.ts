@@ -26,16 +26,18 @@ export function wantTrackerState(
     rev: base.rev + 1,
     attempts: 0,
     nextAttemptAt: w.now,
+    // a state already waiting keeps its age: the backlog is as old as the oldest undelivered want
+    pendingSince: cur && cur.sentRev < cur.rev ? (cur.pendingSince ?? cur.updatedAt) : w.now,
     updatedAt: w.now,
   } as TrackerSyncRecord;
 }
 
 export function trackerSent(rec: TrackerSyncRecord, sent: { rev: number; commentId?: string; now: EpochMs }): TrackerSyncRecord {
   const sentRev = Math.max(rec.sentRev, sent.rev);
-  const { nextAttemptAt: _due, lastError: _err, ...rest } = rec;
+  const { nextAttemptAt: _due, lastError: _err, pendingSince, ...rest } = rec;
   const out: TrackerSyncRecord = { ...rest, sentRev, attempts: 0, updatedAt: sent.now, ...(sent.commentId ? { commentId: sent.commentId } : {}) };
-  // a newer wanted state arrived while this one was on its way: still due
-  return sentRev < rec.rev ? { ...out, nextAttemptAt: sent.now } : out;
+  // a newer wanted state arrived while this one was on its way: still due (and as old as it was)
+  return sentRev < rec.rev ? { ...out, nextAttemptAt: sent.now, ...(pendingSince !== undefined ? { pendingSince } : {}) } : out;
 }
 
 export function trackerFailed(rec: TrackerSyncRecord, f: { error: string; now: EpochMs; retryAt?: EpochMs; commentId?: string }): TrackerSyncRecord {

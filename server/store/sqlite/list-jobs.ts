@@ -35,6 +35,22 @@ export function listJobsRows(db: Database.Database, filter: JobFilter, cursor: s
     where.push("json_extract(doc, '$.delivery.pr.number') = ? AND lower(json_extract(doc, '$.delivery.pr.owner')) = ? AND lower(json_extract(doc, '$.delivery.pr.repo')) = ?");
     args.push(pr.number, pr.owner.toLowerCase(), pr.repo.toLowerCase());
   }
+  // The manifest's tracker-item, read from the document: no index, the table's other filters narrow first.
+  const item = `json_extract(doc, '$.manifest."tracker-item"')`;
+  switch (filter.tracker) {
+    case undefined:
+      break;
+    case "none":
+      where.push(`${item} IS NULL`);
+      break;
+    case "any":
+      where.push(`${item} IS NOT NULL`);
+      break;
+    default:
+      add(`substr(${item}, 1, ?) = ?`, filter.tracker.length + 1);
+      args.push(`${filter.tracker}:`);
+  }
+  if (filter.trackerItem !== undefined && filter.trackerItem !== "") add(`instr(lower(${item}), ?) > 0`, filter.trackerItem.toLowerCase());
   const cols = orderColumns(order);
   if (cursor !== undefined) {
     const values = decodeJobCursor(order, cursor);

@@ -2,7 +2,7 @@ import "server-only";
 import type Database from "better-sqlite3";
 import type { EpochMs } from "../records";
 import { newWebhookDeliveryRecord } from "../rules/webhook-deliveries";
-import type { WebhookDeliveryRecord } from "../webhook-records";
+import { WEBHOOK_SOURCES, type WebhookDeliveryRecord, type WebhookDeliveryStats } from "../webhook-records";
 
 /**
  * Webhook delivery records on SQLite (rules/webhook-deliveries.ts): one row each, keyed by the
@@ -22,6 +22,9 @@ export class SqliteWebhookDeliveries {
     this.s = {
       insert: p("INSERT OR IGNORE INTO webhook_deliveries (id, received_at, doc) VALUES (?, ?, ?)"),
       remove: p("DELETE FROM webhook_deliveries WHERE id = ?"),
+      // one source's rows are a primary-key range (`github:` ≤ id < `github;`)
+      count: p("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE id >= ? AND id < ? AND received_at >= ?"),
+      last: p("SELECT MAX(received_at) AS at FROM webhook_deliveries WHERE id >= ? AND id < ?"),
       pruneOld: p("DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY received_at LIMIT ?)"),
     };
   }
@@ -37,5 +40,14 @@ export class SqliteWebhookDeliveries {
 
   prune(before: EpochMs, limit: number): number {
     return this.s.pruneOld.run(before, limit).changes;
+  }
+
+  stats(since: EpochMs): WebhookDeliveryStats[] {
+    return WEBHOOK_SOURCES.map((source) => {
+      const range = [`${source}:`, `${source};`];
+      const count = (this.s.count.get(...range, since) as { n: number }).n;
+      const at = (this.s.last.get(...range) as { at: number | null }).at;
+      return { source, count, ...(at !== null ? { lastAt: at } : {}) };
+    });
   }
 }
