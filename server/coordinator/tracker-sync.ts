@@ -146,8 +146,14 @@ async function commentFor(ctx: CoordinatorContext, job: JobRecord, m: TrackerMil
 
 /** Sends one record's wanted state (comment, labels, close) and records the outcome. Never throws. */
 export async function sendTrackerSync(ctx: CoordinatorContext, rec: TrackerSyncRecord): Promise<boolean> {
+  if (rec.sentRev >= rec.rev) return false;
   const port = trackerFor(ctx.tracker, rec.itemId);
-  if (!port || rec.sentRev >= rec.rev) return false;
+  if (!port) {
+    // its tracker is no longer configured (a token removed): kept, visibly failing, and backed off
+    // so it neither hot-loops nor crowds the due list; it is sent once the tracker is configured again
+    await saveLatest(ctx, rec.id, (cur) => trackerFailed(cur, { error: "no tracker adapter serves this item (is its token set?)", now: ctx.now() }));
+    return false;
+  }
   // Claim the send (version-guarded): of the immediate send and a sweeper on any instance, one
   // sends; the claim lapses after SEND_LEASE_MS should this process die mid-send.
   if (!(await ctx.store.saveTrackerSync({ ...rec, nextAttemptAt: ctx.now() + SEND_LEASE_MS }, rec.version))) return false;
@@ -155,7 +161,10 @@ export async function sendTrackerSync(ctx: CoordinatorContext, rec: TrackerSyncR
   try {
     commentId = (await port.comment(rec.itemId, rec.comment, commentId)).commentId;
     await port.setLabels(rec.itemId, rec.labels);
+    // done on ship; in progress from the build on (Linear: the team's first `started` state; GitHub
+    // has none, its agent:running label says it). Each send is the whole state, so a retry repeats it.
     if (rec.close) await port.setState(rec.itemId, "done");
+    else if (rec.milestone === "started" || rec.milestone === "pr_opened") await port.setState(rec.itemId, "started");
   } catch (err) {
     const message = isTrackerError(err) ? `${err.reason}: ${err.message}` : "the tracker failed";
     const retryAt = isTrackerError(err) ? err.retryAt : undefined;
@@ -173,6 +182,31 @@ async function saveLatest(ctx: CoordinatorContext, id: string, change: (cur: Tra
     if (!cur) return;
     if (await ctx.store.saveTrackerSync(change(cur), cur.version)) return;
   }
+}
+
+/** One write-back that waits for its tracker, as the Admin page shows it. */
+export interface TrackerOutboxEntry {
+  itemId: string;
+  jobId?: string;
+  milestone: TrackerMilestone;
+  /** failed sends in a row (0: not tried yet, or only just due) */
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt?: number;
+  updatedAt: number;
+}
+
+/**
+ * The write-back backlog for the Admin page: how many records wait, and up to `limit` of them with
+ * their attempts and last error, the most-failed first. A record is never dropped: after many
+ * failures it stays pending (backed off, capped) and shows here until the tracker takes it.
+ */
+export async function trackerOutboxStatus(ctx: CoordinatorContext, limit = 50): Promise<{ pending: number; entries: TrackerOutboxEntry[] }> {
+  const [pending, due] = await Promise.all([ctx.store.countTrackerSyncPending(), ctx.store.listTrackerSyncDue(Number.MAX_SAFE_INTEGER, Math.max(1, Math.min(limit, 500)))]);
+  const entries = due
+    .map((r) => ({ itemId: r.itemId, ...(r.jobId ? { jobId: r.jobId } : {}), milestone: r.milestone, attempts: r.attempts, ...(r.lastError ? { lastError: r.lastError } : {}), ...(r.nextAttemptAt !== undefined ? { nextAttemptAt: r.nextAttemptAt } : {}), updatedAt: r.updatedAt }))
+    .sort((a, b) => b.attempts - a.attempts);
+  return { pending, entries };
 }
 
 /** The sweeper step: sends every due record (a tracker that was down hears everything once it is back). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { contentHashOfItem, mapItem } from "./mapping";
-import type { TrackerItem } from "./port";
+import { intakeLabel, type TrackerItem } from "./port";
 
 const item = (over: Partial<TrackerItem> = {}): TrackerItem => ({
   id: "github:acme/shop#101",
@@ -62,5 +62,25 @@ describe("tracker item → job", () => {
     const m = mapItem(item({ body: "```yaml\n" + "a: b\n".repeat(200_000) }));
     expect(m.ok).toBe(true);
     if (m.ok) expect(m.body.length).toBeLessThan(70_000);
+  });
+});
+
+describe("the intake label is the tracker's own (FLEET_LINEAR_LABEL)", () => {
+  it("a configured base and its :<profile> variants count; the default's do not", () => {
+    expect(intakeLabel("gf:go", "gf:go")).toEqual({});
+    expect(intakeLabel("GF:Go:frontend", "gf:go")).toEqual({ profile: "frontend" });
+    expect(intakeLabel("agent:run", "gf:go")).toBeUndefined();
+    expect(intakeLabel("gf:gone", "gf:go")).toBeUndefined();
+    expect(intakeLabel("gf:go:", "gf:go")).toBeUndefined();
+    expect(intakeLabel("agent:run")).toEqual({});
+    expect(intakeLabel("agent:run:backend")).toEqual({ profile: "backend" });
+  });
+
+  it("mapItem reads the profile from the configured base, and its hash ignores the default's labels", () => {
+    const m = mapItem(item({ labels: ["gf:go:frontend", "priority:high"] }), "gf:go");
+    expect(m.ok && m.manifest).toMatchObject({ profile: "frontend", priority: "high" });
+    const plain = mapItem(item({ labels: ["agent:run:frontend"] }), "gf:go");
+    expect(plain.ok && plain.manifest.profile).toBeUndefined();
+    expect(contentHashOfItem(item({ labels: ["gf:go", "agent:run"] }), "gf:go")).toBe(contentHashOfItem(item({ labels: ["gf:go"] }), "gf:go"));
   });
 });

@@ -2,12 +2,12 @@ import "server-only";
 import { shortHash, stableStringify } from "@/lib/hash";
 import { parseManifestObject, readYaml } from "@/lib/manifest";
 import type { FieldProblem } from "@/lib/types";
-import { intakeLabel, type TrackerItem } from "./port";
+import { intakeLabel, TRACKER_LABELS, type TrackerItem } from "./port";
 
 /**
  * A tracker item → the job it asks for (issue 16 item 4), pure:
  *   title → job title; body (without the manifest block) → prompt; the issue's repository → `repo`;
- *   `agent:run:<profile>` → profile, `priority:<p>` → priority, `cap:<capability>` → capabilities;
+ *   `agent:run:<profile>` → profile (the tracker's configured intake label as the base: `label`), `priority:<p>` → priority, `cap:<capability>` → capabilities;
  *   an optional fenced ```yaml block in the body → manifest fields, validated like a job file's
  *   front matter (a problem names the field: `yaml.priorty: …`);
  *   `tracker-item` = the item id; `idempotency-key` = item id + content hash, so importing the
@@ -21,16 +21,16 @@ const FENCE_CLOSE = /^ {0,3}```[ \t]*$/;
 /** the most bytes of issue text a job takes (GitHub bodies are ≤ 65,536 characters) */
 const MAX_TEXT = 65_536;
 
-export function contentHashOfItem(item: Pick<TrackerItem, "title" | "body" | "labels">): string {
-  return shortHash(stableStringify({ title: item.title, body: item.body, labels: [...jobLabels(item.labels)].sort() }), 16);
+export function contentHashOfItem(item: Pick<TrackerItem, "title" | "body" | "labels">, label: string = TRACKER_LABELS.run): string {
+  return shortHash(stableStringify({ title: item.title, body: item.body, labels: [...jobLabels(item.labels, label)].sort() }), 16);
 }
 
 export function itemKey(itemId: string, hash: string): string {
   return `${itemId}@${hash}`;
 }
 
-export function mapItem(item: TrackerItem): MappedItem {
-  const hash = contentHashOfItem(item);
+export function mapItem(item: TrackerItem, label: string = TRACKER_LABELS.run): MappedItem {
+  const hash = contentHashOfItem(item, label);
   const { block, rest } = splitBlock(item.body.slice(0, MAX_TEXT));
   let fields: Record<string, unknown> = {};
   if (block !== undefined) {
@@ -46,7 +46,7 @@ export function mapItem(item: TrackerItem): MappedItem {
     const checked = parseManifestObject(fields, { root: "yaml", prefix: "yaml" });
     if (!checked.ok) return { ok: false, hash, errors: checked.errors };
   }
-  const labels = fromLabels(item.labels);
+  const labels = fromLabels(item.labels, label);
   if (!labels.ok) return { ok: false, hash, errors: labels.errors };
   const key = itemKey(item.id, hash);
   const manifest: Record<string, unknown> = {
@@ -66,15 +66,15 @@ function asList(v: unknown): unknown[] {
 }
 
 /** The labels that shape the job (the write-back's own agent:queued… labels are not content). */
-function jobLabels(labels: string[]): string[] {
-  return labels.filter((l) => intakeLabel(l) !== undefined || l.startsWith("priority:") || l.startsWith("cap:"));
+function jobLabels(labels: string[], base: string): string[] {
+  return labels.filter((l) => intakeLabel(l, base) !== undefined || l.startsWith("priority:") || l.startsWith("cap:"));
 }
 
-function fromLabels(labels: string[]): { ok: true; fields: Record<string, unknown>; capabilities: string[] } | { ok: false; errors: FieldProblem[] } {
+function fromLabels(labels: string[], base: string): { ok: true; fields: Record<string, unknown>; capabilities: string[] } | { ok: false; errors: FieldProblem[] } {
   const fields: Record<string, unknown> = {};
   const capabilities: string[] = [];
   for (const l of labels.slice(0, 100)) {
-    const intake = intakeLabel(l);
+    const intake = intakeLabel(l, base);
     if (intake?.profile) fields.profile = intake.profile;
     else if (l.startsWith("priority:")) fields.priority = l.slice("priority:".length);
     else if (l.startsWith("cap:")) capabilities.push(l.slice("cap:".length));

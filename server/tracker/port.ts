@@ -58,6 +58,11 @@ export interface TrackerDelivery {
 
 export interface TrackerPort {
   readonly kind: TrackerKind;
+  /**
+   * This tracker's intake label (`agent:run` unless configured, e.g. FLEET_LINEAR_LABEL):
+   * `<label>` and `<label>:<profile>` make an item a job. Pass it to intakeLabel() and mapItem().
+   */
+  readonly label: string;
   /** whether this adapter serves the item id (its prefix, and for GitHub its host's repositories) */
   serves(itemId: string): boolean;
   /** the item as the tracker says it is now; undefined when it does not exist (or we may not see it) */
@@ -110,9 +115,19 @@ export const isTrackerError = (e: unknown): e is TrackerError => e instanceof Tr
 /** The labels the intake and write-back use (issue 16 items 4 and 5). */
 export const TRACKER_LABELS = { run: "agent:run", queued: "agent:queued", running: "agent:running", failed: "agent:failed" } as const;
 
-/** `agent:run` → {profile: undefined}; `agent:run:frontend` → {profile: "frontend"}; anything else undefined. */
-export function intakeLabel(label: string): { profile?: string } | undefined {
-  if (label === TRACKER_LABELS.run) return {};
-  const m = /^agent:run:([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.exec(label.length <= 80 ? label : "");
-  return m ? { profile: m[1]! } : undefined;
+/**
+ * Whether `label` is an intake label of a tracker whose base is `base` (default `agent:run`):
+ * `agent:run` → {profile: undefined}; `agent:run:frontend` → {profile: "frontend"}; anything else
+ * undefined. Compared case-insensitively, as GitHub and Linear compare label names; the profile
+ * keeps its spelling. With FLEET_LINEAR_LABEL=gf:go, `gf:go` and `gf:go:frontend` count, and
+ * `agent:run` does not (each tracker has one base).
+ */
+export function intakeLabel(label: string, base: string = TRACKER_LABELS.run): { profile?: string } | undefined {
+  if (label.length > base.length + 65) return undefined;
+  const l = label.toLowerCase();
+  const b = base.toLowerCase();
+  if (l === b) return {};
+  if (!l.startsWith(`${b}:`)) return undefined;
+  const profile = label.slice(base.length + 1);
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(profile) ? { profile } : undefined;
 }

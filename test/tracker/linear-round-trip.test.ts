@@ -12,11 +12,9 @@ import { startLinearDouble, type LinearDouble } from "../harness/linear-double";
  * own moveJob, as claims and completions do) → the issue hears back through the tracker write-back:
  * ONE comment, edited in place at each milestone, the agent:* labels swapped, and on ship the issue
  * moved to its team's completed state. Every Linear call goes through @linear/sdk to the double,
- * which answers only the SDK's own documents.
- *
- * Not asserted yet: the move to the team's first `started` state on build. The adapter does it
- * (setState(id, "started"), test/tracker/linear-adapter.test.ts), but the tracker write-back
- * (server/coordinator/tracker-sync.ts) only calls setState on close so far.
+ * which answers only the SDK's own documents. On build the issue moves to its team's FIRST `started`
+ * state (lowest position: the double's team has "In Progress" at 2 and "In Review" at 3), on ship
+ * to the completed one.
  */
 const SECRET = "lin_wh_round-trip-secret";
 let app: InProcessApp;
@@ -67,6 +65,9 @@ it("labelled issue → queued job → building → shipped: the issue's one comm
   await afterMove(ctx, grant!.job, { from: "queued", cause: "claimed by a factory" });
   job = await moveJob(ctx, grant!.job, "building", { by: "test", cause: "the engine started" });
   await expect.poll(() => linear.labelNames(issue.identifier)).toContain("agent:running");
+  // building: the team's first started state, not merely any started one
+  await expect.poll(() => linear.stateOf(issue.identifier).type).toBe("started");
+  expect(linear.stateOf(issue.identifier).name).toBe("In Progress");
   expect(linear.labelNames(issue.identifier)).not.toContain("agent:queued");
   expect(linear.commentsOf(issue.identifier).map((c) => c.id)).toEqual([commentId]);
   const building = linear.commentsOf(issue.identifier)[0]!.body;

@@ -3,7 +3,7 @@ import { Octokit } from "@octokit/rest";
 import { verify } from "@octokit/webhooks-methods";
 import { formatTrackerItem, parseTrackerItem } from "@/lib/tracker-item";
 import { githubRepoRef, githubWebHost } from "@/server/forge/github/repo";
-import { TrackerError, type ListLabelledResult, type TrackerItem, type TrackerPort } from "../port";
+import { TRACKER_LABELS, TrackerError, type ListLabelledResult, type TrackerItem, type TrackerPort } from "../port";
 import { parseGithubIssueDelivery } from "./webhook";
 
 export interface GithubTrackerOptions {
@@ -12,6 +12,8 @@ export interface GithubTrackerOptions {
   /** GITHUB_API_URL */
   apiUrl: string;
   userAgent?: string;
+  /** the intake label (default agent:run; `<label>:<profile>` counts too) */
+  label?: string;
 }
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
@@ -54,6 +56,7 @@ export function githubTracker(opts: GithubTrackerOptions): TrackerPort & { host:
 
   return {
     kind: "github",
+    label: opts.label ?? TRACKER_LABELS.run,
     host,
     webUrl,
     serves: (itemId) => {
@@ -170,15 +173,27 @@ function refusal(e: unknown): TrackerError {
   const status = statusOf(e);
   const data = ((e as { response?: { data?: unknown } })?.response?.data ?? {}) as { message?: unknown };
   const message = typeof data.message === "string" ? data.message.slice(0, 300) : "";
-  const reset = Number((e as { response?: { headers?: Record<string, string> } })?.response?.headers?.["x-ratelimit-reset"]);
+  const headers = (e as { response?: { headers?: Record<string, string | undefined> } })?.response?.headers ?? {};
   if (status === 0) return new TrackerError("unavailable", "GitHub is unreachable");
   if (status === 401) return new TrackerError("auth", "GitHub refused the token (401)", 401);
   if (status === 403 || status === 429) {
-    if (status === 429 || /rate limit/i.test(message)) return new TrackerError("rate_limited", message || "GitHub rate limit", status, undefined, Number.isFinite(reset) ? reset * 1000 : undefined);
+    // GitHub's primary limit: 403/429 with x-ratelimit-remaining: 0 and x-ratelimit-reset (epoch
+    // seconds); its secondary limit: retry-after (seconds). Either says when to come back.
+    const limited = status === 429 || headers["x-ratelimit-remaining"] === "0" || headers["retry-after"] !== undefined || /rate limit/i.test(message);
+    if (limited) return new TrackerError("rate_limited", message || "GitHub rate limit", status, undefined, retryAtOf(headers));
     return new TrackerError("forbidden", message || "the token may not do this (403)", status);
   }
   if (status === 404) return new TrackerError("not_found", message || "not found", 404);
   if (status === 422) return new TrackerError("invalid", message || "GitHub refused the request (422)", 422);
   if (status >= 500) return new TrackerError("unavailable", `GitHub answered ${status}`, status);
   return new TrackerError("invalid", message || `GitHub answered ${status}`, status);
+}
+
+/** When a rate-limited answer says to come back: retry-after (seconds from now) wins, else x-ratelimit-reset (epoch seconds). */
+function retryAtOf(headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
+  const after = Number(headers["retry-after"]);
+  if (headers["retry-after"] !== undefined && Number.isFinite(after) && after >= 0) return now + Math.min(after, 86_400) * 1000;
+  const reset = Number(headers["x-ratelimit-reset"]);
+  if (headers["x-ratelimit-reset"] !== undefined && Number.isFinite(reset) && reset > 0) return Math.min(reset * 1000, now + 86_400_000);
+  return undefined;
 }
