@@ -7,7 +7,7 @@ import type { JobRecord } from "@/server/store/records";
 import { webhookDeliveryKey } from "@/server/store/rules/webhook-deliveries";
 import { trackerFor } from "@/server/tracker/config";
 import { contentHashOfItem, itemKey, mapItem } from "@/server/tracker/mapping";
-import { intakeLabel, isTrackerError, type TrackerDelivery, type TrackerItem } from "@/server/tracker/port";
+import { intakeLabel, isTrackerError, TRACKER_LABELS, type TrackerDelivery, type TrackerItem } from "@/server/tracker/port";
 import type { TrackerImportOutcome } from "@/lib/tracker-api";
 import type { CoordinatorContext } from "./context";
 import { requestChanges } from "./follow-ups";
@@ -31,14 +31,36 @@ export type ImportOutcome =
 const LIVE_RUNNING = ["assigned", "building", "review", "testing", "paused"] as const;
 const NOT_STARTED = ["queued", "blocked"] as const;
 
+/** The intake label of the tracker serving the item (FLEET_LINEAR_LABEL for Linear; default agent:run). */
+export function intakeBaseOf(ctx: CoordinatorContext, itemId: string): string {
+  return trackerFor(ctx.tracker, itemId)?.label ?? TRACKER_LABELS.run;
+}
+
 /** The job the item's current (or given) content maps to, if it was imported. */
 async function jobOfContent(ctx: CoordinatorContext, item: TrackerItem): Promise<JobRecord | undefined> {
-  return ctx.store.getJob(jobIdForKey(ctx.productId, itemKey(item.id, contentHashOfItem(item))));
+  return ctx.store.getJob(jobIdForKey(ctx.productId, itemKey(item.id, contentHashOfItem(item, intakeBaseOf(ctx, item.id)))));
+}
+
+/** The most jobs of one stage set read when looking for an item's jobs (a page scan: the store has no tracker index). */
+const SCAN_PAGES = 10;
+const SCAN_PAGE = 200;
+
+/** The item's jobs in these stages (made from any version of its text), newest first; bounded. */
+export async function jobsOfItem(ctx: CoordinatorContext, itemId: string, stages: readonly string[]): Promise<JobRecord[]> {
+  const out: JobRecord[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < SCAN_PAGES; i++) {
+    const page = await ctx.store.listJobs({ productId: ctx.productId, stage: stages as JobRecord["stage"][] }, cursor, SCAN_PAGE);
+    for (const j of page.items) if (j.manifest["tracker-item"] === itemId && !j.task && !j.followUpOf) out.push(j);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return out.sort((a, b) => b.createdAt - a.createdAt);
 }
 
 export async function importTrackerItem(ctx: CoordinatorContext, item: TrackerItem, by: string): Promise<ImportOutcome> {
   if (item.state !== "open") return { kind: "ignored", reason: "the item is closed" };
-  const mapped = mapItem(item);
+  const mapped = mapItem(item, intakeBaseOf(ctx, item.id));
   if (!mapped.ok) return invalid(ctx, item, mapped.hash, mapped.errors);
   let out: { job: { id: string }; created: boolean };
   try {
@@ -67,12 +89,13 @@ async function invalid(ctx: CoordinatorContext, item: TrackerItem, hash: string,
 
 /** An edit: before start the queued job is replaced; while running it continues on the old text. */
 export async function itemEdited(ctx: CoordinatorContext, item: TrackerItem, previous: { title?: string; body?: string } | undefined, by: string): Promise<ImportOutcome> {
-  if (!item.labels.some((l) => intakeLabel(l))) return { kind: "ignored", reason: "the item has no agent:run label" };
+  const base = intakeBaseOf(ctx, item.id);
+  if (!item.labels.some((l) => intakeLabel(l, base))) return { kind: "ignored", reason: `the item has no ${base} label` };
   if (previous && (previous.title !== undefined || previous.body !== undefined)) {
     const before = { ...item, ...(previous.title !== undefined ? { title: previous.title } : {}), ...(previous.body !== undefined ? { body: previous.body } : {}) };
     const old = await jobOfContent(ctx, before);
     if (old && (LIVE_RUNNING as readonly string[]).includes(old.stage)) {
-      await noteOnTracker(ctx, old, "✏️ The issue was edited while this job runs: it continues on the text it started with. Re-label the issue `agent:run` to run the new text.");
+      await noteOnTracker(ctx, old, editedWhileRunning(base));
       return { kind: "existing", jobId: old.id };
     }
     if (old && (NOT_STARTED as readonly string[]).includes(old.stage)) {
@@ -87,6 +110,39 @@ export async function itemEdited(ctx: CoordinatorContext, item: TrackerItem, pre
       }
     }
   }
+  // no previous text (or no job of it): look the item's jobs up by id
+  return importOrReplace(ctx, item, by);
+}
+
+/** The note folded into a running job's one comment when its item is edited (issue 16 item 6). */
+export const editedWhileRunning = (base: string) => `✏️ The issue was edited while this job runs: it continues on the text it started with. Re-label the issue \`${base}\` to re-run it on the new text.`;
+
+/**
+ * The poller's (and any intake without the previous text's) edit: the item's current text maps to
+ * no job yet, so jobs of an older text are looked up by item id. A queued one is replaced (cancelled,
+ * then the new text imported); a running one continues on its text and its comment says so, and
+ * nothing new is queued (re-label to re-run).
+ */
+export async function importOrReplace(ctx: CoordinatorContext, item: TrackerItem, by: string): Promise<ImportOutcome> {
+  if (item.state !== "open") return { kind: "ignored", reason: "the item is closed" };
+  const current = await jobOfContent(ctx, item);
+  if (current) return { kind: "existing", jobId: current.id };
+  const running = (await jobsOfItem(ctx, item.id, LIVE_RUNNING))[0];
+  if (running) {
+    await noteOnTracker(ctx, running, editedWhileRunning(intakeBaseOf(ctx, item.id)));
+    return { kind: "existing", jobId: running.id };
+  }
+  for (const old of await jobsOfItem(ctx, item.id, NOT_STARTED)) {
+    try {
+      await moveJob(ctx, old, "cancelled", { by, cause: "the tracker item was edited before the job started: replaced by a job on the new text" });
+    } catch (e) {
+      if (!isStoreError(e, "conflict") && !isStoreError(e, "illegal_transition")) throw e;
+      // claimed meanwhile: it runs on the old text, and the comment says so
+      const fresh = await ctx.store.getJob(old.id);
+      if (fresh) await noteOnTracker(ctx, fresh, editedWhileRunning(intakeBaseOf(ctx, item.id)));
+      return { kind: "existing", jobId: old.id };
+    }
+  }
   return importTrackerItem(ctx, item, by);
 }
 
@@ -99,7 +155,7 @@ export async function takeTrackerDelivery(ctx: CoordinatorContext, source: "gith
   if (d.actor && ctx.tracker?.botLogins.some((b) => b.toLowerCase() === d.actor!.toLowerCase())) return { kind: "ignored", reason: "authored by our own bot" };
   const port = trackerFor(ctx.tracker, e.item.id);
   if (!port) return { kind: "ignored", reason: "no tracker adapter serves this item" };
-  if (e.kind === "labeled" && !intakeLabel(e.label)) return { kind: "ignored", reason: `label ${e.label.slice(0, 80)} is not an intake label` };
+  if (e.kind === "labeled" && !intakeLabel(e.label, port.label)) return { kind: "ignored", reason: `label ${e.label.slice(0, 80)} is not an intake label` };
   if (e.kind === "comment" && !mentions(e.body, ctx.tracker?.mention)) return { kind: "ignored", reason: "the comment does not mention the bot" };
   const first = await ctx.store.recordWebhookDelivery({ productId: ctx.productId, source, deliveryId: d.deliveryId, event: eventName, receivedAt: ctx.now() });
   if (!first) return { kind: "duplicate" };
@@ -119,9 +175,16 @@ export async function takeTrackerDelivery(ctx: CoordinatorContext, source: "gith
         return { kind: "taken", outcome: job ? { kind: "existing", jobId: job.id } : { kind: "ignored", reason: "no job for this item" } };
       }
       case "comment": {
-        const job = await jobOfContent(ctx, e.item);
-        if (!job || (job.stage !== "review" && job.stage !== "testing")) return { kind: "taken", outcome: { kind: "ignored", reason: "no job of this item waits in review" } };
-        await requestChanges(ctx, job, e.body.slice(0, 20_000), by);
+        // by item id, not content: a Linear comment event carries no issue text, and the job may be of an older text
+        const job = (await jobsOfItem(ctx, e.item.id, ["review", "testing"]))[0];
+        if (!job) return { kind: "taken", outcome: { kind: "ignored", reason: "no job of this item waits in review or testing, so there is no branch to follow up on" } };
+        try {
+          await requestChanges(ctx, job, e.body.slice(0, 20_000), by);
+        } catch (err) {
+          // the job cannot take a follow-up now (nothing pushed, merged already…): the reason is the answer
+          if (isFleetError(err) && err.code === "conflict") return { kind: "taken", outcome: { kind: "ignored", reason: err.message } };
+          throw err;
+        }
         return { kind: "taken", outcome: { kind: "existing", jobId: job.id } };
       }
     }

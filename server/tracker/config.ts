@@ -18,7 +18,19 @@ export interface TrackerConfig {
   /** where job links in comments point */
   publicUrl: string;
   /** the poller's state, per scope (in the context, rebuilt on restart: a lost cursor re-reads, and import is idempotent) */
-  poll: Map<string, { cursor?: string; lastAt?: number; lastError?: string }>;
+  poll: Map<string, PollState>;
+}
+
+/** One poll scope's state (the Admin page may show it: last poll, last error, rate-limited until). */
+export interface PollState {
+  cursor?: string;
+  /** when the scope was last listed (or tried) */
+  lastAt?: number;
+  /** the last list answered 304: nothing changed */
+  notModified?: boolean;
+  /** rate-limited: the scope is not listed before this (the tracker's reset time) */
+  retryAt?: number;
+  lastError?: string;
 }
 
 export function trackerFor(config: TrackerConfig | undefined, itemId: string): TrackerPort | undefined {

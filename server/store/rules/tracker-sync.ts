@@ -5,10 +5,17 @@ import type { TrackerMilestone, TrackerSyncRecord } from "../tracker-records";
 /**
  * The rules of tracker write-back records, once for both providers (the providers keep only the
  * version-guarded write). A new wanted state bumps `rev` and makes the record due now; a send that
- * the tracker accepted records `sentRev`; a transient failure backs off (capped), never gives up:
- * the tracker hears every milestone's final state once it is back.
+ * the tracker accepted records `sentRev`; a failure backs off exponentially (5 s, 10 s, 20 s… capped
+ * at 15 min, or later when the tracker said when), never gives up: the tracker hears every
+ * milestone's final state once it is back. `attempts` counts failed sends in a row and is reset only
+ * by a send that lands (a new milestone does not hide a failing streak), so with `lastError` the
+ * Admin page shows a tracker that keeps refusing.
  */
-export const TRACKER_SYNC_BACKOFF_MS = [5_000, 15_000, 60_000, 300_000, 900_000] as const;
+export const TRACKER_SYNC_BACKOFF_BASE_MS = 5_000;
+export const TRACKER_SYNC_BACKOFF_CAP_MS = 900_000;
+
+/** The wait after a failure that follows `attempts` failures in a row. */
+export const trackerSyncBackoff = (attempts: number): number => Math.min(TRACKER_SYNC_BACKOFF_CAP_MS, TRACKER_SYNC_BACKOFF_BASE_MS * 2 ** Math.min(Math.max(0, attempts), 20));
 
 export function wantTrackerState(
   cur: TrackerSyncRecord | undefined,
@@ -24,7 +31,6 @@ export function wantTrackerState(
     labels: w.labels,
     close: w.close,
     rev: base.rev + 1,
-    attempts: 0,
     nextAttemptAt: w.now,
     // a state already waiting keeps its age: the backlog is as old as the oldest undelivered want
     pendingSince: cur && cur.sentRev < cur.rev ? (cur.pendingSince ?? cur.updatedAt) : w.now,
@@ -41,7 +47,7 @@ export function trackerSent(rec: TrackerSyncRecord, sent: { rev: number; comment
 }
 
 export function trackerFailed(rec: TrackerSyncRecord, f: { error: string; now: EpochMs; retryAt?: EpochMs; commentId?: string }): TrackerSyncRecord {
-  const step = TRACKER_SYNC_BACKOFF_MS[Math.min(rec.attempts, TRACKER_SYNC_BACKOFF_MS.length - 1)]!;
+  const step = trackerSyncBackoff(rec.attempts);
   return {
     ...rec,
     attempts: rec.attempts + 1,
