@@ -41,7 +41,7 @@ async function jobOfContent(ctx: CoordinatorContext, item: TrackerItem): Promise
   return ctx.store.getJob(jobIdForKey(ctx.productId, itemKey(item.id, contentHashOfItem(item, intakeBaseOf(ctx, item.id)))));
 }
 
-/** The most jobs of one stage set read when looking for an item's jobs (a page scan: the store has no tracker index). */
+/** The most pages read when looking for an item's jobs (the store filters by tracker-item substring; equality is checked here). */
 const SCAN_PAGES = 10;
 const SCAN_PAGE = 200;
 
@@ -50,7 +50,7 @@ export async function jobsOfItem(ctx: CoordinatorContext, itemId: string, stages
   const out: JobRecord[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < SCAN_PAGES; i++) {
-    const page = await ctx.store.listJobs({ productId: ctx.productId, stage: stages as JobRecord["stage"][] }, cursor, SCAN_PAGE);
+    const page = await ctx.store.listJobs({ productId: ctx.productId, stage: stages as JobRecord["stage"][], trackerItem: itemId }, cursor, SCAN_PAGE);
     for (const j of page.items) if (j.manifest["tracker-item"] === itemId && !j.task && !j.followUpOf) out.push(j);
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
