@@ -1,8 +1,8 @@
 import "server-only";
 import type { JobDelivery } from "@/server/store/records";
-import type { ForgeAdapter, ForgePullRequest, MergeMethod, PullRequestPort, ShipPlan } from "../port";
+import type { ForgeAdapter, MergeMethod, PullRequestPort, ShipPlan } from "../port";
 import { githubForge } from "./client";
-import type { GithubForge, PullRequestState } from "./port";
+import type { GithubForge } from "./port";
 import { githubRepoRef, githubWebHost } from "./repo";
 
 export interface GithubAdapterOptions {
@@ -32,13 +32,10 @@ export function githubAdapter(opts: GithubAdapterOptions): ForgeAdapter {
     ref: (repo) => githubRepoRef(repo, host),
     defaultBranch: (ref) => client.defaultBranch(ref),
     branchProtected: (ref, branch) => client.branchProtected(ref, branch),
-    open: (ref, input) => client.openPullRequest(ref, input).then(toForge),
-    update: (ref, number, text) => client.updatePullRequest(ref, number, text).then(toForge),
-    findOpen: async (ref, branch) => {
-      const pr = await client.openPullRequestFor(ref, branch);
-      return pr ? toForge(pr) : undefined;
-    },
-    read: (ref, number) => client.pullRequest(ref, number).then(toForge),
+    open: (ref, input) => client.openPullRequest(ref, input),
+    update: (ref, number, text) => client.updatePullRequest(ref, number, text),
+    findOpen: (ref, branch) => client.openPullRequestFor(ref, branch),
+    read: (ref, number) => client.pullRequest(ref, number),
     merge: (ref, number, m, sha) => client.merge(ref, number, m, sha),
     ...(client.feedback ? { feedback: (ref, number, sha) => client.feedback!(ref, number, sha) } : {}),
   };
@@ -61,8 +58,4 @@ export function githubShipPlan(d: JobDelivery, method: MergeMethod): ShipPlan {
   if (pr && pr.state === "merged") return { kind: "merge_pr", method, number: pr.number, label: `PR #${pr.number} is merged` };
   if (pr) return { kind: "merge_pr", method, number: pr.number, label: `PR #${pr.number} is closed` };
   return { kind: "merge_pr", method, label: `open a pull request for ${d.branch}, then merge it (${method})` };
-}
-
-function toForge(s: PullRequestState): ForgePullRequest {
-  return { ...s };
 }

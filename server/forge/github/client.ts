@@ -1,15 +1,7 @@
 import "server-only";
 import { Octokit } from "@octokit/rest";
-import {
-  GithubForgeError,
-  type CheckStatus,
-  type GithubForge,
-  type GithubRepoRef,
-  type MergeMethod,
-  type OpenPullRequest,
-  type PullRequestState,
-  type ReviewStatus,
-} from "./port";
+import type { ForgeCheckStatus, ForgePullRequest, ForgeRepoRef, ForgeReviewStatus, MergeMethod, OpenPullRequestInput } from "../port";
+import { GithubForgeError, type GithubForge } from "./port";
 
 export interface GithubForgeOptions {
   /** a fine-grained token (GITHUB_TOKEN) from the coordinator's settings; never logged, never sent to a factory */
@@ -33,22 +25,22 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
     log: SILENT,
   });
 
-  async function checks(ref: GithubRepoRef, sha: string): Promise<CheckStatus> {
+  async function checks(ref: ForgeRepoRef, sha: string): Promise<ForgeCheckStatus> {
     const res = await call(() => octokit.rest.checks.listForRef({ ...ref, ref: sha, per_page: 100 }));
     return checkStatus(res.data.check_runs);
   }
 
-  async function reviews(ref: GithubRepoRef, number: number): Promise<ReviewStatus> {
+  async function reviews(ref: ForgeRepoRef, number: number): Promise<ForgeReviewStatus> {
     const res = await call(() => octokit.rest.pulls.listReviews({ ...ref, pull_number: number, per_page: 100 }));
     return reviewStatus(res.data.map((r) => ({ user: r.user?.login ?? `#${r.id}`, state: r.state })));
   }
 
-  async function state(ref: GithubRepoRef, number: number): Promise<PullRequestState> {
+  async function state(ref: ForgeRepoRef, number: number): Promise<ForgePullRequest> {
     const { data: pr } = await call(() => octokit.rest.pulls.get({ ...ref, pull_number: number }));
     return toState(ref, pr);
   }
 
-  async function toState(ref: GithubRepoRef, pr: PullLike): Promise<PullRequestState> {
+  async function toState(ref: ForgeRepoRef, pr: PullLike): Promise<ForgePullRequest> {
     return {
       number: pr.number,
       url: pr.html_url,
@@ -66,7 +58,7 @@ export function githubForge(opts: GithubForgeOptions): GithubForge {
   }
 
   return {
-    async openPullRequest(ref, input: OpenPullRequest) {
+    async openPullRequest(ref, input: OpenPullRequestInput) {
       const { data } = await call(
         () => octokit.rest.pulls.create({ ...ref, title: input.title, body: input.body, head: input.head, base: input.base, draft: input.draft }),
         openRefusal,
@@ -138,7 +130,7 @@ interface PullLike {
  * approving or change-requesting review counts (a comment changes nothing, a dismissal clears it);
  * one reviewer asking for changes outweighs any number of approvals, as GitHub's own gate does.
  */
-export function reviewStatus(list: readonly { user: string; state: string }[]): ReviewStatus {
+export function reviewStatus(list: readonly { user: string; state: string }[]): ForgeReviewStatus {
   const latest = new Map<string, string>();
   for (const r of list) {
     if (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED") latest.set(r.user, r.state);
@@ -150,7 +142,7 @@ export function reviewStatus(list: readonly { user: string; state: string }[]): 
 }
 
 /** The combined status of a head's check runs: any failed → failing, any unfinished → pending. */
-export function checkStatus(runs: readonly { status: string; conclusion: string | null }[]): CheckStatus {
+export function checkStatus(runs: readonly { status: string; conclusion: string | null }[]): ForgeCheckStatus {
   if (runs.length === 0) return "none";
   if (runs.some((r) => r.status === "completed" && r.conclusion !== null && FAILED.has(r.conclusion))) return "failing";
   if (runs.some((r) => r.status !== "completed")) return "pending";
@@ -162,7 +154,7 @@ export function checkStatus(runs: readonly { status: string; conclusion: string 
  * ("At least 1 approving review is required…", "Required status check "ci" is failing.") and
  * sometimes not ("Pull Request is not mergeable"); then the PR's own state says why.
  */
-async function whyNotMergeable(message: string, read: () => Promise<PullRequestState>): Promise<GithubForgeError> {
+async function whyNotMergeable(message: string, read: () => Promise<ForgePullRequest>): Promise<GithubForgeError> {
   const m = message.toLowerCase();
   if (/\bdraft\b/.test(m)) return new GithubForgeError("draft", `${message}: mark it ready for review first`, 405);
   if (/\breview/.test(m)) return new GithubForgeError("reviews_missing", message, 405);

@@ -1,45 +1,5 @@
 import "server-only";
-import { ForgeError, type ForgeFeedback } from "../port";
-
-/**
- * What the coordinator asks of GitHub (issue 15 item 3): open a pull request for a delivered job,
- * read its state, merge it on Ship. A small interface of its own so the adapter plugs into the forge
- * port (server/forge/port.ts, where it lands) without that port depending on Octokit.
- */
-export interface GithubRepoRef {
-  owner: string;
-  repo: string;
-}
-
-export type CheckStatus = "none" | "pending" | "passing" | "failing";
-export type ReviewStatus = "none" | "approved" | "changes_requested";
-export type MergeMethod = "squash" | "merge" | "rebase";
-
-export interface PullRequestState {
-  number: number;
-  url: string;
-  headSha: string;
-  headBranch: string;
-  baseBranch: string;
-  state: "open" | "closed" | "merged";
-  draft: boolean;
-  /** null while GitHub is still computing it */
-  mergeable: boolean | null;
-  /** GitHub's mergeable_state: clean, dirty (conflict), blocked, unstable, behind, draft, unknown */
-  mergeableState: string;
-  checks: CheckStatus;
-  /** the latest review of each reviewer: any changes requested wins over approvals */
-  review: ReviewStatus;
-  mergeSha: string | null;
-}
-
-export interface OpenPullRequest {
-  title: string;
-  body: string;
-  head: string;
-  base: string;
-  draft: boolean;
-}
+import { ForgeError, type ForgeFeedback, type ForgePullRequest, type ForgeRepoRef, type MergeMethod, type OpenPullRequestInput } from "../port";
 
 /**
  * Why GitHub refused: the precise reason shown beside the Ship button. `checks_failing`,
@@ -79,18 +39,25 @@ export class GithubForgeError extends ForgeError {
   }
 }
 
+/**
+ * What the coordinator asks of GitHub (issue 15 item 3): open a pull request for a delivered job,
+ * read its state, merge it on Ship. A small interface of its own so the adapter plugs into the forge
+ * port (server/forge/port.ts, where it lands) without that port depending on Octokit. The shapes it
+ * speaks (a repository, a pull request's state, the open input) are the port's own: GitHub's words
+ * are mapped onto them in client.ts, so the adapter passes them through as they are.
+ */
 export interface GithubForge {
-  openPullRequest(ref: GithubRepoRef, pr: OpenPullRequest): Promise<PullRequestState>;
-  pullRequest(ref: GithubRepoRef, number: number): Promise<PullRequestState>;
+  openPullRequest(ref: ForgeRepoRef, pr: OpenPullRequestInput): Promise<ForgePullRequest>;
+  pullRequest(ref: ForgeRepoRef, number: number): Promise<ForgePullRequest>;
   /** the open pull request whose head is `branch` in the same repository, if any */
-  openPullRequestFor(ref: GithubRepoRef, branch: string): Promise<PullRequestState | undefined>;
-  defaultBranch(ref: GithubRepoRef): Promise<string>;
+  openPullRequestFor(ref: ForgeRepoRef, branch: string): Promise<ForgePullRequest | undefined>;
+  defaultBranch(ref: ForgeRepoRef): Promise<string>;
   /** whether `branch` is under branch protection (GET /repos/{owner}/{repo}/branches/{branch}) */
-  branchProtected(ref: GithubRepoRef, branch: string): Promise<boolean>;
+  branchProtected(ref: ForgeRepoRef, branch: string): Promise<boolean>;
   /** replaces the title and body (the job ran again: its verify, cost and scope changed) */
-  updatePullRequest(ref: GithubRepoRef, number: number, text: { title: string; body: string }): Promise<PullRequestState>;
+  updatePullRequest(ref: ForgeRepoRef, number: number, text: { title: string; body: string }): Promise<ForgePullRequest>;
   /** merges; `sha` guards against a head that moved since the state was read (409 → head_moved) */
-  merge(ref: GithubRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
+  merge(ref: ForgeRepoRef, number: number, method: MergeMethod, sha?: string): Promise<{ sha: string }>;
   /** the failed check runs of `sha` (name, conclusion, output) and the standing change requests of the PR */
-  feedback?(ref: GithubRepoRef, number: number, sha: string): Promise<ForgeFeedback>;
+  feedback?(ref: ForgeRepoRef, number: number, sha: string): Promise<ForgeFeedback>;
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import type { GithubRepoRef } from "./port";
+import type { ForgeRepoRef } from "../port";
 
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
@@ -8,7 +8,7 @@ const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
  * https://host/owner/repo(.git), ssh://git@host/owner/repo.git or git@host:owner/repo.git. undefined
  * for any other host or shape, so the forge port falls through to plain git.
  */
-export function githubRepoRef(repo: string, host: string): GithubRepoRef | undefined {
+export function githubRepoRef(repo: string, host: string): ForgeRepoRef | undefined {
   const h = host.toLowerCase();
   let path: string | undefined;
   const scp = /^[\w.-]+@([^:/]+):(.+)$/.exec(repo);
