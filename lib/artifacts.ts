@@ -36,6 +36,22 @@ export const TEXT_CONTENT_TYPES: readonly ArtifactContentType[] = ["text/plain",
 
 export const isInlineImage = (type: string | undefined): boolean => INLINE_IMAGE_TYPES.includes(type as ArtifactContentType);
 
+/**
+ * An artifact as a run records it and the job page lists it: the record of the store
+ * (server/store/records.ts) and the UI's list (components/job/artifact-list.tsx) are this one shape.
+ * `contentType` stays a plain string: a record is read back as it was written.
+ */
+export interface ArtifactRef {
+  name: string;
+  kind: string;
+  size: number;
+  content?: string;
+  path?: string;
+  /** uploaded to the artifact store (server/artifacts): served by GET /jobs/{id}/artifacts/{name} */
+  stored?: boolean;
+  contentType?: string;
+}
+
 /** Bytes of one upload request; the agent sends chunks of ARTIFACT_CHUNK_BYTES. */
 export const ARTIFACT_MAX_CHUNK_BYTES = 4 * 1_048_576;
 export const ARTIFACT_CHUNK_BYTES = 1_048_576;

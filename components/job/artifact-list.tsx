@@ -4,21 +4,11 @@
  * sends only allow-listed types, with nosniff, so nothing an artifact holds is ever rendered as a
  * page. Ones that were not stored show their name, kind and size (and the factory path, if any).
  */
-import { artifactDownloadPath, isInlineImage } from "@/lib/artifacts";
+import { artifactDownloadPath, isInlineImage, type ArtifactRef } from "@/lib/artifacts";
 import { formatBytes } from "@/lib/ui/format";
 
-export interface ArtifactItem {
-  name: string;
-  kind: string;
-  size: number;
-  content?: string;
-  path?: string;
-  stored?: boolean;
-  contentType?: string;
-}
-
-export function ArtifactList({ artifacts, jobId, attempt }: { artifacts: ArtifactItem[]; jobId?: string; attempt?: number }) {
-  const href = (a: ArtifactItem) => (jobId && a.stored ? artifactDownloadPath(jobId, a.name, attempt) : undefined);
+export function ArtifactList({ artifacts, jobId, attempt }: { artifacts: ArtifactRef[]; jobId?: string; attempt?: number }) {
+  const href = (a: ArtifactRef) => (jobId && a.stored ? artifactDownloadPath(jobId, a.name, attempt) : undefined);
   const images = artifacts.filter((a) => href(a) && isInlineImage(a.contentType));
   const rest = artifacts.filter((a) => !images.includes(a));
   return (

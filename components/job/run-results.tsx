@@ -4,7 +4,8 @@
  */
 import { ansiToHtml } from "@/lib/ui/ansi";
 import { classifyDiff } from "@/lib/ui/diff-lines";
-import { ArtifactList, type ArtifactItem } from "./artifact-list";
+import type { ArtifactRef } from "@/lib/artifacts";
+import { ArtifactList } from "./artifact-list";
 
 export interface RunResult {
   attempt?: number;
@@ -14,7 +15,7 @@ export interface RunResult {
   exitCode?: number;
   verify?: { passed: boolean; exitCode: number; output: string };
   scope?: { changed: string[]; outOfScope: string[] };
-  artifacts?: ArtifactItem[];
+  artifacts?: ArtifactRef[];
   commits?: string[];
   /** the engine and tool versions the factory advertised when it claimed this attempt */
   versions?: { engine?: string; tools: Record<string, string> };

@@ -1,4 +1,5 @@
 import "server-only";
+import type { ArtifactRef } from "@/lib/artifacts";
 import type { Manifest, Priority, Stage } from "@/lib/types";
 
 /**
@@ -183,16 +184,8 @@ export interface ScopeReport {
   outOfScope: string[];
 }
 
-export interface ArtifactRef {
-  name: string;
-  kind: string;
-  size: number;
-  content?: string;
-  path?: string;
-  /** uploaded to the artifact store (server/artifacts): served by GET /jobs/{id}/artifacts/{name} */
-  stored?: boolean;
-  contentType?: string;
-}
+/** A run's artifact: the one shape the UI lists too, so it lives in lib/ (client-safe). */
+export type { ArtifactRef };
 
 /** What an agent reports when an attempt ends (CONTRACT §2 `complete`). */
 export interface AttemptResult {
