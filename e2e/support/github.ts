@@ -6,8 +6,9 @@
  *
  * The double lives in the global-setup process; the specs run in workers. They play GitHub's CI and
  * reviewers through a small control server here (loopback, a per-run key): set a check run on a
- * commit, read a branch's head or a PR as the double keeps it, and read the double's contract
- * problems (a spec asserts none).
+ * commit, read a branch's head or a PR as the double keeps it, file or edit an issue as a person
+ * would on GitHub (and read the webhook payload GitHub would send about it), and read the double's
+ * contract problems (a spec asserts none).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -60,6 +61,9 @@ export async function startGithub(): Promise<GithubUnderTest> {
   const controlKey = randomBytes(18).toString("base64url");
   const webhookSecret = randomBytes(18).toString("base64url");
 
+  // the issue as the double holds it, and the `issue`/`repository` fields a webhook about it carries
+  const issueAnswer = (number: number) => ({ issue: double.issues.get(E2E_OWNER, E2E_REPO, number), payload: double.issues.payload(E2E_OWNER, E2E_REPO, number, double.url) });
+
   const control = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -93,6 +97,23 @@ export async function startGithub(): Promise<GithubUnderTest> {
             return send(200, { sha: double.branchSha(E2E_OWNER, E2E_REPO, url.searchParams.get("name") ?? "") ?? null });
           case "GET /pull":
             return send(200, double.pullFor(E2E_OWNER, E2E_REPO, url.searchParams.get("branch") ?? "") ?? null);
+          case "POST /issues": {
+            // a person files an issue on acme/shop
+            const labels = body.labels === undefined ? [] : body.labels;
+            if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) throw new Error("labels: a list of label names is required");
+            const issue = double.issues.create(E2E_OWNER, E2E_REPO, { title: str(body, "title"), body: str(body, "body"), labels: labels as string[] });
+            return send(200, issueAnswer(issue.number));
+          }
+          case "POST /issues/edit": {
+            // a person edits the issue's text on GitHub: the issue as GitHub then holds it
+            const issue = double.issues.get(E2E_OWNER, E2E_REPO, Number(body.number));
+            if (body.title !== undefined) issue.title = str(body, "title");
+            if (body.body !== undefined) issue.body = str(body, "body");
+            issue.updatedAt = new Date(Math.max(Date.now(), Date.parse(issue.updatedAt) + 1000)).toISOString().replace(/\.\d+Z$/, "Z");
+            return send(200, issueAnswer(issue.number));
+          }
+          case "GET /issue":
+            return send(200, issueAnswer(Number(url.searchParams.get("number"))));
           case "GET /problems":
             return send(200, double.problems);
           default:
