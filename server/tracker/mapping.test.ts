@@ -40,6 +40,16 @@ describe("tracker item → job", () => {
     expect(m.body).toContain("not: read");
   });
 
+  it("a block's delivery, base-branch and branch are judged with the item's repository; without one they are refused", () => {
+    const block = "```yaml\ndelivery: pr\nbase-branch: main\n```";
+    const m = mapItem(item({ body: block }));
+    expect(m.ok, JSON.stringify(m)).toBe(true);
+    if (m.ok) expect(m.manifest).toMatchObject({ repo: "https://github.com/acme/shop.git", delivery: "pr", "base-branch": "main" });
+    const bare = mapItem(item({ id: "linear:ENG-1", repo: undefined, body: block }));
+    expect(bare.ok).toBe(false);
+    if (!bare.ok) expect(bare.errors[0]!.path).toBe("yaml.delivery");
+  });
+
   it.each([
     ["```yaml\npriorty: high\n```", /priorty/],
     ["```yaml\ntimeout: forever\n```", /timeout/],

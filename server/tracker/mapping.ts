@@ -43,7 +43,9 @@ export function mapItem(item: TrackerItem, label: string = TRACKER_LABELS.run): 
     for (const owned of ["tracker-item", "idempotency-key"]) {
       if (owned in fields) return { ok: false, hash, errors: [{ path: `yaml.${owned}`, message: `\`${owned}\` is set by the tracker intake and may not be given in the block` }] };
     }
-    const checked = parseManifestObject(fields, { root: "yaml", prefix: "yaml" });
+    // checked as the job will have it: with the item's repository (unless the block names its
+    // own), so fields that need a repo (delivery: pr, base-branch, branch) are judged against it
+    const checked = parseManifestObject(item.repo && !("repo" in fields) ? { repo: item.repo, ...fields } : fields, { root: "yaml", prefix: "yaml" });
     if (!checked.ok) return { ok: false, hash, errors: checked.errors };
   }
   const labels = fromLabels(item.labels, label);
