@@ -51,7 +51,7 @@ test("an issue labelled agent:run is queued, built, shipped from the browser, an
   try {
     const labelled = await issueLabeled(filed, "agent:run");
     expect(labelled.status, JSON.stringify(labelled.body)).toBe(200);
-    expect(labelled.body.tracker?.outcome).toBe("created");
+    expect(labelled.body.tracker?.outcome, JSON.stringify(labelled.body)).toBe("created");
     id = labelled.body.tracker!.jobId!;
 
     // a replayed delivery (same X-GitHub-Delivery) changes nothing
