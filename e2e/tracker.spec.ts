@@ -160,6 +160,9 @@ test("an issue edited before its job starts replaces the queued job with one on 
   expect(fresh.body).toContain("echo second");
   expect(fresh.body).not.toContain("first");
 
+  // GitHub heard about the new job (its own comment names it)
+  await expect.poll(async () => (await issueOn(n)).issue.comments.some((c) => c.body.includes(newId))).toBe(true);
+
   // The browser: the old job cancelled (it says why), the new one queued with the new text.
   await signInAsAdmin(page, `/jobs/${oldId}`);
   await expect(header(page)).toHaveAttribute("data-stage", "cancelled");
