@@ -18,4 +18,5 @@ export const webhookDuplicate = z.object({ delivery: z.string(), duplicate: z.li
 
 export const webhookPong = z.object({ delivery: z.string(), pong: z.literal(true) });
 
-export const webhookIgnored = z.object({ delivery: z.string(), ignored: z.literal(true), event: z.string(), action: z.string().optional() });
+/** `reason`: why a tracker event was not acted on (authored by our own bot, no mention, not an intake label…) */
+export const webhookIgnored = z.object({ delivery: z.string(), ignored: z.literal(true), event: z.string(), action: z.string().optional(), reason: z.string().optional() });

@@ -55,7 +55,7 @@ export const POST = route({
       }
       const t = await takeTrackerDelivery(services.ctx, "github", d.name, parsed);
       if (t.kind === "duplicate") return { delivery, duplicate: true as const };
-      if (t.kind === "ignored") return reply(202, { delivery, ignored: true as const, event: d.name, ...(parsed.event.kind === "ignored" && parsed.event.action !== undefined ? { action: parsed.event.action } : {}) });
+      if (t.kind === "ignored") return reply(202, { delivery, ignored: true as const, event: d.name, ...(parsed.event.kind === "ignored" && parsed.event.action !== undefined ? { action: parsed.event.action } : {}), reason: t.reason });
       return { delivery, event: d.name, tracker: trackerOutcomeView(t.outcome) };
     }
     const out = await takeGithubDelivery(services.ctx, d);
