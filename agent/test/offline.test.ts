@@ -160,7 +160,8 @@ describe.skipIf(process.platform === "win32")("fleet-agent --offline DIR", () =>
       verify: { passed: false, exitCode: 3 },
     });
     expect(result(s.queue, "failed", "a-verify-fails").verify.output).toContain("nope");
-    expect(result(s.queue, "failed", "b-engine-fails")).toMatchObject({ outcome: "failed", exitCode: 7, stage: "failed", stages: ["failed"] });
+    // The coordinator's retry rules, as online: the default policy (max 0) sends a failed engine to dead_letter (folder: failed/).
+    expect(result(s.queue, "failed", "b-engine-fails")).toMatchObject({ outcome: "failed", exitCode: 7, stage: "failed", stages: ["failed", "dead_letter"] });
     expect(result(s.queue, "failed", "b-engine-fails").verify).toBeUndefined();
     expect(readFileSync(path.join(s.queue, "failed", "b-engine-fails.log"), "utf8")).toContain("failing");
     expect(result(s.queue, "shipped", "c-auto")).toMatchObject({ stage: "shipped", stages: ["review", "testing", "shipped"] });

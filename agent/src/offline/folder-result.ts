@@ -1,18 +1,22 @@
 /**
- * A folder run's end: `<stem>.result.json` beside the job, and the move to the stage the
- * coordinator's own Phase-0 rules give (lib/stages, the functions completion.ts applies online):
+ * A folder run's end: the coordinator's rules decide (./folder-rules.ts), then
  *
- *   engine exit 0 → review; with verify: pass → testing, fail → failed; engine failure, timeout,
- *   budget or cancel → failed; `review-policy: auto` + verify passed + nothing out of scope →
- *   shipped. Nothing else reaches shipped: a person moves the file.
+ *   retried  → `<stem>.retry.json` (attempts, not-before, wall spent, stages so far) and the file
+ *              goes back to inbox/ with its log; it is picked again after the backoff
+ *   finished → `<stem>.result.json` beside the job, and the move to the folder of its stage
+ *              (review/, testing/, shipped/, or failed/ for failed, dead_letter and paused)
+ *
+ * Nothing reaches shipped but `review-policy: auto` with a green verify and a clean scope: a person
+ * moves the file.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ResolvedJob } from "@/lib/profile";
 import type { AgentEvent, ArtifactReport, CompleteRequest } from "@/lib/protocol";
-import { stageAfterEngineExit, stageAfterVerify } from "@/lib/stages";
+import type { Stage } from "@/lib/types";
 import type { JobResult } from "../run/job-runner";
 import type { FolderQueue, StageDir } from "./folder";
+import { folderNext } from "./folder-rules";
 
 export interface OfflineResult {
   file: string;
@@ -24,9 +28,14 @@ export interface OfflineResult {
   profile?: { name: string; version: string };
   outcome: JobResult["outcome"];
   exitCode: number | null;
-  /** the folder the job was moved to, and the stages it went through after building */
+  /** the folder the job was moved to */
   stage: StageDir;
-  stages: StageDir[];
+  /** the last attempt's stages after building, in the coordinator's names (dead_letter, paused land in failed/) */
+  stages: Stage[];
+  /** every stage the job went through, all attempts: queued, assigned, building, …, as online */
+  history: Stage[];
+  /** attempts counted (a retried job has more than one) */
+  attempts: number;
   verify?: unknown;
   scope?: unknown;
   cost?: unknown;
@@ -49,25 +58,55 @@ export interface FolderRun {
   agent: string;
   completion: CompleteRequest | undefined;
   events: AgentEvent[];
+  /** what earlier attempts left (`<stem>.retry.json`) */
+  retry: RetryState;
 }
 
-/** The stages a finished run goes through after building, by the Phase-0 rules; the last is where it lands. */
-export function folderStages(job: ResolvedJob, r: Pick<JobResult, "outcome" | "exitCode">, c: CompleteRequest | undefined): StageDir[] {
-  if (r.outcome !== "succeeded" || r.exitCode === null) return ["failed"];
-  const stages: StageDir[] = [stageAfterEngineExit(r.exitCode) as StageDir]; // review
-  if (c?.verify) stages.push(stageAfterVerify(c.verify.passed) as StageDir); // testing | failed
-  const clean = (c?.scope?.outOfScope.length ?? 0) === 0;
-  if (stages.at(-1) === "testing" && job.manifest["review-policy"] === "auto" && clean) stages.push("shipped");
-  return stages;
+/** `<stem>.retry.json`: a retried job's attempts so far. */
+export interface RetryState {
+  attempts: number;
+  notBefore?: number;
+  wallSpentMs: number;
+  history: Stage[];
 }
 
-/** Writes the result beside the job (still in building/) and moves it where the rules say. */
+export const FIRST_ATTEMPT: RetryState = { attempts: 0, wallSpentMs: 0, history: ["queued"] };
+
+/** The retry state beside a job file; a missing or unreadable one is a first attempt. */
+export function readRetryState(file: string): RetryState {
+  try {
+    const v = JSON.parse(readFileSync(file, "utf8")) as Partial<RetryState>;
+    if (typeof v.attempts !== "number" || typeof v.wallSpentMs !== "number" || !Array.isArray(v.history)) return FIRST_ATTEMPT;
+    return { attempts: v.attempts, wallSpentMs: v.wallSpentMs, history: v.history, ...(typeof v.notBefore === "number" ? { notBefore: v.notBefore } : {}) };
+  } catch {
+    return FIRST_ATTEMPT;
+  }
+}
+
+/** What is left of the job's wall budget over all attempts (undefined: no wall budget). */
+export function wallLeft(job: ResolvedJob, spentMs: number): number | undefined {
+  const wall = job.manifest.budget.wall;
+  return wall === undefined ? undefined : wall - spentMs;
+}
+
+/** Decides by the coordinator's rules, then retries (back to inbox/) or settles (result + move). */
 export function settleFolderRun(queue: FolderQueue, run: FolderRun, r: JobResult, log: (msg: string) => void): void {
   const c = run.completion;
   const { stem, job } = run;
-  const stages = folderStages(job, r, c);
-  const stage = stages.at(-1)!;
   const finishedAt = Date.now();
+  const spent = run.retry.wallSpentMs + (finishedAt - run.claimedAt);
+  const next = folderNext(job, r, c, run.retry.attempts, finishedAt, wallLeft(job, spent));
+  const built = run.events.some((e) => e.type === "stage" && e.stage === "building");
+  const history: Stage[] = [...run.retry.history, "assigned", ...(built ? (["building"] as const) : []), ...next.stages];
+  const attempts = run.retry.attempts + 1;
+  const verdict = `${r.outcome}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ""}${c?.verify ? `, verify ${c.verify.passed ? "passed" : "failed"}` : ""}`;
+  if (next.dir === "inbox") {
+    const state: RetryState = { attempts, wallSpentMs: spent, history, ...(next.notBefore !== undefined ? { notBefore: next.notBefore } : {}) };
+    writeFileSync(queue.path("building", stem, ".retry.json"), JSON.stringify(state, null, 2) + "\n");
+    const to = queue.move(stem, "building", "inbox");
+    log(`${stem}.md: ${verdict}: ${next.cause} → inbox/${to}.md`);
+    return;
+  }
   const result: OfflineResult = {
     file: `${stem}.md`,
     title: job.title,
@@ -77,8 +116,10 @@ export function settleFolderRun(queue: FolderQueue, run: FolderRun, r: JobResult
     ...(job.profile ? { profile: job.profile } : {}),
     outcome: r.outcome,
     exitCode: r.exitCode,
-    stage,
-    stages,
+    stage: next.dir,
+    stages: next.stages,
+    history,
+    attempts,
     ...(c?.verify ? { verify: c.verify } : {}),
     ...(c?.scope ? { scope: c.scope } : {}),
     ...(c?.cost ? { cost: c.cost } : {}),
@@ -93,8 +134,9 @@ export function settleFolderRun(queue: FolderQueue, run: FolderRun, r: JobResult
     ...(c ? { attempt: { events: run.events, complete: importable(c) } } : {}),
   };
   writeFileSync(queue.path("building", stem, ".result.json"), JSON.stringify(result, null, 2) + "\n");
-  const to = queue.move(stem, "building", stage);
-  log(`${stem}.md: ${r.outcome}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ""}${c?.verify ? `, verify ${c.verify.passed ? "passed" : "failed"}` : ""} → ${stage}/${to}.md`);
+  const to = queue.move(stem, "building", next.dir);
+  const named = next.stages.at(-1) !== next.dir ? ` (${next.stages.at(-1)})` : "";
+  log(`${stem}.md: ${verdict} → ${next.dir}/${to}.md${named}`);
 }
 
 /** Inline artifacts (diff, build log…) become files in `<stem>.artifacts/`; large ones keep their path. */

@@ -5,7 +5,8 @@
  *   claim: scan inbox/*.md → pick (invalid first, then priority, then name) → rename into building/
  *          (the claim) → a ClaimResponse with a local lease (off-…) and the engine chosen here
  *   lease: ./local-lease.ts (events → <stem>.log and kept for the import; renewals always succeed)
- *   ended: <stem>.result.json, and the move by the Phase-0 rules (./folder-result.ts)
+ *   ended: the coordinator's rules (./folder-rules.ts): a retry goes back to inbox/ for after its
+ *          backoff; anything else gets <stem>.result.json and moves to its stage's folder
  *
  * A file that does not validate (lib/manifest, or a profile it names that is missing or invalid)
  * is claimed the same way and moved to failed/ with `<stem>.errors.txt` (`path: message` lines).
@@ -16,7 +17,7 @@
  * each one that sees the other puts its file back in inbox/).
  */
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { advertisedSet, parseCapability, satisfies } from "@/lib/capability";
 import type { ResolvedJob } from "@/lib/profile";
 import type { AgentEvent, ClaimResponse, CompleteRequest, RenewResponse, Station } from "@/lib/protocol";
@@ -26,7 +27,7 @@ import type { Detection } from "../detect/detect";
 import type { Claimed, Transport } from "../loop/transport";
 import type { JobResult, LeaseClient } from "../run/job-runner";
 import type { FolderQueue, StageDir } from "./folder";
-import { settleFolderRun, type FolderRun } from "./folder-result";
+import { readRetryState, settleFolderRun, wallLeft, type FolderRun } from "./folder-result";
 import { JobFiles, type Loaded } from "./job-files";
 import { LocalLease } from "./local-lease";
 
@@ -105,6 +106,11 @@ export class FolderTransport implements Transport {
         return "handled";
       }
       const m = loaded.job.manifest;
+      const retry = readRetryState(this.d.queue.path("inbox", stem, ".retry.json"));
+      if (retry.notBefore !== undefined && retry.notBefore > Date.now()) {
+        this.cannot(stem, `retry ${retry.attempts} of ${m.retry.max} waits until ${new Date(retry.notBefore).toISOString()}`);
+        continue;
+      }
       done ??= this.finishedKeys();
       const missing = m.deps.filter((dep) => !done!.has(dep));
       if (missing.length) {
@@ -156,17 +162,23 @@ export class FolderTransport implements Transport {
     const claimedAt = Date.now();
     const leaseId = `off-${claimedAt.toString(36)}-${randomBytes(4).toString("hex")}`;
     const jobId = `offline-${stem.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 60)}`;
+    const retryFile = this.d.queue.path("building", stem, ".retry.json");
+    const retry = readRetryState(retryFile);
     const logFile = this.d.queue.path("building", stem, ".log");
-    writeFileSync(logFile, "");
+    // A retry's log follows the earlier attempts' (as online: one log per job).
+    if (!existsSync(retryFile) || !existsSync(logFile)) writeFileSync(logFile, "");
     const lease = new LocalLease(logFile, LOCAL_TTL_MS);
-    const run: FolderRun = { stem, job, hash, engine, leaseId, claimedAt, agent: this.d.agent, completion: undefined, events: lease.kept };
+    const run: FolderRun = { stem, job, hash, engine, leaseId, claimedAt, agent: this.d.agent, completion: undefined, events: lease.kept, retry };
     this.held.set(leaseId, { run, lease, ...(job.manifest.lock ? { lock: job.manifest.lock } : {}) });
-    this.d.log(`building ${stem}.md "${job.title}" on ${engine}`);
+    this.d.log(`building ${stem}.md "${job.title}" on ${engine}${retry.attempts ? ` (attempt ${retry.attempts + 1})` : ""}`);
+    // The wall budget covers every attempt, as online (the runner stops the engine when it ends).
+    const left = wallLeft(job, retry.wallSpentMs);
     return {
       lease: { id: leaseId, jobId, epoch: 1, expiresAt: new Date(claimedAt + LOCAL_TTL_MS).toISOString(), ttlMs: LOCAL_TTL_MS },
       job: { id: jobId, title: job.title, manifest: job.manifest, ...(job.profile ? { profile: job.profile } : {}) },
       prompt: job.prompt,
       engine,
+      ...(retry.attempts > 0 && left !== undefined ? { remaining: { wallMs: Math.max(0, left) } } : {}),
     };
   }
 

@@ -5,7 +5,8 @@
  *
  * A job is `<stem>.md`; what the agent writes about it sits beside it and moves with it:
  * `<stem>.log` (the redacted engine output), `<stem>.result.json`, `<stem>.errors.txt` (an
- * invalid file) and `<stem>.artifacts/` (requested artifacts). Only `*.md` in `inbox/` is ever
+ * invalid file), `<stem>.artifacts/` (requested artifacts) and `<stem>.retry.json` (a job the
+ * retry policy sent back to inbox/: its attempts so far). Only `*.md` in `inbox/` is ever
  * picked up, so sidecars are never mistaken for jobs.
  *
  * Claiming is one `rename(inbox/x.md → building/x.md)`: of several agents renaming the same file,
@@ -18,7 +19,9 @@ export const STAGE_DIRS = ["inbox", "building", "review", "testing", "shipped", 
 export type StageDir = (typeof STAGE_DIRS)[number];
 
 /** Suffixes of the files that travel with `<stem>.md`. */
-const SIDECARS = [".log", ".result.json", ".errors.txt", ".artifacts", ".reconciled.json", ".reconcile-error.txt"] as const;
+const SIDECARS = [".log", ".result.json", ".errors.txt", ".artifacts", ".reconciled.json", ".reconcile-error.txt", ".retry.json"] as const;
+/** What a retried job carries back into inbox/ and out again when it is claimed. */
+const RETRY_SIDECARS = [".retry.json", ".log"] as const;
 
 export class FolderQueue {
   constructor(readonly root: string) {}
@@ -65,11 +68,19 @@ export class FolderQueue {
     if (existsSync(this.path("building", stem))) return false;
     try {
       renameSync(this.path("inbox", stem), this.path("building", stem));
-      return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw e;
     }
+    // Won: a retried job's state and log follow it (only the winner of the rename moves them).
+    for (const suffix of RETRY_SIDECARS) {
+      try {
+        renameSync(this.path("inbox", stem, suffix), this.path("building", stem, suffix));
+      } catch {
+        // none: a first attempt
+      }
+    }
+    return true;
   }
 
   /**
