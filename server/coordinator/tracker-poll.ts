@@ -33,10 +33,10 @@ export async function trackerPollStep(ctx: CoordinatorContext): Promise<number> 
         if (out.kind === "created") imported++;
       }
       // the cursor moves only once every item of the page was taken: a failure re-reads them (import is idempotent)
-      t.poll.set(scope, { cursor: res.cursor, lastAt: now, ...(res.notModified ? { notModified: true } : {}) });
+      t.poll.set(scope, { cursor: res.cursor, lastAt: now, lastOkAt: now, ...(res.notModified ? { notModified: true } : {}) });
     } catch (err) {
       const retryAt = isTrackerError(err) && err.reason === "rate_limited" ? (err.retryAt ?? now + t.pollMs) : undefined;
-      t.poll.set(scope, { ...(st.cursor !== undefined ? { cursor: st.cursor } : {}), lastAt: now, ...(retryAt ? { retryAt } : {}), lastError: isTrackerError(err) ? `${err.reason}: ${err.message}` : "failed" });
+      t.poll.set(scope, { ...(st.cursor !== undefined ? { cursor: st.cursor } : {}), ...(st.lastOkAt !== undefined ? { lastOkAt: st.lastOkAt } : {}), lastAt: now, ...(retryAt ? { retryAt } : {}), lastError: isTrackerError(err) ? `${err.reason}: ${err.message}` : "failed" });
       log.warn({ scope, reason: isTrackerError(err) ? err.reason : "error", retryAt }, retryAt ? "tracker poll rate-limited; this scope waits until the tracker's reset" : "tracker poll failed; retrying next round");
     }
   }

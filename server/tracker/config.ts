@@ -26,6 +26,8 @@ export interface PollState {
   cursor?: string;
   /** when the scope was last listed (or tried) */
   lastAt?: number;
+  /** when a list last succeeded (kept through refusals: the Admin page's "last sync") */
+  lastOkAt?: number;
   /** the last list answered 304: nothing changed */
   notModified?: boolean;
   /** rate-limited: the scope is not listed before this (the tracker's reset time) */

@@ -75,6 +75,7 @@ const ROUTES: RouteCase[] = [
   // the local admin stays admin: allowed callers get 200 and change nothing
   { method: "PUT", path: () => "/users/admin", access: "admin", json: () => ({ role: "admin" }) },
   { method: "GET", path: () => "/alerts", access: "admin" },
+  { method: "GET", path: () => "/trackers", access: "admin" },
   { method: "PUT", path: () => "/alerts/sinks", access: "admin", json: () => ({}) },
   { method: "POST", path: () => "/alerts/test", access: "admin" },
   { method: "POST", path: () => "/alerts/deliveries/none/retry", access: "admin" },

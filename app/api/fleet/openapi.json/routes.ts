@@ -45,6 +45,7 @@ import * as rJobArtifact from "../jobs/[id]/artifacts/[...name]/route";
 import * as rLeaseArtifact from "../leases/[id]/artifacts/[...name]/route";
 import * as rRunsImport from "../runs/import/route";
 import * as rTrackerImport from "../tracker/import/route";
+import * as rTrackers from "../trackers/route";
 
 export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "alerts/deliveries/[id]/retry/route.ts": r1,
@@ -83,6 +84,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "stats/route.ts": r26,
   "stream/route.ts": r27,
   "tracker/import/route.ts": rTrackerImport,
+  "trackers/route.ts": rTrackers,
   "tokens/[id]/route.ts": r28,
   "tokens/route.ts": r29,
   "users/[id]/route.ts": r30,
