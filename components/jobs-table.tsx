@@ -14,6 +14,7 @@ import {
 } from "@tanstack/react-table";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
+import { JOB_TRACKER_FILTERS, type JobTrackerFilter } from "@/lib/api/jobs";
 import { STAGES } from "@/lib/types";
 import type { FactoryView, JobsPage } from "@/lib/ui/api-types";
 import { formatAge, formatUsd } from "@/lib/ui/format";
@@ -25,6 +26,7 @@ import { OverdueBadge, PrLink, PriorityBadge, StageBadge } from "./badges";
 const column = createColumnHelper<JobRow>();
 const BULK = ["requeue", "cancel", "pause"] as const;
 const WAITING: ReadonlySet<string> = new Set(["queued", "blocked", "paused"]);
+const TRACKER_FILTER_LABEL: Record<JobTrackerFilter, string> = { github: "from GitHub", linear: "from Linear", any: "from any tracker", none: "from no tracker" };
 
 function SortHeader({ label, sortKey, query, onSort, sortable }: { label: string; sortKey: SortKey; query: JobsQuery; onSort: (k: SortKey) => void; sortable: readonly SortKey[] }) {
   // Only columns the server can order by get a control: a client-side sort of one page would lie.
@@ -157,6 +159,23 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
           return pr ? <PrLink pr={pr} /> : null;
         },
       }),
+      // Where the job came from: the tracker item, linked to its page where the id tells it.
+      column.accessor("tracker", {
+        header: "Tracker",
+        cell: (c) => {
+          const t = c.getValue();
+          if (!t) return null;
+          return t.url ? (
+            <a href={t.url} className="mono" data-testid="row-tracker" target="_blank" rel="noreferrer noopener">
+              {t.item}
+            </a>
+          ) : (
+            <span className="mono" data-testid="row-tracker">
+              {t.item}
+            </span>
+          );
+        },
+      }),
       column.accessor("product", { header: "Product" }),
       column.accessor("profile", { header: "Profile" }),
       column.accessor("engine", { header: "Engine" }),
@@ -226,6 +245,15 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
             </option>
           ))}
         </select>
+        <select aria-label="filter by tracker" value={query.tracker ?? ""} onChange={(e) => navigate(withFilter(query, { tracker: (e.target.value || undefined) as JobsQuery["tracker"] }))}>
+          <option value="">all sources</option>
+          {JOB_TRACKER_FILTERS.map((t) => (
+            <option key={t} value={t}>
+              {TRACKER_FILTER_LABEL[t]}
+            </option>
+          ))}
+        </select>
+        <FilterInput name="item" label="tracker item" placeholder="tracker item" value={query.item ?? ""} onCommit={(v) => navigate(withFilter(query, { item: v || undefined }))} />
         {(["product", "profile", "factory"] as const).map((key) => (
           <FilterInput key={key} name={key} value={query[key] ?? ""} onCommit={(v) => navigate(withFilter(query, { [key]: v || undefined }))} />
         ))}
@@ -317,7 +345,7 @@ function ariaSort(columnId: string, query: JobsQuery, sortable: readonly SortKey
 }
 
 /** A text filter that applies on Enter or blur (each one is a server query). */
-function FilterInput({ name, value, onCommit }: { name: string; value: string; onCommit: (v: string) => void }) {
+function FilterInput({ name, label = name, placeholder = name, value, onCommit }: { name: string; label?: string; placeholder?: string; value: string; onCommit: (v: string) => void }) {
   const [draft, setDraft] = useState(value);
   useEffect(() => setDraft(value), [value]);
   const commit = () => {
@@ -325,8 +353,9 @@ function FilterInput({ name, value, onCommit }: { name: string; value: string; o
   };
   return (
     <input
-      aria-label={`filter by ${name}`}
-      placeholder={name}
+      aria-label={`filter by ${label}`}
+      placeholder={placeholder}
+      data-filter={name}
       value={draft}
       size={12}
       onChange={(e) => setDraft(e.target.value)}

@@ -19,6 +19,11 @@ const base: JobView = {
 };
 
 describe("toJobRow", () => {
+  it("carries the tracker item and its page, and nothing for a job from no tracker", () => {
+    expect(toJobRow({ ...base, tracker: { item: "github:acme/shop#12", url: "https://github.com/acme/shop/issues/12" } }).tracker).toEqual({ item: "github:acme/shop#12", url: "https://github.com/acme/shop/issues/12" });
+    expect(toJobRow({ ...base, tracker: { item: "linear:ENG-4" } }).tracker).toEqual({ item: "linear:ENG-4" });
+    expect(toJobRow(base).tracker).toBeUndefined();
+  });
   it("uses the manifest before a lease exists", () => {
     expect(toJobRow(base)).toMatchObject({ profile: "fixer", engine: "agentic-coder (class)", factory: "", costUsd: 0.5, createdAt: Date.UTC(2025, 0, 1) });
   });

@@ -20,6 +20,8 @@ export interface JobRow {
   overdue?: { byMs: number; slaMs: number };
   /** the job's pull request on the forge, when it has one (the PR column) */
   pr?: { number: number; url: string; state: "open" | "closed" | "merged"; draft: boolean; owner: string; repo: string };
+  /** the tracker item the job came from (the Tracker column), with its page where known */
+  tracker?: { item: string; url?: string };
 }
 
 export function toJobRow(job: JobView, factoryNames: ReadonlyMap<string, string> = new Map()): JobRow {
@@ -39,6 +41,7 @@ export function toJobRow(job: JobView, factoryNames: ReadonlyMap<string, string>
     costUsd: job.cost?.usd ?? 0,
     pendingReason: job.pendingReason,
     ...(job.overdue ? { overdue: job.overdue } : {}),
+    ...(job.tracker ? { tracker: { item: job.tracker.item, ...(job.tracker.url ? { url: job.tracker.url } : {}) } } : {}),
     ...(pr ? { pr: { number: pr.number, url: pr.url, state: pr.state, draft: pr.draft, owner: pr.owner, repo: pr.repo } } : {}),
   };
 }

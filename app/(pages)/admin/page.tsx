@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { AlertSinksPanel } from "@/components/alert-panels";
 import { SchedulingPanel } from "@/components/scheduling-panel";
+import { TrackersPanel } from "@/components/tracker-panels";
 import { ApiTokensPanel, KillSwitchPanel, ProductPausePanel, UsersPanel } from "@/components/admin-panels";
 import { EnrollmentTokensPanel, PendingFactoriesPanel } from "@/components/factory-admission-panels";
 import { Forbidden } from "../_lib/forbidden";
@@ -28,6 +29,9 @@ export default async function AdminPage() {
       </div>
       <div style={{ marginTop: 12 }}>
         <AlertSinksPanel />
+      </div>
+      <div style={{ marginTop: 12 }}>
+        <TrackersPanel />
       </div>
       <div style={{ marginTop: 12 }}>
         <SchedulingPanel />
