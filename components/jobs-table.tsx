@@ -160,7 +160,8 @@ export function JobsTable({ canOperate, sortable = [] }: { canOperate: boolean; 
         },
       }),
       // Where the job came from: the tracker item, linked to its page where the id tells it.
-      column.accessor("tracker", {
+      column.accessor((r) => r.tracker, {
+        id: "tracker",
         header: "Tracker",
         cell: (c) => {
           const t = c.getValue();

@@ -42,7 +42,7 @@ export function TrackerImport({ trackers }: { trackers: TrackerKind[] }) {
       <h2 id="tracker-import-heading">Import from tracker</h2>
       <form className="row" onSubmit={(e) => void submit(e)} aria-label="import from tracker">
         <input
-          aria-label="tracker item"
+          aria-label="tracker item to import"
           aria-describedby="tracker-import-hint"
           aria-invalid={refusal ? true : undefined}
           placeholder={off ? "no tracker connected" : `${trackers.map((k) => EXAMPLE[k]).join(" or ")}, or the issue's URL`}

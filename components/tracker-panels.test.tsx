@@ -47,7 +47,7 @@ describe("the Trackers panel", () => {
 describe("the Import from tracker field", () => {
   it("is disabled with a hint naming the settings when no tracker is connected", () => {
     const html = renderToStaticMarkup(<TrackerImport trackers={[]} />);
-    expect(html).toMatch(/<input[^>]*aria-label="tracker item"[^>]*disabled=""/);
+    expect(html).toMatch(/<input[^>]*aria-label="tracker item to import"[^>]*disabled=""/);
     expect(html).toContain("No tracker is connected: set GITHUB_TOKEN");
   });
   it("offers the connected trackers' id forms", () => {

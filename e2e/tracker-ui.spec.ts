@@ -28,7 +28,7 @@ test("Admin shows the GitHub tracker connected, its token only as set, and Linea
 
 test("the Import from tracker field shows the import route's refusal naming the field", async ({ page }, info) => {
   await signInAsAdmin(page, "/new");
-  const field = page.getByRole("textbox", { name: "tracker item" });
+  const field = page.getByRole("textbox", { name: "tracker item to import" });
   await expect(field).toBeEnabled();
   await expect(page.getByTestId("tracker-import-hint")).toContainText("GitHub");
 
