@@ -11,7 +11,7 @@ const view: TrackersView = trackersView.parse({
     {
       kind: "github",
       connection: { credential: { name: "GITHUB_TOKEN", state: "set" }, apiUrl: "https://api.github.com", webhookSecret: { name: "GITHUB_WEBHOOK_SECRET", state: "unset" }, health: "failing", lastError: "unavailable: GitHub answered 503" },
-      poll: { everyMs: 60_000, scopes: [{ scope: "acme/shop", lastSyncAt: "2026-12-03T11:55:00.000Z", lastError: "rate_limited: wait" }, { scope: "acme/web" }] },
+      poll: { everyMs: 60_000, scopes: [{ scope: "acme/shop", lastSyncAt: "2026-12-03T11:55:00.000Z", lastError: "rate_limited: wait", waitsUntil: "2026-12-03T12:10:00.000Z" }, { scope: "acme/web" }] },
       webhooks: { last24h: 3, lastAt: "2026-12-03T11:00:00.000Z" },
       outbox: { pending: 2, atLeast: false, oldestPendingAt: "2026-12-03T11:58:00.000Z", oldestPendingAgeMs: 120_000, lastError: "unavailable: GitHub answered 503" },
     },
@@ -29,7 +29,7 @@ describe("the Trackers panel", () => {
     expect(html).toContain("connected, failing");
     expect(html).toMatch(/3 in the last 24h; last <time[^>]*>1h ago</);
     expect(html).toMatch(/2 waiting.*oldest for 2m/);
-    expect(html).toMatch(/data-scope="acme\/shop".*5m ago.*rate_limited: wait/);
+    expect(html).toMatch(/data-scope="acme\/shop".*5m ago.*rate_limited: wait.*next try after <time[^>]*>12:10:00 UTC/);
     expect(html).toMatch(/data-scope="acme\/web".*never/);
     expect(html).toContain("Linear: not connected — set LINEAR_API_KEY");
   });

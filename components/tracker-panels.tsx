@@ -115,7 +115,10 @@ export function TrackersList({ view }: { view: TrackersView }) {
                   <tr key={s.scope} data-scope={s.scope}>
                     <td className="mono">{s.scope}</td>
                     <td>{when(s.lastSyncAt)}</td>
-                    <td className={s.lastError ? "field-error" : "muted"}>{s.lastError ?? "—"}</td>
+                    <td className={s.lastError ? "field-error" : "muted"}>
+                      {s.lastError ?? "—"}
+                      {s.waitsUntil && <> (rate-limited: next try after <time dateTime={s.waitsUntil}>{s.waitsUntil.slice(11, 19)} UTC</time>)</>}
+                    </td>
                   </tr>
                 ))}
               </tbody>
