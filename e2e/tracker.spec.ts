@@ -94,11 +94,9 @@ test("an issue labelled agent:run is queued, built, shipped from the browser, an
   const pr = await pullFor(branch);
   expect(pr).toMatchObject({ number: built.delivery!.pr!.number, state: "open", merged: false });
   expect(pr!.body).toContain(`Closes #${n}`);
-  const running = (await issueOn(n)).issue;
-  expect(running.comments).toHaveLength(1);
-  expect(running.comments[0]!.body).toContain(built.delivery!.pr!.url);
-  expect(running.labels).toContain("agent:running");
-  expect(running.labels).not.toContain("agent:queued");
+  // (the write-back follows the job's write: the comment is edited to link the PR)
+  await expect.poll(async () => (await issueOn(n)).issue.comments.map((c) => c.body.includes(built.delivery!.pr!.url))).toEqual([true]);
+  await expect.poll(async () => (await issueOn(n)).issue.labels.filter((l) => l.startsWith("agent:"))).toEqual(["agent:run", "agent:running"]);
 
   // CI passes on the PR's head; Ship in the browser merges it.
   await setCheck(built.delivery!.pr!.headSha, E2E_CHECK, "success");
