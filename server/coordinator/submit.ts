@@ -21,11 +21,12 @@ import { jobView } from "./views";
 /** How far the cycle check walks the dependency graph before giving up (protects the store). */
 const MAX_DEP_WALK = 2_000;
 
-export async function submitJob(ctx: CoordinatorContext, submission: Submission, by: string) {
+/** `keyless`: the idempotency key of a job whose manifest names none (a folder inbox hand-over: run-import.ts). */
+export async function submitJob(ctx: CoordinatorContext, submission: Submission, by: string, keyless?: string) {
   const { spec, rawHash, profile } = await resolveSubmission(ctx.profiles, submission);
   await refuseProtectedDirectPush(ctx, spec.manifest, submission.kind === "json" ? "manifest." : "");
   const productId = spec.manifest.product ?? ctx.productId;
-  const key = spec.manifest["idempotency-key"];
+  const key = spec.manifest["idempotency-key"] ?? keyless;
   const id = key ? jobIdForKey(productId, key) : newJobId();
 
   const deps = await resolveDeps(ctx, productId, spec.manifest.deps);

@@ -107,4 +107,30 @@ describe("POST /runs/import", () => {
     const jobs = (await call(`${app.url}/api/fleet/jobs?limit=100`, { token: app.adminToken })).body.items;
     expect(jobs.some((j: { title: string; stage: string }) => j.stage === "shipped")).toBe(false);
   });
+
+  it("without attempt: an inbox job handed over unrun is queued here; a re-send is the same job; the key decides duplicates and conflicts", async () => {
+    const leaseId = lease();
+    const text = file("", "echo handed over");
+    const r = await doImport({ file: "waiting.md", text, leaseId });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ stage: "queued", duplicate: false });
+    const job = (await call(`${app.url}/api/fleet/jobs/${r.body.jobId}`, { token: app.adminToken })).body;
+    expect(job.runs ?? []).toHaveLength(0);
+    expect((await eventsOf(r.body.jobId)).find((e) => e.type === "job:submitted")?.data.by).toMatch(/^factory:.*folder inbox/);
+    // Re-sent (the agent crashed before it let go of the file): the same job, nothing new.
+    expect((await doImport({ file: "waiting.md", text, leaseId })).body).toEqual({ jobId: r.body.jobId, stage: "queued", duplicate: true });
+
+    const keyed = file("idempotency-key: handed-twice\n");
+    const online = await submitJob(app.url, app.adminToken, keyed);
+    expect((await doImport({ text: keyed, leaseId: lease() })).body).toEqual({ jobId: online.id, stage: "queued", duplicate: true });
+    const clash = await doImport({ text: file("idempotency-key: handed-twice\n", "echo other"), leaseId: lease() });
+    expect(clash.status).toBe(409);
+    expect(clash.body.detail).toMatch(/idempotency key "handed-twice" was used for different content/);
+    // An attempt still names its engine.
+    const noEngine = await doImport({ text, leaseId: lease(), attempt: green });
+    expect(noEngine.status).toBe(400);
+    expect(noEngine.body.errors[0].path).toBe("engine");
+    // A coordinator lease cannot be used to hand a job over either.
+    expect((await doImport({ text, leaseId: `L.${f.factoryId}.j-0123456789ab.abcdef` })).status).toBe(400);
+  });
 });

@@ -12,8 +12,8 @@ export const POST = route({
   access: "factory",
   // The agent trims the run's log to fit, like a batch of lease events.
   maxBodyBytes: LEASE_BODY_BYTES,
-  summary: "Record a job that ran on a factory's offline folder queue (idempotent on the idempotency key / folder lease)",
-  responses: { 201: json(runImported, "The job, with its attempt, in the stage the rules give it"), 200: json(runImported, "Already known: attached as a duplicate, nothing ran again") },
+  summary: "Record a job that ran on a factory's offline folder queue, or (without attempt) hand over one still waiting in its inbox (idempotent on the idempotency key / folder lease)",
+  responses: { 201: json(runImported, "The job, with its attempt in the stage the rules give it (or queued, handed over unrun)"), 200: json(runImported, "Already known: attached as a duplicate, nothing ran again") },
   errors: ["validation", "forbidden", "conflict"],
   body: runImport,
   handler: async ({ services, principal, body }) => {
