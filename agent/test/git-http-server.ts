@@ -1,15 +1,18 @@
 /**
  * A real git server over HTTP for tests: git's own `git http-backend` run as CGI behind a small
  * node:http server on loopback, with HTTP basic auth (one user name and password). Pushes are
- * allowed for the authenticated user (http-backend enables receive-pack when REMOTE_USER is set).
+ * allowed for the authenticated user (http-backend enables receive-pack when REMOTE_USER is set);
+ * the CGI bridge itself is test/harness/git-http-backend.ts, shared with the GitHub double.
  *
  *   const srv = await startGitHttpServer({ root, user: "bot", password: "s3cret" });
  *   srv.url("shop.git")  // http://127.0.0.1:<port>/shop.git
  *   srv.requests         // [{method, path, user}] seen so far
  *   await srv.close()
  */
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+// The CGI bridge is shared with the GitHub double; tests only, never bundled (agent/src does not import agent/test).
+import { serveGitBackend } from "../../test/harness/git-http-backend";
 
 export interface GitHttpServer {
   url(repo: string): string;
@@ -22,7 +25,7 @@ export interface GitHttpServer {
 export async function startGitHttpServer(o: { root: string; user: string; password: string; anonymousRead?: boolean }): Promise<GitHttpServer> {
   const requests: GitHttpServer["requests"] = [];
   const server = createServer((req, res) => handle(req, res));
-  const children = new Set<ReturnType<typeof spawn>>();
+  const children = new Set<ChildProcess>();
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -36,56 +39,13 @@ export async function startGitHttpServer(o: { root: string; user: string; passwo
       res.end("authentication required\n");
       return;
     }
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      GIT_PROJECT_ROOT: o.root,
-      GIT_HTTP_EXPORT_ALL: "1",
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      PATH_INFO: decodeURIComponent(url.pathname),
-      QUERY_STRING: url.search.replace(/^\?/, ""),
-      REQUEST_METHOD: req.method ?? "GET",
-      CONTENT_TYPE: req.headers["content-type"] ?? "",
-      ...(user !== undefined ? { REMOTE_USER: user } : {}),
-      REMOTE_ADDR: "127.0.0.1",
-      SERVER_PROTOCOL: "HTTP/1.1",
-    };
-    if (req.headers["content-length"]) env.CONTENT_LENGTH = req.headers["content-length"];
-    if (req.headers["content-encoding"]) env.HTTP_CONTENT_ENCODING = String(req.headers["content-encoding"]);
-    if (req.headers["git-protocol"]) env.GIT_PROTOCOL = String(req.headers["git-protocol"]);
-    const child = spawn("git", ["http-backend"], { env: env as unknown as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
-    children.add(child);
-    child.on("close", () => children.delete(child));
-    req.pipe(child.stdin!);
-    child.stdin!.on("error", () => undefined);
-    let head = Buffer.alloc(0);
-    let headersDone = false;
-    child.stdout!.on("data", (d: Buffer) => {
-      if (headersDone) {
-        res.write(d);
-        return;
-      }
-      head = Buffer.concat([head, d]);
-      const end = head.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      headersDone = true;
-      let status = 200;
-      const headers: Record<string, string> = {};
-      for (const line of head.subarray(0, end).toString("latin1").split("\r\n")) {
-        const i = line.indexOf(":");
-        if (i < 0) continue;
-        const k = line.slice(0, i).trim();
-        const v = line.slice(i + 1).trim();
-        if (k.toLowerCase() === "status") status = Number(v.split(" ")[0]) || 200;
-        else headers[k] = v;
-      }
-      requests.push({ method: req.method ?? "GET", path: url.pathname, user, status });
-      res.writeHead(status, headers);
-      res.write(head.subarray(end + 4));
-    });
-    child.stdout!.on("end", () => {
-      if (!headersDone) res.writeHead(502).end();
-      else res.end();
+    serveGitBackend(req, res, {
+      root: o.root,
+      pathInfo: decodeURIComponent(url.pathname),
+      url,
+      user,
+      children,
+      onStatus: (status) => requests.push({ method: req.method ?? "GET", path: url.pathname, user, status }),
     });
   }
 

@@ -1,8 +1,9 @@
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { serveGitBackend } from "./git-http-backend";
 
 /**
  * The git half of the GitHub double: a repository backed by a real bare git repository, served
@@ -122,10 +123,11 @@ export const GIT_PATH = /^\/([^/]+)\/([^/]+?)\.git(\/.*)$/;
 
 /**
  * Serves one git smart-HTTP request from the bare repositories under `root` through
- * `git http-backend`. `user` is who authenticated (basic auth with the token as password), or
- * undefined: GitHub answers an unauthenticated request to a private repository with 401.
+ * `git http-backend` (git-http-backend.ts); owner and repository match in any case, as on GitHub.
+ * `user` is who authenticated (basic auth with the token as password), or undefined: GitHub
+ * answers an unauthenticated request to a private repository with 401.
  */
-export function serveGit(root: GitRoot, req: http.IncomingMessage, res: http.ServerResponse, url: URL, user: string | undefined, children: Set<ReturnType<typeof spawn>>): void {
+export function serveGit(root: GitRoot, req: http.IncomingMessage, res: http.ServerResponse, url: URL, user: string | undefined, children: Set<ChildProcess>): void {
   if (user === undefined) {
     req.resume();
     res.writeHead(401, { "www-authenticate": 'Basic realm="GitHub"', "content-type": "text/plain" });
@@ -133,56 +135,7 @@ export function serveGit(root: GitRoot, req: http.IncomingMessage, res: http.Ser
     return;
   }
   const m = GIT_PATH.exec(url.pathname)!;
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    GIT_PROJECT_ROOT: root.dir,
-    GIT_HTTP_EXPORT_ALL: "1",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    PATH_INFO: `/${m[1]!.toLowerCase()}/${m[2]!.toLowerCase()}.git${m[3]}`,
-    QUERY_STRING: url.search.replace(/^\?/, ""),
-    REQUEST_METHOD: req.method ?? "GET",
-    CONTENT_TYPE: req.headers["content-type"] ?? "",
-    REMOTE_USER: user,
-    REMOTE_ADDR: "127.0.0.1",
-    SERVER_PROTOCOL: "HTTP/1.1",
-  };
-  if (req.headers["content-length"]) env.CONTENT_LENGTH = req.headers["content-length"];
-  if (req.headers["content-encoding"]) env.HTTP_CONTENT_ENCODING = String(req.headers["content-encoding"]);
-  if (req.headers["git-protocol"]) env.GIT_PROTOCOL = String(req.headers["git-protocol"]);
-  const child = spawn("git", ["http-backend"], { env: env as unknown as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
-  children.add(child);
-  child.on("close", () => children.delete(child));
-  req.pipe(child.stdin!);
-  child.stdin!.on("error", () => undefined);
-  let head = Buffer.alloc(0);
-  let headersDone = false;
-  child.stdout!.on("data", (d: Buffer) => {
-    if (headersDone) {
-      res.write(d);
-      return;
-    }
-    head = Buffer.concat([head, d]);
-    const end = head.indexOf("\r\n\r\n");
-    if (end < 0) return;
-    headersDone = true;
-    let status = 200;
-    const headers: Record<string, string> = {};
-    for (const line of head.subarray(0, end).toString("latin1").split("\r\n")) {
-      const i = line.indexOf(":");
-      if (i < 0) continue;
-      const k = line.slice(0, i).trim();
-      const v = line.slice(i + 1).trim();
-      if (k.toLowerCase() === "status") status = Number(v.split(" ")[0]) || 200;
-      else headers[k] = v;
-    }
-    res.writeHead(status, headers);
-    res.write(head.subarray(end + 4));
-  });
-  child.stdout!.on("end", () => {
-    if (!headersDone) res.writeHead(502).end();
-    else res.end();
-  });
+  serveGitBackend(req, res, { root: root.dir, pathInfo: `/${m[1]!.toLowerCase()}/${m[2]!.toLowerCase()}.git${m[3]}`, url, user, children });
 }
 
 /** the user of a basic-auth header whose password is `token` (any user name, as GitHub takes a token) */
