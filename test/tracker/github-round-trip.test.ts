@@ -145,8 +145,13 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
   it("a bad signature is 401 and changes nothing; our own bot's events and other labels are ignored", async () => {
     const { repo, number } = issueOn(FAKE.replace("engine: fake", "engine: nowhere"));
     const jobsBefore = (await get("/jobs?limit=200")).body.items.length;
+    const { ctx } = await services();
+    ctx.store.resetOpCounts();
     const bad = await hook("issues", labeled(repo, number), "not-the-secret-0123456789");
     expect(bad.status).toBe(401);
+    // refused before anything is read or written: no store write (a factory's heartbeat meanwhile would be one, hence the filter)
+    const written = Object.keys(ctx.store.opCounts()).filter((m) => !/^(get|list|find|read|count|last)/.test(m) && !/heartbeat|claim|lease/i.test(m));
+    expect(written).toEqual([]);
     const bot = await hook("issues", labeled(repo, number, "agent:run", "gigafactory-bot"));
     expect(bot.status).toBe(202);
     const other = await hook("issues", labeled(repo, number, "bug"));

@@ -203,3 +203,25 @@ it("Linear down while the issue is read: 503 so Linear retries, and the delivery
   const retried = await deliver(payload, { id: "during-outage" });
   expect([retried.status, (retried.body.tracker as { outcome: string }).outcome]).toEqual([200, "created"]);
 });
+
+it("a labelled issue whose manifest block is malformed gets ONE comment naming the field, the agent:failed label, and no job", async () => {
+  const description = ["Make it fast.", "", "```yaml", "priorty: high", "```", ""].join("\n");
+  const i = linear.addIssue("ENG", { title: "Bad block", description, labels: ["agent:run"] });
+  const { ctx } = await services();
+  const jobsBefore = (await ctx.store.listJobs({}, undefined, 500)).items.length;
+  const first = await deliver(issueEvent(i.identifier, { action: "create" }));
+  expect(first.status).toBe(200);
+  const tracker = first.body.tracker as { outcome: string; errors: { path: string; message: string }[] };
+  expect(tracker.outcome).toBe("invalid");
+  expect(tracker.errors[0]!.path).toContain("priorty");
+  // another delivery of the same issue (labelled again): still the one comment
+  const again = await deliver(issueEvent(i.identifier, { action: "update", updatedFrom: { labelIds: [] } }));
+  expect((again.body.tracker as { outcome: string }).outcome).toBe("invalid");
+  await expect.poll(() => linear.commentsOf(i.identifier).length).toBe(1);
+  const [comment] = linear.commentsOf(i.identifier);
+  expect(comment!.body).toContain("priorty");
+  expect(comment!.body).toContain("no job was queued");
+  expect(linear.labelNames(i.identifier)).toContain("agent:failed");
+  expect((await ctx.store.listJobs({}, undefined, 500)).items.length).toBe(jobsBefore);
+  expect(linear.commentsOf(i.identifier)).toHaveLength(1);
+});
