@@ -96,9 +96,14 @@ describe.skipIf(process.platform === "win32")("--fallback DIR", () => {
 
     const next = await submitJob(app.url, app.adminToken, `---\nengine: shell\n---\n# after\n\necho online again\n`);
     await until("claimed from the coordinator again", () => jobOf(next.id), (j) => j.stage === "review", agent);
-    // The folder took nothing more after the switch back.
+    // The folder runs nothing more after the switch back: a job dropped in its inbox now is handed
+    // over to the coordinator (it leaves the inbox for submitted/) and runs online.
     writeFileSync(path.join(dir, "inbox", "offline-2.md"), `---\nengine: shell\n---\n# later\n\necho later\n`);
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(existsSync(path.join(dir, "inbox", "offline-2.md"))).toBe(true);
+    const handed = path.join(dir, "submitted", "offline-2.submitted.json");
+    await until("handed over", () => existsSync(handed), (v) => v, agent);
+    const later = JSON.parse(readFileSync(handed, "utf8"));
+    await until("the handed-over job ran online", () => jobOf(later.jobId), (j) => j.stage === "review", agent);
+    expect(existsSync(path.join(dir, "inbox", "offline-2.md"))).toBe(false);
+    expect(["review", "testing", "failed"].some((st) => existsSync(path.join(dir, st, "offline-2.result.json")))).toBe(false);
   }, 90_000);
 });

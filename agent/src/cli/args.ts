@@ -38,6 +38,8 @@ export interface ParsedFlags {
   fallback?: string;
   /** --fallback-after: how long unreachable before the folder queue is used (ms) */
   fallbackAfterMs?: number;
+  /** --offline-only: jobs waiting in the --fallback DIR/inbox stay there when the coordinator is back */
+  offlineOnly?: boolean;
   config?: string;
   costPerHour?: number;
   insecureHttp: boolean;
@@ -62,6 +64,7 @@ const OPTIONS = {
   offline: { type: "string" },
   fallback: { type: "string" },
   "fallback-after": { type: "string" },
+  "offline-only": { type: "boolean" },
   config: { type: "string" },
   "cost-per-hour": { type: "string" },
   "insecure-http": { type: "boolean" },
@@ -120,6 +123,10 @@ export function parseFlags(argv: string[]): ParsedFlags {
     const d = parseDuration(after);
     if (!d.ok) throw new UsageError(`--fallback-after: "${after}": ${d.message}`);
     flags.fallbackAfterMs = d.ms;
+  }
+  if (values["offline-only"] === true) {
+    if (fallback === undefined) throw new UsageError("--offline-only: it keeps the jobs waiting in the inbox of --fallback DIR local when the coordinator is back; pass --fallback too");
+    flags.offlineOnly = true;
   }
   const config = str("config");
   if (config !== undefined) flags.config = path.resolve(config);
@@ -206,7 +213,7 @@ export interface AgentOptions {
   /** per-host git tokens from the config file (advertised as cred:git:<host>) */
   gitTokens?: Record<string, { username?: string; token: string }>;
   /** --fallback DIR [--fallback-after]: the folder queue while the coordinator is unreachable */
-  fallback?: { dir: string; afterMs: number };
+  fallback?: { dir: string; afterMs: number; offlineOnly: boolean };
 }
 
 /** --fallback-after's default: long enough that a coordinator restart does not flip the factory to its folder. */
@@ -260,7 +267,7 @@ export function resolveOptions(flags: ParsedFlags, env: Env, file: AgentConfigFi
   if (flags.engines) opts.engines = flags.engines;
   if (flags.fallback) {
     if (!server) throw new UsageError("--fallback: it is the folder queue used while the coordinator is unreachable; pass --server URL too (or --offline DIR alone)");
-    opts.fallback = { dir: flags.fallback, afterMs: flags.fallbackAfterMs ?? FALLBACK_AFTER_MS };
+    opts.fallback = { dir: flags.fallback, afterMs: flags.fallbackAfterMs ?? FALLBACK_AFTER_MS, offlineOnly: flags.offlineOnly === true };
   }
   if (file?.git && Object.keys(file.git).length > 0) opts.gitTokens = file.git;
   return opts;

@@ -46,6 +46,11 @@ Options:
                      leases held when the link went down finish, and their reports wait in the
                      outbox (<config dir>/<name>.outbox) until the coordinator acknowledges them.
   --fallback-after D How long unreachable before --fallback is used: 90s, 2m, 1h (default 2m).
+                     Once the coordinator answers, the folder's finished jobs are recorded there
+                     and the jobs still waiting in DIR/inbox are submitted to it (and leave the
+                     inbox for DIR/submitted/).
+  --offline-only     With --fallback: keep the jobs waiting in DIR/inbox local when the coordinator
+                     is back (they run on the folder's next outage, or by an --offline agent).
   --detect           Print the detected capabilities, stations and isolation levels as JSON and exit.
   --version          Print the agent version and exit.
   --help             Show this help.

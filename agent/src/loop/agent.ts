@@ -76,6 +76,8 @@ export class FactoryAgent {
   /** --fallback DIR: the folder queue while the coordinator is unreachable (./fallback.ts) */
   private fallback: FolderFallback | undefined;
   private reconciling: Promise<void> | undefined;
+  /** --offline-only: how many inbox jobs the last reconcile round kept local (said when it changes) */
+  private keptLocal = 0;
 
   constructor(private readonly d: AgentDeps) {
     this.client = new CoordinatorClient(d.options.server);
@@ -129,14 +131,29 @@ export class FactoryAgent {
     }
   }
 
-  /** Records the fallback folder's finished jobs with the coordinator (../offline/reconcile.ts); one round at a time. */
+  /**
+   * Records the fallback folder's finished jobs with the coordinator, then hands over the jobs still
+   * waiting in its inbox unless --offline-only (../offline/reconcile.ts); one round at a time.
+   */
   private reconcile(): Promise<void> {
     const dir = this.d.options.fallback?.dir;
     if (!dir) return Promise.resolve();
     this.reconciling ??= (async () => {
       try {
-        const { reconcileFolder } = await import("../offline/reconcile");
-        await reconcileFolder(dir, this.client, (m) => this.d.log(`[folder] ${m}`));
+        const { reconcileFolder, handOverInbox } = await import("../offline/reconcile");
+        const log = (m: string) => this.d.log(`[folder] ${m}`);
+        const done = await reconcileFolder(dir, this.client, log);
+        // Finished jobs first: an inbox job may name one of them in its deps.
+        if (done.waiting || this.fallback?.active) return;
+        if (!this.d.options.fallback?.offlineOnly) {
+          await handOverInbox(dir, this.client, log);
+          return;
+        }
+        // Said when it changes, not every heartbeat: what --offline-only keeps local.
+        const { FolderQueue } = await import("../offline/folder");
+        const kept = new FolderQueue(dir).list("inbox").length;
+        if (kept > 0 && kept !== this.keptLocal) log(`--offline-only: ${kept} job(s) stay in ${dir}/inbox for the folder`);
+        this.keptLocal = kept;
       } catch (e) {
         this.d.log(`reconcile failed: ${(e as Error).message}`);
       } finally {
