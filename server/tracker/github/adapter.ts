@@ -31,8 +31,8 @@ export function githubTracker(opts: GithubTrackerOptions): TrackerPort & { host:
   const api = new URL(baseUrl);
   const webUrl = host === "github.com" ? "https://github.com" : `${api.protocol}//${host}`;
   const octokit = new Octokit({ auth: opts.token, baseUrl, userAgent: opts.userAgent ?? "gigafactory-tracker", log: SILENT });
-  /** the ETag of the last list per scope and cursor: a 304 costs no rate limit */
-  const etags = new Map<string, string>();
+  /** per scope, the last list's cursor and ETag: asking the same again answers 304, which costs no rate limit (one entry a scope, not one a cursor) */
+  const etags = new Map<string, { since: string; etag: string }>();
 
   const ref = (itemId: string) => {
     const p = parseTrackerItem(itemId);
@@ -80,17 +80,16 @@ export function githubTracker(opts: GithubTrackerOptions): TrackerPort & { host:
       if (!m) throw new TrackerError("invalid", `${scope.slice(0, 80)}: expected owner/repo`);
       const [owner, repo] = [m[1]!, m[2]!];
       const started = new Date().toISOString();
-      // one ETag per (scope, cursor): asking the same question again answers 304 when nothing moved
-      const key = `${scope}|${since ?? ""}`;
-      const cached = etags.get(key);
-      const headers = cached ? { "if-none-match": cached } : {};
+      // the ETag is of the answer to this exact question: sent only when the cursor is the one it was got with
+      const cached = etags.get(scope);
+      const headers = cached && cached.since === (since ?? "") ? { "if-none-match": cached.etag } : {};
       try {
         const res = await octokit.rest.issues.listForRepo({ owner, repo, state: "all", sort: "updated", direction: "asc", per_page: 100, ...(since ? { since } : {}), headers });
         const items = res.data.filter((i) => !(i as { pull_request?: unknown }).pull_request).map((i) => itemOf(owner, repo, i as IssueLike));
         // The next cursor is the newest update seen (GitHub's `since` is inclusive: the importer is
         // idempotent, so seeing the last one again costs nothing), else the cursor asked with.
         const cursor = items.length ? items[items.length - 1]!.updatedAt : (since ?? started);
-        if (res.headers.etag) etags.set(key, res.headers.etag);
+        if (res.headers.etag) etags.set(scope, { since: since ?? "", etag: res.headers.etag });
         return { items, cursor };
       } catch (e) {
         if (statusOf(e) === 304) return { items: [], cursor: since ?? started, notModified: true };
