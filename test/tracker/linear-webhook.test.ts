@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import * as webhookRoute from "@/app/api/fleet/webhooks/linear/route";
+import { afterMove, moveJob } from "@/server/coordinator/move-job";
 import { services } from "@/server/wiring";
 import { startInProcess, type InProcessApp } from "../harness/in-process";
 import { startLinearDouble, type LinearDouble } from "../harness/linear-double";
@@ -224,4 +225,32 @@ it("a labelled issue whose manifest block is malformed gets ONE comment naming t
   expect(linear.labelNames(i.identifier)).toContain("agent:failed");
   expect((await ctx.store.listJobs({}, undefined, 500)).items.length).toBe(jobsBefore);
   expect(linear.commentsOf(i.identifier)).toHaveLength(1);
+});
+
+it("a comment mentioning the bot finds the issue's job by id (a Linear comment carries no issue text) and answers why it cannot follow up yet", async () => {
+  const i = linear.addIssue("ENG", { title: "Follow me up", description: "Do a thing.", labels: ["agent:run"] });
+  const made = await deliver(issueEvent(i.identifier, { action: "create" }));
+  const jobId = (made.body.tracker as { jobId: string }).jobId;
+  const { ctx } = await services();
+  // the job ran and waits in review, its branch not pushed (this test has no factory)
+  const grant = await ctx.store.claimJob({ jobId, factoryId: "mac-1", engine: "claude", leaseId: "lease-lin-c1", ttlMs: 3_600_000, now: ctx.now() });
+  await afterMove(ctx, grant!.job, { from: "queued", cause: "claimed by a factory" });
+  const building = await moveJob(ctx, grant!.job, "building", { by: "test", cause: "the engine started" });
+  await moveJob(ctx, building, "review", { by: "test", cause: "the engine exited 0" });
+  const comment = (body: string) => ({
+    action: "create",
+    type: "Comment",
+    webhookTimestamp: Date.now(),
+    actor: { id: "00000000-0000-4000-8000-user00000002", type: "user", name: "Ada" },
+    data: { id: `c-${++n}`, body, userId: "00000000-0000-4000-8000-user00000002", issue: { identifier: i.identifier, title: i.title, url: `https://linear.app/double/issue/${i.identifier}` } },
+  });
+  const plain = await deliver(comment("Nice work."));
+  expect([plain.status, plain.body.reason]).toEqual([202, "the comment does not mention the bot"]);
+  const ask = await deliver(comment("@gigafactory please also log the request"));
+  expect(ask.status, JSON.stringify(ask.body)).toBe(200);
+  const t = ask.body.tracker as { outcome: string; reason: string };
+  expect(t.outcome).toBe("ignored");
+  // found the job in review (before, the lookup by the comment's empty text found none)
+  expect(t.reason).toMatch(/^cannot request changes/);
+  expect((await ctx.store.getJob(jobId))!.stage).toBe("review");
 });
