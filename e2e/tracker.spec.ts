@@ -10,7 +10,8 @@ import { deliverGithubWebhook, issueBodyEdited, issueLabeled } from "./support/t
  * signed `issues` webhook to the control plane) → the job is queued, and the browser shows it with
  * its tracker link → the real factory builds it → a PR saying `Closes #N` → CI passes (the spec
  * plays it) → *Ship* in the browser merges it → the issue is closed, its one bot comment carrying
- * the merge SHA. Importing it again creates nothing; an edit before the job starts replaces it.
+ * the merge SHA. Importing it again (the API, and File a task's *Import from tracker* with the
+ * issue's page) creates nothing; an edit before the job starts replaces it.
  *
  * The issue's job runs the shell engine (its prompt, the issue body, is the script), so it leaves a
  * file of its own and never touches rounds.txt, which the PR spec's CI counts.
@@ -65,10 +66,12 @@ test("an issue labelled agent:run is queued, built, shipped from the browser, an
     // Importing the same item again (as `fleet from-tracker` does) is the same job.
     expect((await importItem(itemOf(n))).body).toEqual({ outcome: "existing", jobId: id });
 
-    // The browser: queued in the jobs table, and the job page links the issue.
-    await signInAsAdmin(page, `/jobs?q=${encodeURIComponent(title)}`);
+    // The browser: queued in the jobs table (filtered to this issue), and the job page links the issue.
+    await signInAsAdmin(page, `/jobs?tracker=github&item=${encodeURIComponent(itemOf(n))}`);
     const row = page.locator(`tr[data-job-id="${id}"]`);
     await expect(row.locator("[data-stage]")).toHaveAttribute("data-stage", "queued");
+    await expect(row.getByTestId("row-tracker")).toHaveText(itemOf(n));
+    await expect(row.getByTestId("row-tracker")).toHaveAttribute("href", queued.tracker!.url!);
     await row.getByRole("link", { name: title, exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`/jobs/${id}$`));
     await expect(header(page)).toHaveAttribute("data-stage", "queued");
@@ -76,6 +79,15 @@ test("an issue labelled agent:run is queued, built, shipped from the browser, an
     await expect(link).toHaveAttribute("href", queued.tracker!.url!);
     expect(queued.tracker!.url).toMatch(new RegExp(`/acme/shop/issues/${n}$`));
     await screenshot(page, info, "tracker-job-queued");
+
+    // File a task → Import from tracker, pasting the issue's page: the same job, nothing created.
+    await page.goto(at("/new"));
+    await page.getByRole("textbox", { name: "tracker item to import" }).fill(queued.tracker!.url!);
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    const imported = page.getByTestId("tracker-import-result");
+    await expect(imported).toHaveAttribute("data-outcome", "existing");
+    await expect(imported.getByRole("link", { name: id })).toHaveAttribute("href", `/jobs/${id}`);
+    await screenshot(page, info, "tracker-import-existing");
 
     // GitHub heard: one comment, label agent:queued.
     await expect.poll(async () => (await issueOn(n)).issue.labels).toContain("agent:queued");
@@ -100,7 +112,7 @@ test("an issue labelled agent:run is queued, built, shipped from the browser, an
 
   // CI passes on the PR's head; Ship in the browser merges it.
   await setCheck(built.delivery!.pr!.headSha, E2E_CHECK, "success");
-  await page.reload();
+  await page.goto(at(`/jobs/${id}`));
   const delivery = page.getByTestId("delivery");
   await expect(delivery.getByTestId("pr-checks")).toHaveAttribute("data-value", "passing");
   await expect(delivery.getByTestId("pr-mergeable")).toHaveAttribute("data-value", "clean");
