@@ -13,6 +13,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { agentSandbox, buildAgent, killAllAgents, startAgent } from "./agent-process";
 import { baseManifest, FakeCoordinator } from "./fake-coordinator";
 import { startGitHttpServer } from "./git-http-server";
+// Plain node and git (no server/ code): the agent's tests share the coordinator tests' origin.
+import { git, seedBareOrigin } from "../../test/harness/bare-origin";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -21,9 +23,6 @@ afterEach(async () => {
 });
 beforeAll(() => buildAgent(), 120_000);
 
-const g = (cwd: string, ...a: string[]) =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...a], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-
 async function setup(gitConfig?: string) {
   const coord = await new FakeCoordinator().start();
   const sandbox = agentSandbox();
@@ -31,14 +30,7 @@ async function setup(gitConfig?: string) {
   cleanups.push(() => sandbox.cleanup(), () => coord.stop());
   const root = path.join(sandbox.dir, "remote");
   execFileSync("mkdir", ["-p", root]);
-  const bare = path.join(root, "shop.git");
-  g(root, "init", "-q", "--bare", "-b", "main", bare);
-  const seed = path.join(root, "seed");
-  g(root, "clone", "-q", bare, seed);
-  writeFileSync(path.join(seed, "a.txt"), "a\n");
-  g(seed, "add", "-A");
-  g(seed, "commit", "-q", "-m", "init");
-  g(seed, "push", "-q", "origin", "HEAD:main");
+  const { bare, seed } = seedBareOrigin(root);
   return { coord, sandbox, root, bare, seed };
 }
 
@@ -66,9 +58,9 @@ describe.skipIf(process.platform === "win32")("the agent delivers the job branch
     const done = s.coord.completions.get(s.coord.leaseOf("job-h")!.id)!;
     expect(done).toMatchObject({ outcome: "succeeded", verify: { passed: true }, delivery: { branch: "fleet/job-h-add-b", pushed: true } });
     const head = done.delivery!.headSha;
-    expect(g(s.bare, "rev-parse", "refs/heads/fleet/job-h-add-b")).toBe(head);
-    expect(g(s.bare, "log", "-1", "--format=%s", head)).toBe("verify");
-    expect(g(s.bare, "show", `${head}:b.txt`)).toBe("b");
+    expect(git(s.bare, "rev-parse", "refs/heads/fleet/job-h-add-b")).toBe(head);
+    expect(git(s.bare, "log", "-1", "--format=%s", head)).toBe("verify");
+    expect(git(s.bare, "show", `${head}:b.txt`)).toBe("b");
     expect(done.commits).toHaveLength(2);
     // two pushes: after the engine, and after verify's commit
     expect(srv.requests.filter((r) => r.path.endsWith("/git-receive-pack") && r.status === 200)).toHaveLength(2);
@@ -96,20 +88,20 @@ describe.skipIf(process.platform === "win32")("the agent delivers the job branch
     expect(done.verify).toBeUndefined();
     expect(done.delivery).toMatchObject({ branch: "fleet/job-a", pushed: false, error: { reason: "auth" } });
     expect(srv.requests.some((r) => r.path.endsWith("/git-receive-pack") || (r.status === 401 && r.method === "GET"))).toBe(true);
-    expect(() => g(s.bare, "rev-parse", "--verify", "-q", "refs/heads/fleet/job-a")).toThrow();
+    expect(() => git(s.bare, "rev-parse", "--verify", "-q", "refs/heads/fleet/job-a")).toThrow();
     expect(s.coord.bodies.join("\n")).not.toContain("wrong-token");
     const cache = path.join(s.sandbox.workdir, "repos", readdirSync(path.join(s.sandbox.workdir, "repos")).find((d) => d.endsWith(".git"))!);
-    expect(g(cache, "rev-parse", `fleet/job-a-${lease.id}`)).toBe(done.delivery!.headSha);
+    expect(git(cache, "rev-parse", `fleet/job-a-${lease.id}`)).toBe(done.delivery!.headSha);
   });
 
   it("over file://, a branch someone else made first: non_fast_forward, verify skipped, local branch kept", async () => {
     const s = await setup();
-    g(s.seed, "checkout", "-q", "-b", "fleet/job-f");
+    git(s.seed, "checkout", "-q", "-b", "fleet/job-f");
     writeFileSync(path.join(s.seed, "theirs.txt"), "theirs\n");
-    g(s.seed, "add", "-A");
-    g(s.seed, "commit", "-q", "-m", "theirs");
-    g(s.seed, "push", "-q", "origin", "HEAD:fleet/job-f");
-    const theirs = g(s.seed, "rev-parse", "HEAD");
+    git(s.seed, "add", "-A");
+    git(s.seed, "commit", "-q", "-m", "theirs");
+    git(s.seed, "push", "-q", "origin", "HEAD:fleet/job-f");
+    const theirs = git(s.seed, "rev-parse", "HEAD");
     s.coord.enqueue({
       id: "job-f",
       engine: "fake",
@@ -125,21 +117,21 @@ describe.skipIf(process.platform === "win32")("the agent delivers the job branch
     expect(done.outcome).toBe("succeeded");
     expect(done.verify).toBeUndefined();
     expect(done.delivery).toMatchObject({ branch: "fleet/job-f", pushed: false, error: { reason: "non_fast_forward" } });
-    expect(g(s.bare, "rev-parse", "refs/heads/fleet/job-f")).toBe(theirs);
+    expect(git(s.bare, "rev-parse", "refs/heads/fleet/job-f")).toBe(theirs);
     // the local branch in the repository cache still holds the job's commit
     const cache = path.join(s.sandbox.workdir, "repos", readdirSync(path.join(s.sandbox.workdir, "repos")).find((d) => d.endsWith(".git"))!);
-    expect(g(cache, "rev-parse", `fleet/job-f-${lease.id}`)).toBe(done.delivery!.headSha);
+    expect(git(cache, "rev-parse", `fleet/job-f-${lease.id}`)).toBe(done.delivery!.headSha);
     expect(s.coord.logText("job-f")).toMatch(/push of fleet\/job-f failed \(non_fast_forward\)/);
   });
 
   it("a follow-up (delivery.startAt) continues the pushed branch: the engine sees its files, the push fast-forwards it", async () => {
     const s = await setup();
-    g(s.seed, "checkout", "-q", "-b", "fleet/job-p");
+    git(s.seed, "checkout", "-q", "-b", "fleet/job-p");
     writeFileSync(path.join(s.seed, "b.txt"), "b\n");
-    g(s.seed, "add", "-A");
-    g(s.seed, "commit", "-q", "-m", "the job's own commit");
-    g(s.seed, "push", "-q", "origin", "HEAD:fleet/job-p");
-    const pushed = g(s.seed, "rev-parse", "HEAD");
+    git(s.seed, "add", "-A");
+    git(s.seed, "commit", "-q", "-m", "the job's own commit");
+    git(s.seed, "push", "-q", "origin", "HEAD:fleet/job-p");
+    const pushed = git(s.seed, "rev-parse", "HEAD");
     s.coord.enqueue({
       id: "job-p2",
       engine: "fake",
@@ -153,18 +145,18 @@ describe.skipIf(process.platform === "win32")("the agent delivers the job branch
     expect(s.coord.problems).toEqual([]);
     const done = s.coord.completions.get(s.coord.leaseOf("job-p2")!.id)!;
     expect(done).toMatchObject({ outcome: "succeeded", verify: { passed: true }, delivery: { branch: "fleet/job-p", pushed: true } });
-    expect(g(s.bare, "rev-parse", "refs/heads/fleet/job-p")).toBe(done.delivery!.headSha);
-    expect(g(s.bare, "rev-parse", "refs/heads/fleet/job-p~1")).toBe(pushed);
+    expect(git(s.bare, "rev-parse", "refs/heads/fleet/job-p")).toBe(done.delivery!.headSha);
+    expect(git(s.bare, "rev-parse", "refs/heads/fleet/job-p~1")).toBe(pushed);
   });
 
   it("a merge task lands the pushed branch on the base branch with the agent's own git (no engine)", async () => {
     const s = await setup();
-    g(s.seed, "checkout", "-q", "-b", "fleet/job-m");
+    git(s.seed, "checkout", "-q", "-b", "fleet/job-m");
     writeFileSync(path.join(s.seed, "m.txt"), "m\n");
-    g(s.seed, "add", "-A");
-    g(s.seed, "commit", "-q", "-m", "job m");
-    g(s.seed, "push", "-q", "origin", "HEAD:fleet/job-m");
-    const head = g(s.seed, "rev-parse", "HEAD");
+    git(s.seed, "add", "-A");
+    git(s.seed, "commit", "-q", "-m", "job m");
+    git(s.seed, "push", "-q", "origin", "HEAD:fleet/job-m");
+    const head = git(s.seed, "rev-parse", "HEAD");
     s.coord.enqueue({
       id: "task-m",
       engine: "fake",
@@ -177,6 +169,6 @@ describe.skipIf(process.platform === "win32")("the agent delivers the job branch
     expect(s.coord.problems).toEqual([]);
     const done = s.coord.completions.get(s.coord.leaseOf("task-m")!.id)!;
     expect(done).toMatchObject({ outcome: "succeeded", delivery: { pushed: true, baseBranch: "main", mergeSha: head } });
-    expect(g(s.bare, "rev-parse", "main")).toBe(head);
+    expect(git(s.bare, "rev-parse", "main")).toBe(head);
   });
 });

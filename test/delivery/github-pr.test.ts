@@ -9,8 +9,7 @@
  * refreshPullRequest, and the poll).
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as actionsRoute from "@/app/api/fleet/jobs/[id]/actions/route";
 import * as jobRoute from "@/app/api/fleet/jobs/[id]/route";
 import * as jobEventsRoute from "@/app/api/fleet/jobs/[id]/events/route";
@@ -23,62 +22,27 @@ import * as renewRoute from "@/app/api/fleet/leases/[id]/renew/route";
 import * as claimRoute from "@/app/api/fleet/leases/claim/route";
 import { pollPullRequests, refreshPullRequest } from "@/server/coordinator/pull-requests";
 import { services } from "@/server/wiring";
-import { agentSandbox, buildAgent, killAllAgents, startAgent } from "../../agent/test/agent-process";
-import { startGithubDouble, type GithubDouble } from "../harness/github-double";
-import { call, submitJob } from "../harness/factory";
-import { startInProcess, type InProcessApp } from "../harness/in-process";
+import { submitJob } from "../harness/factory";
+import { githubFleet } from "../harness/github-fleet";
+import { until } from "../harness/until";
 
-let gh: GithubDouble;
-let app: InProcessApp;
-let api: string;
-const sandbox = agentSandbox();
-
-beforeAll(async () => {
-  buildAgent();
-  gh = await startGithubDouble();
-  app = await startInProcess(
-    // The real sweeper's poll stays out of the way (the tests call the poll themselves).
-    { GITHUB_TOKEN: gh.token, GITHUB_API_URL: gh.url, FLEET_GITHUB_MERGE_METHOD: "squash", FLEET_GITHUB_POLL_MS: "3600000", FLEET_HEARTBEAT_MS: "300" },
-    [factoriesRoute, heartbeatRoute, jobsRoute, jobRoute, jobEventsRoute, actionsRoute, claimRoute, renewRoute, eventsRoute, completeRoute],
-  );
-  api = `${app.url}/api/fleet`;
-  // The factory's own git credential for the double's host (presence only: cred:git:127.0.0.1).
-  appendFileSync(sandbox.config, `git:\n  127.0.0.1:\n    username: x-access-token\n    token: ${gh.token}\n`);
-  startAgent({ server: app.url, token: app.enrollmentToken, name: "gh-1", sandbox });
-}, 120_000);
-afterEach(() => {
-  expect(gh.problems.splice(0)).toEqual([]);
+const fleet = githubFleet({
+  settings: { FLEET_GITHUB_MERGE_METHOD: "squash" },
+  routes: [factoriesRoute, heartbeatRoute, jobsRoute, jobRoute, jobEventsRoute, actionsRoute, claimRoute, renewRoute, eventsRoute, completeRoute],
+  agent: "gh-1",
 });
-afterAll(async () => {
-  await killAllAgents();
-  await app?.stop();
-  await gh?.close();
-  sandbox.cleanup();
-});
-
-const get = (p: string) => call(`${api}${p}`, { token: app.adminToken });
-const act = (id: string, body: Record<string, unknown>) => call(`${api}/jobs/${id}/actions`, { token: app.adminToken, json: body });
+const { get, act } = fleet;
 const git = (dir: string, ...a: string[]) => execFileSync("git", a, { cwd: dir, encoding: "utf8" }).trim();
-
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, tries = 400): Promise<T> {
-  let v = await read();
-  for (let i = 0; i < tries && !check(v); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await read();
-  }
-  if (!check(v)) throw new Error(`${what}: last seen ${JSON.stringify(v)}`);
-  return v;
-}
 
 let n = 0;
 /** A git-backed repository on the double and a job on it whose agent writes and commits one file. */
 async function jobOn(opts: { verify?: string; requiredChecks?: string[]; requiredApprovals?: number; reviewPolicy?: string } = {}) {
   const repo = `shop-${++n}`;
-  gh.addRepo("acme", repo, { git: true, ...(opts.requiredChecks ? { requiredChecks: opts.requiredChecks } : {}), ...(opts.requiredApprovals ? { requiredApprovals: opts.requiredApprovals } : {}) });
+  fleet.gh.addRepo("acme", repo, { git: true, ...(opts.requiredChecks ? { requiredChecks: opts.requiredChecks } : {}), ...(opts.requiredApprovals ? { requiredApprovals: opts.requiredApprovals } : {}) });
   const text = [
     "---",
     "engine: fake",
-    `repo: ${JSON.stringify(gh.cloneUrl("acme", repo))}`,
+    `repo: ${JSON.stringify(fleet.gh.cloneUrl("acme", repo))}`,
     `verify: ${JSON.stringify(opts.verify ?? "test -f b.txt")}`,
     ...(opts.reviewPolicy ? [`review-policy: ${opts.reviewPolicy}`] : []),
     "---",
@@ -88,8 +52,8 @@ async function jobOn(opts: { verify?: string; requiredChecks?: string[]; require
     "fake: commit add b",
     "",
   ].join("\n");
-  const job = await submitJob(app.url, app.adminToken, text);
-  return { id: job.id, repo, bare: gh.barePath("acme", repo) };
+  const job = await submitJob(fleet.app.url, fleet.app.adminToken, text);
+  return { id: job.id, repo, bare: fleet.gh.barePath("acme", repo) };
 }
 
 async function withPr(id: string, stage: string) {
@@ -109,12 +73,12 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     const headSha = job.delivery.headSha as string;
     expect(job.delivery).toMatchObject({ mode: "pr", lastPushed: headSha, shipLabel: "Merge PR #1 (squash)" });
     expect(job.delivery.pr).toMatchObject({ forge: "github", owner: "acme", repo, number: 1, state: "open", draft: false, headSha, checks: "none", review: "none", mergeable: true });
-    expect(gh.branchSha("acme", repo, job.delivery.branch)).toBe(headSha);
-    const opened = gh.pullFor("acme", repo, job.delivery.branch)!;
+    expect(fleet.gh.branchSha("acme", repo, job.delivery.branch)).toBe(headSha);
+    const opened = fleet.gh.pullFor("acme", repo, job.delivery.branch)!;
     expect(opened).toMatchObject({ number: 1, base: "main", draft: false, title: `Add the b file ${n}` });
     for (const part of [`Delivered by Gigafactory job [${id}]`, "✅ passed", "| Engine | fake |", "| Factory | gh-1 |", "1 file changed", `/jobs/${id})`]) expect(opened.body).toContain(part);
     // The agent pushed with the token as its basic-auth password; the API saw it only as Authorization.
-    expect(gh.gitRequests.some((r) => r.path.endsWith("/git-receive-pack") && r.user === "x-access-token")).toBe(true);
+    expect(fleet.gh.gitRequests.some((r) => r.path.endsWith("/git-receive-pack") && r.user === "x-access-token")).toBe(true);
 
     const mainBefore = git(bare, "rev-parse", "main");
     const shipped = await act(id, { action: "ship" });
@@ -137,7 +101,7 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     const { id, repo } = await jobOn({ verify: "false" });
     const job = await withPr(id, "failed");
     expect(job.delivery.pr).toMatchObject({ number: 1, state: "open", draft: true });
-    const opened = gh.pullFor("acme", repo, job.delivery.branch)!;
+    const opened = fleet.gh.pullFor("acme", repo, job.delivery.branch)!;
     expect(opened.draft).toBe(true);
     expect(opened.body).toContain("❌ failed");
   }, 60_000);
@@ -146,7 +110,7 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     const { id, repo, bare } = await jobOn({ requiredChecks: ["ci"] });
     const job = await withPr(id, "testing");
     const head = job.delivery.headSha as string;
-    gh.setChecks("acme", repo, head, [{ name: "ci", status: "completed", conclusion: "failure" }]);
+    fleet.gh.setChecks("acme", repo, head, [{ name: "ci", status: "completed", conclusion: "failure" }]);
     const main = git(bare, "rev-parse", "main");
 
     const refused = await act(id, { action: "ship" });
@@ -159,10 +123,10 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     expect(after.delivery.pr).toMatchObject({ checks: "failing", error: { reason: "checks_failing" } });
     expect(after.delivery.mergeSha).toBeUndefined();
 
-    gh.setChecks("acme", repo, head, [{ name: "ci", status: "in_progress" }]);
+    fleet.gh.setChecks("acme", repo, head, [{ name: "ci", status: "in_progress" }]);
     expect((await act(id, { action: "ship" })).body).toMatchObject({ reason: "checks_pending" });
 
-    gh.setChecks("acme", repo, head, [{ name: "ci", status: "completed", conclusion: "success" }]);
+    fleet.gh.setChecks("acme", repo, head, [{ name: "ci", status: "completed", conclusion: "success" }]);
     const shipped = await act(id, { action: "ship" });
     expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
     expect(git(bare, "rev-parse", "main")).toBe(shipped.body.delivery.mergeSha);
@@ -175,7 +139,7 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     const refused = await act(id, { action: "ship" });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ reason: "reviews_missing" });
-    gh.approve("acme", repo, 1, "alice");
+    fleet.gh.approve("acme", repo, 1, "alice");
     const shipped = await act(id, { action: "ship" });
     expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
     expect(shipped.body.delivery.pr.review).toBe("approved");
@@ -188,11 +152,11 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     const job = await withPr(id, "testing");
     const head = job.delivery.headSha as string;
     const main = git(bare, "rev-parse", "main");
-    gh.setChecks("acme", repo, head, [{ name: "ci", status: "in_progress" }]);
+    fleet.gh.setChecks("acme", repo, head, [{ name: "ci", status: "in_progress" }]);
     expect(await refreshPullRequest(ctx, { owner: "acme", repo, number: 1 })).toMatchObject({ stage: "testing", delivery: { pr: { state: "open", checks: "pending" } } });
     expect(git(bare, "rev-parse", "main")).toBe(main);
 
-    gh.setChecks("acme", repo, head, [{ name: "ci", status: "completed", conclusion: "success" }]);
+    fleet.gh.setChecks("acme", repo, head, [{ name: "ci", status: "completed", conclusion: "success" }]);
     const merged = await refreshPullRequest(ctx, { owner: "acme", repo, number: 1 });
     expect(merged).toMatchObject({ stage: "shipped", delivery: { pr: { state: "merged" } } });
     const mergeSha = merged!.delivery!.mergeSha!;
@@ -205,7 +169,7 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
     const ctx = (await services()).ctx;
     const a = await jobOn();
     const ja = await withPr(a.id, "testing");
-    const sha = gh.mergeOnForge("acme", a.repo, 1, "merge");
+    const sha = fleet.gh.mergeOnForge("acme", a.repo, 1, "merge");
     expect(git(a.bare, "rev-parse", "main")).toBe(sha);
     expect(await refreshPullRequest(ctx, { owner: "nobody", repo: a.repo, number: 1 })).toBeUndefined();
     const moved = await refreshPullRequest(ctx, { owner: "acme", repo: a.repo, number: 1 });
@@ -215,7 +179,7 @@ describe.skipIf(process.platform === "win32")("the GitHub pull-request lifecycle
 
     const b = await jobOn();
     await withPr(b.id, "testing");
-    gh.closePr("acme", b.repo, 1);
+    fleet.gh.closePr("acme", b.repo, 1);
     // The poll reads PRs not read for a poll period: a context an hour on.
     const later = { ...ctx, now: () => Date.now() + 2 * 3_600_000 };
     const polled = await pollPullRequests(later);

@@ -1,20 +1,15 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterEach, expect, it } from "vitest";
-import type { ClaimResponse, DeliveryReport } from "@/lib/protocol";
-import { pushBranch } from "@/agent/src/run/delivery";
-import { prepareWorkspace } from "@/agent/src/run/workspace";
+import { expect, it } from "vitest";
 import { isFleetError } from "@/server/errors";
 import type { JobRecord, PullRequestRecord } from "@/server/store/records";
 import { forEachProvider } from "@/server/store/testing";
 import { actOnJob } from "@/server/coordinator/actions";
-import { claim } from "@/server/coordinator/claim";
-import { heartbeat } from "@/server/coordinator/factories";
 import { complete } from "@/server/coordinator/leases";
 import { scenario, type Scenario } from "@/server/coordinator/policies/scenario-harness";
 import { afterPullRequestChange } from "@/server/coordinator/review-loop";
+import { git } from "../harness/bare-origin";
+import { bareOrigins, deliveryFactory, runJob } from "../harness/delivery";
 
 /**
  * The review loop over a real store (both providers) and the agent's real git against a bare
@@ -25,52 +20,8 @@ import { afterPullRequestChange } from "@/server/coordinator/review-loop";
  * new head; retry.max bounds the automatic rounds (an event says why); Request changes queues one
  * with the operator's comment, refused with a precise 409 where it cannot.
  */
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const origin = bareOrigins("fleet-review-loop-");
 const op = { id: "op@example.com", role: "operator" as const };
-const g = (cwd: string, ...a: string[]) =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...a], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-
-function origin(): { root: string; bare: string; url: string } {
-  const root = mkdtempSync(path.join(os.tmpdir(), "fleet-review-loop-"));
-  dirs.push(root);
-  const bare = path.join(root, "shop.git");
-  g(root, "init", "-q", "--bare", "-b", "main", bare);
-  const seed = path.join(root, "seed");
-  g(root, "clone", "-q", bare, seed);
-  writeFileSync(path.join(seed, "a.txt"), "a\n");
-  g(seed, "add", "-A");
-  g(seed, "commit", "-q", "-m", "init");
-  g(seed, "push", "-q", "origin", "HEAD:main");
-  return { root, bare, url: `file://${bare}` };
-}
-
-async function factory(s: Scenario, name: string) {
-  const agent = await s.factory(name);
-  return {
-    async claim(): Promise<ClaimResponse | undefined> {
-      await heartbeat(s.ctx, agent.factoryId, agent.factoryId, { load: 0, free: [{ engine: "shell", slots: 4 }], running: [] });
-      const f = (await s.ctx.store.getFactory(agent.factoryId))!;
-      return claim(s.ctx, f, { factoryId: agent.factoryId, free: [{ engine: "shell", slots: 4 }], waitMs: 0 });
-    },
-    complete: (c: ClaimResponse, delivery: DeliveryReport) => complete(s.ctx, agent.factoryId, c.lease.id, { epoch: c.lease.epoch, outcome: "succeeded", exitCode: 0, delivery }),
-  };
-}
-
-/** What the agent's job runner does with a claim: a workspace (at startAt for a follow-up), one commit, the push. */
-async function runJob(workdir: string, c: ClaimResponse, file: string): Promise<DeliveryReport> {
-  const d = c.delivery!;
-  const ws = await prepareWorkspace({ workdir, repo: c.job.manifest.repo!, jobId: c.job.id, leaseId: c.lease.id, ...(d.startAt ? { startAt: d.startAt } : {}) });
-  writeFileSync(path.join(ws.root!, file), `${file}\n`);
-  g(ws.root!, "add", "-A");
-  g(ws.root!, "commit", "-q", "-m", `add ${file}`);
-  await ws.collect();
-  const head = g(ws.root!, "rev-parse", "HEAD");
-  await ws.cleanup();
-  await pushBranch({ cache: ws.cache!, head, branch: d.branch, ...(d.expectedHead ? { expectedHead: d.expectedHead } : {}) });
-  return { branch: d.branch, headSha: head, pushed: true };
-}
-
 const pr = (headSha: string, over: Partial<PullRequestRecord> = {}): PullRequestRecord => ({
   forge: "github",
   owner: "acme",
@@ -105,10 +56,10 @@ forEachProvider(({ newStore }) => {
     const o = origin();
     const s = scenario(await newStore());
     const job = await s.submit({ repo: o.url, delivery: "branch", "base-branch": "main", retry: { max: 2 } }, "Add the b file");
-    const f = await factory(s, "f1");
+    const f = await deliveryFactory(s, "f1");
     const c = (await f.claim())!;
     const first = await runJob(path.join(o.root, "wd"), c, "b.txt");
-    expect((await f.complete(c, first)).stage).toBe("review");
+    expect((await f.complete(c, { outcome: "succeeded", exitCode: 0, delivery: first })).stage).toBe("review");
 
     // Pending, then passing: nothing to do.
     await prSeen(s, job.id, pr(first.headSha));
@@ -143,9 +94,9 @@ forEachProvider(({ newStore }) => {
     expect(c1.job.id).toBe(fu1.id);
     expect(c1.delivery).toEqual({ mode: "branch", branch: first.branch, baseBranch: "main", expectedHead: first.headSha, startAt: first.headSha });
     const second = await runJob(path.join(o.root, "wd2"), c1, "fix.txt");
-    expect((await f.complete(c1, second)).stage).toBe("review");
-    expect(g(o.bare, "rev-parse", `${first.branch}~1`)).toBe(first.headSha);
-    expect(g(o.bare, "show", `${first.branch}:b.txt`)).toBe("b.txt");
+    expect((await f.complete(c1, { outcome: "succeeded", exitCode: 0, delivery: second })).stage).toBe("review");
+    expect(git(o.bare, "rev-parse", `${first.branch}~1`)).toBe(first.headSha);
+    expect(git(o.bare, "show", `${first.branch}:b.txt`)).toBe("b.txt");
     parent = (await s.ctx.store.getJob(job.id))!;
     // The parent is the job that ships: its delivery now names the follow-up's head.
     expect(parent.delivery).toMatchObject({ headSha: second.headSha, lastPushed: second.headSha });
@@ -157,7 +108,7 @@ forEachProvider(({ newStore }) => {
     const c2 = (await f.claim())!;
     expect(c2.delivery!.startAt).toBe(second.headSha);
     const third = await runJob(path.join(o.root, "wd3"), c2, "fix2.txt");
-    await f.complete(c2, third);
+    await f.complete(c2, { outcome: "succeeded", exitCode: 0, delivery: third });
 
     // Round 3 would pass retry.max 2: refused, with the reason, nothing queued.
     parent = await prSeen(s, job.id, pr(third.headSha, { checks: "failing" }));
@@ -188,15 +139,15 @@ forEachProvider(({ newStore }) => {
     s.clock.advance(1_000);
     // With the default retry policy (max 0) the loop only says why it does nothing.
     const off = await s.submit({ repo: o.url, delivery: "branch" }, "Add d");
-    const f = await factory(s, "f1");
+    const f = await deliveryFactory(s, "f1");
     const c = (await f.claim())!;
     expect(c.job.id).toBe(job.id);
     const first = await runJob(path.join(o.root, "wd"), c, "c.txt");
-    await f.complete(c, first);
+    await f.complete(c, { outcome: "succeeded", exitCode: 0, delivery: first });
     const c2 = (await f.claim())!;
     expect(c2.job.id).toBe(off.id);
     const offHead = await runJob(path.join(o.root, "wd2"), c2, "d.txt");
-    await f.complete(c2, offHead);
+    await f.complete(c2, { outcome: "succeeded", exitCode: 0, delivery: offHead });
 
     // Someone else's commit is the PR's head: not the job's to fix.
     await prSeen(s, job.id, pr("f".repeat(40), { checks: "failing" }));
@@ -219,7 +170,7 @@ forEachProvider(({ newStore }) => {
   it("the job's budget bounds the rounds: each follow-up gets what the job and its earlier rounds left", async () => {
     const s = scenario(await newStore());
     const job = await s.submit({ repo: "https://git.example.com/acme/shop.git", delivery: "branch", retry: { max: 5 }, budget: { usd: 1 } }, "Add e");
-    const f = await factory(s, "f1");
+    const f = await deliveryFactory(s, "f1");
     const c = (await f.claim())!;
     const h1 = "1".repeat(40);
     await complete(s.ctx, (await s.ctx.store.getJob(job.id))!.lease!.factoryId, c.lease.id, { epoch: c.lease.epoch, outcome: "succeeded", exitCode: 0, cost: { usd: 0.6 }, delivery: { branch: c.delivery!.branch, headSha: h1, pushed: true } });
@@ -239,7 +190,7 @@ forEachProvider(({ newStore }) => {
     const s = scenario(await newStore());
     const plain = await s.submit({}, "No repo");
     expect(await refusal(actOnJob(s.ctx, plain.id, { action: "request_changes", reason: "x" }, op))).toEqual({ code: "conflict", message: expect.stringMatching(/the job is queued; request_changes works from review, testing/) });
-    const f = await factory(s, "f1");
+    const f = await deliveryFactory(s, "f1");
     const c = (await f.claim())!;
     await complete(s.ctx, (await s.ctx.store.getJob(plain.id))!.lease!.factoryId, c.lease.id, { epoch: c.lease.epoch, outcome: "succeeded", exitCode: 0 });
     const before = await s.ctx.store.getJob(plain.id);

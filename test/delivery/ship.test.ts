@@ -1,20 +1,17 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { ClaimResponse, DeliveryReport } from "@/lib/protocol";
 import { mergeBranch, pushBranch, type DeliveryError } from "@/agent/src/run/delivery";
-import { prepareWorkspace, repoCache } from "@/agent/src/run/workspace";
+import { repoCache } from "@/agent/src/run/workspace";
 import { actOnJob } from "@/server/coordinator/actions";
-import { heartbeat } from "@/server/coordinator/factories";
 import { getJob } from "@/server/coordinator/jobs";
-import { claim } from "@/server/coordinator/claim";
-import { complete } from "@/server/coordinator/leases";
-import { scenario, type Scenario } from "@/server/coordinator/policies/scenario-harness";
+import { scenario } from "@/server/coordinator/policies/scenario-harness";
 import { isFleetError } from "@/server/errors";
 import { forgeConfig } from "@/server/forge";
 import { forEachProvider } from "@/server/store/testing";
+import { git } from "../harness/bare-origin";
+import { bareOrigins, deliveryFactory, runJob } from "../harness/delivery";
 
 /**
  * Issue 15, the coordinator with the agent's real git against a real bare origin: what the claim
@@ -22,59 +19,8 @@ import { forEachProvider } from "@/server/store/testing";
  * review with Retry push (a push task pinned to the factory holding the branch), and plain-git Ship
  * as a merge task that lands the commit on the origin's base branch. Both store providers.
  */
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const origin = bareOrigins("fleet-ship-");
 const op = { id: "op@example.com", role: "operator" as const };
-const g = (cwd: string, ...a: string[]) =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...a], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-
-function origin(): { root: string; bare: string; url: string } {
-  const root = mkdtempSync(path.join(os.tmpdir(), "fleet-ship-"));
-  dirs.push(root);
-  const bare = path.join(root, "shop.git");
-  g(root, "init", "-q", "--bare", "-b", "main", bare);
-  const seed = path.join(root, "seed");
-  g(root, "clone", "-q", bare, seed);
-  writeFileSync(path.join(seed, "a.txt"), "a\n");
-  g(seed, "add", "-A");
-  g(seed, "commit", "-q", "-m", "init");
-  g(seed, "push", "-q", "origin", "HEAD:main");
-  return { root, bare, url: `file://${bare}` };
-}
-
-/** One factory of the scenario, claiming with the full answer (the claim's delivery included). */
-async function factory(s: Scenario, name: string) {
-  const agent = await s.factory(name);
-  return {
-    id: agent.factoryId,
-    async claim(): Promise<ClaimResponse | undefined> {
-      await heartbeat(s.ctx, agent.factoryId, agent.factoryId, { load: 0, free: [{ engine: "shell", slots: 4 }], running: [] });
-      const f = (await s.ctx.store.getFactory(agent.factoryId))!;
-      return claim(s.ctx, f, { factoryId: agent.factoryId, free: [{ engine: "shell", slots: 4 }], waitMs: 0 });
-    },
-    complete: (c: ClaimResponse, body: Parameters<typeof complete>[3] extends infer B ? Omit<B & object, "epoch"> : never) =>
-      complete(s.ctx, agent.factoryId, c.lease.id, { epoch: c.lease.epoch, ...body } as Parameters<typeof complete>[3]),
-  };
-}
-
-/** What a factory's agent does with a job: a commit in its worktree, pushed as the claim says. */
-async function runJob(workdir: string, c: ClaimResponse, file: string): Promise<DeliveryReport> {
-  const ws = await prepareWorkspace({ workdir, repo: c.job.manifest.repo!, jobId: c.job.id, leaseId: c.lease.id });
-  writeFileSync(path.join(ws.root!, file), `${file}\n`);
-  g(ws.root!, "add", "-A");
-  g(ws.root!, "commit", "-q", "-m", `add ${file}`);
-  await ws.collect();
-  const head = g(ws.root!, "rev-parse", "HEAD");
-  await ws.cleanup();
-  try {
-    await pushBranch({ cache: ws.cache!, head, branch: c.delivery!.branch, ...(c.delivery!.expectedHead ? { expectedHead: c.delivery!.expectedHead } : {}) });
-    return { branch: c.delivery!.branch, headSha: head, pushed: true };
-  } catch (e) {
-    const err = e as DeliveryError;
-    return { branch: c.delivery!.branch, headSha: head, pushed: false, error: { reason: err.reason, message: err.message } };
-  }
-}
-
 /** A delivery task as the agent runs it (job-runner deliveryTask), with its real git. */
 async function runTask(workdir: string, c: ClaimResponse): Promise<{ outcome: "succeeded" | "failed"; delivery: DeliveryReport }> {
   const d = c.delivery!;
@@ -97,7 +43,7 @@ forEachProvider(({ newStore }) => {
     const o = origin();
     const s = scenario(await newStore());
     const job = await s.submit({ repo: o.url, delivery: "branch", "base-branch": "main" }, "Add the b file");
-    const f = await factory(s, "mac-1");
+    const f = await deliveryFactory(s, "mac-1");
     const c = (await f.claim())!;
     expect(c.delivery).toEqual({ mode: "branch", branch: `fleet/${job.id}-add-the-b-file`, baseBranch: "main" });
     const report = await runJob(path.join(o.root, "wd"), c, "b.txt");
@@ -106,7 +52,7 @@ forEachProvider(({ newStore }) => {
     const recorded = await getJob(s.ctx, job.id);
     expect(recorded.delivery).toMatchObject({ mode: "branch", branch: report.branch, headSha: report.headSha, lastPushed: report.headSha, factoryId: f.id });
     expect(recorded.delivery!.shipLabel).toBe(`merge ${report.branch} into main and push`);
-    expect(g(o.bare, "rev-parse", `refs/heads/${report.branch}`)).toBe(report.headSha);
+    expect(git(o.bare, "rev-parse", `refs/heads/${report.branch}`)).toBe(report.headSha);
 
     // Ship queues a merge task and the job waits where it is.
     const shipping = await actOnJob(s.ctx, job.id, { action: "ship" }, op);
@@ -127,8 +73,8 @@ forEachProvider(({ newStore }) => {
     expect(shipped.stage).toBe("shipped");
     expect(shipped.delivery!.mergeSha).toBe(report.headSha);
     expect(shipped.delivery!.task).toBeUndefined();
-    expect(g(o.bare, "rev-parse", "main")).toBe(report.headSha);
-    expect(g(o.bare, "show", "main:b.txt")).toBe("b.txt");
+    expect(git(o.bare, "rev-parse", "main")).toBe(report.headSha);
+    expect(git(o.bare, "show", "main:b.txt")).toBe("b.txt");
     const events = (await s.ctx.store.readEvents(job.id, 0, 1000)).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(["delivery:ship_queued", "delivery:merged"]));
   });
@@ -137,14 +83,14 @@ forEachProvider(({ newStore }) => {
     const o = origin();
     const s = scenario(await newStore());
     const job = await s.submit({ repo: o.url, delivery: "branch", "base-branch": "main", "review-policy": "auto", verify: "true" }, "Auto b");
-    const f = await factory(s, "mac-1");
+    const f = await deliveryFactory(s, "mac-1");
     const c = (await f.claim())!;
     const report = await runJob(path.join(o.root, "wd"), c, "b.txt");
     // Verify green and the scope clean, but nothing is merged yet: the job waits in testing for its merge task.
     expect((await f.complete(c, { outcome: "succeeded", exitCode: 0, verify: { passed: true, exitCode: 0, output: "" }, delivery: report })).stage).toBe("testing");
     const waiting = await getJob(s.ctx, job.id);
     expect(waiting.delivery!.task).toMatchObject({ kind: "merge" });
-    expect(g(o.bare, "rev-parse", "main")).not.toBe(report.headSha);
+    expect(git(o.bare, "rev-parse", "main")).not.toBe(report.headSha);
 
     const t = (await f.claim())!;
     expect(t.job.id).toBe(waiting.delivery!.task!.jobId);
@@ -153,8 +99,8 @@ forEachProvider(({ newStore }) => {
     const shipped = await getJob(s.ctx, job.id);
     expect(shipped.stage).toBe("shipped");
     expect(shipped.delivery!.mergeSha).toBe(report.headSha);
-    expect(g(o.bare, "rev-parse", "main")).toBe(report.headSha);
-    expect(g(o.bare, "show", "main:b.txt")).toBe("b.txt");
+    expect(git(o.bare, "rev-parse", "main")).toBe(report.headSha);
+    expect(git(o.bare, "show", "main:b.txt")).toBe("b.txt");
     const queued = (await s.ctx.store.readEvents(job.id, 0, 1000)).find((e) => e.type === "delivery:ship_queued");
     expect(queued?.data).toMatchObject({ by: "review-policy:auto" });
   });
@@ -162,7 +108,7 @@ forEachProvider(({ newStore }) => {
   it("review-policy auto without a delivery still ships by the stage alone", async () => {
     const s = scenario(await newStore());
     const job = await s.submit({ "review-policy": "auto", verify: "true" }, "no repo");
-    const f = await factory(s, "mac-1");
+    const f = await deliveryFactory(s, "mac-1");
     const c = (await f.claim())!;
     expect((await f.complete(c, { outcome: "succeeded", exitCode: 0, verify: { passed: true, exitCode: 0, output: "" } })).stage).toBe("shipped");
     expect((await getJob(s.ctx, job.id)).delivery).toBeUndefined();
@@ -172,17 +118,17 @@ forEachProvider(({ newStore }) => {
     const o = origin();
     const s = scenario(await newStore());
     const job = await s.submit({ repo: o.url, delivery: "branch" }, "Add c");
-    const f1 = await factory(s, "f1");
-    const f2 = await factory(s, "f2");
+    const f1 = await deliveryFactory(s, "f1");
+    const f2 = await deliveryFactory(s, "f2");
     const c = (await f1.claim())!;
     // Someone else made the branch first.
     const theirs = path.join(o.root, "theirs");
-    g(o.root, "clone", "-q", o.bare, theirs);
-    g(theirs, "checkout", "-q", "-b", c.delivery!.branch);
+    git(o.root, "clone", "-q", o.bare, theirs);
+    git(theirs, "checkout", "-q", "-b", c.delivery!.branch);
     writeFileSync(path.join(theirs, "x.txt"), "x\n");
-    g(theirs, "add", "-A");
-    g(theirs, "commit", "-q", "-m", "theirs");
-    g(theirs, "push", "-q", "origin", `HEAD:${c.delivery!.branch}`);
+    git(theirs, "add", "-A");
+    git(theirs, "commit", "-q", "-m", "theirs");
+    git(theirs, "push", "-q", "origin", `HEAD:${c.delivery!.branch}`);
 
     const report = await runJob(path.join(o.root, "wd1"), c, "c.txt");
     expect(report).toMatchObject({ pushed: false, error: { reason: "non_fast_forward" } });
@@ -206,7 +152,7 @@ forEachProvider(({ newStore }) => {
     expect((await getJob(s.ctx, job.id)).delivery).toMatchObject({ pushError: { reason: "non_fast_forward" } });
 
     // The other branch goes away; the next Retry push lands the kept commit.
-    g(theirs, "push", "-q", "origin", `:${c.delivery!.branch}`);
+    git(theirs, "push", "-q", "origin", `:${c.delivery!.branch}`);
     await actOnJob(s.ctx, job.id, { action: "retry_push" }, op);
     const t2 = (await f1.claim())!;
     const r2 = await runTask(path.join(o.root, "wd1"), t2);
@@ -216,7 +162,7 @@ forEachProvider(({ newStore }) => {
     expect(pushed.stage).toBe("review");
     expect(pushed.delivery!.pushError).toBeUndefined();
     expect(pushed.delivery!.lastPushed).toBe(report.headSha);
-    expect(g(o.bare, "rev-parse", `refs/heads/${report.branch}`)).toBe(report.headSha);
+    expect(git(o.bare, "rev-parse", `refs/heads/${report.branch}`)).toBe(report.headSha);
   });
 
   it("a job without a repo delivers nothing; delivery: none neither; retry_push on it is refused", async () => {
