@@ -38,6 +38,10 @@ export function milestoneOf(job: JobRecord): TrackerMilestone | undefined {
     case "failed":
     case "dead_letter":
       return "failed";
+    // cancelled by a person, or replaced by the job of an edited item: its comment must not go on
+    // saying "Queued" (and its labels on claiming it) for a job that will never run
+    case "cancelled":
+      return "cancelled";
     default:
       return undefined;
   }
@@ -100,6 +104,8 @@ function labelsAndClose(m: TrackerMilestone): { labels: { add: string[]; remove:
       return { labels: only(TRACKER_LABELS.running), close: false };
     case "shipped":
       return { labels: only(), close: true };
+    case "cancelled":
+      return { labels: only(), close: false };
     case "failed":
     case "invalid":
       return { labels: only(TRACKER_LABELS.failed), close: false };
@@ -136,6 +142,9 @@ async function commentFor(ctx: CoordinatorContext, job: JobRecord, m: TrackerMil
     }
     case "failed":
       lines.push(`❌ ${job.stage === "dead_letter" ? "Dead-lettered" : "Failed"}: ${job.pendingReason ?? last?.outcome ?? "see the job"}. The issue stays open for a person.`);
+      break;
+    case "cancelled":
+      lines.push("🚫 Cancelled: this job will not run.");
       break;
     case "invalid":
       break;

@@ -9,7 +9,7 @@ import type { EpochMs } from "./records";
  * is of the whole wanted state (comment edited in place, labels set, close idempotent): a retry
  * after a lost answer delivers the same thing once more, never a second comment.
  */
-export type TrackerMilestone = "queued" | "started" | "pr_opened" | "shipped" | "failed" | "invalid";
+export type TrackerMilestone = "queued" | "started" | "pr_opened" | "shipped" | "failed" | "cancelled" | "invalid";
 
 export interface TrackerSyncRecord {
   /** `${jobId}` (or `invalid:${itemId}@${hash}` for the one "your manifest block is wrong" comment) */

@@ -197,6 +197,13 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     const fresh = (await get(`/jobs/${newId}`)).body;
     expect(fresh.stage).toBe("queued");
     expect(fresh.body).toContain("make it bold");
+    // the replaced job's comment no longer says it is queued; the new job has its own, and the label
+    const heard = gh.issues.get("acme", repo, number);
+    expect(heard.comments.map((c) => [c.body.includes(oldId), c.body.includes(newId)])).toEqual([[true, false], [false, true]]);
+    expect(heard.comments[0]!.body).toContain("Cancelled");
+    expect(heard.comments[0]!.body).not.toContain("Queued");
+    expect(heard.comments[1]!.body).toContain("Queued");
+    expect(heard.labels.filter((l) => l.startsWith("agent:"))).toEqual(["agent:run", "agent:queued"]);
     const replay = await send();
     expect(replay.body).toMatchObject({ duplicate: true });
   }, 30_000);
