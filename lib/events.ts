@@ -41,6 +41,7 @@ export const EVENT_TYPES = [
   "job:dead_lettered",
   "approval:recorded",
   "ship:overridden",
+  "gate:protected",
   "deps:changed",
   "delivery:push_queued",
   "delivery:ship_queued",
@@ -133,6 +134,8 @@ export const EVENT_DATA = {
   "job:dead_lettered": z.object({ cause: z.string(), attempts: z.array(z.record(z.string(), z.unknown())) }),
   "approval:recorded": z.object({ reviewer: z.string(), by: z.string(), missing: z.array(z.string()) }),
   "ship:overridden": z.object({ by: z.string(), reason: z.string(), scope: z.array(z.string()), approvals: z.array(z.string()) }),
+  /** issue 18: the attempt changed protected paths, so review-policy auto does not ship it; a person must */
+  "gate:protected": z.object({ files: z.array(z.object({ file: z.string(), glob: z.string() })) }),
   "deps:changed": z.object({ blockedReasons: z.array(z.string()) }),
   /** issue 15: a delivery task (push or merge) was queued for this job, and how it ended */
   "delivery:push_queued": z.object({ task: z.string(), branch: z.string(), by: z.string() }),

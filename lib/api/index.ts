@@ -6,6 +6,7 @@ export * from "./users";
 export * from "./system";
 export * from "./params";
 export * from "./operations";
+export * from "./protected-paths";
 export * from "./stream";
 export * from "./enrollment";
 export * from "./webhooks";

@@ -130,6 +130,8 @@ export const jobView = z.object({
   pendingReason: z.string().optional(),
   /** a queued job waiting longer than its priority's SLA target (GET /scheduling): by how much */
   overdue: z.object({ byMs: z.number(), slaMs: z.number() }).optional(),
+  /** issue 18: changed files a protected-path glob caught (GET /protected-paths); shipping them needs a person */
+  protectedPaths: z.array(z.object({ file: z.string(), glob: z.string() })).optional(),
   decision: z.unknown().optional(),
   attempts: z.number().int(),
   epoch: z.number().int(),

@@ -16,13 +16,18 @@ const LOG_TAIL_LINES = 20;
 const LOG_PAGES = 20;
 const VERIFY_TAIL = 4_000;
 
-export function attemptPatch(next: NextStage): JobPatch | undefined {
+export function attemptPatch(next: NextStage, job?: Pick<JobRecord, "protectedPaths" | "task">): JobPatch | undefined {
   if (next.stage === "paused") return { pendingReason: next.cause };
   if (next.stage === "queued") return { pendingReason: `retry: ${next.cause}` };
+  // The protected files are those of the latest engine attempt: a later clean one clears the mark
+  // (a delivery task, such as the merge after a person's Ship, keeps it: it ran no engine).
+  if (next.protectedPaths) return { protectedPaths: next.protectedPaths };
+  if (job?.protectedPaths && !job.task) return { protectedPaths: null };
   return undefined;
 }
 
 export function attemptEvents(next: NextStage, now: number): JobEvent[] {
+  if (next.protectedPaths) return [jobEvent("gate:protected", now, { files: next.protectedPaths })];
   if (next.stage !== "paused" || !next.budget) return [];
   return [
     jobEvent("budget:exceeded", now, { reason: next.cause, breaches: next.budget }),

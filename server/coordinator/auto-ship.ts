@@ -17,12 +17,14 @@ import { AUTO_SHIP_BY, pullRequestTarget } from "./pull-requests";
  *                                   it once the merge gate is clean (pull-requests/ship.ts autoMergeIfClean)
  *
  * A refusal (a task under way, nothing pushed) is logged and leaves the job in testing for a person.
+ * A job whose changes touched protected paths (policies/protected-paths.ts) never gets here: it
+ * stops in review; the check below holds that if a path ever leads here anyway.
  */
 export async function autoShipAfterAttempt(ctx: CoordinatorContext, completed: JobRecord, next: Pick<NextStage, "autoShip">): Promise<void> {
   if (!next.autoShip) return;
   // Read again: the hooks after the completion's write may have written the job since.
   const job = await ctx.store.getJob(completed.id);
-  if (!job || job.stage !== "testing" || job.task || pullRequestTarget(ctx, job) || !shipsThroughDelivery(job)) return;
+  if (!job || job.stage !== "testing" || job.task || job.protectedPaths?.length || pullRequestTarget(ctx, job) || !shipsThroughDelivery(job)) return;
   try {
     await queueShip(ctx, job, AUTO_SHIP_BY);
   } catch (err) {

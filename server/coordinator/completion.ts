@@ -2,10 +2,12 @@ import "server-only";
 import type { CompleteRequest as WireComplete } from "@/lib/protocol";
 import type { Stage } from "@/lib/types";
 import type { ReapDecision } from "@/server/store/port";
+import type { ProtectedMatch } from "@/lib/api/protected-paths";
 import type { JobRecord } from "@/server/store/records";
 import { stageAfterFailedPush, stageAfterTask } from "./delivery";
 import { budgetBreaches, spendOf } from "./policies/budget";
 import { deliveredOutOfScope, stageAfterGreenVerify } from "./policies/gates";
+import { describeMatches, protectedMatches } from "./policies/protected-paths";
 import { decideFailure, decideLeaseLost, type FailureKind, type Jitter } from "./policies/retry";
 
 /**
@@ -13,6 +15,7 @@ import { decideFailure, decideLeaseLost, type FailureKind, type Jitter } from ".
  * of (job before the write, the agent's report, now, jitter).
  *
  *   succeeded, verify passed → review → testing, or → shipped (review-policy auto, scope clean)
+ *     … auto, but a changed file matches a protected path → stays in review for a person
  *   succeeded, verify failed → review → failed → (retry policy: queued | dead_letter | stays failed)
  *   succeeded, no verify     → review (waits for a person)
  *   failed / timeout / cancelled → failed → (retry policy)
@@ -33,9 +36,12 @@ export interface NextStage {
   outOfScope?: string[];
   /** review-policy auto with pushed commits: the coordinator ships through the delivery (auto-ship.ts) */
   autoShip?: true;
+  /** changed files protected-path globs caught (the job records them; auto does not ship them) */
+  protectedPaths?: ProtectedMatch[];
 }
 
-export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: number, jitter: Jitter): NextStage {
+/** `protectedGlobs`: the fleet's and the job's product's protected paths (policies/protected-paths.ts). */
+export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: number, jitter: Jitter, protectedGlobs: readonly string[] = []): NextStage {
   const m = job.manifest;
   // Delivery (delivery.ts): a task is done or failed for good on its own terms; a job whose push
   // failed waits in review for Retry push, whatever verify would have said.
@@ -46,13 +52,31 @@ export function stageAfterAttempt(job: JobRecord, report: WireComplete, now: num
     if (!report.verify) return { stage: "review", countAttempt: true, cause: "the engine exited 0; waiting for review" };
     if (report.verify.passed) {
       const outOfScope = deliveredOutOfScope(m["allowed-scope"], report.scope);
+      const caught = protectedCaught(protectedGlobs, report);
+      const marks = { ...(outOfScope.length ? { outOfScope } : {}), ...(caught.length ? { protectedPaths: caught } : {}) };
+      if (caught.length && m["review-policy"] === "auto" && !outOfScope.length) {
+        // The human gate auto would skip: the job waits in review, where Approve/Ship is a person's.
+        return { stage: "review", countAttempt: true, cause: `verify passed, but protected paths changed: ${describeMatches(caught)}; needs a reviewer's approval`, ...marks };
+      }
       const green = stageAfterGreenVerify(m["review-policy"], outOfScope, delivers(job, report));
-      return { ...green, countAttempt: true, ...(outOfScope.length ? { outOfScope } : {}) };
+      return { ...green, countAttempt: true, ...marks };
     }
     return afterFailure(job, report, now, jitter, "verify_failed", ["review", "failed"]);
   }
   return afterFailure(job, report, now, jitter, report.outcome === "timeout" ? "timeout" : "agent_failed", ["failed"]);
 }
+
+/**
+ * What the protected paths caught. Commits with no scope report were not judged, so they count as
+ * caught (fail closed, like allowed-scope's UNJUDGED_SCOPE): auto must not ship what nobody checked.
+ */
+function protectedCaught(globs: readonly string[], report: WireComplete): ProtectedMatch[] {
+  if (globs.length === 0) return [];
+  if (!report.scope) return report.commits?.length || report.delivery?.pushed ? [{ file: UNJUDGED_FILES, glob: "(unjudged)" }] : [];
+  return protectedMatches(globs, report.scope.changed);
+}
+
+export const UNJUDGED_FILES = "(no scope report: the commits' files were not checked against protected paths)";
 
 /**
  * The attempt pushed the job's own commits (a follow-up's land through its parent's PR, so it

@@ -25,3 +25,4 @@ export { createApiToken, listApiTokens, revokeApiToken } from "./api-tokens";
 export { stats, metricsText } from "./stats";
 export { listUsers, setUserRole } from "./users";
 export { getSchedulingSettings, saveSchedulingSettings } from "./scheduling";
+export { getProtectedPaths, saveProtectedPaths } from "./protected-paths";

@@ -10,6 +10,7 @@ import { attemptEvents, attemptPatch } from "./attempt-end";
 import { recordLiveCost } from "./budgets";
 import { autoShipAfterAttempt } from "./auto-ship";
 import { stageAfterAttempt } from "./completion";
+import { protectedGlobsFor } from "./policies/protected-paths";
 import { afterTaskAttempt, attemptDelivery, deliveryAfterAttempt, withDelivery } from "./delivery";
 import { afterFollowUpAttempt } from "./follow-ups";
 import type { CoordinatorContext } from "./context";
@@ -119,8 +120,8 @@ export async function complete(ctx: CoordinatorContext, factoryId: string, lease
   if (tails.length > 0) {
     await fenced(ctx, () => ctx.store.appendLog(jobId, fence, tails.map((t) => ({ ...t, at: now }))));
   }
-  const next = stageAfterAttempt(job, body, now, ctx.policy.jitter);
-  const patch = withDelivery(attemptPatch(next), deliveryAfterAttempt(job, body.delivery, factoryId, now));
+  const next = stageAfterAttempt(job, body, now, ctx.policy.jitter, protectedGlobsFor(await ctx.settings.get(), job.productId));
+  const patch = withDelivery(attemptPatch(next, job), deliveryAfterAttempt(job, body.delivery, factoryId, now));
   const result = attemptResult(body);
   const events: JobEvent[] = [];
   if (result.verify) {

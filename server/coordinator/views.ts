@@ -55,6 +55,7 @@ function baseJobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord[];
     blockedReasons: job.blockedReasons,
     ...(job.pendingReason ? { pendingReason: job.pendingReason } : {}),
     ...(late > 0 ? { overdue: { byMs: late, slaMs: opts.sla!.targets[job.priority] } } : {}),
+    ...(job.protectedPaths?.length ? { protectedPaths: job.protectedPaths } : {}),
     ...(job.decision !== undefined ? { decision: job.decision } : {}),
     attempts: job.attempts,
     epoch: job.epoch,

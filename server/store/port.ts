@@ -159,6 +159,8 @@ export interface JobPatch {
   countLeaseLoss?: boolean;
   /** replaces the job's delivery record (null removes it) */
   delivery?: JobDelivery | null;
+  /** replaces the files protected paths caught (null removes them) */
+  protectedPaths?: { file: string; glob: string }[] | null;
 }
 
 export interface CompleteRequest {

@@ -158,6 +158,8 @@ export interface JobRecord {
   /** the part of `cost` that the current attempt's live cost events added (budgets); cleared when it ends */
   liveCost?: { leaseId: string; cost: Cost; throughSeq?: number };
   approvals: string[];
+  /** issue 18: the latest green attempt's changed files that protected-path globs caught, each with its glob */
+  protectedPaths?: { file: string; glob: string }[];
   delivery?: JobDelivery;
   task?: DeliveryTask;
   /** set on a follow-up job of the review loop */
@@ -399,6 +401,8 @@ export interface OperationsSettings {
   slaMs?: Partial<Record<Priority, number>>;
   schedulerWeights?: Record<string, number>;
   retention?: { days?: number; logsDays?: number; eventsDays?: number };
+  /** issue 18: globs whose changes always need a person (fleet-wide, plus per product); lib/api/protected-paths.ts */
+  protectedPaths?: { globs: string[]; products: Record<string, string[]> };
   updatedAt: EpochMs;
   by: string;
 }

@@ -81,7 +81,7 @@ export async function shipPullRequest(ctx: CoordinatorContext, job: JobRecord, b
 export async function autoMergeIfClean(ctx: CoordinatorContext, job: JobRecord): Promise<JobRecord | undefined> {
   const d = job.delivery;
   const pr = d?.pr;
-  if (job.manifest["review-policy"] !== "auto" || job.stage !== "testing" || job.followUpOf || !d || !pr || pr.error || gateOf(pr, d)) return undefined;
+  if (job.manifest["review-policy"] !== "auto" || job.stage !== "testing" || job.protectedPaths?.length || job.followUpOf || !d || !pr || pr.error || gateOf(pr, d)) return undefined;
   const runs = await ctx.store.listRuns(job.id);
   const scope = [...runs].reverse().find((r) => r.scope)?.scope;
   if (deliveredOutOfScope(job.manifest["allowed-scope"], scope).length > 0) return undefined;

@@ -229,6 +229,8 @@ export function applyPatch(job: JobRecord, patch: JobPatch | undefined): void {
   if (patch.countLeaseLoss) job.leaseLosses += 1;
   if (patch.delivery === null) delete job.delivery;
   else if (patch.delivery !== undefined) job.delivery = clean(patch.delivery);
+  if (patch.protectedPaths === null) delete job.protectedPaths;
+  else if (patch.protectedPaths !== undefined) job.protectedPaths = patch.protectedPaths.map((m) => ({ ...m }));
 }
 
 function subCost(a: Cost, b: Cost): Cost {

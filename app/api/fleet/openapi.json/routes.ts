@@ -33,6 +33,7 @@ import * as r24 from "../profiles/[name]/route";
 import * as r25 from "../profiles/route";
 import * as r26 from "../stats/route";
 import * as rScheduling from "../scheduling/route";
+import * as rProtectedPaths from "../protected-paths/route";
 import * as r27 from "../stream/route";
 import * as r28 from "../tokens/[id]/route";
 import * as r29 from "../tokens/route";
@@ -81,6 +82,7 @@ export const ROUTE_MODULES: Record<string, Record<string, unknown>> = {
   "profiles/route.ts": r25,
   "runs/import/route.ts": rRunsImport,
   "scheduling/route.ts": rScheduling,
+  "protected-paths/route.ts": rProtectedPaths,
   "stats/route.ts": r26,
   "stream/route.ts": r27,
   "tracker/import/route.ts": rTrackerImport,
