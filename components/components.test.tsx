@@ -6,6 +6,7 @@ import { legalActions } from "./job/action-buttons";
 import { ExplanationPanel } from "./job/explanation-panel";
 import { ScopePanel, VersionsPanel } from "./job/run-results";
 import { ApprovalStatus } from "./job/approval-status";
+import { ProtectedPaths } from "./job/protected-paths";
 import { DeadLetterPanel } from "./job/dead-letter-panel";
 import { DeliveryPanel } from "./job/delivery-panel";
 import { ScopeViolation } from "./job/scope-violation";
@@ -129,6 +130,13 @@ describe("policy pieces", () => {
     expect(html).toContain("1 of 2 approved");
     expect(html).toContain("(by ana)");
     expect(html).toContain("still needed: bo");
+  });
+  it("protected paths name each file and the glob that caught it, and the approval they wait for", () => {
+    const matches = [{ file: "packages/shared/a.ts", glob: "packages/shared/**" }, { file: ".github/ci.yml", glob: ".github/**" }];
+    const text = renderToStaticMarkup(<ProtectedPaths matches={matches} waiting />).replace(/<[^>]+>/g, "");
+    expect(text).toBe("Protected paths: packages/shared/a.ts (matched packages/shared/**), .github/ci.yml (matched .github/**) — needs a reviewer&#x27;s approval");
+    expect(renderToStaticMarkup(<ProtectedPaths matches={matches} waiting={false} />)).not.toContain("needs a reviewer");
+    expect(renderToStaticMarkup(<ProtectedPaths matches={[]} waiting />)).toBe("");
   });
   it("a dead letter shows each attempt's diagnostics", () => {
     const html = renderToStaticMarkup(

@@ -20,6 +20,7 @@ import { approvalState, budgetPause, deadLetterOf } from "@/lib/ui/policy-views"
 import { lastFollowUpRefusal } from "@/lib/ui/pull-request";
 import { ActionButtons } from "./action-buttons";
 import { ApprovalStatus } from "./approval-status";
+import { ProtectedPaths } from "./protected-paths";
 import { DeadLetterPanel } from "./dead-letter-panel";
 import { DeliveryPanel } from "./delivery-panel";
 import { ExplanationPanel } from "./explanation-panel";
@@ -158,6 +159,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
           )}
           {job.blockedReasons.length > 0 && <p>Blocked: {job.blockedReasons.join("; ")}</p>}
           {approvals && <ApprovalStatus state={approvals} />}
+          {job.protectedPaths && <ProtectedPaths matches={job.protectedPaths} waiting={job.stage === "review" || job.stage === "testing"} />}
         </div>
         {canOperate && (
           <ActionButtons

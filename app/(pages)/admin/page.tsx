@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { AlertSinksPanel } from "@/components/alert-panels";
 import { SchedulingPanel } from "@/components/scheduling-panel";
+import { ProtectedPathsPanel } from "@/components/protected-paths-panel";
 import { TrackersPanel } from "@/components/tracker-panels";
 import { ApiTokensPanel, KillSwitchPanel, ProductPausePanel, UsersPanel } from "@/components/admin-panels";
 import { EnrollmentTokensPanel, PendingFactoriesPanel } from "@/components/factory-admission-panels";
@@ -35,6 +36,9 @@ export default async function AdminPage() {
       </div>
       <div style={{ marginTop: 12 }}>
         <SchedulingPanel />
+      </div>
+      <div style={{ marginTop: 12 }}>
+        <ProtectedPathsPanel />
       </div>
     </main>
   );

@@ -12,6 +12,8 @@ import type { Settings } from "@/server/store/records";
  * the scope check and the agent use.
  */
 const MAX_SEGMENT = 255;
+/** Stands in the glob of a path too long to match: caught, so a person looks at it. */
+export const TOO_LONG = "(a path segment over 255 characters: not matched, held for a person)";
 
 /** The fleet's globs, then the product's own (a product's list only adds). */
 export function protectedGlobsFor(settings: Settings, productId: string): string[] {
@@ -26,7 +28,11 @@ export function protectedMatches(globs: readonly string[], changed: readonly str
   const out: ProtectedMatch[] = [];
   for (const file of [...new Set(changed)].sort()) {
     const tooLong = file.split("/").some((seg) => seg.length > MAX_SEGMENT);
-    const hit = tooLong ? matchers[0] : matchers.find((m) => m.test(file));
+    if (tooLong) {
+      out.push({ file, glob: TOO_LONG });
+      continue;
+    }
+    const hit = matchers.find((m) => m.test(file));
     if (hit) out.push({ file, glob: hit.glob });
   }
   return out;
