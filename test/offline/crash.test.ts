@@ -7,10 +7,11 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { agentSandbox, buildAgent, killAllAgents, startAgent, type AgentHandle } from "../../agent/test/agent-process";
+import { agentSandbox, buildAgent, killAllAgents, startAgent } from "../../agent/test/agent-process";
 import { call, submitJob } from "../harness/factory";
 import { startInProcess, type InProcessApp } from "../harness/in-process";
 import { OFFLINE_EDGE_ROUTES } from "./routes";
+import { until } from "./until";
 
 let app: InProcessApp;
 let s: ReturnType<typeof agentSandbox>;
@@ -36,15 +37,6 @@ const outboxFiles = (sb: ReturnType<typeof agentSandbox>, name: string) => {
     return [];
   }
 };
-async function until<T>(what: string, read: () => Promise<T> | T, ok: (v: T) => boolean, agent?: AgentHandle, ms = 40_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(v)}\n${agent?.stderr() ?? ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const submit = (text: string) => submitJob(app.url, app.adminToken, text);
 const script = (body: string) => `---\nengine: shell\n---\n# crash\n\n${body}\n`;
 

@@ -7,11 +7,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { agentSandbox, buildAgent, killAllAgents, startAgent, type AgentHandle } from "../../agent/test/agent-process";
+import { agentSandbox, buildAgent, killAllAgents, startAgent } from "../../agent/test/agent-process";
 import { call, submitJob } from "../harness/factory";
 import { startInProcess, type InProcessApp } from "../harness/in-process";
 import { startLink, type Link } from "./link";
 import { OFFLINE_EDGE_ROUTES } from "./routes";
+import { until } from "./until";
 
 let app: InProcessApp;
 let link: Link;
@@ -34,15 +35,6 @@ afterAll(async () => {
 const jobOf = async (id: string) => (await call(`${app.url}/api/fleet/jobs/${id}`, { token: app.adminToken })).body;
 const eventsOf = async (id: string): Promise<{ type: string }[]> => (await call(`${app.url}/api/fleet/jobs/${id}/events`, { token: app.adminToken })).body.items;
 
-async function until<T>(what: string, read: () => Promise<T> | T, ok: (v: T) => boolean, agent: AgentHandle, ms = 25_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(v)}\n${agent.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(process.platform === "win32")("--fallback DIR", () => {
   it("runs inbox work while the coordinator is unreachable, finishes the lease it held, claims again once it answers, and reconciles every folder result (recorded, duplicate, refused)", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, jobFile, registerFactory, submitJob } from "../harness/factory";
 import { startInProcess, type InProcessApp } from "../harness/in-process";
 import { OFFLINE_EDGE_ROUTES } from "./routes";
+import { until } from "./until";
 
 let app: InProcessApp;
 beforeAll(async () => {
@@ -20,15 +21,6 @@ async function eventsOf(jobId: string): Promise<{ type: string; data: Record<str
   return (await call(`${app.url}/api/fleet/jobs/${jobId}/events`, { token: app.adminToken })).body.items;
 }
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const end = Date.now() + 15_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("completions re-sent from an agent's outbox", () => {
   it("an identical completion sent twice records one result", async () => {
