@@ -170,8 +170,12 @@ test("an issue edited before its job starts replaces the queued job with one on 
   expect(fresh.body).toContain("echo second");
   expect(fresh.body).not.toContain("first");
 
-  // GitHub heard about the new job (its own comment names it)
-  await expect.poll(async () => (await issueOn(n)).issue.comments.some((c) => c.body.includes(newId))).toBe(true);
+  // GitHub heard: the replaced job's comment says it will not run; the new job has its own, queued
+  await expect.poll(async () => (await issueOn(n)).issue.comments.map((c) => [c.body.includes(oldId), c.body.includes(newId)])).toEqual([[true, false], [false, true]]);
+  const heard = (await issueOn(n)).issue;
+  expect(heard.comments[0]!.body).toContain("Cancelled");
+  expect(heard.comments[1]!.body).toContain("Queued");
+  await expect.poll(async () => (await issueOn(n)).issue.labels.filter((l) => l.startsWith("agent:"))).toEqual(["agent:run", "agent:queued"]);
 
   // The browser: the old job cancelled (it says why), the new one queued with the new text.
   await signInAsAdmin(page, `/jobs/${oldId}`);
