@@ -7,6 +7,7 @@ import { ExplanationPanel } from "./job/explanation-panel";
 import { ScopePanel, VersionsPanel } from "./job/run-results";
 import { ApprovalStatus } from "./job/approval-status";
 import { ProtectedPaths } from "./job/protected-paths";
+import { parseProductLines } from "./protected-paths-panel";
 import { DeadLetterPanel } from "./job/dead-letter-panel";
 import { DeliveryPanel } from "./job/delivery-panel";
 import { ScopeViolation } from "./job/scope-violation";
@@ -137,6 +138,13 @@ describe("policy pieces", () => {
     expect(text).toBe("Protected paths: packages/shared/a.ts (matched packages/shared/**), .github/ci.yml (matched .github/**) — needs a reviewer&#x27;s approval");
     expect(renderToStaticMarkup(<ProtectedPaths matches={matches} waiting={false} />)).not.toContain("needs a reviewer");
     expect(renderToStaticMarkup(<ProtectedPaths matches={[]} waiting />)).toBe("");
+  });
+  it("the Admin page's per-product lines become the request's products", () => {
+    expect(parseProductLines("web: web/config/**, deploy/**\n\n api : api/db/**\nweb: web/env\nbare")).toEqual({
+      web: ["web/config/**", "deploy/**", "web/env"],
+      api: ["api/db/**"],
+      bare: [],
+    });
   });
   it("a dead letter shows each attempt's diagnostics", () => {
     const html = renderToStaticMarkup(

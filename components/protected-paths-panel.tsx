@@ -13,7 +13,7 @@ export const PROTECTED_PATHS_PATH = "/api/fleet/protected-paths";
 
 const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
 
-/** `web: a/**, b/**` lines → {web: [a/**, b/**]}; a line without a colon is kept whole as a product with no globs (the server names it). */
+/** `web: a/**, b/**` lines → {web: [a/**, b/**]}; a product with no globs is dropped by the server (its list cleared). */
 export function parseProductLines(text: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const line of lines(text)) {
