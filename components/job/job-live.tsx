@@ -16,12 +16,14 @@ import { OverdueBadge, PriorityBadge, StageBadge } from "../badges";
 import { CostBar } from "../cost-bar";
 import { jobStreamMessage, parseStreamMessage } from "@/lib/api/stream";
 import { useSse, type StreamStatus } from "../use-sse";
+import { lateResultsOf } from "@/lib/ui/late-results";
 import { approvalState, budgetPause, deadLetterOf } from "@/lib/ui/policy-views";
 import { lastFollowUpRefusal } from "@/lib/ui/pull-request";
 import { ActionButtons } from "./action-buttons";
 import { ApprovalStatus } from "./approval-status";
 import { ProtectedPaths } from "./protected-paths";
 import { DeadLetterPanel } from "./dead-letter-panel";
+import { LateResultsPanel } from "./late-results";
 import { DeliveryPanel } from "./delivery-panel";
 import { ExplanationPanel } from "./explanation-panel";
 import { LogTail } from "./log-tail";
@@ -204,6 +206,7 @@ export function JobLive({ jobId, canOperate, isAdmin = false }: { jobId: string;
           <DiffPanel diff={diff} outOfScope={lastRun?.scope?.outOfScope} />
           <ArtifactsPanel artifacts={lastRun?.artifacts} commits={lastRun?.commits} jobId={job.id} {...(lastRun?.attempt ? { attempt: lastRun.attempt } : {})} />
           <VersionsPanel runs={runs} factoryNames={factoryNames} />
+          <LateResultsPanel results={lateResultsOf(events)} />
         </div>
         <div style={{ display: "grid", gap: 12, alignContent: "start" }}>
           <section className="panel" aria-labelledby="cost-heading">
