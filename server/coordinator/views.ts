@@ -17,8 +17,8 @@ export function jobView(job: JobRecord, opts: { body?: boolean; runs?: RunRecord
 function trackerView(job: JobRecord, forge: ForgeConfig | undefined): Pick<JobView, "tracker"> {
   const item = job.manifest["tracker-item"];
   if (!item) return {};
-  // a GitHub Enterprise (or test double) host from GITHUB_API_URL is the last of the forge hosts
-  const url = trackerItemUrl(item, forge?.hosts[forge.hosts.length - 1]);
+  // on a GitHub Enterprise (or test double) server, its pages are where its API is, port and all
+  const url = trackerItemUrl(item, forge?.webHost);
   return { tracker: { item, ...(url ? { url } : {}) } };
 }
 

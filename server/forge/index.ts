@@ -10,13 +10,19 @@ export { plainGit } from "./plain-git";
 /** The forge configuration: the known hosts (plus a GitHub Enterprise host from GITHUB_API_URL) and the adapters, plain git last. */
 export function forgeConfig(opts: { githubApiUrl?: string; adapters?: readonly ForgeAdapter[]; pollMs?: number; publicUrl?: string; protectedBranches?: readonly string[] } = {}): ForgeConfig {
   const hosts: string[] = [...KNOWN_FORGE_HOSTS];
+  let webHost: string | undefined;
   if (opts.githubApiUrl) {
-    const host = new URL(opts.githubApiUrl).hostname.toLowerCase();
+    const api = new URL(opts.githubApiUrl);
+    const host = api.hostname.toLowerCase();
     // api.github.com is github.com's API; any other host is a GitHub Enterprise server.
-    if (host !== "api.github.com" && !hosts.includes(host)) hosts.push(host);
+    if (host !== "api.github.com") {
+      if (!hosts.includes(host)) hosts.push(host);
+      webHost = api.host.toLowerCase();
+    }
   }
   return {
     hosts,
+    ...(webHost ? { webHost } : {}),
     adapters: [...(opts.adapters ?? []), plainGit],
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs, pollClock: { lastScanAt: Number.NEGATIVE_INFINITY } } : {}),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),

@@ -121,6 +121,8 @@ export function isForgeError(e: unknown): e is ForgeError {
 /** The hosts whose repositories default to `delivery: pr` (github.com and a configured GHE host). */
 export interface ForgeConfig {
   hosts: readonly string[];
+  /** where people open a GitHub Enterprise (or test double) server's pages: GITHUB_API_URL's host with its port, which `hosts` (matched against repo URLs) drops */
+  webHost?: string;
   adapters: readonly ForgeAdapter[];
   /** how often open pull requests are read again when no webhook says so (0: never) */
   pollMs?: number;

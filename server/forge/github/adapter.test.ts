@@ -20,6 +20,10 @@ describe("the GitHub forge adapter", () => {
   it("is picked before plain git for its repositories; others fall through to plain git", () => {
     const config = forgeConfig({ githubApiUrl: "https://ghe.corp/api/v3", adapters: [adapter("https://ghe.corp/api/v3")] });
     expect(config.hosts).toEqual(["github.com", "ghe.corp"]);
+    // people open its pages where its API is; a port (a test double's, a GHE on 8443) stays on
+    expect(config.webHost).toBe("ghe.corp");
+    expect(forgeConfig({ githubApiUrl: "http://127.0.0.1:4555" }).webHost).toBe("127.0.0.1:4555");
+    expect(forgeConfig({ githubApiUrl: "https://api.github.com" }).webHost).toBeUndefined();
     expect(forgeFor(config, "https://ghe.corp/acme/shop.git").kind).toBe("github");
     expect(forgeFor(config, "https://git.example.com/acme/shop.git").kind).toBe("git");
   });
