@@ -6,8 +6,7 @@
  * comment is one: our own bot's comments are ignored (the write-back comments would loop), one
  * without the mention is ignored, and one on an issue with no live job is ignored with the reason.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { appendFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import * as actionsRoute from "@/app/api/fleet/jobs/[id]/actions/route";
 import * as jobRoute from "@/app/api/fleet/jobs/[id]/route";
 import * as jobsRoute from "@/app/api/fleet/jobs/route";
@@ -19,67 +18,37 @@ import * as renewRoute from "@/app/api/fleet/leases/[id]/renew/route";
 import * as claimRoute from "@/app/api/fleet/leases/claim/route";
 import * as webhookRoute from "@/app/api/fleet/webhooks/github/route";
 import { services } from "@/server/wiring";
-import { agentSandbox, buildAgent, killAllAgents, startAgent } from "../../agent/test/agent-process";
-import { startGithubDouble, type GithubDouble } from "../harness/github-double";
 import { signedWebhook } from "../harness/github-double-issues";
-import { call } from "../harness/factory";
-import { startInProcess, type InProcessApp } from "../harness/in-process";
+import { killAllAgents } from "../../agent/test/agent-process";
+import { githubFleet } from "../harness/github-fleet";
+import { until } from "../harness/until";
 
 const SECRET = "webhook-secret-mentions-0123456789";
 const BOT = "gigafactory-bot";
-let gh: GithubDouble;
-let app: InProcessApp;
-let api: string;
-const sandbox = agentSandbox();
-
-beforeAll(async () => {
-  buildAgent();
-  gh = await startGithubDouble();
-  app = await startInProcess(
-    { GITHUB_TOKEN: gh.token, GITHUB_API_URL: gh.url, GITHUB_WEBHOOK_SECRET: SECRET, FLEET_TRACKER_BOT: BOT, FLEET_TRACKER_MENTION: "@gigafactory", FLEET_GITHUB_POLL_MS: "3600000", FLEET_HEARTBEAT_MS: "300" },
-    [factoriesRoute, heartbeatRoute, jobsRoute, jobRoute, actionsRoute, claimRoute, renewRoute, eventsRoute, completeRoute, webhookRoute],
-  );
-  api = `${app.url}/api/fleet`;
-  appendFileSync(sandbox.config, `git:\n  127.0.0.1:\n    username: x-access-token\n    token: ${gh.token}\n`);
-  startAgent({ server: app.url, token: app.enrollmentToken, name: "gh-m", sandbox });
-}, 120_000);
-afterEach(() => {
-  expect(gh.problems.splice(0)).toEqual([]);
-});
-afterAll(async () => {
-  await killAllAgents();
-  await app?.stop();
-  await gh?.close();
-  sandbox.cleanup();
+const fleet = githubFleet({
+  settings: { GITHUB_WEBHOOK_SECRET: SECRET, FLEET_TRACKER_BOT: BOT, FLEET_TRACKER_MENTION: "@gigafactory" },
+  routes: [factoriesRoute, heartbeatRoute, jobsRoute, jobRoute, actionsRoute, claimRoute, renewRoute, eventsRoute, completeRoute, webhookRoute],
+  agent: "gh-m",
 });
 
-const get = (p: string) => call(`${api}${p}`, { token: app.adminToken });
+const { get } = fleet;
 // the answers are read field by field, as JSON
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Answer = { status: number; body: any };
 let deliveries = 0;
 async function hook(event: string, payload: unknown): Promise<Answer> {
   const w = signedWebhook(SECRET, event, `m-${++deliveries}`, payload);
-  const r = await fetch(`${api}/webhooks/github`, { method: "POST", headers: w.headers, body: w.body });
+  const r = await fetch(`${fleet.api}/webhooks/github`, { method: "POST", headers: w.headers, body: w.body });
   return { status: r.status, body: await r.json() };
 }
 let commentIds = 80_000;
 const commented = (repo: string, number: number, body: string, sender = "alice") => ({
   action: "created",
   comment: { id: ++commentIds, body },
-  ...gh.issues.payload("acme", repo, number, gh.url),
+  ...fleet.gh.issues.payload("acme", repo, number, fleet.gh.url),
   sender: { login: sender, type: sender === BOT ? "Bot" : "User" },
 });
 
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, tries = 400): Promise<T> {
-  let v = await read();
-  for (let i = 0; i < tries && !check(v); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await read();
-  }
-  if (!check(v)) throw new Error(`${what}: last seen ${JSON.stringify(v)}`);
-  return v;
-}
 const FAKE = ["Please add b.", "", "```yaml", "engine: fake", "verify: test -f b.txt", "```", "", "fake: write b.txt=b", "fake: commit add b", ""].join("\n");
 /** the follow-ups of a job, as the store has them */
 async function followUpsOf(id: string) {
@@ -89,9 +58,9 @@ async function followUpsOf(id: string) {
 
 describe.skipIf(process.platform === "win32")("a comment mentioning the bot", () => {
   it("on an issue whose job is in testing becomes a follow-up for its branch; the bot's own and unmentioning comments are ignored", async () => {
-    gh.addRepo("acme", "mention", { git: true });
-    const issue = gh.issues.create("acme", "mention", { title: "Add the b file", body: FAKE, labels: ["agent:run"] });
-    const labeled = await hook("issues", { action: "labeled", label: { name: "agent:run" }, ...gh.issues.payload("acme", "mention", issue.number, gh.url), sender: { login: "alice", type: "User" } });
+    fleet.gh.addRepo("acme", "mention", { git: true });
+    const issue = fleet.gh.issues.create("acme", "mention", { title: "Add the b file", body: FAKE, labels: ["agent:run"] });
+    const labeled = await hook("issues", { action: "labeled", label: { name: "agent:run" }, ...fleet.gh.issues.payload("acme", "mention", issue.number, fleet.gh.url), sender: { login: "alice", type: "User" } });
     expect(labeled.body.tracker?.outcome, JSON.stringify(labeled.body)).toBe("created");
     const id = labeled.body.tracker.jobId as string;
     const job = await until(() => get(`/jobs/${id}`).then((x) => x.body), (j) => j.stage === "testing" && j.delivery?.pr !== undefined, "the job reaches testing with a PR");
@@ -121,14 +90,14 @@ describe.skipIf(process.platform === "win32")("a comment mentioning the bot", ()
   }, 90_000);
 
   it("on an issue with no job in review or testing is ignored, saying why; nothing is queued", async () => {
-    gh.addRepo("acme", "nojob");
-    const issue = gh.issues.create("acme", "nojob", { title: "Just a question", body: "How does this work?", labels: [] });
+    fleet.gh.addRepo("acme", "nojob");
+    const issue = fleet.gh.issues.create("acme", "nojob", { title: "Just a question", body: "How does this work?", labels: [] });
     const before = (await services()).ctx.store;
     const count = (await before.listJobs({}, undefined, 500)).items.length;
     const r = await hook("issue_comment", commented("nojob", issue.number, "@gigafactory can you take this?"));
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.tracker).toEqual({ outcome: "ignored", reason: "no job of this item waits in review or testing, so there is no branch to follow up on" });
     expect((await before.listJobs({}, undefined, 500)).items.length).toBe(count);
-    expect(gh.issues.get("acme", "nojob", issue.number).comments).toEqual([]);
+    expect(fleet.gh.issues.get("acme", "nojob", issue.number).comments).toEqual([]);
   }, 30_000);
 });

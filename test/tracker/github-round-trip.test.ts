@@ -6,8 +6,7 @@
  * it, the PR says `Closes #N`, Ship merges it, and the issue is closed with one comment carrying
  * the merge SHA, delivered once even though the tracker was down at the time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { appendFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import * as actionsRoute from "@/app/api/fleet/jobs/[id]/actions/route";
 import * as jobRoute from "@/app/api/fleet/jobs/[id]/route";
 import * as jobsRoute from "@/app/api/fleet/jobs/route";
@@ -21,67 +20,36 @@ import * as webhookRoute from "@/app/api/fleet/webhooks/github/route";
 import * as importRoute from "@/app/api/fleet/tracker/import/route";
 import { sendTrackerSync } from "@/server/coordinator/tracker-sync";
 import { services } from "@/server/wiring";
-import { agentSandbox, buildAgent, killAllAgents, startAgent } from "../../agent/test/agent-process";
-import { startGithubDouble, type GithubDouble } from "../harness/github-double";
 import { signedWebhook } from "../harness/github-double-issues";
 import { call } from "../harness/factory";
-import { startInProcess, type InProcessApp } from "../harness/in-process";
+import { githubFleet } from "../harness/github-fleet";
+import { until } from "../harness/until";
 
 const SECRET = "webhook-secret-0123456789abcdef";
-let gh: GithubDouble;
-let app: InProcessApp;
-let api: string;
-const sandbox = agentSandbox();
-
-beforeAll(async () => {
-  buildAgent();
-  gh = await startGithubDouble();
-  app = await startInProcess(
-    { GITHUB_TOKEN: gh.token, GITHUB_API_URL: gh.url, GITHUB_WEBHOOK_SECRET: SECRET, FLEET_TRACKER_BOT: "gigafactory-bot", FLEET_GITHUB_MERGE_METHOD: "squash", FLEET_GITHUB_POLL_MS: "3600000", FLEET_HEARTBEAT_MS: "300" },
-    [factoriesRoute, heartbeatRoute, jobsRoute, jobRoute, actionsRoute, claimRoute, renewRoute, eventsRoute, completeRoute, webhookRoute, importRoute],
-  );
-  api = `${app.url}/api/fleet`;
-  appendFileSync(sandbox.config, `git:\n  127.0.0.1:\n    username: x-access-token\n    token: ${gh.token}\n`);
-  startAgent({ server: app.url, token: app.enrollmentToken, name: "gh-1", sandbox });
-}, 120_000);
-afterEach(() => {
-  expect(gh.problems.splice(0)).toEqual([]);
-});
-afterAll(async () => {
-  await killAllAgents();
-  await app?.stop();
-  await gh?.close();
-  sandbox.cleanup();
+const fleet = githubFleet({
+  settings: { GITHUB_WEBHOOK_SECRET: SECRET, FLEET_TRACKER_BOT: "gigafactory-bot", FLEET_GITHUB_MERGE_METHOD: "squash" },
+  routes: [factoriesRoute, heartbeatRoute, jobsRoute, jobRoute, actionsRoute, claimRoute, renewRoute, eventsRoute, completeRoute, webhookRoute, importRoute],
+  agent: "gh-1",
 });
 
-const get = (p: string) => call(`${api}${p}`, { token: app.adminToken });
-const act = (id: string, body: Record<string, unknown>) => call(`${api}/jobs/${id}/actions`, { token: app.adminToken, json: body });
+const { get, act } = fleet;
 // the answers are read field by field, as JSON
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Answer = { status: number; body: any };
 let deliveries = 0;
 async function hook(event: string, payload: unknown, secret = SECRET) {
   const w = signedWebhook(secret, event, `d-${++deliveries}`, payload);
-  const r = await fetch(`${api}/webhooks/github`, { method: "POST", headers: w.headers, body: w.body });
+  const r = await fetch(`${fleet.api}/webhooks/github`, { method: "POST", headers: w.headers, body: w.body });
   return { status: r.status, body: await r.json() } as Answer;
 }
-const labeled = (repo: string, number: number, label = "agent:run", sender = "alice") => ({ action: "labeled", label: { name: label }, ...gh.issues.payload("acme", repo, number, gh.url), sender: { login: sender, type: "User" } });
+const labeled = (repo: string, number: number, label = "agent:run", sender = "alice") => ({ action: "labeled", label: { name: label }, ...fleet.gh.issues.payload("acme", repo, number, fleet.gh.url), sender: { login: sender, type: "User" } });
 
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, tries = 400): Promise<T> {
-  let v = await read();
-  for (let i = 0; i < tries && !check(v); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await read();
-  }
-  if (!check(v)) throw new Error(`${what}: last seen ${JSON.stringify(v)}`);
-  return v;
-}
 
 let n = 0;
 function issueOn(body: string, labels: string[] = ["agent:run"]) {
   const repo = `shop-${++n}`;
-  gh.addRepo("acme", repo, { git: true });
-  const issue = gh.issues.create("acme", repo, { title: `Add the b file ${n}`, body, labels });
+  fleet.gh.addRepo("acme", repo, { git: true });
+  const issue = fleet.gh.issues.create("acme", repo, { title: `Add the b file ${n}`, body, labels });
   return { repo, number: issue.number };
 }
 const FAKE = ["Please add b.", "", "```yaml", "engine: fake", "verify: test -f b.txt", "```", "", "fake: write b.txt=b", "fake: commit add b", ""].join("\n");
@@ -94,26 +62,26 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     expect(r.body.tracker.outcome).toBe("created");
     const id = r.body.tracker.jobId as string;
     const job0 = (await get(`/jobs/${id}`)).body;
-    expect(job0.manifest).toMatchObject({ "tracker-item": `github:acme/${repo}#${number}`, engine: "fake", verify: "test -f b.txt", repo: gh.cloneUrl("acme", repo) });
+    expect(job0.manifest).toMatchObject({ "tracker-item": `github:acme/${repo}#${number}`, engine: "fake", verify: "test -f b.txt", repo: fleet.gh.cloneUrl("acme", repo) });
     expect(job0.title).toBe(`Add the b file ${n}`);
     expect(job0.tracker.item).toBe(`github:acme/${repo}#${number}`);
     // the issue's page on the double's own host, port and all (where people would open it)
-    expect(job0.tracker.url).toBe(`${gh.url}/acme/${repo}/issues/${number}`);
+    expect(job0.tracker.url).toBe(`${fleet.gh.url}/acme/${repo}/issues/${number}`);
 
     const job = await until(() => get(`/jobs/${id}`).then((x) => x.body), (j) => j.stage === "testing" && j.delivery?.pr !== undefined, "the job reaches testing with a PR");
-    const pr = gh.pullFor("acme", repo, job.delivery.branch)!;
+    const pr = fleet.gh.pullFor("acme", repo, job.delivery.branch)!;
     expect(pr.body).toContain(`Closes #${number}`);
-    const during = gh.issues.get("acme", repo, number);
+    const during = fleet.gh.issues.get("acme", repo, number);
     expect(during.comments).toHaveLength(1);
     expect(during.comments[0]!.body).toContain(pr.number ? "Pull request opened" : "");
     expect(during.labels).toContain("agent:running");
 
     // the tracker is down while the job ships: the write-back waits in the outbox
-    gh.issues.outage(1000);
+    fleet.gh.issues.outage(1000);
     const shipped = await act(id, { action: "ship" });
     expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
     const mergeSha = shipped.body.delivery.mergeSha as string;
-    expect(gh.issues.get("acme", repo, number).state).toBe("open");
+    expect(fleet.gh.issues.get("acme", repo, number).state).toBe("open");
     const { ctx } = await services();
     const pending = await ctx.store.getTrackerSync(id);
     expect(pending).toMatchObject({ milestone: "shipped", close: true });
@@ -121,9 +89,9 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     expect(await ctx.store.countTrackerSyncPending()).toBeGreaterThanOrEqual(1);
 
     // back up: the sweeper's send (called here at once rather than after the backoff) delivers it
-    gh.issues.outage(0);
+    fleet.gh.issues.outage(0);
     for (const rec of await ctx.store.listTrackerSyncDue(ctx.now() + 3_600_000, 25)) await sendTrackerSync(ctx, rec);
-    const after = gh.issues.get("acme", repo, number);
+    const after = fleet.gh.issues.get("acme", repo, number);
     expect(after.state).toBe("closed");
     expect(after.stateReason).toBe("completed");
     expect(after.comments).toHaveLength(1);
@@ -131,13 +99,13 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     expect(after.labels.filter((l) => l.startsWith("agent:") && l !== "agent:run")).toEqual([]);
     // once: nothing more is due, a second sweep sends nothing
     expect((await ctx.store.getTrackerSync(id))!.sentRev).toBe((await ctx.store.getTrackerSync(id))!.rev);
-    const before = gh.requests.length;
+    const before = fleet.gh.requests.length;
     for (const rec of await ctx.store.listTrackerSyncDue(ctx.now() + 3_600_000, 25)) if (rec.id === id) await sendTrackerSync(ctx, rec);
-    expect(gh.requests.slice(before).filter((q) => q.path.includes(`/issues/${number}`))).toEqual([]);
+    expect(fleet.gh.requests.slice(before).filter((q) => q.path.includes(`/issues/${number}`))).toEqual([]);
 
     // importing the same item again (an open copy of it) creates nothing
-    gh.issues.get("acme", repo, number).state = "open";
-    const again = await call(`${api}/tracker/import`, { token: app.adminToken, json: { item: `github:acme/${repo}#${number}` } });
+    fleet.gh.issues.get("acme", repo, number).state = "open";
+    const again = await call(`${fleet.api}/tracker/import`, { token: fleet.app.adminToken, json: { item: `github:acme/${repo}#${number}` } });
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body).toEqual({ outcome: "existing", jobId: id });
   }, 90_000);
@@ -157,7 +125,7 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     const other = await hook("issues", labeled(repo, number, "bug"));
     expect(other.status).toBe(202);
     expect((await get("/jobs?limit=200")).body.items.length).toBe(jobsBefore);
-    expect(gh.issues.get("acme", repo, number).comments).toEqual([]);
+    expect(fleet.gh.issues.get("acme", repo, number).comments).toEqual([]);
   }, 30_000);
 
   it("a malformed manifest block gets one comment naming the field and no job", async () => {
@@ -169,7 +137,7 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     expect(r.body.tracker.errors[0].path).toContain("priorty");
     // labelled again (another delivery): still one comment
     expect((await hook("issues", labeled(repo, number))).body.tracker.outcome).toBe("invalid");
-    const issue = gh.issues.get("acme", repo, number);
+    const issue = fleet.gh.issues.get("acme", repo, number);
     expect(issue.comments).toHaveLength(1);
     expect(issue.comments[0]!.body).toContain("priorty");
     expect(issue.comments[0]!.body).toMatch(/did you mean `?priority/);
@@ -183,11 +151,11 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     const first = await hook("issues", labeled(repo, number));
     const oldId = first.body.tracker.jobId as string;
     expect((await get(`/jobs/${oldId}`)).body.stage).toBe("queued");
-    const issue = gh.issues.get("acme", repo, number);
+    const issue = fleet.gh.issues.get("acme", repo, number);
     issue.body = body.replace("Please add b.", "Please add b, and make it bold.");
-    const edited = { action: "edited", changes: { body: { from: body } }, ...gh.issues.payload("acme", repo, number, gh.url), sender: { login: "alice", type: "User" } };
+    const edited = { action: "edited", changes: { body: { from: body } }, ...fleet.gh.issues.payload("acme", repo, number, fleet.gh.url), sender: { login: "alice", type: "User" } };
     const w = signedWebhook(SECRET, "issues", "edit-1", edited);
-    const send = () => fetch(`${api}/webhooks/github`, { method: "POST", headers: w.headers, body: w.body }).then(async (x): Promise<Answer> => ({ status: x.status, body: await x.json() }));
+    const send = () => fetch(`${fleet.api}/webhooks/github`, { method: "POST", headers: w.headers, body: w.body }).then(async (x): Promise<Answer> => ({ status: x.status, body: await x.json() }));
     const r = await send();
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.tracker.outcome).toBe("created");
@@ -198,7 +166,7 @@ describe.skipIf(process.platform === "win32")("the GitHub Issues round trip", ()
     expect(fresh.stage).toBe("queued");
     expect(fresh.body).toContain("make it bold");
     // the replaced job's comment no longer says it is queued; the new job has its own, and the label
-    const heard = gh.issues.get("acme", repo, number);
+    const heard = fleet.gh.issues.get("acme", repo, number);
     expect(heard.comments.map((c) => [c.body.includes(oldId), c.body.includes(newId)])).toEqual([[true, false], [false, true]]);
     expect(heard.comments[0]!.body).toContain("Cancelled");
     expect(heard.comments[0]!.body).not.toContain("Queued");
