@@ -9,38 +9,22 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { agentSandbox, buildAgent, killAllAgents, startAgent } from "../../agent/test/agent-process";
+import { describe, expect, it } from "vitest";
+import { startAgent } from "../../agent/test/agent-process";
 import { call, submitJob } from "../harness/factory";
-import { startInProcess, type InProcessApp } from "../harness/in-process";
-import { startLink, type Link } from "./link";
-import { OFFLINE_EDGE_ROUTES } from "./routes";
+import { offlineKit } from "./kit";
+import type { Link } from "./link";
 import { until } from "./until";
 
-let app: InProcessApp;
+const kit = offlineKit(30_000);
+const s = kit.sandbox();
 let link: Link;
-let s: ReturnType<typeof agentSandbox>;
 
-beforeAll(async () => {
-  buildAgent();
-  app = await startInProcess({ FLEET_LEASE_TTL_MS: "30000", FLEET_HEARTBEAT_MS: "300", FLEET_SWEEP_MS: "200" }, OFFLINE_EDGE_ROUTES);
-  s = agentSandbox();
-}, 120_000);
-afterEach(async () => {
-  await killAllAgents();
-  await link?.close();
-});
-afterAll(async () => {
-  await app?.stop();
-  s?.cleanup();
-});
-
-const jobOf = async (id: string) => (await call(`${app.url}/api/fleet/jobs/${id}`, { token: app.adminToken })).body;
 
 
 describe.skipIf(process.platform === "win32")("a long outage with --fallback DIR", () => {
   it("runs inbox work while cut off; on reconnect every result is reconciled, waiting inbox jobs are handed over, and nothing executes twice", async () => {
-    link = await startLink(app.url);
+    link = await kit.link();
     const dir = path.join(s.dir, "queue");
     const ran = path.join(s.dir, "executions.log");
     const count = () => (existsSync(ran) ? readFileSync(ran, "utf8").trim().split("\n").filter(Boolean) : []).reduce<Record<string, number>>((m, l) => ({ ...m, [l]: (m[l] ?? 0) + 1 }), {});
@@ -48,15 +32,15 @@ describe.skipIf(process.platform === "win32")("a long outage with --fallback DIR
     const drop = (name: string, text: string) => writeFileSync(path.join(dir, "inbox", `${name}.md`), text);
     const agent = startAgent({
       server: link.url,
-      token: app.enrollmentToken,
+      token: kit.app().enrollmentToken,
       name: "outage-1",
       sandbox: s,
       args: ["--engines", "shell", "--max", "1", "--isolation", "none", "--fallback", dir, "--fallback-after", "1s"],
       env: { FLEET_AGENT_OFFLINE_POLL_MS: "200" },
     });
     // Known online before the outage, under a key the folder will later see with other content.
-    const keyed = await submitJob(app.url, app.adminToken, job("keyed", "idempotency-key: outage-key\n"));
-    await until("the keyed job ran online", () => jobOf(keyed.id), (j) => j.stage === "review", agent);
+    const keyed = await submitJob(kit.app().url, kit.app().adminToken, job("keyed", "idempotency-key: outage-key\n"));
+    await until("the keyed job ran online", () => kit.jobOf(keyed.id), (j) => j.stage === "review", agent);
 
     link.cut();
     mkdirSync(path.join(dir, "inbox"), { recursive: true });
@@ -81,7 +65,7 @@ describe.skipIf(process.platform === "win32")("a long outage with --fallback DIR
       await until(`${stem} reconciled`, () => existsSync(file), (v) => v, agent);
       const rec = JSON.parse(readFileSync(file, "utf8"));
       expect(rec, stem).toMatchObject({ stage, duplicate: false });
-      const j = await jobOf(rec.jobId);
+      const j = await kit.jobOf(rec.jobId);
       expect(j.stage, stem).toBe(stage);
       expect(j.runs, stem).toHaveLength(1);
     }
@@ -91,7 +75,7 @@ describe.skipIf(process.platform === "win32")("a long outage with --fallback DIR
       await until(`${stem} handed over`, () => existsSync(file), (v) => v, agent);
       const handed = JSON.parse(readFileSync(file, "utf8"));
       expect(handed.duplicate, stem).toBe(false);
-      const j = await until(`${stem} ran online`, () => jobOf(handed.jobId), (v) => v.stage === stage, agent);
+      const j = await until(`${stem} ran online`, () => kit.jobOf(handed.jobId), (v) => v.stage === stage, agent);
       expect(j.runs, stem).toHaveLength(1);
       expect(existsSync(path.join(dir, "inbox", `${stem}.md`)), stem).toBe(false);
     }
@@ -100,21 +84,21 @@ describe.skipIf(process.platform === "win32")("a long outage with --fallback DIR
     await until("the clash is refused", () => existsSync(why), (v) => v, agent);
     expect(readFileSync(why, "utf8")).toMatch(/409.*idempotency key "outage-key" was used for different content/);
     expect(existsSync(path.join(dir, "failed", "w-clash.md"))).toBe(true);
-    expect((await jobOf(keyed.id)).runs).toHaveLength(1);
+    expect((await kit.jobOf(keyed.id)).runs).toHaveLength(1);
 
     // Nothing executed twice, and nothing is left to run anywhere.
     await until("every job ran", count, (c) => Object.keys(c).length === 6, agent);
     expect(count()).toEqual({ keyed: 1, o1: 1, o2: 1, "o3-slow": 1, w1: 1, w2: 1 });
-    const queued = (await call(`${app.url}/api/fleet/jobs?limit=100`, { token: app.adminToken })).body.items.filter((j: { stage: string }) => ["queued", "assigned", "building"].includes(j.stage));
+    const queued = (await call(`${kit.app().url}/api/fleet/jobs?limit=100`, { token: kit.app().adminToken })).body.items.filter((j: { stage: string }) => ["queued", "assigned", "building"].includes(j.stage));
     expect(queued).toEqual([]);
   }, 120_000);
 
   it("--offline-only: jobs waiting in the inbox stay there when the coordinator is back", async () => {
-    link = await startLink(app.url);
+    link = await kit.link();
     const dir = path.join(s.dir, "queue-only");
     const agent = startAgent({
       server: link.url,
-      token: app.enrollmentToken,
+      token: kit.app().enrollmentToken,
       name: "outage-2",
       sandbox: s,
       args: ["--engines", "shell", "--max", "1", "--fallback", dir, "--fallback-after", "1s", "--offline-only"],

@@ -12,10 +12,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { startAgent } from "../../agent/test/agent-process";
-import { partitionKit } from "./partition-kit";
+import { offlineKit } from "./kit";
 import { until } from "./until";
 
-const kit = partitionKit(20_000);
+const kit = offlineKit(20_000);
 
 describe.skipIf(process.platform === "win32")("the agent's outbox across a short partition", () => {
   it("cut mid-job, finished while cut off, link back: the completion arrives exactly once", async () => {

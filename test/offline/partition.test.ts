@@ -10,11 +10,11 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { startAgent } from "../../agent/test/agent-process";
-import { partitionKit } from "./partition-kit";
+import { offlineKit } from "./kit";
 import { until } from "./until";
 
 // Short, so the sweeper reaps the lease while the link is down.
-const kit = partitionKit(2_500);
+const kit = offlineKit(2_500);
 
 describe.skipIf(process.platform === "win32")("the agent's outbox across partitions", () => {
   it("cut past the lease's TTL: the job finishes anyway and its result is a late result of the reaped attempt", async () => {

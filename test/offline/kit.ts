@@ -1,5 +1,5 @@
 /**
- * What the partition suites share: one in-process app (real route handlers, real SQLite, real
+ * What the offline-edge suites share: one in-process app (real route handlers, real SQLite, real
  * sweeper) with the lease timings a suite picks, a cuttable TCP link in front of it, agent
  * sandboxes, and reads of a job. Each suite file gets its own app, because the app's settings are
  * the process environment (test/harness/in-process.ts): a lease that must outlive a cut and one
@@ -19,7 +19,7 @@ export type Sandbox = ReturnType<typeof agentSandbox>;
 type JobBody = { stage: string; runs: { leaseId: string }[]; lease?: { id: string } } & Record<string, unknown>;
 type Ev = { type: string; leaseId?: string; data: Record<string, unknown> };
 
-export interface PartitionKit {
+export interface OfflineKit {
   app(): InProcessApp;
   /** a fresh link to the app; closed after the test */
   link(): Promise<Link>;
@@ -31,7 +31,7 @@ export interface PartitionKit {
   outboxFiles(s: Sandbox, agentName: string): string[];
 }
 
-export function partitionKit(leaseTtlMs: number): PartitionKit {
+export function offlineKit(leaseTtlMs: number): OfflineKit {
   let app: InProcessApp;
   const links: Link[] = [];
   const sandboxes: Sandbox[] = [];
