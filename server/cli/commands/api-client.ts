@@ -1,5 +1,5 @@
 /**
- * The HTTP client behind `fleet submit|ls|show|logs|ship|requeue|kill-switch`: FLEET_SERVER +
+ * The HTTP client behind every `fleet` command that talks to the API (commands-table.ts): FLEET_SERVER +
  * FLEET_TOKEN, and errors a person can act on (which URL was unreachable, which variable to set).
  * No `server-only` import: the CLI runs under plain Node through tsx.
  */

@@ -1,0 +1,3 @@
+import { jobActionCommand } from "./job-action";
+
+export const { usage, run } = jobActionCommand("resume");
