@@ -43,6 +43,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "artifact", summary: "download one of a job's stored artifacts", load: () => import("./commands/artifact") },
   { name: "dag", summary: "the job dependency graph", load: () => import("./commands/dag") },
   { name: "factories", summary: "list, show, drain, revoke or approve factories", load: () => import("./commands/factories") },
+  { name: "watch", summary: "follow the fleet live: job events and factory heartbeats", load: () => import("./commands/watch") },
   { name: "stats", summary: "queue depth per stage, paused products, alerts", load: () => import("./commands/stats") },
   { name: "profiles", summary: "list agent profiles, or show one", load: () => import("./commands/profiles") },
   { name: "product", summary: "pause or resume one product's jobs", load: () => import("./commands/product") },

@@ -226,4 +226,22 @@ describe("fleet parity commands against the real routes", () => {
     expect(await json(["trackers"])).toMatchObject({ trackers: expect.any(Array), unconfigured: expect.any(Array) });
     expect(readFileSync(path.join(dir, "sched.json"), "utf8")).toContain(weight);
   });
+
+  it("watch follows the fleet stream: the replayed job events as lines, or as JSON lines, then stops at --count", async () => {
+    const job = await submit("watched");
+    const viewer = await tokenFor("viewer");
+    // the stream replays up to the 50 latest job events before going live: ask for exactly those
+    const jobs: { id: string }[] = await json(["ls"]);
+    let total = 0;
+    for (const j of jobs) total += (await json(["events", j.id])).items.length;
+    const replayed = Math.min(total, 50);
+    const r = await fleet(["watch", "--count", String(replayed), "--json"], viewer);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(replayed);
+    expect(lines.filter((m) => m.event === "job" && m.data.jobId === job.id).map((m) => m.data.type)).toContain("job:submitted");
+    const human = await fleet(["watch", "--count", "1"]);
+    expect(human.out).toMatch(/^\S+ {2}job j-\S+ {2}[a-z_:]+ {2}\{.*\}\n$/);
+    expect((await fleet(["watch", "--count", "x"])).err).toMatch(/--count must be a whole number/);
+  });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { routeSpecs } from "@/app/api/fleet/openapi.json/routes";
@@ -41,6 +41,31 @@ describe("one table keeps CLI, web and API in step", () => {
     const names = new Set(COMMANDS.map((c) => c.name));
     expect(CLI_TABLE.map((r) => r.command.split(" ")[0]!).filter((n) => !names.has(n))).toEqual([]);
     for (const r of CLI_TABLE) expect(r.web, r.command).toMatch(/page/);
+  });
+
+  it("every API path the web calls (components/**) has a CLI command", () => {
+    const root = path.resolve(__dirname, "../../components");
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => {
+        const full = path.join(dir, n);
+        if (statSync(full).isDirectory()) return files(full);
+        return /\.tsx?$/.test(n) && !/\.test\.tsx?$/.test(n) ? [full] : [];
+      });
+    // a route's path as a pattern: `{id}` is one segment; the artifact name may hold folders
+    const pattern = (p: string) => new RegExp(`^${p.replace(/\{name\}$/, ".+").replace(/\{\w+\}/g, "[^/]+")}$`);
+    const cliPaths = [...new Set(CLI_TABLE.map((r) => r.path))].map((p) => ({ p, re: pattern(p) }));
+    const calls = new Map<string, string>();
+    for (const f of files(root)) {
+      for (const m of readFileSync(f, "utf8").matchAll(/\/api\/fleet(\/[^"'`\s?]*)/g)) {
+        // `/${…}` is a path segment; `${…}` glued to a segment is a query string built elsewhere
+        const called = m[1]!.replace(/\/\$\{[^}]*\}/g, "/X").replace(/\$\{[^}]*\}/g, "").replace(/\/$/, "");
+        if (called.includes("*") || called === "") continue; // a comment naming the whole API
+        calls.set(called, path.relative(root, f));
+      }
+    }
+    expect(calls.size).toBeGreaterThan(10);
+    const missing = [...calls].filter(([c]) => !cliPaths.some(({ re }) => re.test(c))).map(([c, f]) => `${c} (${f})`);
+    expect(missing).toEqual([]);
   });
 
   it("the README's CLI section is the table", () => {
