@@ -71,7 +71,7 @@ function overview(): string {
     "commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "`fleet <command> --help` shows a command's options.",
+    "`fleet <command> --help` shows a command's options. Every read takes --json (the API's body as it came).",
     "Commands that talk to a server read FLEET_SERVER and FLEET_TOKEN; archive and import-archive",
     "open the store like the control plane (FLEET_STORE, FLEET_DATA_DIR, COSMOS_*).",
     "",

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTE_MODULES } from "@/app/api/fleet/openapi.json/routes";
+import { CLI_TABLE } from "@/server/cli/commands-table";
 import { main, type CliIo } from "@/server/cli/fleet";
 import { startInProcess, type InProcessApp } from "../harness/in-process";
 import { jobFile, registerFactory, submitJob } from "../harness/factory";
@@ -243,5 +244,25 @@ describe("fleet parity commands against the real routes", () => {
     const human = await fleet(["watch", "--count", "1"]);
     expect(human.out).toMatch(/^\S+ {2}job j-\S+ {2}[a-z_:]+ {2}\{.*\}\n$/);
     expect((await fleet(["watch", "--count", "x"])).err).toMatch(/--count must be a whole number/);
+  });
+
+  it("every read in the table takes --json and prints the API's body as JSON", async () => {
+    const job = await submit("read me");
+    // reads whose answer is not JSON: the log is text, an artifact is bytes saved to a file
+    const NOT_JSON = new Set(["logs ID", "logs ID -f", "artifact ID NAME"]);
+    const reads = CLI_TABLE.filter((r) => r.method === "GET" && !NOT_JSON.has(r.command));
+    expect(reads.length).toBeGreaterThan(15);
+    const profiles = (await json(["profiles"])).items as { name: string }[];
+    for (const r of reads) {
+      if (r.command === "profiles NAME" && profiles.length === 0) continue;
+      const args = r.command
+        .split(" ")
+        .filter((w) => !w.startsWith("["))
+        .map((w) => (w === "ID" ? job.id : w === "NAME" ? profiles[0]!.name : w));
+      if (args[0] === "watch") args.push("--count", "1");
+      const out = await fleet([...args, "--json"]);
+      expect([out.code, out.err], r.command).toEqual([0, ""]);
+      expect(() => JSON.parse(out.out), r.command).not.toThrow();
+    }
   });
 });
