@@ -265,4 +265,19 @@ describe("fleet parity commands against the real routes", () => {
       expect(() => JSON.parse(out.out), r.command).not.toThrow();
     }
   });
+
+  it("several IDs: each job is acted on by itself, a refusal names its job and reason, the rest go on, exit 1", async () => {
+    const a = await submit("bulk a");
+    const b = await submit("bulk b");
+    const c = await submit("bulk c");
+    expect((await fleet(["cancel", c.id])).code).toBe(0);
+    const r = await fleet(["pause", a.id, c.id, b.id]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(`${a.id} paused\n${b.id} paused\n`);
+    expect(r.err).toMatch(new RegExp(`^fleet pause ${c.id}: 409: .*cancelled`, "m"));
+    expect(r.err).toMatch(/fleet pause: 1 of 3 refused/);
+    const j = await fleet(["cancel", a.id, b.id, "--json"]);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.out).map((x: { id: string; stage: string }) => [x.id, x.stage])).toEqual([[a.id, "cancelled"], [b.id, "cancelled"]]);
+  });
 });
