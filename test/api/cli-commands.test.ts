@@ -289,4 +289,17 @@ describe("fleet parity commands against the real routes", () => {
     expect(j.code).toBe(0);
     expect(JSON.parse(j.out).map((x: { id: string; stage: string }) => [x.id, x.stage])).toEqual([[a.id, "cancelled"], [b.id, "cancelled"]]);
   });
+
+  it("ls takes the Jobs page's filters and sort; the API names a bad value, the CLI a bad flag", async () => {
+    const a = await submit("needle in ls", { product: "shop" });
+    await submit("haystack", { product: "other" });
+    const found = await json(["ls", "--product", "shop", "--q", "needle"]);
+    expect(found.map((j: { id: string }) => j.id)).toEqual([a.id]);
+    expect((await fleet(["ls", "--stage", "queued", "--sort", "title", "--order", "asc", "--limit", "3"])).out.trim().split("\n")).toHaveLength(3);
+    const badStage = await fleet(["ls", "--stage", "done"]);
+    expect([badStage.code, badStage.err]).toEqual([1, expect.stringMatching(/400: [\s\S]*unknown stage "done"/)]);
+    expect((await fleet(["ls", "--order", "up"])).err).toMatch(/--order must be asc or desc, not "up"/);
+    expect((await fleet(["ls", "--state", "queued"])).err).toMatch(/unknown option --state/);
+    expect((await fleet(["show", a.id, "--jsn"])).err).toMatch(/unknown option --jsn/);
+  });
 });
