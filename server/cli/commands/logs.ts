@@ -1,7 +1,7 @@
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { terminalSafe } from "@/lib/terminal-safe";
 import type { CliIo } from "../io";
 import { clientFrom, guarded, requireArg, type Client } from "./api-client";
+import { followSse } from "./sse-follow";
 
 export const usage = [
   "usage: fleet logs ID [-f]",
@@ -52,11 +52,9 @@ async function printStored(client: Client, path: string, print: (t: string) => v
 async function followLive(client: Client, path: string, print: (t: string) => void): Promise<number> {
   const ctl = new AbortController();
   const res = await client.stream(`${path}/stream`, ctl.signal);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
   let stopping: ReturnType<typeof setTimeout> | undefined;
-  const parser = createParser({
-    onEvent(msg: EventSourceMessage) {
+  try {
+    await followSse(res, ctl.signal, (msg) => {
       if (msg.event === "run:log") {
         print((JSON.parse(msg.data) as { text: string }).text);
       } else if (msg.event === "stage:changed") {
@@ -64,16 +62,7 @@ async function followLive(client: Client, path: string, print: (t: string) => vo
         if (stopping) clearTimeout(stopping);
         stopping = DONE_STAGES.has(to) ? setTimeout(() => ctl.abort(), 500) : undefined;
       }
-    },
-  });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-  } catch (e) {
-    if (!ctl.signal.aborted) throw e;
+    });
   } finally {
     if (stopping) clearTimeout(stopping);
   }

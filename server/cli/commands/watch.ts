@@ -1,9 +1,9 @@
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { fleetStreamMessage, parseStreamMessage } from "@/lib/api/stream";
 import { terminalSafe } from "@/lib/terminal-safe";
 import type { CliIo } from "../io";
 import { clientFrom, guarded } from "./api-client";
 import { parseFlags, wholeNumber } from "./flags";
+import { followSse } from "./sse-follow";
 
 /**
  * `fleet watch`: the fleet map's live feed (GET /stream) as lines: every job event fleet-wide and
@@ -29,29 +29,16 @@ export function run(args: string[], io: CliIo): Promise<number> {
     const print = io.stdoutIsTty ? (t: string) => io.stdout(terminalSafe(t)) : (t: string) => io.stdout(t);
     const ctl = new AbortController();
     const res = await clientFrom(io).stream("/stream", ctl.signal);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
     let seen = 0;
-    const parser = createParser({
-      onEvent(msg: EventSourceMessage) {
-        if (ctl.signal.aborted) return;
-        const m = parseStreamMessage(fleetStreamMessage, msg);
-        if (!m) return; // a message this CLI does not know (a newer server): skip it, keep following
-        if (json) print(JSON.stringify(m) + "\n");
-        else if (m.event === "job") print(`${m.data.at}  job ${m.data.jobId}  ${m.data.type}  ${brief(m.data.data)}\n`);
-        else print(`${m.data.at}  factory ${m.data.factoryId}  ${m.data.status}  load ${m.data.load}  running ${m.data.running}\n`);
-        if (count !== undefined && ++seen >= count) ctl.abort();
-      },
+    await followSse(res, ctl.signal, (msg) => {
+      if (ctl.signal.aborted) return;
+      const m = parseStreamMessage(fleetStreamMessage, msg);
+      if (!m) return; // a message this CLI does not know (a newer server): skip it, keep following
+      if (json) print(JSON.stringify(m) + "\n");
+      else if (m.event === "job") print(`${m.data.at}  job ${m.data.jobId}  ${m.data.type}  ${brief(m.data.data)}\n`);
+      else print(`${m.data.at}  factory ${m.data.factoryId}  ${m.data.status}  load ${m.data.load}  running ${m.data.running}\n`);
+      if (count !== undefined && ++seen >= count) ctl.abort();
     });
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-    } catch (e) {
-      if (!ctl.signal.aborted) throw e;
-    }
     return 0;
   });
 }
